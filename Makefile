@@ -1,0 +1,43 @@
+# Renling — two commands: `make up` runs the platform, `make test` checks it.
+# Everything installs itself: uv (pinned) into .tools/, then the locked dependencies into .venv/.
+
+UV_VERSION := 0.13.8
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: up test check lint typecheck pytest token install clean
+
+up: install ## run every service in one process with demo data, print the console URL and tokens
+	$(PY) -m services up
+
+test: install check pytest ## lint, type-check and run the whole test suite
+
+check: lint typecheck ## ruff and mypy
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(PY) -m pytest
+
+token: install ## make token ROLE=resident COMMUNITY=community-zuoanpuyuan
+	$(PY) -m services token --role $(ROLE) $(if $(COMMUNITY),--community $(COMMUNITY)) $(if $(DISTRICT),--district $(DISTRICT))
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+clean:
+	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,5 @@
+"""``python -m services``: the ``renling`` command."""
+
+from services.cli import main
+
+main()

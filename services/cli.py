@@ -1,0 +1,102 @@
+"""``renling`` (or ``python -m services``): run the platform, one service, or mint dev tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from services.common.app import make_bus
+from services.common.identity import Role, mint_token
+from services.common.logs import configure_logging
+from services.common.serve import Listener, serve_all
+from services.common.settings import Settings
+from services.common.store.memory import MemoryServer
+from services.demo import DISTRICT, HOME, load_demo
+from services.needs.app import create_app as create_needs_app
+
+__all__ = ["main"]
+
+SERVICES = ("needs",)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="renling", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run every service in one process (embedded mode) with demo data")
+    up.add_argument("--no-demo", action="store_true", help="start empty")
+    serve = commands.add_parser("serve", help="run one service alone (deployment)")
+    serve.add_argument("service", choices=SERVICES)
+    token = commands.add_parser("token", help="print a development token")
+    token.add_argument("--role", choices=[role.value for role in Role], required=True)
+    token.add_argument("--subject", default=None)
+    token.add_argument("--community", action="append", default=[], help="repeatable")
+    token.add_argument("--district", action="append", default=[], help="repeatable")
+    token.add_argument("--organization", default=None)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.command == "token":
+        print(
+            mint_token(
+                settings,
+                subject=args.subject or f"dev-{args.role}",
+                roles=[args.role],
+                communities=args.community,
+                districts=args.district,
+                organization=args.organization,
+            )
+        )
+        return
+    configure_logging(settings.log_level)
+    try:
+        if args.command == "up":
+            asyncio.run(_up(settings, demo=not args.no_demo))
+        else:
+            asyncio.run(_serve_one(settings, args.service))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+async def _up(settings: Settings, *, demo: bool) -> None:
+    bus = make_bus(settings)
+    await bus.start()
+    memory = MemoryServer() if settings.mongodb_url.startswith("memory://") else None
+    needs_app = create_needs_app(settings, memory=memory, bus=bus)
+    listeners = [Listener("needs", needs_app, settings.host, settings.needs_port)]
+
+    async def started() -> None:
+        if demo:
+            await load_demo(bus, needs_app.state.handlers)
+        _banner(settings, listeners)
+
+    try:
+        await serve_all(listeners, on_started=started)
+    finally:
+        await bus.close()
+
+
+async def _serve_one(settings: Settings, service: str) -> None:
+    listeners = {"needs": Listener("needs", create_needs_app(settings), settings.host, settings.needs_port)}
+    await serve_all([listeners[service]])
+
+
+def _banner(settings: Settings, listeners: Sequence[Listener]) -> None:
+    store = "in-memory store (memory://)" if settings.mongodb_url.startswith("memory://") else "MongoDB"
+    bus = "RabbitMQ" if settings.amqp_url else "in-process bus"
+    lines = ["", "Renling (认领) is running — " + f"{store}, {bus}.", ""]
+    lines += [f"  {listener.name:<8} {listener.url}   (GraphiQL console: open it in a browser)" for listener in listeners]
+    lines += ["", f"Development tokens (send as `Authorization: Bearer …`; demo community {HOME}):"]
+    people = [
+        (Role.DISTRICT_ADMIN, "admin-dongcheng", [], [DISTRICT]),
+        (Role.COMMUNITY_STAFF, "staff-zuoanpuyuan", [HOME], []),
+        (Role.ORG_LEADER, "leader-zhangshangmingzhu", [HOME], []),
+        (Role.RESIDENT, "resident-wang", [HOME], []),
+        (Role.PARTNER, "partner-fushoubainian", [HOME], []),
+    ]
+    for role, subject, communities, districts in people:
+        token = mint_token(settings, subject=subject, roles=[role], communities=communities, districts=districts)
+        lines += [f"  {role.value:<16} {token}"]
+    lines += ["", "Ctrl-C stops everything.", ""]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,110 @@
+"""Pure building blocks every service's domain uses: typed rule failures and state machines.
+
+No I/O here. A domain function either returns the new state (and the events it caused) or
+raises one of the :class:`DomainError` subclasses, which the schema layer turns into typed
+GraphQL errors naming the field and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Generic, TypeVar
+
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "StateMachine",
+    "Transition",
+    "TransitionNotAllowed",
+]
+
+S = TypeVar("S", bound=Enum)
+
+
+class DomainError(Exception):
+    """A rule said no. ``field`` names the input at fault when there is one."""
+
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(DomainError):
+    """The input breaks a rule (empty title, budget ≤ 0, window closing before it opens…)."""
+
+    code = "INVALID_INPUT"
+
+
+class NotFound(DomainError):
+    """No such record in any community the caller may see."""
+
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    """The caller's role or communities do not allow this."""
+
+    code = "FORBIDDEN"
+
+
+class Conflict(DomainError):
+    """The record changed under us too often, or a uniqueness rule was hit."""
+
+    code = "CONFLICT"
+
+
+class TransitionNotAllowed(DomainError):
+    """The action is not allowed from the record's current status."""
+
+    code = "TRANSITION_NOT_ALLOWED"
+
+    def __init__(self, aggregate: str, current: Enum, action: str) -> None:
+        super().__init__(f"cannot {action} a {aggregate} that is {current.value}", field="status")
+        self.current = current
+        self.action = action
+
+
+@dataclass(frozen=True, slots=True)
+class Transition(Generic[S]):
+    """One recorded move of a state machine: who did what, when, and why."""
+
+    action: str
+    from_status: S
+    to_status: S
+    actor: str
+    at: datetime
+    reason: str | None = None
+
+
+class StateMachine(Generic[S]):
+    """The allowed transitions of one aggregate, as one table: ``{action: {from: to}}``."""
+
+    def __init__(self, aggregate: str, table: Mapping[str, Mapping[S, S]]) -> None:
+        self.aggregate = aggregate
+        self.table = table
+
+    def target(self, current: S, action: str) -> S:
+        """The status ``action`` leads to from ``current``; raise if it is not allowed."""
+        moves = self.table.get(action)
+        if moves is None:
+            raise ValueError(f"{self.aggregate} has no action {action!r}")
+        if current not in moves:
+            raise TransitionNotAllowed(self.aggregate, current, action)
+        return moves[current]
+
+    def allows(self, current: S, action: str) -> bool:
+        """True when ``action`` may be taken from ``current``."""
+        return current in self.table.get(action, {})
+
+    def move(self, current: S, action: str, *, actor: str, at: datetime, reason: str | None = None) -> Transition[S]:
+        """The transition record for taking ``action`` now."""
+        return Transition(action, current, self.target(current, action), actor, at, reason)

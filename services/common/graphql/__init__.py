@@ -1,0 +1,1 @@
+"""GraphQL pieces every subgraph shares: typed errors, pagination, scalars, limits, the view."""

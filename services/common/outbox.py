@@ -1,0 +1,104 @@
+"""The outbox relay: publish what handlers stored in their documents, then remove it.
+
+A handler stores its events in the aggregate's ``outbox`` in the same atomic update as the
+state change. The relay publishes each with a broker confirm and only then pulls it from the
+document, so a crash anywhere leaves the event to be published on the next sweep: at least
+once, never lost. It sweeps at start-up, whenever a handler nudges it, and on an interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from services.common.bus import Bus, PublishError
+from services.common.events import Event
+from services.common.store import Collection, Index
+from services.common.store.aggregate import OUTBOX
+
+__all__ = ["OUTBOX_INDEX", "OutboxRelay"]
+
+log = logging.getLogger(__name__)
+
+OUTBOX_INDEX = Index(keys=((f"{OUTBOX}.id", 1),), sparse=True)
+_PENDING = {f"{OUTBOX}.id": {"$exists": True}}
+
+
+class OutboxRelay:
+    """Moves events from the outboxes of ``collections`` onto the bus."""
+
+    def __init__(self, bus: Bus, collections: Sequence[Collection], *, interval_s: float = 1.0, batch_size: int = 200) -> None:
+        self._bus = bus
+        self._collections = tuple(collections)
+        self._interval_s = interval_s
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._sweep_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Publish whatever a previous process left behind, then keep sweeping."""
+        await self.run_once()
+        self._task = asyncio.create_task(self._loop(), name="outbox-relay")
+
+    def notify(self) -> None:
+        """A handler stored events: sweep soon."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop sweeping after a last attempt to publish what is pending."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.run_once()
+
+    async def run_once(self) -> int:
+        """One full sweep; returns how many events were published."""
+        async with self._sweep_lock:
+            published = 0
+            for collection in self._collections:
+                published += await self._sweep(collection)
+            return published
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval_s)
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("outbox sweep failed; retrying on the next one")
+
+    async def _sweep(self, collection: Collection) -> int:
+        published = 0
+        while True:
+            documents = await collection.find(_PENDING, limit=self._batch_size, projection={OUTBOX: 1})
+            if not documents:
+                return published
+            progress = 0
+            for document in documents:
+                progress += await self._publish_document(collection, document)
+            published += progress
+            if progress == 0 or len(documents) < self._batch_size:
+                return published
+
+    async def _publish_document(self, collection: Collection, document: dict[str, object]) -> int:
+        sent: list[str] = []
+        pending = document.get(OUTBOX)
+        for entry in pending if isinstance(pending, list) else []:
+            event = Event.from_document(entry)
+            try:
+                await self._bus.publish(event)
+            except PublishError as error:
+                log.warning("publish of %s failed, kept in the outbox: %s", event.id, error)
+                break
+            sent.append(event.id)
+        if sent:
+            await collection.update_one({"_id": document["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": sent}}}})
+        return len(sent)

@@ -1,0 +1,67 @@
+"""Serve several ASGI apps in one process (uvicorn), stopping them together on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.types import ASGIApp
+
+__all__ = ["Listener", "serve_all"]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One app on one port."""
+
+    name: str
+    app: ASGIApp
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """Where its GraphQL endpoint is."""
+        return f"http://{self.host}:{self.port}/graphql"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to :func:`serve_all`."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_all(listeners: Sequence[Listener], *, on_started: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Run every listener until SIGINT/SIGTERM; then shut all of them down cleanly."""
+    servers = [
+        _Server(uvicorn.Config(listener.app, host=listener.host, port=listener.port, log_config=None, lifespan="on", ws="websockets-sansio"))
+        for listener in listeners
+    ]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    try:
+        while not all(server.started for server in servers):
+            if any(task.done() for task in tasks):
+                stop()
+                break
+            await asyncio.sleep(0.05)
+        else:
+            if on_started is not None:
+                await on_started()
+        await asyncio.gather(*tasks)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,46 @@
+"""Settings read from the environment (pydantic-settings), one object for the whole platform."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEV_JWT_SECRET", "Settings"]
+
+DEV_JWT_SECRET = "renling-development-secret-change-me-0123456789"
+
+
+class Settings(BaseSettings):
+    """Everything a Renling process can be told from the environment.
+
+    ``amqp_url`` left empty means the in-process bus: the embedded mode (``make up``) runs every
+    service in one process. A service run alone for deployment sets it to its RabbitMQ.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    mongodb_url: str = Field("memory://", description="mongodb://… or memory:// (in-memory stand-in)")
+    amqp_url: str = Field("", description="amqp://… for RabbitMQ; empty means the in-process bus")
+    events_exchange: str = Field("renling", description="name prefix of the exchanges and queues")
+    bus_prefetch: int = Field(32, ge=1, description="unacknowledged deliveries per consumer")
+    bus_delivery_limit: int = Field(10, ge=1, description="deliveries before a message is dead-lettered")
+    bus_retry_delays_ms: tuple[int, ...] = Field((200, 2_000, 20_000), description="delays of the retry wait queues, in milliseconds")
+    outbox_interval_s: float = Field(1.0, gt=0, description="how often the outbox relay sweeps")
+
+    jwt_secret: str = Field(DEV_JWT_SECRET, description="HS256 shared secret (development)")
+    jwt_algorithms: tuple[str, ...] = Field(("HS256",), description="accepted signing algorithms")
+    jwt_jwks_url: str = Field("", description="JWKS URL for RS256 tokens (deployment)")
+    jwt_audience: str = Field("renling", description="required `aud` claim")
+    jwt_issuer: str = Field("renling", description="required `iss` claim")
+
+    host: str = Field("127.0.0.1", description="interface the HTTP servers bind")
+    gateway_port: int = 4000
+    needs_port: int = 4001
+    claims_port: int = 4002
+    orgs_port: int = 4003
+
+    graphql_max_depth: int = Field(12, ge=1)
+    graphql_max_aliases: int = Field(30, ge=1)
+    graphql_max_tokens: int = Field(3_000, ge=1)
+    graphql_ide: bool = Field(True, description="serve GraphiQL on GET")
+    log_level: str = "INFO"

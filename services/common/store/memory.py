@@ -1,0 +1,150 @@
+"""``memory://``: mongomock behind the same async port, for the embedded mode and the tests.
+
+Every operation runs to completion without yielding to the event loop, so each one is atomic
+with respect to other coroutines, as a single-document operation is on a real server. What
+mongomock cannot do raises :class:`StoreUnsupported` naming the operation, never a silent
+wrong answer. Multi-document transactions, change streams and ``$where`` are not offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import mongomock
+from pymongo import ReturnDocument
+
+from services.common.store.port import Document, DuplicateKey, Filter, Index, StoreUnsupported, Update, UpdateOutcome
+
+__all__ = ["MemoryCollection", "MemoryDatabase", "MemoryServer"]
+
+T = TypeVar("T")
+
+
+def _run(operation: str, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except mongomock.DuplicateKeyError as error:
+        raise DuplicateKey(str(error)) from error
+    except NotImplementedError as error:
+        raise StoreUnsupported(f"memory:// cannot {operation}: {error}; use a real MongoDB via MONGODB_URL") from error
+
+
+class MemoryCollection:
+    """:class:`~services.common.store.port.Collection` over a mongomock collection."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    @property
+    def name(self) -> str:
+        """The collection's name."""
+        return str(self._collection.name)
+
+    async def insert_one(self, document: Document) -> None:
+        """Insert; a unique-index clash becomes :class:`DuplicateKey`."""
+        _run("insert_one", lambda: self._collection.insert_one(document))
+
+    async def find_one(self, filter: Filter, *, projection: Mapping[str, Any] | None = None) -> Document | None:
+        """The first match, or None."""
+        found: Document | None = _run("find_one", lambda: self._collection.find_one(dict(filter), projection))
+        return found
+
+    async def find(
+        self,
+        filter: Filter,
+        *,
+        sort: Sequence[tuple[str, int]] = (),
+        limit: int = 0,
+        projection: Mapping[str, Any] | None = None,
+    ) -> list[Document]:
+        """Matches in order, at most ``limit``."""
+
+        def query() -> list[Document]:
+            cursor = self._collection.find(dict(filter), projection, limit=limit)
+            if sort:
+                cursor = cursor.sort(list(sort))
+            return list(cursor)
+
+        return _run("find", query)
+
+    async def update_one(self, filter: Filter, update: Update, *, upsert: bool = False) -> UpdateOutcome:
+        """One atomic update."""
+        _refuse_pipeline(update)
+        result = _run("update_one", lambda: self._collection.update_one(dict(filter), dict(update), upsert=upsert))
+        return UpdateOutcome(result.matched_count, result.modified_count, result.upserted_id)
+
+    async def update_many(self, filter: Filter, update: Update) -> UpdateOutcome:
+        """Each match updated."""
+        _refuse_pipeline(update)
+        result = _run("update_many", lambda: self._collection.update_many(dict(filter), dict(update)))
+        return UpdateOutcome(result.matched_count, result.modified_count)
+
+    async def find_one_and_update(
+        self, filter: Filter, update: Update, *, upsert: bool = False, return_new: bool = True
+    ) -> Document | None:
+        """Atomic update returning the document."""
+        _refuse_pipeline(update)
+        found: Document | None = _run(
+            "find_one_and_update",
+            lambda: self._collection.find_one_and_update(
+                dict(filter),
+                dict(update),
+                upsert=upsert,
+                return_document=ReturnDocument.AFTER if return_new else ReturnDocument.BEFORE,
+            ),
+        )
+        return found
+
+    async def delete_one(self, filter: Filter) -> int:
+        """Delete the first match."""
+        return int(_run("delete_one", lambda: self._collection.delete_one(dict(filter))).deleted_count)
+
+    async def count_documents(self, filter: Filter) -> int:
+        """How many match."""
+        return int(_run("count_documents", lambda: self._collection.count_documents(dict(filter))))
+
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
+        """All results of a pipeline (mongomock implements the common stages)."""
+        return _run("aggregate", lambda: list(self._collection.aggregate([dict(stage) for stage in pipeline])))
+
+    async def create_indexes(self, indexes: Sequence[Index]) -> None:
+        """Create the declared indexes; unique ones are enforced."""
+        for index in indexes:
+            _run(
+                "create_index",
+                lambda index=index: self._collection.create_index(  # type: ignore[misc]
+                    list(index.keys), name=index.name, unique=index.unique, sparse=index.sparse
+                ),
+            )
+
+
+def _refuse_pipeline(update: Update | Sequence[Any]) -> None:
+    if not isinstance(update, Mapping):
+        raise StoreUnsupported("memory:// cannot run update pipelines; use a real MongoDB via MONGODB_URL")
+
+
+class MemoryDatabase:
+    """:class:`~services.common.store.port.Database` over a mongomock database."""
+
+    def __init__(self, server: MemoryServer, name: str) -> None:
+        self._server = server
+        self._name = name
+
+    def collection(self, name: str) -> MemoryCollection:
+        """The named collection."""
+        return MemoryCollection(self._server.client[self._name][name])
+
+    async def ping(self) -> None:
+        """Always reachable: it lives in this process."""
+
+    async def drop(self) -> None:
+        """Drop this database."""
+        self._server.client.drop_database(self._name)
+
+
+class MemoryServer:
+    """One in-memory "server"; keep a reference to simulate a process restart on the same data."""
+
+    def __init__(self) -> None:
+        self.client: Any = mongomock.MongoClient(tz_aware=True)

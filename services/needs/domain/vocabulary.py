@@ -1,0 +1,84 @@
+"""The needs service's vocabulary: the closed lists of DOMAIN.md as enums."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["Category", "ClaimantKind", "FundSource", "ItemKind", "NeedSource", "Priority", "SupportKind", "TargetGroup"]
+
+
+class Category(StrEnum):
+    """情暖五色土: the five colors, plus other areas the article names."""
+
+    RED_CLASSROOM = "red_classroom"  # 红色课堂 community education
+    GREEN_GUARDIANS = "green_guardians"  # 绿色卫士 environment, greening, waste
+    PINK_STATION = "pink_station"  # 粉色驿站 wellbeing and happiness
+    ORANGE_ENVOYS = "orange_envoys"  # 橙色使者 neighbourly harmony, mediation
+    BLUE_GUARD = "blue_guard"  # 蓝色守护 care for the elderly, disabled, children; safety
+    OTHER = "other"
+
+
+class TargetGroup(StrEnum):
+    """Who a need or item serves; 一老一小 are the two most served."""
+
+    ELDERLY = "elderly"
+    CHILDREN = "children"
+    YOUTH = "youth"
+    DISABLED = "disabled"
+    FAMILIES = "families"
+    VETERANS = "veterans"
+    NEWCOMERS = "newcomers"
+    EVERYONE = "everyone"
+
+
+class NeedSource(StrEnum):
+    """How the need was collected (需求征集)."""
+
+    RESIDENT = "resident"
+    SURVEY = "survey"
+    GRID_WORKER = "grid_worker"
+    COMMITTEE = "committee"
+    UNIT = "unit"
+
+
+class Priority(StrEnum):
+    """Staff's judgement after analysis."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class ItemKind(StrEnum):
+    """活动 (one-off or recurring event) or 项目 (longer work with a plan)."""
+
+    ACTIVITY = "activity"
+    PROJECT = "project"
+
+
+class FundSource(StrEnum):
+    """Named funds items are paid from."""
+
+    PARTY_SERVICE_FUND = "party_service_fund"  # 党组织服务群众经费
+    COMMUNITY_WELFARE_FUND = "community_welfare_fund"  # 社区公益金
+    OTHER = "other"  # another named source
+
+
+class ClaimantKind(StrEnum):
+    """Who may claim (认领) an item."""
+
+    SOCIAL_ORGANIZATION = "social_organization"  # 社区社会组织
+    UNIT = "unit"  # 辖区单位
+    RESIDENT = "resident"
+    PARTNER_ORGANIZATION = "partner_organization"  # outside partner NGO
+
+
+class SupportKind(StrEnum):
+    """Support the community offers the claimant."""
+
+    VENUE = "venue"
+    FUNDS = "funds"
+    TRAINING = "training"
+    PUBLICITY = "publicity"
+    MENTOR = "mentor"

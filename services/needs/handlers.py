@@ -1,0 +1,270 @@
+"""Commands of the needs service: check access, let the domain decide, save with the outbox.
+
+Each public method is one use case. Effects on other aggregates (a merge carrying supporters,
+an item planning or releasing its needs) are reactions to the service's own events: applied
+here right away for the caller's sake, and again, idempotently, by the consumer, so a crash
+between the two writes loses nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from services.common.domain import Invalid, NotFound
+from services.common.events import Event
+from services.common.handling import change_aggregate
+from services.common.identity import Principal
+from services.needs.domain import ItemDraft, Need, NeedDraft, Priority, ServiceItem, TargetGroup, access, draft_item, submit
+from services.needs.domain.need import NeedStatus
+from services.needs.domain.vocabulary import Category
+from services.needs.store import NeedsStore
+
+__all__ = ["NeedsHandlers"]
+
+
+class NeedsHandlers:
+    """The needs service's use cases."""
+
+    def __init__(self, store: NeedsStore, *, clock: Callable[[], datetime], notify: Callable[[], None]) -> None:
+        self.store = store
+        self._clock = clock
+        self._notify = notify
+
+    async def district_of(self, community_id: str) -> str | None:
+        """The community's district, from the read model (None until orgs announced it)."""
+        place = (await self.store.places([community_id])).get(community_id)
+        return place.district_id if place else None
+
+    async def submit_need(self, principal: Principal, draft: NeedDraft) -> Need:
+        """需求征集: a resident or staff member submits a need."""
+        access.require_member(principal, draft.community_id, await self.district_of(draft.community_id))
+        need, events = submit(draft, need_id=uuid.uuid4().hex, submitter=principal.subject, at=self._clock())
+        await self.store.insert_need(need, events)
+        self._notify()
+        return replace(need, version=1)
+
+    async def support_need(self, principal: Principal, need_id: str) -> Need:
+        """A resident supports (endorses) a need; once per resident."""
+        at = self._clock()
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            access.require_supporter(principal, need.community_id)
+            return need.support(principal.subject, at=at), []
+
+        return await self._change_need(principal, need_id, decide)
+
+    async def start_review(self, principal: Principal, need_id: str) -> Need:
+        """Staff take a need up for review."""
+        at = self._clock()
+        return await self._staff_change_need(principal, need_id, lambda need: need.start_review(actor=principal.subject, at=at))
+
+    async def classify_need(
+        self,
+        principal: Principal,
+        need_id: str,
+        *,
+        category: Category,
+        target_groups: tuple[TargetGroup, ...],
+        priority: Priority,
+        analysis_note: str,
+    ) -> Need:
+        """分类分析: staff classify and analyse a need."""
+        at = self._clock()
+        return await self._staff_change_need(
+            principal,
+            need_id,
+            lambda need: (
+                need.classify(category=category, target_groups=target_groups, priority=priority, analysis_note=analysis_note, at=at),
+                [],
+            ),
+        )
+
+    async def accept_need(self, principal: Principal, need_id: str) -> Need:
+        """The community will act on the need."""
+        at = self._clock()
+        return await self._staff_change_need(principal, need_id, lambda need: need.accept(actor=principal.subject, at=at))
+
+    async def reject_need(self, principal: Principal, need_id: str, reason: str) -> Need:
+        """The community will not act on the need, with a reason."""
+        at = self._clock()
+        return await self._staff_change_need(principal, need_id, lambda need: need.reject(reason, actor=principal.subject, at=at))
+
+    async def merge_need(self, principal: Principal, need_id: str, into_need_id: str) -> Need:
+        """Fold a duplicate need into another; the target takes over its supporters."""
+        at = self._clock()
+        loaded = await self.store.need(into_need_id)
+        if loaded is None:
+            raise NotFound("no such need to merge into", field="intoNeedId")
+        target = loaded[0]
+        need = await self._staff_change_need(principal, need_id, lambda need: need.merge_into(target, actor=principal.subject, at=at))
+        await self.carry_supporters(into_need_id, list(_merged_supporters(need)), event_id=None)
+        return need
+
+    async def create_item(self, principal: Principal, draft: ItemDraft) -> ServiceItem:
+        """活动与项目征集: staff turn accepted needs into a service item (in draft)."""
+        access.require_staff(principal, draft.community_id, await self.district_of(draft.community_id))
+        needs = await self.store.needs_by_ids(draft.need_ids)
+        for index, need_id in enumerate(draft.need_ids):
+            need = needs.get(need_id)
+            if need is None or need.community_id != draft.community_id:
+                raise Invalid("no such need in this community", field=f"needIds.{index}")
+            if need.status is not NeedStatus.ACCEPTED:
+                raise Invalid(f"need {need_id} is {need.status.value}, not accepted", field=f"needIds.{index}")
+        item, events = draft_item(draft, item_id=uuid.uuid4().hex, actor=principal.subject, at=self._clock())
+        await self.store.insert_item(item, events)
+        self._notify()
+        await self.plan_needs(item.id, item.draft.need_ids, actor=principal.subject)
+        return replace(item, version=1)
+
+    async def revise_item(self, principal: Principal, item_id: str, draft: ItemDraft) -> ServiceItem:
+        """Edit an item while it is a draft."""
+        at = self._clock()
+        return await self._staff_change_item(principal, item_id, lambda item: (item.revise(draft, actor=principal.subject, at=at), []))
+
+    async def publish_item(self, principal: Principal, item_id: str) -> ServiceItem:
+        """Open the item for claiming."""
+        at = self._clock()
+        return await self._staff_change_item(principal, item_id, lambda item: item.publish(actor=principal.subject, at=at))
+
+    async def cancel_item(self, principal: Principal, item_id: str, reason: str) -> ServiceItem:
+        """Withdraw an item; its needs return to accepted."""
+        at = self._clock()
+        item = await self._staff_change_item(principal, item_id, lambda item: item.cancel(reason, actor=principal.subject, at=at))
+        await self.release_needs(item.draft.need_ids, actor=principal.subject, reason=reason)
+        return item
+
+    async def record_claim(self, item_id: str, stage: str, claim_id: str, *, event: Event) -> ServiceItem:
+        """The claims service reports a claim approved, started, completed or evaluated."""
+        at = self._clock()
+        actor = f"claims:{event.data.get('actor', 'service')}"
+
+        def decide(item: ServiceItem) -> tuple[ServiceItem, list[Event]]:
+            return item.record_claim(stage, claim_id, actor=actor, at=at)
+
+        item, events = await change_aggregate(
+            load=lambda: self.store.item(item_id), decide=decide, save=self._save_item, handled_event=event.id, what="service item"
+        )
+        self._notify_if(events)
+        return item
+
+    async def carry_supporters(self, need_id: str, supporters: Sequence[str], *, event_id: str | None) -> None:
+        """The target of a merge takes over the merged need's supporters (idempotent)."""
+        at = self._clock()
+        await change_aggregate(
+            load=lambda: self.store.need(need_id),
+            decide=lambda need: (need.absorb_supporters(list(supporters), at=at), []),
+            save=self._save_need,
+            handled_event=event_id,
+            what="need",
+        )
+
+    async def plan_needs(self, item_id: str, need_ids: Sequence[str], *, actor: str, event_id: str | None = None) -> None:
+        """Link accepted needs to their new item; needs no longer accepted are left as they are."""
+        at = self._clock()
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            if need.status is NeedStatus.ACCEPTED:
+                return need.plan(item_id, actor=actor, at=at)
+            return need, []
+
+        await self._for_each_need(need_ids, decide, event_id)
+
+    async def release_needs(self, need_ids: Sequence[str], *, actor: str, reason: str | None, event_id: str | None = None) -> None:
+        """The item was cancelled: its planned needs are accepted again."""
+        at = self._clock()
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            if need.status is NeedStatus.PLANNED:
+                return need.release(actor=actor, at=at, reason=reason)
+            return need, []
+
+        await self._for_each_need(need_ids, decide, event_id)
+
+    async def resolve_needs(self, need_ids: Sequence[str], *, actor: str, event_id: str | None = None) -> None:
+        """The item's work was evaluated: its needs are resolved."""
+        at = self._clock()
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            if need.status is NeedStatus.PLANNED:
+                return need.resolve(actor=actor, at=at)
+            return need, []
+
+        await self._for_each_need(need_ids, decide, event_id)
+
+    async def _for_each_need(
+        self, need_ids: Sequence[str], decide: Callable[[Need], tuple[Need, list[Event]]], event_id: str | None
+    ) -> None:
+        for need_id in need_ids:
+            try:
+                _, events = await change_aggregate(
+                    load=lambda need_id=need_id: self.store.need(need_id),  # type: ignore[misc]
+                    decide=decide,
+                    save=self._save_need,
+                    handled_event=event_id,
+                    what="need",
+                )
+            except NotFound:
+                continue
+            self._notify_if(events)
+
+    async def _change_need(self, principal: Principal, need_id: str, decide: Callable[[Need], tuple[Need, list[Event]]]) -> Need:
+        async def load() -> tuple[Need, frozenset[str]] | None:
+            loaded = await self.store.need(need_id)
+            if loaded is None:
+                return None
+            district = await self.district_of(loaded[0].community_id)
+            return loaded if access.can_see_needs(principal, loaded[0].community_id, district) else None
+
+        need, events = await change_aggregate(load=load, decide=decide, save=self._save_need, what="need")
+        self._notify_if(events)
+        return need
+
+    async def _staff_change_need(self, principal: Principal, need_id: str, decide: Callable[[Need], tuple[Need, list[Event]]]) -> Need:
+        async def load() -> tuple[Need, frozenset[str]] | None:
+            loaded = await self.store.need(need_id)
+            if loaded is None:
+                return None
+            district = await self.district_of(loaded[0].community_id)
+            if not access.can_see_needs(principal, loaded[0].community_id, district):
+                return None
+            access.require_staff(principal, loaded[0].community_id, district)
+            return loaded
+
+        need, events = await change_aggregate(load=load, decide=decide, save=self._save_need, what="need")
+        self._notify_if(events)
+        return need
+
+    async def _staff_change_item(
+        self, principal: Principal, item_id: str, decide: Callable[[ServiceItem], tuple[ServiceItem, list[Event]]]
+    ) -> ServiceItem:
+        async def load() -> tuple[ServiceItem, frozenset[str]] | None:
+            loaded = await self.store.item(item_id)
+            if loaded is None:
+                return None
+            item = loaded[0]
+            district = await self.district_of(item.community_id)
+            if not access.can_see_item(principal, item.community_id, district, item.status):
+                return None
+            access.require_staff(principal, item.community_id, district)
+            return loaded
+
+        item, events = await change_aggregate(load=load, decide=decide, save=self._save_item, what="service item")
+        self._notify_if(events)
+        return item
+
+    async def _save_need(self, need: Need, events: Sequence[Event], handled_event: str | None) -> None:
+        await self.store.save_need(need, events, handled_event=handled_event)
+
+    async def _save_item(self, item: ServiceItem, events: Sequence[Event], handled_event: str | None) -> None:
+        await self.store.save_item(item, events, handled_event=handled_event)
+
+    def _notify_if(self, events: Sequence[Event]) -> None:
+        if events:
+            self._notify()
+
+
+def _merged_supporters(need: Need) -> tuple[str, ...]:
+    return (*need.supporter_ids, need.submitter_id)

@@ -1,0 +1,110 @@
+"""The needs service's per-request context: the caller, the handlers, and DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from services.common.graphql.context import RequestContext
+from services.common.identity import Principal
+from services.needs.domain import Need, ServiceItem, access
+from services.needs.handlers import NeedsHandlers
+from services.needs.store import CommunityPlace, NeedsStore
+
+__all__ = ["NeedsContext"]
+
+Counts = dict[str, dict[str, int]]
+
+
+@dataclass
+class NeedsContext(RequestContext):
+    """Everything a resolver needs, made fresh for each request (loaders never leak across)."""
+
+    handlers: NeedsHandlers | None = None
+    need_loader: DataLoader[str, Need | None] = field(init=False)
+    item_loader: DataLoader[str, ServiceItem | None] = field(init=False)
+    place_loader: DataLoader[str, CommunityPlace | None] = field(init=False)
+    need_counts_loader: DataLoader[str, Counts] = field(init=False)
+    street_places_loader: DataLoader[str, list[CommunityPlace]] = field(init=False)
+    district_places_loader: DataLoader[str, list[CommunityPlace]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        store = self.store
+
+        async def needs(ids: Sequence[str]) -> list[Need | None]:
+            found = await store.needs_by_ids(ids)
+            return [found.get(need_id) for need_id in ids]
+
+        async def items(ids: Sequence[str]) -> list[ServiceItem | None]:
+            found = await store.items_by_ids(ids)
+            return [found.get(item_id) for item_id in ids]
+
+        async def places(ids: Sequence[str]) -> list[CommunityPlace | None]:
+            found = await store.places(ids)
+            return [found.get(community_id) for community_id in ids]
+
+        async def counts(ids: Sequence[str]) -> list[Counts]:
+            found = await store.need_counts(ids)
+            return [found[community_id] for community_id in ids]
+
+        async def streets(ids: Sequence[str]) -> list[list[CommunityPlace]]:
+            found = await store.communities_in(street_ids=ids)
+            return [[place for place in found if place.street_id == street_id] for street_id in ids]
+
+        async def districts(ids: Sequence[str]) -> list[list[CommunityPlace]]:
+            found = await store.communities_in(district_ids=ids)
+            return [[place for place in found if place.district_id == district_id] for district_id in ids]
+
+        self.street_places_loader = DataLoader(load_fn=streets)
+        self.district_places_loader = DataLoader(load_fn=districts)
+        self.need_loader = DataLoader(load_fn=needs)
+        self.item_loader = DataLoader(load_fn=items)
+        self.place_loader = DataLoader(load_fn=places)
+        self.need_counts_loader = DataLoader(load_fn=counts)
+
+    @property
+    def store(self) -> NeedsStore:
+        """The service's store."""
+        assert self.handlers is not None
+        return self.handlers.store
+
+    @property
+    def use_cases(self) -> NeedsHandlers:
+        """The service's handlers."""
+        assert self.handlers is not None
+        return self.handlers
+
+    async def district_of(self, community_id: str) -> str | None:
+        """The community's district (read model), batched per request."""
+        place = await self.place_loader.load(community_id)
+        return place.district_id if place else None
+
+    async def can_see_needs(self, principal: Principal, community_id: str) -> bool:
+        """May the caller read this community's needs?"""
+        return access.can_see_needs(principal, community_id, await self.district_of(community_id))
+
+    async def visible_need(self, need_id: str) -> Need | None:
+        """The need if it exists and the caller may see it."""
+        need = await self.need_loader.load(need_id)
+        if need is None or not await self.can_see_needs(self.require_principal(), need.community_id):
+            return None
+        return need
+
+    async def visible_item(self, item_id: str) -> ServiceItem | None:
+        """The item if it exists and the caller may see it (drafts: staff only)."""
+        item = await self.item_loader.load(item_id)
+        if item is None:
+            return None
+        district = await self.district_of(item.community_id)
+        return item if access.can_see_item(self.require_principal(), item.community_id, district, item.status) else None
+
+    async def candidate_communities(self, principal: Principal, requested: Sequence[str] | None) -> list[str]:
+        """The communities a list covers: those asked for, or all the caller belongs to or administers."""
+        if requested:
+            return list(dict.fromkeys(requested))
+        own = set(principal.communities)
+        if principal.districts:
+            own |= {place.community_id for place in await self.store.communities_in(district_ids=sorted(principal.districts))}
+        return sorted(own)

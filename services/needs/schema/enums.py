@@ -1,0 +1,62 @@
+"""GraphQL enums of the needs subgraph, made from the domain's vocabulary."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from services.needs.domain import (
+    Category,
+    ClaimantKind,
+    FundSource,
+    ItemKind,
+    ItemStatus,
+    NeedSource,
+    NeedStatus,
+    Priority,
+    SupportKind,
+    TargetGroup,
+)
+
+__all__ = [
+    "Category",
+    "ClaimantKind",
+    "FundSource",
+    "ItemKind",
+    "ItemStatus",
+    "NeedSort",
+    "NeedSource",
+    "NeedStatus",
+    "Priority",
+    "SupportKind",
+    "TargetGroup",
+]
+
+strawberry.enum(
+    Category,
+    description="情暖五色土 service category: RED_CLASSROOM 红色课堂 education, GREEN_GUARDIANS 绿色卫士 environment, PINK_STATION 粉色驿站 wellbeing, ORANGE_ENVOYS 橙色使者 harmony and mediation, BLUE_GUARD 蓝色守护 care and safety, OTHER.",
+)
+strawberry.enum(TargetGroup, description="Who is served; 一老一小 (ELDERLY, CHILDREN) are the two most served groups.")
+strawberry.enum(
+    NeedSource, description="How a need was collected (需求征集): from a resident, a survey, a grid worker, the committee, or a unit."
+)
+strawberry.enum(NeedStatus, description="Need status: SUBMITTED → UNDER_REVIEW → ACCEPTED | REJECTED | MERGED → PLANNED → RESOLVED.")
+strawberry.enum(Priority, description="Staff's judgement of urgency after analysis.")
+strawberry.enum(ItemKind, description="ACTIVITY 活动 (one-off or recurring) or PROJECT 项目 (longer work with a plan).")
+strawberry.enum(
+    ItemStatus,
+    description="Service item status: DRAFT → PUBLISHED → CLAIMED → IN_PROGRESS → COMPLETED → EVALUATED; CANCELLED from draft or published.",
+)
+strawberry.enum(FundSource, description="PARTY_SERVICE_FUND 党组织服务群众经费, COMMUNITY_WELFARE_FUND 社区公益金, or OTHER (named).")
+strawberry.enum(
+    ClaimantKind,
+    description="Who may claim (认领): SOCIAL_ORGANIZATION 社区社会组织, UNIT 辖区单位, RESIDENT, PARTNER_ORGANIZATION (outside NGO).",
+)
+strawberry.enum(SupportKind, description="Support the community offers a claimant.")
+
+
+@strawberry.enum(description="Order of a needs list.")
+class NeedSort(Enum):
+    NEWEST = "newest"
+    MOST_SUPPORTED = "most_supported"

@@ -1,0 +1,239 @@
+"""The needs service's MongoDB store: needs, service items and the communities read model.
+
+Every write is one conditional atomic update through the kernel's aggregate helpers; reads
+are scoped by ``community_id``, which leads every compound index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.events import Event
+from services.common.outbox import OUTBOX_INDEX
+from services.common.pagination import Page, paginate
+from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
+from services.common.store.aggregate import HANDLED_EVENTS
+from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
+from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
+
+__all__ = ["CommunityPlace", "ItemQuery", "NeedQuery", "NeedsStore"]
+
+NEED_INDEXES = (
+    Index((("community_id", 1), ("status", 1), ("created_at", -1))),
+    Index((("community_id", 1), ("category", 1), ("status", 1))),
+    Index((("community_id", 1), ("support_count", -1), ("_id", -1))),
+    Index((("community_id", 1), ("created_at", -1), ("_id", -1))),
+    OUTBOX_INDEX,
+)
+ITEM_INDEXES = (
+    Index((("community_id", 1), ("status", 1), ("created_at", -1))),
+    Index((("community_id", 1), ("category", 1), ("status", 1))),
+    Index((("community_id", 1), ("need_ids", 1))),
+    OUTBOX_INDEX,
+)
+COMMUNITY_INDEXES = (Index((("street_id", 1),)), Index((("district_id", 1),)))
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityPlace:
+    """Where a community sits (read model from ``orgs.community.registered.v1``)."""
+
+    community_id: str
+    name: str
+    street_id: str | None
+    district_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedQuery:
+    """Filters of a needs list; ``community_ids`` is already limited to what the caller may see."""
+
+    community_ids: Sequence[str]
+    categories: Sequence[Category] = ()
+    statuses: Sequence[NeedStatus] = ()
+    target_groups: Sequence[TargetGroup] = ()
+    text: str | None = None
+    most_supported: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ItemQuery:
+    """Filters of a service-items list."""
+
+    community_ids: Sequence[str]
+    categories: Sequence[Category] = ()
+    statuses: Sequence[ItemStatus] = ()
+    kinds: Sequence[ItemKind] = ()
+    text: str | None = None
+    hide_drafts_in: Sequence[str] = ()
+
+
+class NeedsStore:
+    """Collections of the needs service and the operations its handlers need."""
+
+    def __init__(self, database: Database) -> None:
+        self.needs: Collection = database.collection("needs")
+        self.items: Collection = database.collection("items")
+        self.communities: Collection = database.collection("communities")
+
+    @property
+    def outbox_collections(self) -> tuple[Collection, ...]:
+        """Collections whose documents carry an outbox."""
+        return (self.needs, self.items)
+
+    async def create_indexes(self) -> None:
+        """Declared indexes, created at start-up."""
+        await self.needs.create_indexes(NEED_INDEXES)
+        await self.items.create_indexes(ITEM_INDEXES)
+        await self.communities.create_indexes(COMMUNITY_INDEXES)
+
+    async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
+        """A new need, with its submitted event."""
+        await insert_aggregate(self.needs, {"_id": need.id, **need_to_fields(need)}, events)
+
+    async def save_need(self, need: Need, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
+        """Save a changed need if nobody changed it meanwhile (raises VersionConflict)."""
+        await save_aggregate(
+            self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=events, handled_event=handled_event
+        )
+
+    async def need(self, need_id: str) -> tuple[Need, frozenset[str]] | None:
+        """A need and the ids of the events it has handled."""
+        document = await self.needs.find_one({"_id": need_id})
+        if document is None:
+            return None
+        return need_from_document(document), frozenset(document.get(HANDLED_EVENTS, ()))
+
+    async def needs_by_ids(self, need_ids: Iterable[str]) -> dict[str, Need]:
+        """Several needs in one query."""
+        documents = await self.needs.find({"_id": {"$in": list(need_ids)}})
+        return {document["_id"]: need_from_document(document) for document in documents}
+
+    async def list_needs(self, query: NeedQuery, *, first: int, after: str | None) -> tuple[list[Need], Page]:
+        """One page of needs, newest or most supported first."""
+        sort = [("support_count", -1), ("created_at", -1)] if query.most_supported else [("created_at", -1)]
+        page = await paginate(self.needs, _need_filter(query), sort, first=first, after=after)
+        return [need_from_document(document) for document in page.documents], page
+
+    async def count_needs(self, query: NeedQuery) -> int:
+        """How many needs match."""
+        return await self.needs.count_documents(_need_filter(query))
+
+    async def insert_item(self, item: ServiceItem, events: Sequence[Event]) -> None:
+        """A new item in draft."""
+        await insert_aggregate(self.items, {"_id": item.id, **item_to_fields(item)}, events)
+
+    async def save_item(self, item: ServiceItem, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
+        """Save a changed item if nobody changed it meanwhile (raises VersionConflict)."""
+        await save_aggregate(
+            self.items, item.id, expected_version=item.version, changes=item_to_fields(item), events=events, handled_event=handled_event
+        )
+
+    async def item(self, item_id: str) -> tuple[ServiceItem, frozenset[str]] | None:
+        """An item and the ids of the events it has handled."""
+        document = await self.items.find_one({"_id": item_id})
+        if document is None:
+            return None
+        return item_from_document(document), frozenset(document.get(HANDLED_EVENTS, ()))
+
+    async def items_by_ids(self, item_ids: Iterable[str]) -> dict[str, ServiceItem]:
+        """Several items in one query."""
+        documents = await self.items.find({"_id": {"$in": list(item_ids)}})
+        return {document["_id"]: item_from_document(document) for document in documents}
+
+    async def list_items(self, query: ItemQuery, *, first: int, after: str | None) -> tuple[list[ServiceItem], Page]:
+        """One page of items, newest first."""
+        page = await paginate(self.items, _item_filter(query), [("created_at", -1)], first=first, after=after)
+        return [item_from_document(document) for document in page.documents], page
+
+    async def count_items(self, query: ItemQuery) -> int:
+        """How many items match."""
+        return await self.items.count_documents(_item_filter(query))
+
+    async def need_counts(self, community_ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+        """Per community: needs counted by status and by category, in one aggregation."""
+        rows = await self.needs.aggregate(
+            [
+                {"$match": {"community_id": {"$in": list(community_ids)}}},
+                {"$group": {"_id": {"community": "$community_id", "status": "$status", "category": "$category"}, "count": {"$sum": 1}}},
+            ]
+        )
+        counts: dict[str, dict[str, dict[str, int]]] = {cid: {"status": {}, "category": {}} for cid in community_ids}
+        for row in rows:
+            key, count = row["_id"], int(row["count"])
+            bucket = counts[key["community"]]
+            bucket["status"][key["status"]] = bucket["status"].get(key["status"], 0) + count
+            bucket["category"][key["category"]] = bucket["category"].get(key["category"], 0) + count
+        return counts
+
+    async def record_community(self, place: CommunityPlace, event_id: str) -> bool:
+        """Upsert the read model from a registration event; False if it was already handled."""
+        try:
+            outcome = await self.communities.update_one(
+                {"_id": place.community_id, HANDLED_EVENTS: {"$ne": event_id}},
+                {
+                    "$set": {"name": place.name, "street_id": place.street_id, "district_id": place.district_id},
+                    "$push": {HANDLED_EVENTS: event_id},
+                },
+                upsert=True,
+            )
+        except DuplicateKey:
+            return False
+        return outcome.matched > 0 or outcome.upserted_id is not None
+
+    async def places(self, community_ids: Iterable[str]) -> dict[str, CommunityPlace]:
+        """Known communities among ``community_ids``."""
+        documents = await self.communities.find({"_id": {"$in": list(community_ids)}})
+        return {document["_id"]: _place(document) for document in documents}
+
+    async def communities_in(self, *, street_ids: Sequence[str] = (), district_ids: Sequence[str] = ()) -> list[CommunityPlace]:
+        """Communities of the given streets or districts."""
+        clauses: list[dict[str, Any]] = []
+        if street_ids:
+            clauses.append({"street_id": {"$in": list(street_ids)}})
+        if district_ids:
+            clauses.append({"district_id": {"$in": list(district_ids)}})
+        if not clauses:
+            return []
+        documents = await self.communities.find({"$or": clauses}, sort=[("_id", 1)])
+        return [_place(document) for document in documents]
+
+
+def _place(document: Mapping[str, Any]) -> CommunityPlace:
+    return CommunityPlace(document["_id"], document.get("name", ""), document.get("street_id"), document.get("district_id"))
+
+
+def _need_filter(query: NeedQuery) -> dict[str, Any]:
+    filter: dict[str, Any] = {"community_id": {"$in": list(query.community_ids)}}
+    if query.categories:
+        filter["category"] = {"$in": [category.value for category in query.categories]}
+    if query.statuses:
+        filter["status"] = {"$in": [status.value for status in query.statuses]}
+    if query.target_groups:
+        filter["target_groups"] = {"$in": [group.value for group in query.target_groups]}
+    if query.text:
+        filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+    return filter
+
+
+def _item_filter(query: ItemQuery) -> dict[str, Any]:
+    filter: dict[str, Any] = {"community_id": {"$in": list(query.community_ids)}}
+    if query.categories:
+        filter["category"] = {"$in": [category.value for category in query.categories]}
+    if query.statuses:
+        filter["status"] = {"$in": [status.value for status in query.statuses]}
+    if query.kinds:
+        filter["kind"] = {"$in": [kind.value for kind in query.kinds]}
+    if query.text:
+        filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+    if query.hide_drafts_in:
+        filter = {
+            "$and": [
+                filter,
+                {"$or": [{"status": {"$ne": ItemStatus.DRAFT.value}}, {"community_id": {"$nin": list(query.hide_drafts_in)}}]},
+            ]
+        }
+    return filter

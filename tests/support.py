@@ -1,0 +1,111 @@
+"""Helpers shared by the tests: settings, tokens, a GraphQL client, RabbitMQ clean-up, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aio_pika
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from services.common.identity import Role, mint_token
+from services.common.settings import Settings
+
+AMQP_URL = os.environ.get("AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def fast_settings(**overrides: Any) -> Settings:
+    """Fast settings for tests: quick outbox sweeps and short retry delays."""
+    values: dict[str, Any] = {
+        "mongodb_url": "memory://",
+        "amqp_url": "",
+        "outbox_interval_s": 0.05,
+        "bus_retry_delays_ms": (20, 50),
+        "bus_delivery_limit": 3,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def token(
+    settings: Settings,
+    role: Role,
+    *,
+    communities: Iterable[str] = (),
+    districts: Iterable[str] = (),
+    subject: str | None = None,
+) -> str:
+    """A signed development token."""
+    return mint_token(
+        settings, subject=subject or f"{role.value}-{uuid.uuid4().hex[:6]}", roles=[role], communities=communities, districts=districts
+    )
+
+
+class GraphQLClient:
+    """Posts GraphQL operations to an ASGI app, as a client over HTTP would."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> dict[str, Any]:
+        """The whole response body."""
+        headers = {"authorization": f"Bearer {as_}"} if as_ else {}
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert response.status_code in (200, 400), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> dict[str, Any]:
+        """The ``data`` of a response that must have no errors."""
+        body = await self.post(query, variables, as_=as_)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@asynccontextmanager
+async def running(app: Starlette) -> AsyncIterator[GraphQLClient]:
+    """Run the app's lifespan and give a client bound to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://needs.test") as http:
+            yield GraphQLClient(http)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str = "condition") -> None:
+    """Poll until ``check`` is true; fail with ``what`` after ``within`` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def require_rabbitmq() -> None:
+    """Fail loudly (never skip) when the broker cannot be reached."""
+    try:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+    except Exception as error:  # noqa: BLE001 - any failure to connect is reported as such
+        pytest.fail(f"RabbitMQ is not reachable at {AMQP_URL}: {error!r}; start it with `rabbitmq-server -detached`")
+    await connection.close()
+
+
+async def delete_topology(namespace: str, consumers: Iterable[str], delays: Iterable[int]) -> None:
+    """Remove what a test namespace declared on the broker."""
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        queues = [f"{namespace}.unroutable"]
+        for consumer in consumers:
+            queues += [f"{namespace}.{consumer}", f"{namespace}.{consumer}.dead"]
+            queues += [f"{namespace}.{consumer}.wait.{delay}" for delay in delays]
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in ("events", "unroutable", "dead"):
+            await channel.exchange_delete(f"{namespace}.{exchange}")
