@@ -40,7 +40,9 @@ class _Server(uvicorn.Server):
 async def serve_all(listeners: Sequence[Listener], *, on_started: Callable[[], Awaitable[None]] | None = None) -> None:
     """Run every listener until SIGINT/SIGTERM; then shut all of them down cleanly."""
     servers = [
-        _Server(uvicorn.Config(listener.app, host=listener.host, port=listener.port, log_config=None, lifespan="on", ws="websockets-sansio"))
+        _Server(
+            uvicorn.Config(listener.app, host=listener.host, port=listener.port, log_config=None, lifespan="on", ws="websockets-sansio")
+        )
         for listener in listeners
     ]
     loop = asyncio.get_running_loop()
