@@ -109,3 +109,28 @@ async def delete_topology(namespace: str, consumers: Iterable[str], delays: Iter
             await channel.queue_delete(queue)
         for exchange in ("events", "unroutable", "dead"):
             await channel.exchange_delete(f"{namespace}.{exchange}")
+
+
+@asynccontextmanager
+async def serving(app: Starlette) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free loopback port; yield its base URL (``http://127.0.0.1:N``)."""
+    import uvicorn
+
+    from services.common.serve import QuietServer
+
+    server = QuietServer(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio"))
+    task = asyncio.create_task(server.serve())
+    try:
+        await eventually(_started(server), what="uvicorn to start")
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _started(server: Any) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return bool(server.started)
+
+    return check

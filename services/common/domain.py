@@ -84,6 +84,13 @@ class Transition(Generic[S]):
     at: datetime
     reason: str | None = None
 
+    def to_data(self) -> dict[str, object]:
+        """The fields every status-change event carries: new and previous status, actor, reason."""
+        data: dict[str, object] = {"status": self.to_status.value, "previous_status": self.from_status.value, "actor": self.actor}
+        if self.reason is not None:
+            data["reason"] = self.reason
+        return data
+
 
 class StateMachine(Generic[S]):
     """The allowed transitions of one aggregate, as one table: ``{action: {from: to}}``."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["Listener", "serve_all"]
+__all__ = ["Listener", "QuietServer", "serve_all"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class Listener:
         return f"http://{self.host}:{self.port}/graphql"
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to :func:`serve_all`."""
+class QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its caller (several share one process)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -40,7 +40,7 @@ class _Server(uvicorn.Server):
 async def serve_all(listeners: Sequence[Listener], *, on_started: Callable[[], Awaitable[None]] | None = None) -> None:
     """Run every listener until SIGINT/SIGTERM; then shut all of them down cleanly."""
     servers = [
-        _Server(
+        QuietServer(
             uvicorn.Config(listener.app, host=listener.host, port=listener.port, log_config=None, lifespan="on", ws="websockets-sansio")
         )
         for listener in listeners

@@ -96,9 +96,9 @@ class NeedsHandlers:
         """Fold a duplicate need into another; the target takes over its supporters."""
         at = self._clock()
         loaded = await self.store.need(into_need_id)
-        if loaded is None:
+        target = loaded[0] if loaded else None
+        if target is None or not access.can_see_needs(principal, target.community_id, await self.district_of(target.community_id)):
             raise NotFound("no such need to merge into", field="intoNeedId")
-        target = loaded[0]
         need = await self._staff_change_need(principal, need_id, lambda need: need.merge_into(target, actor=principal.subject, at=at))
         await self.carry_supporters(into_need_id, list(_merged_supporters(need)), event_id=None)
         return need

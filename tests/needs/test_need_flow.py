@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from services.common.events import new_event
+from services.common.bus import PublishError, Subscription
+from services.common.bus.memory import InProcessBus
+from services.common.events import Event, new_event
 from services.common.identity import Role
+from services.common.store.memory import MemoryServer
+from services.needs.app import create_app
 from tests.needs.conftest import Needs, item_input
-from tests.support import eventually
+from tests.support import eventually, fast_settings, running, token
 
 ITEM = "serviceItem(id: $id) { status approvedClaimCount history { action fromStatus toStatus actor } needs { id status } }"
 
@@ -155,3 +159,32 @@ async def test_the_same_claims_event_delivered_twice_changes_the_item_once(needs
     assert document["handled_events"] == [approved.id]
     assert document["version"] == 3  # inserted, published, approved once
     assert [step["action"] for step in document["history"]] == ["publish", "fill"]
+
+
+async def test_events_left_by_a_crash_between_write_and_publish_are_published_at_restart() -> None:
+    class DeadBroker(InProcessBus):
+        async def publish(self, event: Event) -> None:
+            raise PublishError("broker gone")
+
+    settings = fast_settings(outbox_interval_s=60)
+    memory = MemoryServer()
+    resident = token(settings, Role.RESIDENT, communities=["c1"])
+    dead = DeadBroker()
+    async with running(create_app(settings, memory=memory, bus=dead)) as client:
+        submitted = await client.data(
+            'mutation { submitNeed(input: {communityId: "c1", title: "加装扶手"}) { need { id } } }', as_=resident
+        )
+    need_id = submitted["submitNeed"]["need"]["id"]
+
+    restarted = InProcessBus()
+    seen: list[Event] = []
+
+    async def record(event: Event) -> None:
+        seen.append(event)
+
+    await restarted.subscribe(Subscription("observer", ("needs.need.submitted.v1",), record))
+    async with running(create_app(settings, memory=memory, bus=restarted)):
+        await restarted.drain()
+    await restarted.close()
+
+    assert [event.data["need_id"] for event in seen] == [need_id]

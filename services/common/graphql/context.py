@@ -22,6 +22,7 @@ class RequestContext:
     response: Response | WebSocket | None
     principal: Principal | None
     auth_error: str | None = None
+    connection_params: dict[str, object] | None = None
 
     def require_principal(self) -> Principal:
         """The caller, or an UNAUTHENTICATED error saying why not."""

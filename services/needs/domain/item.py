@@ -222,18 +222,14 @@ class ServiceItem:
     ) -> tuple[ServiceItem, list[Event]]:
         transition = ITEM_MACHINE.move(self.status, action, actor=actor, at=at, reason=reason)
         item = replace(self, status=transition.to_status, updated_at=at, history=(*self.history, transition))
-        data: dict[str, Any] = {
+        data = {
             "item_id": self.id,
             "community_id": self.community_id,
             "category": self.draft.category.value,
             "need_ids": list(self.draft.need_ids),
-            "status": transition.to_status.value,
-            "previous_status": transition.from_status.value,
-            "actor": actor,
+            **transition.to_data(),
+            **(extra or {}),
         }
-        if reason is not None:
-            data["reason"] = reason
-        data.update(extra or {})
         event = new_event(routing_key, service=SERVICE, community=self.community_id, data=data, subject=self.id, time=at)
         return item, [event]
 

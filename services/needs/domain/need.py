@@ -192,17 +192,13 @@ class Need:
     ) -> tuple[Need, list[Event]]:
         transition = NEED_MACHINE.move(self.status, action, actor=actor, at=at, reason=reason)
         need = replace(self, status=transition.to_status, updated_at=at, history=(*self.history, transition))
-        data: dict[str, object] = {
+        data = {
             "need_id": self.id,
             "community_id": self.community_id,
-            "status": transition.to_status.value,
-            "previous_status": transition.from_status.value,
             "category": self.category.value,
-            "actor": actor,
+            **transition.to_data(),
+            **(extra or {}),
         }
-        if reason is not None:
-            data["reason"] = reason
-        data.update(extra or {})
         event = new_event(routing_key, service=SERVICE, community=self.community_id, data=data, subject=self.id, time=at)
         return need, [event]
 

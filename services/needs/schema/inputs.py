@@ -36,6 +36,7 @@ __all__ = [
     "RejectNeedInput",
     "ReviseServiceItemInput",
     "ScheduleInput",
+    "ServiceItemContentInput",
     "ServiceItemFilter",
     "StartNeedReviewInput",
     "SubmitNeedInput",
@@ -141,10 +142,8 @@ class ClaimWindowInput:
     closes_at: datetime = strawberry.field(description="Claims accepted until; after `opensAt`.")
 
 
-@strawberry.input(description="A service item made from accepted needs (活动与项目征集).")
-class CreateServiceItemInput:
-    community_id: strawberry.ID = strawberry.field(description="The community.")
-    need_ids: list[strawberry.ID] = strawberry.field(description="Accepted needs of the community it answers; at least one.")
+@strawberry.input(description="The contents of a service item that staff write and may revise while it is a draft.")
+class ServiceItemContentInput:
     kind: ItemKind = strawberry.field(description="Activity or project.")
     category: Category = strawberry.field(description="五色土 category.")
     title: str = strawberry.field(description="Title, 1–120 characters.")
@@ -158,11 +157,11 @@ class CreateServiceItemInput:
     support_offered: list[SupportKind] = strawberry.field(default_factory=list, description="Support the community offers.")
     slots: int = strawberry.field(default=1, description="How many claimants will be approved (1–50).")
 
-    def to_draft(self) -> ItemDraft:
-        """The domain's draft, with timezone-less times refused."""
+    def to_draft(self, community_id: str, need_ids: tuple[str, ...]) -> ItemDraft:
+        """The domain's draft for a community and its needs; times without a UTC offset are refused."""
         return ItemDraft(
-            community_id=str(self.community_id),
-            need_ids=tuple(str(need_id) for need_id in self.need_ids),
+            community_id=community_id,
+            need_ids=need_ids,
             kind=self.kind,
             category=self.category,
             title=self.title.strip(),
@@ -178,33 +177,19 @@ class CreateServiceItemInput:
         )
 
 
+@strawberry.input(description="A service item made from accepted needs (活动与项目征集).")
+class CreateServiceItemInput(ServiceItemContentInput):
+    community_id: strawberry.ID = strawberry.field(description="The community.")
+    need_ids: list[strawberry.ID] = strawberry.field(description="Accepted needs of the community it answers; at least one.")
+
+    def to_new_draft(self) -> ItemDraft:
+        """The draft of the new item."""
+        return self.to_draft(str(self.community_id), tuple(str(need_id) for need_id in self.need_ids))
+
+
 @strawberry.input(description="New contents of a draft item (its community and needs stay).")
-class ReviseServiceItemInput:
+class ReviseServiceItemInput(ServiceItemContentInput):
     item_id: strawberry.ID = strawberry.field(description="The draft item.")
-    kind: ItemKind = strawberry.field(description="Activity or project.")
-    category: Category = strawberry.field(description="五色土 category.")
-    title: str = strawberry.field(description="Title.")
-    budget: list[BudgetLineInput] = strawberry.field(description="Budget per fund source.")
-    schedule: ScheduleInput = strawberry.field(description="When the work happens.")
-    claim_window: ClaimWindowInput = strawberry.field(description="When claims are taken.")
-    eligible_claimant_kinds: list[ClaimantKind] = strawberry.field(description="Who may claim.")
-    description: str = strawberry.field(default="", description="What the claimant will do.")
-    goals: list[str] = strawberry.field(default_factory=list, description="Goals.")
-    target_groups: list[TargetGroup] = strawberry.field(default_factory=list, description="Who is served.")
-    support_offered: list[SupportKind] = strawberry.field(default_factory=list, description="Support offered.")
-    slots: int = strawberry.field(default=1, description="How many claimants will be approved.")
-
-    def to_draft(self, community_id: str, need_ids: tuple[str, ...]) -> ItemDraft:
-        """The domain's draft for the item's community and needs."""
-        fields = {name: getattr(self, name) for name in CREATE_FIELDS if name not in ("community_id", "need_ids")}
-        create = CreateServiceItemInput(community_id=strawberry.ID(community_id), need_ids=[strawberry.ID(n) for n in need_ids], **fields)
-        return create.to_draft()
-
-
-CREATE_FIELDS = (
-    "community_id", "need_ids", "kind", "category", "title", "budget", "schedule", "claim_window",
-    "eligible_claimant_kinds", "description", "goals", "target_groups", "support_offered", "slots",
-)  # fmt: skip
 
 
 @strawberry.input(description="Open a draft item for claiming.")

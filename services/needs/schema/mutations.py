@@ -172,7 +172,7 @@ class Mutation:
     @strawberry.mutation(description="Staff: turn accepted needs into a service item (draft); the needs become planned.")
     async def create_service_item(self, info: Info[NeedsContext, None], input: CreateServiceItemInput) -> CreateServiceItemPayload:
         principal = info.context.require_principal()
-        return CreateServiceItemPayload.of(await attempt(lambda: info.context.use_cases.create_item(principal, input.to_draft())))
+        return CreateServiceItemPayload.of(await attempt(lambda: info.context.use_cases.create_item(principal, input.to_new_draft())))
 
     @strawberry.mutation(description="Staff: change a draft service item.")
     async def revise_service_item(self, info: Info[NeedsContext, None], input: ReviseServiceItemInput) -> ReviseServiceItemPayload:
