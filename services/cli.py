@@ -11,7 +11,7 @@ from services.common.app import make_bus
 from services.common.identity import Role, mint_token
 from services.common.logs import configure_logging
 from services.common.serve import Listener, serve_all
-from services.common.settings import Settings
+from services.common.settings import LOCAL_RABBITMQ, Settings
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, load_demo
 from services.needs.app import create_app as create_needs_app
@@ -78,6 +78,8 @@ async def _up(settings: Settings, *, demo: bool) -> None:
 
 
 async def _serve_one(settings: Settings, service: str) -> None:
+    if not settings.amqp_url:
+        settings = settings.model_copy(update={"amqp_url": LOCAL_RABBITMQ})
     listeners = {"needs": Listener("needs", create_needs_app(settings), settings.host, settings.needs_port)}
     await serve_all([listeners[service]])
 

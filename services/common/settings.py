@@ -5,16 +5,17 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEV_JWT_SECRET", "Settings"]
+__all__ = ["DEV_JWT_SECRET", "LOCAL_RABBITMQ", "Settings"]
 
 DEV_JWT_SECRET = "renling-development-secret-change-me-0123456789"
+LOCAL_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 class Settings(BaseSettings):
     """Everything a Renling process can be told from the environment.
 
-    ``amqp_url`` left empty means the in-process bus: the embedded mode (``make up``) runs every
-    service in one process. A service run alone for deployment sets it to its RabbitMQ.
+    ``amqp_url`` left empty means the in-process bus in the embedded mode (``make up`` runs every
+    service in one process); a service run alone (``renling serve``) then uses the local RabbitMQ.
     """
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)

@@ -8,15 +8,16 @@ between the two writes loses nothing.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from services.common.domain import Invalid, NotFound
+from services.common.domain import Conflict, Invalid, NotFound
 from services.common.events import Event
 from services.common.handling import change_aggregate
 from services.common.identity import Principal
+from services.common.ids import new_id
+from services.common.store import DuplicateKey
 from services.needs.domain import ItemDraft, Need, NeedDraft, Priority, ServiceItem, TargetGroup, access, draft_item, submit
 from services.needs.domain.need import NeedStatus
 from services.needs.domain.vocabulary import Category
@@ -38,11 +39,18 @@ class NeedsHandlers:
         place = (await self.store.places([community_id])).get(community_id)
         return place.district_id if place else None
 
-    async def submit_need(self, principal: Principal, draft: NeedDraft) -> Need:
-        """需求征集: a resident or staff member submits a need."""
+    async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:
+        """需求征集: a resident or staff member submits a need; a retried submission is not doubled."""
         access.require_member(principal, draft.community_id, await self.district_of(draft.community_id))
-        need, events = submit(draft, need_id=uuid.uuid4().hex, submitter=principal.subject, at=self._clock())
-        await self.store.insert_need(need, events)
+        need_id = new_id("need", subject=principal.subject, idempotency_key=idempotency_key)
+        need, events = submit(draft, need_id=need_id, submitter=principal.subject, at=self._clock())
+        try:
+            await self.store.insert_need(need, events)
+        except DuplicateKey:
+            existing = await self.store.need(need_id)
+            if existing is None:
+                raise Conflict("this idempotency key was used for another need", field="idempotencyKey") from None
+            return existing[0]
         self._notify()
         return replace(need, version=1)
 
@@ -103,9 +111,13 @@ class NeedsHandlers:
         await self.carry_supporters(into_need_id, list(_merged_supporters(need)), event_id=None)
         return need
 
-    async def create_item(self, principal: Principal, draft: ItemDraft) -> ServiceItem:
+    async def create_item(self, principal: Principal, draft: ItemDraft, *, idempotency_key: str | None = None) -> ServiceItem:
         """活动与项目征集: staff turn accepted needs into a service item (in draft)."""
         access.require_staff(principal, draft.community_id, await self.district_of(draft.community_id))
+        item_id = new_id("service-item", subject=principal.subject, idempotency_key=idempotency_key)
+        existing = await self.store.item(item_id)
+        if existing is not None:
+            return existing[0]
         needs = await self.store.needs_by_ids(draft.need_ids)
         for index, need_id in enumerate(draft.need_ids):
             need = needs.get(need_id)
@@ -113,8 +125,14 @@ class NeedsHandlers:
                 raise Invalid("no such need in this community", field=f"needIds.{index}")
             if need.status is not NeedStatus.ACCEPTED:
                 raise Invalid(f"need {need_id} is {need.status.value}, not accepted", field=f"needIds.{index}")
-        item, events = draft_item(draft, item_id=uuid.uuid4().hex, actor=principal.subject, at=self._clock())
-        await self.store.insert_item(item, events)
+        item, events = draft_item(draft, item_id=item_id, actor=principal.subject, at=self._clock())
+        try:
+            await self.store.insert_item(item, events)
+        except DuplicateKey:
+            raced = await self.store.item(item_id)
+            if raced is None:
+                raise Conflict("this idempotency key was used for another item", field="idempotencyKey") from None
+            return raced[0]
         self._notify()
         await self.plan_needs(item.id, item.draft.need_ids, actor=principal.subject)
         return replace(item, version=1)

@@ -188,3 +188,27 @@ async def test_events_left_by_a_crash_between_write_and_publish_are_published_at
     await restarted.close()
 
     assert [event.data["need_id"] for event in seen] == [need_id]
+
+
+async def test_a_retried_submission_with_the_same_idempotency_key_is_not_doubled(needs: Needs) -> None:
+    first = await needs.submit(idempotencyKey="phone-7f3a")
+    retry = await needs.submit(idempotencyKey="phone-7f3a")
+    other = await needs.submit(idempotencyKey="phone-8b1c")
+    someone_else = await needs.submit(idempotencyKey="phone-7f3a", as_=needs.token(Role.RESIDENT, "c1", subject="resident-2"))
+
+    assert retry["need"]["id"] == first["need"]["id"]
+    assert len({first["need"]["id"], other["need"]["id"], someone_else["need"]["id"]}) == 3
+    count = await needs.client.data("{ needs { totalCount } }", as_=needs.staff)
+    assert count["needs"]["totalCount"] == 3
+
+
+async def test_a_retried_item_creation_with_the_same_key_returns_the_first_item(needs: Needs) -> None:
+    need_id = await needs.accepted_need()
+
+    first = await needs.create_item([need_id], idempotencyKey="draft-1")
+    retry = await needs.create_item([need_id], idempotencyKey="draft-1")
+
+    assert retry["errors"] == []
+    assert retry["serviceItem"]["id"] == first["serviceItem"]["id"]
+    count = await needs.client.data("{ serviceItems { totalCount } }", as_=needs.staff)
+    assert count["serviceItems"]["totalCount"] == 1

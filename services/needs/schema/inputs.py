@@ -84,6 +84,9 @@ class SubmitNeedInput:
     source: NeedSource = strawberry.field(default=NeedSource.RESIDENT, description="How it was collected.")
     location: str = strawberry.field(default="", description="Where (building, courtyard…).")
     anonymous: bool = strawberry.field(default=False, description="Hide your name from the public (staff still see it).")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Any unique string per submission: retrying with the same key never creates a second need."
+    )
 
 
 @strawberry.input(description="Support (endorse) a need; once per resident.")
@@ -181,6 +184,9 @@ class ServiceItemContentInput:
 class CreateServiceItemInput(ServiceItemContentInput):
     community_id: strawberry.ID = strawberry.field(description="The community.")
     need_ids: list[strawberry.ID] = strawberry.field(description="Accepted needs of the community it answers; at least one.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Any unique string per item: retrying with the same key never creates a second item."
+    )
 
     def to_new_draft(self) -> ItemDraft:
         """The draft of the new item."""

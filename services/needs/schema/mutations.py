@@ -124,7 +124,9 @@ class Mutation:
             location=input.location,
             anonymous=input.anonymous,
         )
-        return SubmitNeedPayload.of(await attempt(lambda: info.context.use_cases.submit_need(principal, draft)))
+        return SubmitNeedPayload.of(
+            await attempt(lambda: info.context.use_cases.submit_need(principal, draft, idempotency_key=input.idempotency_key))
+        )
 
     @strawberry.mutation(description="Support (endorse) a need of your community; counts once per resident.")
     async def support_need(self, info: Info[NeedsContext, None], input: SupportNeedInput) -> SupportNeedPayload:
@@ -172,7 +174,11 @@ class Mutation:
     @strawberry.mutation(description="Staff: turn accepted needs into a service item (draft); the needs become planned.")
     async def create_service_item(self, info: Info[NeedsContext, None], input: CreateServiceItemInput) -> CreateServiceItemPayload:
         principal = info.context.require_principal()
-        return CreateServiceItemPayload.of(await attempt(lambda: info.context.use_cases.create_item(principal, input.to_new_draft())))
+        return CreateServiceItemPayload.of(
+            await attempt(
+                lambda: info.context.use_cases.create_item(principal, input.to_new_draft(), idempotency_key=input.idempotency_key)
+            )
+        )
 
     @strawberry.mutation(description="Staff: change a draft service item.")
     async def revise_service_item(self, info: Info[NeedsContext, None], input: ReviseServiceItemInput) -> ReviseServiceItemPayload:
