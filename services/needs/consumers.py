@@ -7,13 +7,13 @@ same conditional update, so a redelivered event changes nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from services.common.bus import Subscription, UnprocessableEvent
+from services.common.event_data import optional_text, text, texts
 from services.common.events import Event
+from services.common.places import COMMUNITY_REGISTERED
 from services.needs.domain import ItemStatus
 from services.needs.handlers import NeedsHandlers
-from services.needs.store import CommunityPlace
 
 __all__ = ["CLAIM_STAGES", "NeedsConsumers"]
 
@@ -31,7 +31,7 @@ class NeedsConsumers:
     def __init__(self, handlers: NeedsHandlers) -> None:
         self._handlers = handlers
         self._reactions: Mapping[str, Callable[[Event], Awaitable[None]]] = {
-            "orgs.community.registered.v1": self.community_registered,
+            COMMUNITY_REGISTERED: handlers.store.places.on_community_registered,
             **dict.fromkeys(CLAIM_STAGES, self.claim_progressed),
             "needs.need.merged.v1": self.need_merged,
             "needs.item.drafted.v1": self.item_drafted,
@@ -50,62 +50,30 @@ class NeedsConsumers:
             raise UnprocessableEvent(f"needs does not handle {event.type}")
         await reaction(event)
 
-    async def community_registered(self, event: Event) -> None:
-        """Learn which street and district a community belongs to."""
-        data = event.data
-        place = CommunityPlace(
-            community_id=_text(data, "community_id"),
-            name=str(data.get("name", "")),
-            street_id=_optional_text(data, "street_id"),
-            district_id=_optional_text(data, "district_id"),
-        )
-        await self._handlers.store.record_community(place, event.id)
-
     async def claim_progressed(self, event: Event) -> None:
         """claim approved → item claimed; project started → in progress; completed; evaluated."""
         await self._handlers.record_claim(
-            _text(event.data, "item_id"), CLAIM_STAGES[event.routing_key], _text(event.data, "claim_id"), event=event
+            text(event.data, "item_id"), CLAIM_STAGES[event.routing_key], text(event.data, "claim_id"), event=event
         )
 
     async def need_merged(self, event: Event) -> None:
         """The target need takes over the merged need's supporters."""
-        supporters = event.data.get("supporter_ids", [])
-        if not isinstance(supporters, list):
-            raise UnprocessableEvent("supporter_ids must be a list")
-        await self._handlers.carry_supporters(_text(event.data, "into_need_id"), [str(s) for s in supporters], event_id=event.id)
+        supporters = texts(event.data, "supporter_ids")
+        await self._handlers.carry_supporters(text(event.data, "into_need_id"), supporters, event_id=event.id)
 
     async def item_drafted(self, event: Event) -> None:
         """Plan the needs the new item was made from."""
-        await self._handlers.plan_needs(_text(event.data, "item_id"), _ids(event.data), actor=_actor(event), event_id=event.id)
+        await self._handlers.plan_needs(text(event.data, "item_id"), texts(event.data, "need_ids"), actor=_actor(event), event_id=event.id)
 
     async def item_cancelled(self, event: Event) -> None:
         """Release the needs of a cancelled item."""
-        reason = _optional_text(event.data, "reason")
-        await self._handlers.release_needs(_ids(event.data), actor=_actor(event), reason=reason, event_id=event.id)
+        reason = optional_text(event.data, "reason")
+        await self._handlers.release_needs(texts(event.data, "need_ids"), actor=_actor(event), reason=reason, event_id=event.id)
 
     async def item_status_changed(self, event: Event) -> None:
         """An evaluated item resolves its needs."""
         if event.data.get("status") == ItemStatus.EVALUATED.value:
-            await self._handlers.resolve_needs(_ids(event.data), actor=_actor(event), event_id=event.id)
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise UnprocessableEvent(f"event data lacks {key}")
-    return value
-
-
-def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _ids(data: Mapping[str, Any]) -> list[str]:
-    need_ids = data.get("need_ids")
-    if not isinstance(need_ids, list) or not all(isinstance(need_id, str) for need_id in need_ids):
-        raise UnprocessableEvent("event data lacks need_ids")
-    return need_ids
+            await self._handlers.resolve_needs(texts(event.data, "need_ids"), actor=_actor(event), event_id=event.id)
 
 
 def _actor(event: Event) -> str:

@@ -36,7 +36,7 @@ class NeedsHandlers:
 
     async def district_of(self, community_id: str) -> str | None:
         """The community's district, from the read model (None until orgs announced it)."""
-        place = (await self.store.places([community_id])).get(community_id)
+        place = (await self.store.places.places([community_id])).get(community_id)
         return place.district_id if place else None
 
     async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:

@@ -7,19 +7,20 @@ are scoped by ``community_id``, which leads every compound index.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
-from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
+from services.common.places import PlacesReadModel
+from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
 
-__all__ = ["CommunityPlace", "ItemQuery", "NeedQuery", "NeedsStore"]
+__all__ = ["ItemQuery", "NeedQuery", "NeedsStore"]
 
 NEED_INDEXES = (
     Index((("community_id", 1), ("status", 1), ("created_at", -1))),
@@ -34,17 +35,6 @@ ITEM_INDEXES = (
     Index((("community_id", 1), ("need_ids", 1))),
     OUTBOX_INDEX,
 )
-COMMUNITY_INDEXES = (Index((("street_id", 1),)), Index((("district_id", 1),)))
-
-
-@dataclass(frozen=True, slots=True)
-class CommunityPlace:
-    """Where a community sits (read model from ``orgs.community.registered.v1``)."""
-
-    community_id: str
-    name: str
-    street_id: str | None
-    district_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +67,7 @@ class NeedsStore:
     def __init__(self, database: Database) -> None:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
-        self.communities: Collection = database.collection("communities")
+        self.places = PlacesReadModel(database.collection("communities"))
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -88,7 +78,7 @@ class NeedsStore:
         """Declared indexes, created at start-up."""
         await self.needs.create_indexes(NEED_INDEXES)
         await self.items.create_indexes(ITEM_INDEXES)
-        await self.communities.create_indexes(COMMUNITY_INDEXES)
+        await self.places.create_indexes()
 
     async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
         """A new need, with its submitted event."""
@@ -168,42 +158,6 @@ class NeedsStore:
             bucket["status"][key["status"]] = bucket["status"].get(key["status"], 0) + count
             bucket["category"][key["category"]] = bucket["category"].get(key["category"], 0) + count
         return counts
-
-    async def record_community(self, place: CommunityPlace, event_id: str) -> bool:
-        """Upsert the read model from a registration event; False if it was already handled."""
-        try:
-            outcome = await self.communities.update_one(
-                {"_id": place.community_id, HANDLED_EVENTS: {"$ne": event_id}},
-                {
-                    "$set": {"name": place.name, "street_id": place.street_id, "district_id": place.district_id},
-                    "$push": {HANDLED_EVENTS: event_id},
-                },
-                upsert=True,
-            )
-        except DuplicateKey:
-            return False
-        return outcome.matched > 0 or outcome.upserted_id is not None
-
-    async def places(self, community_ids: Iterable[str]) -> dict[str, CommunityPlace]:
-        """Known communities among ``community_ids``."""
-        documents = await self.communities.find({"_id": {"$in": list(community_ids)}})
-        return {document["_id"]: _place(document) for document in documents}
-
-    async def communities_in(self, *, street_ids: Sequence[str] = (), district_ids: Sequence[str] = ()) -> list[CommunityPlace]:
-        """Communities of the given streets or districts."""
-        clauses: list[dict[str, Any]] = []
-        if street_ids:
-            clauses.append({"street_id": {"$in": list(street_ids)}})
-        if district_ids:
-            clauses.append({"district_id": {"$in": list(district_ids)}})
-        if not clauses:
-            return []
-        documents = await self.communities.find({"$or": clauses}, sort=[("_id", 1)])
-        return [_place(document) for document in documents]
-
-
-def _place(document: Mapping[str, Any]) -> CommunityPlace:
-    return CommunityPlace(document["_id"], document.get("name", ""), document.get("street_id"), document.get("district_id"))
 
 
 def _need_filter(query: NeedQuery) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from services.common.store import Database, VersionConflict
 from services.needs.domain import Category, ItemStatus, NeedStatus
-from services.needs.store import CommunityPlace, ItemQuery, NeedQuery, NeedsStore
+from services.needs.store import ItemQuery, NeedQuery, NeedsStore
 from tests.needs.factories import NOW, item, need
 from tests.stores import database
 
@@ -63,18 +63,6 @@ async def test_counts_by_community_status_and_category_in_one_aggregation(store:
     assert counts["c1"] == {"status": {"submitted": 2, "accepted": 1}, "category": {"blue_guard": 2, "red_classroom": 1}}
     assert counts["c2"] == {"status": {"submitted": 1}, "category": {"blue_guard": 1}}
     assert counts["c3"] == {"status": {}, "category": {}}
-
-
-async def test_community_read_model_is_idempotent(store: NeedsStore) -> None:
-    place = CommunityPlace("c1", "左安浦园", "s1", "d1")
-
-    assert await store.record_community(place, "e1") is True
-    assert await store.record_community(replace(place, name="改名"), "e1") is False
-    assert await store.record_community(replace(place, street_id="s2"), "e2") is True
-
-    assert await store.places(["c1", "zz"]) == {"c1": CommunityPlace("c1", "左安浦园", "s2", "d1")}
-    assert [p.community_id for p in await store.communities_in(district_ids=["d1"])] == ["c1"]
-    assert await store.communities_in(street_ids=["s1"]) == []
 
 
 async def test_lists_filter_and_hide_drafts_where_asked(store: NeedsStore) -> None:

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from services.common.graphql.context import RequestContext
+from services.common.graphql.places import PlaceLoaders
 from services.common.identity import Principal
 from services.needs.domain import Need, ServiceItem, access
 from services.needs.handlers import NeedsHandlers
-from services.needs.store import CommunityPlace, NeedsStore
+from services.needs.store import NeedsStore
 
 __all__ = ["NeedsContext"]
 
@@ -25,10 +26,8 @@ class NeedsContext(RequestContext):
     handlers: NeedsHandlers | None = None
     need_loader: DataLoader[str, Need | None] = field(init=False)
     item_loader: DataLoader[str, ServiceItem | None] = field(init=False)
-    place_loader: DataLoader[str, CommunityPlace | None] = field(init=False)
+    places: PlaceLoaders = field(init=False)
     need_counts_loader: DataLoader[str, Counts] = field(init=False)
-    street_places_loader: DataLoader[str, list[CommunityPlace]] = field(init=False)
-    district_places_loader: DataLoader[str, list[CommunityPlace]] = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.store
@@ -41,27 +40,13 @@ class NeedsContext(RequestContext):
             found = await store.items_by_ids(ids)
             return [found.get(item_id) for item_id in ids]
 
-        async def places(ids: Sequence[str]) -> list[CommunityPlace | None]:
-            found = await store.places(ids)
-            return [found.get(community_id) for community_id in ids]
-
         async def counts(ids: Sequence[str]) -> list[Counts]:
             found = await store.need_counts(ids)
             return [found[community_id] for community_id in ids]
 
-        async def streets(ids: Sequence[str]) -> list[list[CommunityPlace]]:
-            found = await store.communities_in(street_ids=ids)
-            return [[place for place in found if place.street_id == street_id] for street_id in ids]
-
-        async def districts(ids: Sequence[str]) -> list[list[CommunityPlace]]:
-            found = await store.communities_in(district_ids=ids)
-            return [[place for place in found if place.district_id == district_id] for district_id in ids]
-
-        self.street_places_loader = DataLoader(load_fn=streets)
-        self.district_places_loader = DataLoader(load_fn=districts)
+        self.places = PlaceLoaders(store.places)
         self.need_loader = DataLoader(load_fn=needs)
         self.item_loader = DataLoader(load_fn=items)
-        self.place_loader = DataLoader(load_fn=places)
         self.need_counts_loader = DataLoader(load_fn=counts)
 
     @property
@@ -78,8 +63,7 @@ class NeedsContext(RequestContext):
 
     async def district_of(self, community_id: str) -> str | None:
         """The community's district (read model), batched per request."""
-        place = await self.place_loader.load(community_id)
-        return place.district_id if place else None
+        return await self.places.district_of(community_id)
 
     async def can_see_needs(self, principal: Principal, community_id: str) -> bool:
         """May the caller read this community's needs?"""
@@ -106,5 +90,5 @@ class NeedsContext(RequestContext):
             return list(dict.fromkeys(requested))
         own = set(principal.communities)
         if principal.districts:
-            own |= {place.community_id for place in await self.store.communities_in(district_ids=sorted(principal.districts))}
+            own |= {place.community_id for place in await self.store.places.communities_in(district_ids=sorted(principal.districts))}
         return sorted(own)

@@ -14,13 +14,13 @@ from strawberry.types import Info
 
 from services.common.graphql.errors import PublicError
 from services.common.graphql.pagination import Connection
+from services.common.places import CommunityPlace
 from services.needs.domain import access
 from services.needs.schema.context import Counts, NeedsContext
 from services.needs.schema.enums import Category, NeedSort, NeedStatus
 from services.needs.schema.inputs import NeedFilter, ServiceItemFilter
 from services.needs.schema.lists import list_items, list_needs
 from services.needs.schema.types import NeedType, ServiceItemType
-from services.needs.store import CommunityPlace
 
 __all__ = ["CommunityType", "DistrictType", "NeedCategoryCount", "NeedStats", "NeedStatusCount", "StreetType", "need_stats"]
 
@@ -122,7 +122,7 @@ class StreetType:
 
     @strawberry.field(description="需求统计 Needs of the street's communities you may see, rolled up.")
     async def need_stats(self, info: Info[NeedsContext, None]) -> NeedStats:
-        return await _rollup(info, await info.context.street_places_loader.load(str(self.id)))
+        return await _rollup(info, await info.context.places.street.load(str(self.id)))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> StreetType:
@@ -136,7 +136,7 @@ class DistrictType:
 
     @strawberry.field(description="需求统计 Needs of the district's communities you may see, rolled up.")
     async def need_stats(self, info: Info[NeedsContext, None]) -> NeedStats:
-        return await _rollup(info, await info.context.district_places_loader.load(str(self.id)))
+        return await _rollup(info, await info.context.places.district.load(str(self.id)))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> DistrictType:

@@ -1,0 +1,37 @@
+"""Per-request DataLoaders over the places read model, for services that roll up by place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from services.common.places import CommunityPlace, PlacesReadModel
+
+__all__ = ["PlaceLoaders"]
+
+
+class PlaceLoaders:
+    """Community → place, street → communities, district → communities; each batched per request."""
+
+    def __init__(self, places: PlacesReadModel) -> None:
+        async def by_community(ids: Sequence[str]) -> list[CommunityPlace | None]:
+            found = await places.places(ids)
+            return [found.get(community_id) for community_id in ids]
+
+        async def by_street(ids: Sequence[str]) -> list[list[CommunityPlace]]:
+            found = await places.communities_in(street_ids=ids)
+            return [[place for place in found if place.street_id == street_id] for street_id in ids]
+
+        async def by_district(ids: Sequence[str]) -> list[list[CommunityPlace]]:
+            found = await places.communities_in(district_ids=ids)
+            return [[place for place in found if place.district_id == district_id] for district_id in ids]
+
+        self.community: DataLoader[str, CommunityPlace | None] = DataLoader(load_fn=by_community)
+        self.street: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=by_street)
+        self.district: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=by_district)
+
+    async def district_of(self, community_id: str) -> str | None:
+        """The community's district, or None until orgs announced it."""
+        place = await self.community.load(community_id)
+        return place.district_id if place else None

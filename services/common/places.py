@@ -1,0 +1,88 @@
+"""The places read model: which street and district each community belongs to.
+
+The orgs service owns District → Street → Community and announces each community with
+``orgs.community.registered.v1``; every other service keeps this small local copy so that
+district roll-ups and district administrators' access never need a synchronous call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.event_data import optional_text, text
+from services.common.events import Event
+from services.common.store import Collection, DuplicateKey, Index
+from services.common.store.aggregate import HANDLED_EVENTS
+
+__all__ = ["COMMUNITY_REGISTERED", "CommunityPlace", "PlacesReadModel"]
+
+COMMUNITY_REGISTERED = "orgs.community.registered.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityPlace:
+    """Where a community sits."""
+
+    community_id: str
+    name: str
+    street_id: str | None
+    district_id: str | None
+
+
+class PlacesReadModel:
+    """Communities as announced by orgs, kept in one collection of this service's database."""
+
+    INDEXES = (Index((("street_id", 1),)), Index((("district_id", 1),)))
+
+    def __init__(self, collection: Collection) -> None:
+        self._collection = collection
+
+    async def create_indexes(self) -> None:
+        """Declared indexes."""
+        await self._collection.create_indexes(self.INDEXES)
+
+    async def on_community_registered(self, event: Event) -> None:
+        """The reaction to ``orgs.community.registered.v1`` (idempotent)."""
+        data = event.data
+        place = CommunityPlace(
+            text(data, "community_id"), str(data.get("name", "")), optional_text(data, "street_id"), optional_text(data, "district_id")
+        )
+        await self.record(place, event.id)
+
+    async def record(self, place: CommunityPlace, event_id: str) -> bool:
+        """Upsert from a registration event; False if that event was already handled."""
+        try:
+            outcome = await self._collection.update_one(
+                {"_id": place.community_id, HANDLED_EVENTS: {"$ne": event_id}},
+                {
+                    "$set": {"name": place.name, "street_id": place.street_id, "district_id": place.district_id},
+                    "$push": {HANDLED_EVENTS: event_id},
+                },
+                upsert=True,
+            )
+        except DuplicateKey:
+            return False
+        return outcome.matched > 0 or outcome.upserted_id is not None
+
+    async def places(self, community_ids: Iterable[str]) -> dict[str, CommunityPlace]:
+        """Known communities among ``community_ids``."""
+        documents = await self._collection.find({"_id": {"$in": list(community_ids)}})
+        return {document["_id"]: _place(document) for document in documents}
+
+    async def communities_in(self, *, street_ids: Sequence[str] = (), district_ids: Sequence[str] = ()) -> list[CommunityPlace]:
+        """Communities of the given streets or districts."""
+        clauses: list[dict[str, Any]] = []
+        if street_ids:
+            clauses.append({"street_id": {"$in": list(street_ids)}})
+        if district_ids:
+            clauses.append({"district_id": {"$in": list(district_ids)}})
+        if not clauses:
+            return []
+        documents = await self._collection.find({"$or": clauses}, sort=[("_id", 1)])
+        return [_place(document) for document in documents]
+
+
+def _place(document: Mapping[str, Any]) -> CommunityPlace:
+    return CommunityPlace(document["_id"], document.get("name", ""), document.get("street_id"), document.get("district_id"))
