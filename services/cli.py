@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from starlette.applications import Starlette
 
 from services.common.app import make_bus
 from services.common.identity import Role, mint_token
@@ -13,12 +15,17 @@ from services.common.logs import configure_logging
 from services.common.serve import Listener, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
 from services.common.store.memory import MemoryServer
-from services.demo import DISTRICT, HOME, load_demo
+from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
 from services.needs.app import create_app as create_needs_app
+from services.orgs.app import create_app as create_orgs_app
 
 __all__ = ["main"]
 
-SERVICES = ("needs",)
+AppFactory = Callable[..., Starlette]
+SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
+    "needs": (create_needs_app, lambda settings: settings.needs_port),
+    "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -28,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     up = commands.add_parser("up", help="run every service in one process (embedded mode) with demo data")
     up.add_argument("--no-demo", action="store_true", help="start empty")
     serve = commands.add_parser("serve", help="run one service alone (deployment)")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=sorted(SERVICES))
     token = commands.add_parser("token", help="print a development token")
     token.add_argument("--role", choices=[role.value for role in Role], required=True)
     token.add_argument("--subject", default=None)
@@ -63,12 +70,12 @@ async def _up(settings: Settings, *, demo: bool) -> None:
     bus = make_bus(settings)
     await bus.start()
     memory = MemoryServer() if settings.mongodb_url.startswith("memory://") else None
-    needs_app = create_needs_app(settings, memory=memory, bus=bus)
-    listeners = [Listener("needs", needs_app, settings.host, settings.needs_port)]
+    apps = {name: factory(settings, memory=memory, bus=bus) for name, (factory, _) in SERVICES.items()}
+    listeners = [Listener(name, app, settings.host, SERVICES[name][1](settings)) for name, app in apps.items()]
 
     async def started() -> None:
         if demo:
-            await load_demo(bus, needs_app.state.handlers)
+            await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers)
         _banner(settings, listeners)
 
     try:
@@ -80,8 +87,8 @@ async def _up(settings: Settings, *, demo: bool) -> None:
 async def _serve_one(settings: Settings, service: str) -> None:
     if not settings.amqp_url:
         settings = settings.model_copy(update={"amqp_url": LOCAL_RABBITMQ})
-    listeners = {"needs": Listener("needs", create_needs_app(settings), settings.host, settings.needs_port)}
-    await serve_all([listeners[service]])
+    factory, port = SERVICES[service]
+    await serve_all([Listener(service, factory(settings), settings.host, port(settings))])
 
 
 def _banner(settings: Settings, listeners: Sequence[Listener]) -> None:
@@ -90,15 +97,16 @@ def _banner(settings: Settings, listeners: Sequence[Listener]) -> None:
     lines = ["", "Renling (认领) is running — " + f"{store}, {bus}.", ""]
     lines += [f"  {listener.name:<8} {listener.url}   (GraphiQL console: open it in a browser)" for listener in listeners]
     lines += ["", f"Development tokens (send as `Authorization: Bearer …`; demo community {HOME}):"]
+    leads = demo_organization_id("夕阳天使志愿服务队")
     people = [
-        (Role.DISTRICT_ADMIN, "admin-dongcheng", [], [DISTRICT]),
-        (Role.COMMUNITY_STAFF, "staff-zuoanpuyuan", [HOME], []),
-        (Role.ORG_LEADER, "leader-zhangshangmingzhu", [HOME], []),
-        (Role.RESIDENT, "resident-wang", [HOME], []),
-        (Role.PARTNER, "partner-fushoubainian", [HOME], []),
+        (Role.DISTRICT_ADMIN, "admin-dongcheng", [], [DISTRICT], None),
+        (Role.COMMUNITY_STAFF, "staff-zuoanpuyuan", [HOME], [], None),
+        (Role.ORG_LEADER, "leader-xiyangtianshi", [HOME], [], leads),
+        (Role.RESIDENT, "resident-wang", [HOME], [], None),
+        (Role.PARTNER, "partner-fushoubainian", [HOME], [], None),
     ]
-    for role, subject, communities, districts in people:
-        token = mint_token(settings, subject=subject, roles=[role], communities=communities, districts=districts)
+    for role, subject, communities, districts, organization in people:
+        token = mint_token(settings, subject=subject, roles=[role], communities=communities, districts=districts, organization=organization)
         lines += [f"  {role.value:<16} {token}"]
     lines += ["", "Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)

@@ -34,8 +34,8 @@ def _free_port() -> int:
 
 
 async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c() -> None:
-    port = _free_port()
-    env = {**os.environ, "NEEDS_PORT": str(port), "MONGODB_URL": "memory://", "AMQP_URL": ""}
+    port, orgs_port = _free_port(), _free_port()
+    env = {**os.environ, "NEEDS_PORT": str(port), "ORGS_PORT": str(orgs_port), "MONGODB_URL": "memory://", "AMQP_URL": ""}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services", "up", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
     )
@@ -47,6 +47,7 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
                 printed.append((await process.stdout.readline()).decode())
         banner = "".join(printed)
         assert f"http://127.0.0.1:{port}/graphql" in banner
+        assert f"http://127.0.0.1:{orgs_port}/graphql" in banner
         staff_token = next(line.split()[-1] for line in printed if line.strip().startswith("community_staff"))
         async with httpx.AsyncClient() as client:
             response = await client.post(
@@ -54,7 +55,13 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
                 json={"query": "{ needs { totalCount } }"},
                 headers={"authorization": f"Bearer {staff_token}"},
             )
+            organizations = await client.post(
+                f"http://127.0.0.1:{orgs_port}/graphql",
+                json={"query": '{ community(id: "community-zuoanpuyuan") { organizationStats(asOf: "2019-12-31") { total } } }'},
+                headers={"authorization": f"Bearer {staff_token}"},
+            )
         assert response.json()["data"]["needs"]["totalCount"] == 5
+        assert organizations.json()["data"]["community"]["organizationStats"]["total"] == 17
     finally:
         process.send_signal(signal.SIGINT)
         async with asyncio.timeout(15):

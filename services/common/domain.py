@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "Conflict",
@@ -22,7 +23,26 @@ __all__ = [
     "StateMachine",
     "Transition",
     "TransitionNotAllowed",
+    "check_past_date",
+    "local_date",
 ]
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(at: datetime) -> date:
+    """The calendar day in the district (China Standard Time) at instant ``at``."""
+    return at.astimezone(LOCAL_TIME).date()
+
+
+def check_past_date(day: date, *, at: datetime, field: str, not_before: date | None = None, after_what: str = "") -> date:
+    """A day that is not in the future and, if given, not before ``not_before``."""
+    if day > local_date(at):
+        raise Invalid("the date is in the future", field=field)
+    if not_before is not None and day < not_before:
+        raise Invalid(f"the date is before {after_what or not_before.isoformat()}", field=field)
+    return day
+
 
 S = TypeVar("S", bound=Enum)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.common.bus import UnprocessableEvent
 
-__all__ = ["optional_int", "optional_text", "text", "texts"]
+__all__ = ["integer", "number", "optional_int", "optional_text", "text", "texts"]
 
 
 def text(data: Mapping[str, Any], key: str) -> str:
@@ -39,4 +39,20 @@ def optional_int(data: Mapping[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise UnprocessableEvent(f"event data {key} must be a whole number")
+    return value
+
+
+def number(data: Mapping[str, Any], key: str, low: float, high: float) -> float:
+    """A required number within ``[low, high]``."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise UnprocessableEvent(f"event data {key} must be a number from {low} to {high}")
+    return float(value)
+
+
+def integer(data: Mapping[str, Any], key: str, low: int, high: int) -> int:
+    """A required whole number within ``[low, high]`` (money in fen, counts)."""
+    value = optional_int(data, key)
+    if value is None or not low <= value <= high:
+        raise UnprocessableEvent(f"event data {key} must be a whole number from {low} to {high}")
     return value

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.common.store import Document
+from services.common.store.dates import aware, day_from_bson, day_to_bson
 from services.common.store.history import history_from_documents, history_to_documents
 from services.needs.domain import (
     BudgetLine,
@@ -69,8 +69,8 @@ def need_from_document(document: Document) -> Need:
         submitter_id=document["submitter_id"],
         anonymous=document["anonymous"],
         status=NeedStatus(document["status"]),
-        created_at=_aware(document["created_at"]),
-        updated_at=_aware(document["updated_at"]),
+        created_at=aware(document["created_at"]),
+        updated_at=aware(document["updated_at"]),
         supporter_ids=tuple(document["supporter_ids"]),
         priority=Priority(document["priority"]),
         analysis_note=document["analysis_note"],
@@ -97,8 +97,8 @@ def item_to_fields(item: ServiceItem) -> dict[str, Any]:
         "budget": [line.to_data() for line in draft.budget],
         "total_fen": item.total_fen,
         "schedule": {
-            "starts_on": _midnight(draft.schedule.starts_on),
-            "ends_on": _midnight(draft.schedule.ends_on),
+            "starts_on": day_to_bson(draft.schedule.starts_on),
+            "ends_on": day_to_bson(draft.schedule.ends_on),
             "note": draft.schedule.note,
         },
         "claim_window": {"opens_at": draft.claim_window.opens_at, "closes_at": draft.claim_window.closes_at},
@@ -135,8 +135,8 @@ def item_from_document(document: Document) -> ServiceItem:
         budget=tuple(
             BudgetLine(FundSource(line["fund_source"]), line["amount_fen"], line.get("source_name")) for line in document["budget"]
         ),
-        schedule=Schedule(_aware(schedule["starts_on"]).date(), _aware(schedule["ends_on"]).date(), schedule["note"]),
-        claim_window=ClaimWindow(_aware(window["opens_at"]), _aware(window["closes_at"])),
+        schedule=Schedule(day_from_bson(schedule["starts_on"]), day_from_bson(schedule["ends_on"]), schedule["note"]),
+        claim_window=ClaimWindow(aware(window["opens_at"]), aware(window["closes_at"])),
         eligible_claimant_kinds=frozenset(ClaimantKind(kind) for kind in document["eligible_claimant_kinds"]),
         support_offered=frozenset(SupportKind(kind) for kind in document["support_offered"]),
         slots=document["slots"],
@@ -147,9 +147,9 @@ def item_from_document(document: Document) -> ServiceItem:
         draft=draft,
         status=ItemStatus(document["status"]),
         created_by=document["created_by"],
-        created_at=_aware(document["created_at"]),
-        updated_at=_aware(document["updated_at"]),
-        published_at=_aware(published_at) if published_at is not None else None,
+        created_at=aware(document["created_at"]),
+        updated_at=aware(document["updated_at"]),
+        published_at=aware(published_at) if published_at is not None else None,
         cancel_reason=document.get("cancel_reason"),
         approved_claim_ids=tuple(document["approved_claim_ids"]),
         started_claim_ids=tuple(document["started_claim_ids"]),
@@ -158,12 +158,3 @@ def item_from_document(document: Document) -> ServiceItem:
         history=history_from_documents(document["history"], ItemStatus),
         version=document["version"],
     )
-
-
-def _midnight(day: date) -> datetime:
-    """BSON has no date type: a day is stored as its UTC midnight."""
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

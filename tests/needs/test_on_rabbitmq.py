@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import pytest
-
-from services.common.bus import PublishError, Subscription
+from services.common.bus import PublishError
 from services.common.bus.rabbit import RabbitBus
 from services.common.events import Event, new_event
 from services.common.identity import Role
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.needs.app import create_app
+from tests.broker import DELAYS, Broker, broker
 from tests.needs.conftest import SUBMIT, item_input
-from tests.support import AMQP_URL, GraphQLClient, delete_topology, eventually, fast_settings, require_rabbitmq, running, token
+from tests.support import AMQP_URL, GraphQLClient, eventually, running, token
 
-DELAYS = (20, 50)
+__all__ = ["broker"]
 
 
 class FlakyRabbitBus(RabbitBus):
@@ -32,38 +28,6 @@ class FlakyRabbitBus(RabbitBus):
             self.failures -= 1
             raise PublishError("simulated: broker did not confirm")
         await super().publish(event)
-
-
-@dataclass
-class Broker:
-    """A namespace on the broker, and an observer consumer recording every needs event."""
-
-    settings: Settings
-    observer: RabbitBus
-    seen: list[Event]
-
-    def seen_of(self, routing_key: str) -> list[Event]:
-        return [event for event in self.seen if event.routing_key == routing_key]
-
-
-@pytest.fixture
-async def broker() -> AsyncIterator[Broker]:
-    await require_rabbitmq()
-    namespace = f"test-{uuid.uuid4().hex[:10]}"
-    settings = fast_settings(amqp_url=AMQP_URL, events_exchange=namespace, bus_retry_delays_ms=DELAYS)
-    observer = RabbitBus(AMQP_URL, namespace=namespace, retry_delays_ms=DELAYS)
-    await observer.start()
-    seen: list[Event] = []
-
-    async def record(event: Event) -> None:
-        seen.append(event)
-
-    await observer.subscribe(Subscription("observer", ("needs.#",), record))
-    try:
-        yield Broker(settings, observer, seen)
-    finally:
-        await observer.close()
-        await delete_topology(namespace, ["needs", "observer"], DELAYS)
 
 
 async def test_a_submitted_need_is_observed_as_a_cloudevent_on_rabbitmq(broker: Broker) -> None:

@@ -84,7 +84,8 @@ class InProcessBus:
     async def close(self) -> None:
         """Let queued work finish briefly, then stop the workers and pending retries."""
         try:
-            await asyncio.wait_for(self.drain(), timeout=5)
+            async with asyncio.timeout(5):
+                await self.drain()
         except TimeoutError:
             log.warning("in-process bus closed with deliveries pending")
         for timer in self._timers:

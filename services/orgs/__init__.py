@@ -1,0 +1,1 @@
+"""The orgs service: district → street → community, and the organizations that claim items."""

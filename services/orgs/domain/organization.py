@@ -1,0 +1,350 @@
+"""The Organization aggregate: a community social organization, unit or partner NGO.
+
+It carries its profile, members and the three-person management group (三人管理小组), its
+leader and the succession of leaders, its filing status with dates, its stage on the
+development path (forward one step at a time; a district administrator may correct it), the
+support the community gave it, and its track record from the claims it carried out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from services.common.domain import Invalid, StateMachine, TransitionNotAllowed, check_past_date
+from services.common.events import Event, new_event
+from services.orgs.domain.people import Member, MemberDraft, Mentor, Succession, check_team
+from services.orgs.domain.track_record import TrackRecord
+from services.orgs.domain.vocabulary import ActivityField, FilingStatus, OrganizationKind, Purpose, Stage, SupportKind
+
+__all__ = [
+    "STATUS_MACHINE",
+    "Organization",
+    "OrganizationDraft",
+    "Profile",
+    "StageChange",
+    "StatusChange",
+    "SupportRecord",
+    "register",
+]
+
+SERVICE = "orgs"
+F = FilingStatus
+STATUS_MACHINE: StateMachine[FilingStatus] = StateMachine(
+    "organization",
+    {
+        "activate": {F.FILED: F.ACTIVE, F.DORMANT: F.ACTIVE},
+        "suspend": {F.FILED: F.DORMANT, F.ACTIVE: F.DORMANT},
+        "dissolve": {F.FILED: F.DISSOLVED, F.ACTIVE: F.DISSOLVED, F.DORMANT: F.DISSOLVED},
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What staff (and the organization's leader) describe and may edit."""
+
+    name: str
+    purpose: Purpose
+    fields: tuple[ActivityField, ...]
+    description: str = ""
+    mentors: tuple[Mentor, ...] = ()
+    partner_ids: tuple[str, ...] = ()
+    served_community_ids: tuple[str, ...] = ()
+
+    def checked(self, *, kind: OrganizationKind, community_id: str, own_id: str | None) -> Profile:
+        """Trimmed and checked; only partner NGOs serve several communities."""
+        name = self.name.strip()
+        if not name:
+            raise Invalid("the name must not be empty", field="name")
+        if len(name) > 60:
+            raise Invalid("the name is longer than 60 characters", field="name")
+        if len(self.description) > 4_000:
+            raise Invalid("the description is longer than 4000 characters", field="description")
+        served = tuple(dict.fromkeys((community_id, *self.served_community_ids)))
+        if kind is not OrganizationKind.PARTNER_ORGANIZATION and served != (community_id,):
+            raise Invalid("only partner organizations serve several communities", field="servedCommunityIds")
+        if own_id is not None and own_id in self.partner_ids:
+            raise Invalid("an organization is not its own partner", field="partnerIds")
+        for index, mentor in enumerate(self.mentors):
+            if not mentor.name.strip():
+                raise Invalid("a mentor needs a name", field=f"mentors.{index}.name")
+        return replace(
+            self, name=name, description=self.description.strip(), fields=tuple(dict.fromkeys(self.fields)), served_community_ids=served,
+            partner_ids=tuple(dict.fromkeys(self.partner_ids)),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationDraft:
+    """What staff fill in to register an organization."""
+
+    community_id: str
+    kind: OrganizationKind
+    founded_on: date
+    profile: Profile
+    leader: MemberDraft
+    members: tuple[MemberDraft, ...] = ()
+    stage: Stage = Stage.NEEDS_ASSESSMENT
+    status: FilingStatus = FilingStatus.FILED
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A move of the filing status, effective on a day."""
+
+    action: str
+    from_status: FilingStatus | None
+    to_status: FilingStatus
+    effective_on: date
+    actor: str
+    at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    """A move along the development path: who, when, why; ``correction`` if by a district administrator out of order."""
+
+    from_stage: Stage | None
+    to_stage: Stage
+    actor: str
+    at: datetime
+    reason: str
+    correction: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SupportRecord:
+    """Support given: funds (with an amount in fen), venue, training, publicity, outside teacher, study visit, platform."""
+
+    id: str
+    kind: SupportKind
+    on: date
+    amount_fen: int | None = None
+    provider: str = ""
+    note: str = ""
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """One organization of one (home) community."""
+
+    id: str
+    community_id: str
+    kind: OrganizationKind
+    founded_on: date
+    profile: Profile
+    status: FilingStatus
+    status_since: date
+    members: tuple[Member, ...]
+    leader_id: str
+    stage: Stage
+    registered_by: str
+    registered_at: datetime
+    updated_at: datetime
+    management_group: tuple[str, ...] = ()
+    status_history: tuple[StatusChange, ...] = ()
+    stage_history: tuple[StageChange, ...] = ()
+    leader_history: tuple[Succession, ...] = ()
+    support_records: tuple[SupportRecord, ...] = ()
+    track_record: TrackRecord = field(default_factory=TrackRecord)
+    version: int = 0
+
+    @property
+    def leader(self) -> Member:
+        """The current leader."""
+        return self.member(self.leader_id)
+
+    @property
+    def dissolved_on(self) -> date | None:
+        """When it was dissolved, if it was."""
+        return self.status_since if self.status is FilingStatus.DISSOLVED else None
+
+    def member(self, member_id: str) -> Member:
+        """A member by id; :class:`Invalid` naming ``memberId`` if there is none."""
+        for member in self.members:
+            if member.id == member_id:
+                return member
+        raise Invalid("no such member of this organization", field="memberId")
+
+    def snapshot(self) -> dict[str, Any]:
+        """What every orgs.org.* event carries, so consumers keep read models without calling back."""
+        return {
+            "organization_id": self.id,
+            "community_id": self.community_id,
+            "served_community_ids": list(self.profile.served_community_ids),
+            "name": self.profile.name,
+            "kind": self.kind.value,
+            "purpose": self.profile.purpose.value,
+            "status": self.status.value,
+            "stage": self.stage.value,
+        }
+
+    def update_profile(self, profile: Profile, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """Name, purpose, fields, description, mentors, partners, served communities."""
+        self._require_not_dissolved("update")
+        checked = profile.checked(kind=self.kind, community_id=self.community_id, own_id=self.id)
+        changed = [name for name in Profile.__dataclass_fields__ if getattr(checked, name) != getattr(self.profile, name)]
+        if not changed:
+            return self, []
+        organization = replace(self, profile=checked, updated_at=at)
+        return organization, [organization._event("orgs.org.updated.v1", at, changed=changed, actor=actor)]
+
+    def add_member(self, draft: MemberDraft, member_id: str, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """A new member."""
+        self._require_not_dissolved("add a member to")
+        checked = draft.checked("member")
+        if checked.joined_on is not None:
+            check_past_date(checked.joined_on, at=at, field="member.joinedOn")
+        organization = replace(
+            self, members=(*self.members, Member(member_id, checked.name, checked.phone, checked.joined_on)), updated_at=at
+        )
+        return organization, [organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id)]
+
+    def remove_member(self, member_id: str, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """A member leaves; the leader and the management group must be changed first."""
+        self._require_not_dissolved("remove a member from")
+        self.member(member_id)
+        if member_id == self.leader_id:
+            raise Invalid("change the leader before the leader leaves", field="memberId")
+        if member_id in self.management_group:
+            raise Invalid("change the management group before one of its members leaves", field="memberId")
+        members = tuple(member for member in self.members if member.id != member_id)
+        organization = replace(self, members=members, updated_at=at)
+        return organization, [organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id)]
+
+    def change_leader(self, member_id: str, *, on: date, reason: str, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """Leadership succession: a member takes over, recorded so the team outlives its leader."""
+        self._require_not_dissolved("change the leader of")
+        successor = self.member(member_id)
+        if member_id == self.leader_id:
+            raise Invalid("this member already leads the organization", field="memberId")
+        last = self.leader_history[-1].on if self.leader_history else self.founded_on
+        check_past_date(on, at=at, field="on", not_before=last, after_what="the previous change of leader")
+        previous = self.leader
+        succession = Succession(previous.id, previous.name, successor.id, successor.name, on, reason.strip(), actor, at)
+        organization = replace(self, leader_id=member_id, leader_history=(*self.leader_history, succession), updated_at=at)
+        event = organization._event(
+            "orgs.org.leader_changed.v1",
+            at,
+            leader_member_id=member_id,
+            previous_leader_member_id=previous.id,
+            on=on.isoformat(),
+            actor=actor,
+        )
+        return organization, [event]
+
+    def set_management_group(self, member_ids: tuple[str, ...], *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """The three-person management group (三人管理小组)."""
+        self._require_not_dissolved("change the team of")
+        team = check_team(member_ids, self.members, field="memberIds")
+        organization = replace(self, management_group=team, updated_at=at)
+        return organization, [organization._event("orgs.org.team_changed.v1", at, management_group=list(team), actor=actor)]
+
+    def change_stage(self, stage: Stage, *, reason: str, actor: str, at: datetime, may_correct: bool) -> tuple[Organization, list[Event]]:
+        """Forward one step at a time; a district administrator may correct it to any stage."""
+        self._require_not_dissolved("change the stage of")
+        reason = reason.strip()
+        if not reason:
+            raise Invalid("say why the stage changes", field="reason")
+        if stage is self.stage:
+            raise Invalid(f"the organization is already at {stage.value}", field="stage")
+        one_step = stage.rank == self.stage.rank + 1
+        if not one_step and not may_correct:
+            raise Invalid(
+                "the development path moves forward one stage at a time; only a district administrator corrects it", field="stage"
+            )
+        change = StageChange(self.stage, stage, actor, at, reason, correction=not one_step)
+        organization = replace(self, stage=stage, stage_history=(*self.stage_history, change), updated_at=at)
+        event = organization._event(
+            "orgs.org.stage_changed.v1", at, previous_stage=self.stage.value, reason=reason, correction=change.correction, actor=actor
+        )
+        return organization, [event]
+
+    def change_status(
+        self, action: str, *, effective_on: date, reason: str | None, actor: str, at: datetime
+    ) -> tuple[Organization, list[Event]]:
+        """Activate, suspend (dormant) or dissolve, effective on a day not before the last change."""
+        target = STATUS_MACHINE.target(self.status, action)
+        check_past_date(effective_on, at=at, field="effectiveOn", not_before=self.status_since, after_what="the last status change")
+        if action == "dissolve" and not (reason or "").strip():
+            raise Invalid("say why the organization is dissolved", field="reason")
+        change = StatusChange(action, self.status, target, effective_on, actor, at, (reason or "").strip() or None)
+        organization = replace(self, status=target, status_since=effective_on, status_history=(*self.status_history, change), updated_at=at)
+        event = organization._event(
+            "orgs.org.status_changed.v1", at, previous_status=self.status.value, effective_on=effective_on.isoformat(),
+            reason=change.reason, actor=actor,
+        )  # fmt: skip
+        return organization, [event]
+
+    def record_support(self, record: SupportRecord, *, at: datetime) -> tuple[Organization, list[Event]]:
+        """Support given by the community; funds need an amount in fen, others may have one."""
+        self._require_not_dissolved("record support for")
+        if record.kind is SupportKind.FUNDS and record.amount_fen is None:
+            raise Invalid("funds need an amount in fen", field="amountFen")
+        if record.amount_fen is not None and record.amount_fen <= 0:
+            raise Invalid("an amount must be more than 0 fen", field="amountFen")
+        check_past_date(record.on, at=at, field="on", not_before=self.founded_on, after_what="the organization was founded")
+        if len(record.note) > 1_000:
+            raise Invalid("the note is longer than 1000 characters", field="note")
+        organization = replace(self, support_records=(*self.support_records, record), updated_at=at)
+        event = organization._event(
+            "orgs.org.support_recorded.v1", at, support_id=record.id, support_kind=record.kind.value, amount_fen=record.amount_fen,
+            on=record.on.isoformat(), actor=record.recorded_by,
+        )  # fmt: skip
+        return organization, [event]
+
+    def with_track_record(self, update: Callable[[TrackRecord], TrackRecord], *, at: datetime) -> Organization:
+        """Apply a claims-driven change to the track record (no event: it mirrors claims' own)."""
+        record = update(self.track_record)
+        return self if record == self.track_record else replace(self, track_record=record, updated_at=at)
+
+    def _require_not_dissolved(self, action: str) -> None:
+        if self.status is FilingStatus.DISSOLVED:
+            raise TransitionNotAllowed("organization", self.status, action)
+
+    def _event(self, routing_key: str, at: datetime, **data: Any) -> Event:
+        return new_event(
+            routing_key, service=SERVICE, community=self.community_id, subject=self.id, time=at, data={**self.snapshot(), **data}
+        )
+
+
+def register(
+    draft: OrganizationDraft, *, organization_id: str, new_member_id: Callable[[], str], actor: str, at: datetime
+) -> tuple[Organization, list[Event]]:
+    """A new organization with its leader, members and (if flagged) management group."""
+    if draft.status not in (FilingStatus.FILED, FilingStatus.ACTIVE):
+        raise Invalid("a new organization is filed or active", field="status")
+    check_past_date(draft.founded_on, at=at, field="foundedOn")
+    profile = draft.profile.checked(kind=draft.kind, community_id=draft.community_id, own_id=None)
+    people = [draft.leader.checked("leader"), *(member.checked(f"members.{index}") for index, member in enumerate(draft.members))]
+    members = tuple(Member(new_member_id(), person.name, person.phone, person.joined_on or draft.founded_on) for person in people)
+    flagged = tuple(member.id for member, person in zip(members, people, strict=True) if person.in_management_group)
+    team = check_team(flagged, members, field="members") if flagged else ()
+    organization = Organization(
+        id=organization_id,
+        community_id=draft.community_id,
+        kind=draft.kind,
+        founded_on=draft.founded_on,
+        profile=profile,
+        status=draft.status,
+        status_since=draft.founded_on,
+        members=members,
+        leader_id=members[0].id,
+        stage=draft.stage,
+        registered_by=actor,
+        registered_at=at,
+        updated_at=at,
+        management_group=team,
+        status_history=(StatusChange("register", None, draft.status, draft.founded_on, actor, at),),
+        stage_history=(StageChange(None, draft.stage, actor, at, "registered"),),
+    )
+    event = organization._event(
+        "orgs.org.registered.v1", at, fields=[f.value for f in profile.fields], founded_on=draft.founded_on.isoformat(), actor=actor
+    )
+    return organization, [event]

@@ -1,0 +1,49 @@
+"""The demo data: loaded through the services' commands, idempotent, and true to the article."""
+
+from __future__ import annotations
+
+from services.common.bus.memory import InProcessBus
+from services.common.identity import Role
+from services.common.store.memory import MemoryServer
+from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
+from services.needs.app import create_app as create_needs_app
+from services.orgs.app import create_app as create_orgs_app
+from tests.support import fast_settings, running, token
+
+YEARS = "organizationsByYear(fromYear: 2008, toYear: 2019) { asOf total }"
+
+
+async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplicates() -> None:
+    settings = fast_settings()
+    bus, memory = InProcessBus(), MemoryServer()
+    orgs_app, needs_app = create_orgs_app(settings, bus=bus, memory=memory), create_needs_app(settings, bus=bus, memory=memory)
+    admin = token(settings, Role.DISTRICT_ADMIN, districts=[DISTRICT])
+    async with running(orgs_app) as orgs, running(needs_app) as needs:
+        for _ in range(2):
+            await load_demo(orgs_app.state.handlers, needs_app.state.handlers)
+            await orgs_app.state.relay.run_once()
+            await bus.drain()
+
+        community = (
+            await orgs.data(f'{{ community(id: "{HOME}") {{ name {YEARS} organizations(first: 50) {{ totalCount }} }} }}', as_=admin)
+        )["community"]
+        by_year = {row["asOf"][:4]: row["total"] for row in community["organizationsByYear"]}
+        team = await orgs.data(
+            "query($id: ID!) { organization(id: $id) { name managementGroup { name } partners { name kind } } }",
+            {"id": demo_organization_id("夕阳天使志愿服务队")},
+            as_=admin,
+        )
+        district = await needs.data(
+            f'{{ _entities(representations: [{{__typename: "District", id: "{DISTRICT}"}}]) {{ ... on District {{ needStats {{ total byCategory {{ category }} }} }} }} }}',
+            as_=admin,
+        )
+    await bus.close()
+
+    assert community["name"] == "左安浦园社区"
+    assert (by_year["2008"], by_year["2015"], by_year["2019"]) == (4, 11, 17)
+    assert community["organizations"]["totalCount"] == 18  # the 17 of its own and the partner 福寿百年 serving it
+    assert len(team["organization"]["managementGroup"]) == 3
+    assert team["organization"]["partners"] == [{"name": "福寿百年养老服务中心", "kind": "PARTNER_ORGANIZATION"}]
+    stats = district["_entities"][0]["needStats"]
+    assert stats["total"] == 5
+    assert len(stats["byCategory"]) == 5
