@@ -7,9 +7,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 
-from starlette.applications import Starlette
-
-from services.common.app import make_bus
+from services.common.app import AppFactory, make_bus
 from services.common.identity import Role, mint_token
 from services.common.logs import configure_logging
 from services.common.serve import Listener, serve_all
@@ -21,7 +19,6 @@ from services.orgs.app import create_app as create_orgs_app
 
 __all__ = ["main"]
 
-AppFactory = Callable[..., Starlette]
 SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "needs": (create_needs_app, lambda settings: settings.needs_port),
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),

@@ -47,6 +47,9 @@ def token(
     )
 
 
+ERRORS = "errors { __typename code field message ... on TransitionNotAllowedError { currentStatus action } }"
+
+
 class GraphQLClient:
     """Posts GraphQL operations to an ASGI app, as a client over HTTP would."""
 
@@ -60,6 +63,13 @@ class GraphQLClient:
         assert response.status_code in (200, 400), response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def mutation(self, name: str, input: dict[str, Any], selection: str, *, as_: str) -> dict[str, Any]:
+        """Run mutation ``name`` with ``input`` as its ``XxxInput`` variable; return its payload (with typed errors)."""
+        type_name = name[0].upper() + name[1:] + "Input"
+        data = await self.data(f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}", {"input": input}, as_=as_)
+        payload: dict[str, Any] = data[name]
+        return payload
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> dict[str, Any]:
         """The ``data`` of a response that must have no errors."""

@@ -14,27 +14,38 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.schema import BaseSchema
 
 from services.common.bus import Bus, Subscription
 from services.common.bus.memory import InProcessBus
 from services.common.bus.rabbit import RabbitBus
 from services.common.graphql.view import ContextFactory, GraphQLView
-from services.common.identity import TokenVerifier
+from services.common.identity import Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
 from services.common.store import Collection, Database, connect
 from services.common.store.memory import MemoryServer
 
-__all__ = ["Runtime", "ServiceDefinition", "ServiceParts", "create_service_app", "make_bus", "utc_now"]
+__all__ = [
+    "AppFactory",
+    "Runtime",
+    "ServiceDefinition",
+    "ServiceParts",
+    "contexts",
+    "create_service_app",
+    "make_bus",
+    "service_factory",
+    "utc_now",
+]
 
 log = logging.getLogger(__name__)
 
@@ -161,3 +172,44 @@ def create_service_app(
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
+
+
+def contexts(context_type: Callable[..., Any], **parts: Any) -> ContextFactory:
+    """A context factory making ``context_type(request=…, response=…, principal=…, auth_error=…, **parts)``."""
+
+    async def make(
+        request: Request | WebSocket, response: Response | WebSocket | None, principal: Principal | None, auth_error: str | None
+    ) -> Any:
+        return context_type(request=request, response=response, principal=principal, auth_error=auth_error, **parts)
+
+    return make
+
+
+class AppFactory(Protocol):
+    """``create_app(settings, *, memory, bus, clock)`` of a service."""
+
+    def __call__(
+        self,
+        settings: Settings | None = None,
+        *,
+        memory: MemoryServer | None = None,
+        bus: Bus | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Starlette:
+        """The service's ASGI app; ``memory`` and a started ``bus`` may be shared."""
+
+
+def service_factory(name: str, build_schema: Callable[[Settings], BaseSchema], wire: Callable[[Runtime], ServiceParts]) -> AppFactory:
+    """The ``create_app`` of a service, from its name, schema builder and ``wire``."""
+
+    def create_app(
+        settings: Settings | None = None,
+        *,
+        memory: MemoryServer | None = None,
+        bus: Bus | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Starlette:
+        settings = settings or Settings()
+        return create_service_app(ServiceDefinition(name, build_schema(settings), wire), settings, memory=memory, bus=bus, clock=clock)
+
+    return create_app

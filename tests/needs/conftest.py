@@ -15,7 +15,7 @@ from services.common.identity import Role
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.needs.app import create_app
-from tests.support import GraphQLClient, fast_settings, running, token
+from tests.support import ERRORS, GraphQLClient, fast_settings, running, token
 
 SUBMIT = """
 mutation Submit($input: SubmitNeedInput!) {
@@ -31,7 +31,6 @@ mutation Create($input: CreateServiceItemInput!) {
     errors { __typename code field message }
   }
 }"""
-ERRORS = "errors { __typename code field message ... on TransitionNotAllowedError { currentStatus action } }"
 
 
 @dataclass
@@ -85,13 +84,8 @@ class Needs:
         return payload
 
     async def mutate(self, name: str, input: dict[str, Any], selection: str, as_: str) -> dict[str, Any]:
-        """Run mutation ``name`` with an inline input variable; return its payload."""
-        type_name = name[0].upper() + name[1:] + "Input"
-        data = await self.client.data(
-            f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}", {"input": input}, as_=as_
-        )
-        payload: dict[str, Any] = data[name]
-        return payload
+        """Run mutation ``name`` with an input variable; return its payload."""
+        return await self.client.mutation(name, input, selection, as_=as_)
 
 
 def item_input(need_ids: list[str], **fields: Any) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from services.common.store.memory import MemoryServer
 from services.orgs.app import create_app
 from tests.support import GraphQLClient, fast_settings, running, token
 
-ERRORS = "errors { __typename code field message ... on TransitionNotAllowedError { currentStatus action } }"
 ORGANIZATION = (
     "id name kind purpose status stage memberCount leader { id name phone } managementGroup { id } members { id name phone isLeader }"
 )
@@ -67,12 +66,7 @@ class Orgs:
 
     async def mutate(self, name: str, input: dict[str, Any], selection: str, as_: str) -> dict[str, Any]:
         """Run mutation ``name`` with an input variable; return its payload."""
-        type_name = name[0].upper() + name[1:] + "Input"
-        data = await self.client.data(
-            f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}", {"input": input}, as_=as_
-        )
-        payload: dict[str, Any] = data[name]
-        return payload
+        return await self.client.mutation(name, input, selection, as_=as_)
 
     async def register(self, as_: str | None = None, **fields: Any) -> dict[str, Any]:
         """Register an organization of c1 (a team of leader + two members unless told), returning the payload."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -11,7 +13,7 @@ from starlette.websockets import WebSocket
 from services.common.graphql.errors import PublicError
 from services.common.identity import Principal
 
-__all__ = ["RequestContext"]
+__all__ = ["RequestContext", "communities_in_scope"]
 
 
 @dataclass
@@ -29,3 +31,30 @@ class RequestContext:
         if self.principal is None:
             raise PublicError(self.auth_error or "sign in: send an `Authorization: Bearer <token>` header", "UNAUTHENTICATED")
         return self.principal
+
+
+async def communities_in_scope(
+    principal: Principal,
+    requested: Sequence[str] | None,
+    communities_of_districts: Callable[[list[str]], Awaitable[Iterable[str]]],
+    may_read: Callable[[str], Awaitable[bool]],
+    *,
+    field: str = "filter.communityIds",
+) -> list[str]:
+    """The communities a list covers.
+
+    Those asked for, each of which the caller must be allowed to read (else FORBIDDEN naming
+    ``field``); or, when none are asked for, every community of the caller's token and of the
+    districts they administer that they may read. This is how one call covers a district.
+    """
+    if requested:
+        candidates = list(dict.fromkeys(requested))
+    else:
+        own = set(principal.communities)
+        if principal.districts:
+            own |= set(await communities_of_districts(sorted(principal.districts)))
+        candidates = sorted(own)
+    allowed = await asyncio.gather(*(may_read(community_id) for community_id in candidates))
+    if requested and not all(allowed):
+        raise PublicError("you may not read some of these communities", "FORBIDDEN", field)
+    return [community_id for community_id, ok in zip(candidates, allowed, strict=True) if ok]

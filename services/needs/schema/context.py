@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from services.common.graphql.context import RequestContext
+from services.common.graphql.context import RequestContext, communities_in_scope
 from services.common.graphql.places import PlaceLoaders
 from services.common.identity import Principal
 from services.needs.domain import Need, ServiceItem, access
@@ -84,11 +84,14 @@ class NeedsContext(RequestContext):
         district = await self.district_of(item.community_id)
         return item if access.can_see_item(self.require_principal(), item.community_id, district, item.status) else None
 
-    async def candidate_communities(self, principal: Principal, requested: Sequence[str] | None) -> list[str]:
-        """The communities a list covers: those asked for, or all the caller belongs to or administers."""
-        if requested:
-            return list(dict.fromkeys(requested))
-        own = set(principal.communities)
-        if principal.districts:
-            own |= {place.community_id for place in await self.store.places.communities_in(district_ids=sorted(principal.districts))}
-        return sorted(own)
+    async def belongs_to(self, principal: Principal, community_id: str) -> bool:
+        """Member of the community, or administrator of its district."""
+        return principal.belongs_to(community_id, await self.district_of(community_id))
+
+    async def scope(self, principal: Principal, requested: Sequence[str] | None, may_read: Callable[[str], Awaitable[bool]]) -> list[str]:
+        """The communities a list covers (see :func:`communities_in_scope`)."""
+
+        async def of_districts(district_ids: list[str]) -> list[str]:
+            return [place.community_id for place in await self.store.places.communities_in(district_ids=district_ids)]
+
+        return await communities_in_scope(principal, requested, of_districts, may_read)

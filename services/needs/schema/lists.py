@@ -7,7 +7,7 @@ import asyncio
 from strawberry.types import Info
 
 from services.common.domain import DomainError
-from services.common.graphql.errors import PublicError, public_error
+from services.common.graphql.errors import public_error
 from services.common.graphql.pagination import Connection, connection
 from services.needs.domain import access
 from services.needs.schema.context import NeedsContext
@@ -26,12 +26,8 @@ async def list_needs(
     context = info.context
     principal = context.require_principal()
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
-    candidates = await context.candidate_communities(principal, requested)
-    allowed = await asyncio.gather(*(context.can_see_needs(principal, cid) for cid in candidates))
-    if requested and not all(allowed):
-        raise PublicError("you may not read the needs of some of these communities", "FORBIDDEN", "filter.communityIds")
     query = NeedQuery(
-        community_ids=[cid for cid, ok in zip(candidates, allowed, strict=True) if ok],
+        community_ids=await context.scope(principal, requested, lambda cid: context.can_see_needs(principal, cid)),
         categories=filter.categories or () if filter else (),
         statuses=filter.statuses or () if filter else (),
         target_groups=filter.target_groups or () if filter else (),
@@ -54,12 +50,9 @@ async def list_items(
     context = info.context
     principal = context.require_principal()
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
-    candidates = await context.candidate_communities(principal, requested)
-    districts = await asyncio.gather(*(context.district_of(cid) for cid in candidates))
-    readable = [cid for cid, district in zip(candidates, districts, strict=True) if principal.belongs_to(cid, district)]
-    if requested and len(readable) < len(candidates):
-        raise PublicError("you may not read the items of some of these communities", "FORBIDDEN", "filter.communityIds")
-    not_staff = [cid for cid, district in zip(candidates, districts, strict=True) if not access.is_staff(principal, cid, district)]
+    readable = await context.scope(principal, requested, lambda cid: context.belongs_to(principal, cid))
+    districts = await asyncio.gather(*(context.district_of(cid) for cid in readable))
+    not_staff = [cid for cid, district in zip(readable, districts, strict=True) if not access.is_staff(principal, cid, district)]
     query = ItemQuery(
         community_ids=readable,
         categories=filter.categories or () if filter else (),

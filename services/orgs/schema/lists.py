@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from strawberry.types import Info
 
 from services.common.domain import DomainError
-from services.common.graphql.errors import PublicError, public_error
+from services.common.graphql.context import communities_in_scope
+from services.common.graphql.errors import public_error
 from services.common.graphql.pagination import Connection, connection
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.inputs import OrganizationFilter
@@ -24,18 +23,12 @@ async def list_organizations(
     context = info.context
     principal = context.require_principal()
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
-    if requested is None:
-        own = set(principal.communities)
-        if principal.districts:
-            own |= {community.id for community in await context.store.communities_of(district_ids=sorted(principal.districts))}
-        candidates = sorted(own)
-    else:
-        candidates = list(dict.fromkeys(requested))
-    allowed = await asyncio.gather(*(context.belongs_to(principal, cid) for cid in candidates))
-    if requested and not all(allowed):
-        raise PublicError("you may not read the organizations of some of these communities", "FORBIDDEN", "filter.communityIds")
+
+    async def of_districts(district_ids: list[str]) -> list[str]:
+        return [community.id for community in await context.store.communities_of(district_ids=district_ids)]
+
     query = OrganizationQuery(
-        community_ids=[cid for cid, ok in zip(candidates, allowed, strict=True) if ok],
+        community_ids=await communities_in_scope(principal, requested, of_districts, lambda cid: context.belongs_to(principal, cid)),
         kinds=filter.kinds or () if filter else (),
         purposes=filter.purposes or () if filter else (),
         statuses=filter.statuses or () if filter else (),
