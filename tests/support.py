@@ -67,7 +67,9 @@ class GraphQLClient:
     async def mutation(self, name: str, input: dict[str, Any], selection: str, *, as_: str) -> dict[str, Any]:
         """Run mutation ``name`` with ``input`` as its ``XxxInput`` variable; return its payload (with typed errors)."""
         type_name = name[0].upper() + name[1:] + "Input"
-        data = await self.data(f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}", {"input": input}, as_=as_)
+        data = await self.data(
+            f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}", {"input": input}, as_=as_
+        )
         payload: dict[str, Any] = data[name]
         return payload
 
