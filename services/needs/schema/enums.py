@@ -6,10 +6,9 @@ from enum import Enum
 
 import strawberry
 
+from services.common.graphql.vocabulary import ClaimantKind, FundSource
 from services.needs.domain import (
     Category,
-    ClaimantKind,
-    FundSource,
     ItemKind,
     ItemStatus,
     NeedSource,
@@ -47,11 +46,6 @@ strawberry.enum(ItemKind, description="ACTIVITY 活动 (one-off or recurring) or
 strawberry.enum(
     ItemStatus,
     description="Service item status: DRAFT → PUBLISHED → CLAIMED → IN_PROGRESS → COMPLETED → EVALUATED; CANCELLED from draft or published.",
-)
-strawberry.enum(FundSource, description="PARTY_SERVICE_FUND 党组织服务群众经费, COMMUNITY_WELFARE_FUND 社区公益金, or OTHER (named).")
-strawberry.enum(
-    ClaimantKind,
-    description="Who may claim (认领): SOCIAL_ORGANIZATION 社区社会组织, UNIT 辖区单位, RESIDENT, PARTNER_ORGANIZATION (outside NGO).",
 )
 strawberry.enum(SupportKind, description="Support the community offers a claimant.")
 
