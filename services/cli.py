@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 
+from services.claims.app import create_app as create_claims_app
 from services.common.app import AppFactory, make_bus
 from services.common.identity import Role, mint_token
 from services.common.logs import configure_logging
@@ -21,6 +22,7 @@ __all__ = ["main"]
 
 SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "needs": (create_needs_app, lambda settings: settings.needs_port),
+    "claims": (create_claims_app, lambda settings: settings.claims_port),
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
 }
 

@@ -50,27 +50,29 @@ class UserError:
     code: str = strawberry.field(description="Stable machine-readable code.")
 
 
-@strawberry.type(description="The input breaks a rule (empty title, budget ≤ 0, window closing before it opens…).")
+@strawberry.federation.type(
+    shareable=True, description="The input breaks a rule (empty title, budget ≤ 0, window closing before it opens…)."
+)
 class InvalidInputError(UserError):
     pass
 
 
-@strawberry.type(description="No such record in any community you may see.")
+@strawberry.federation.type(shareable=True, description="No such record in any community you may see.")
 class NotFoundError(UserError):
     pass
 
 
-@strawberry.type(description="Your role or communities do not allow this.")
+@strawberry.federation.type(shareable=True, description="Your role or communities do not allow this.")
 class ForbiddenError(UserError):
     pass
 
 
-@strawberry.type(description="The record changed under you too often, or a uniqueness rule was hit; try again.")
+@strawberry.federation.type(shareable=True, description="The record changed under you too often, or a uniqueness rule was hit; try again.")
 class ConflictError(UserError):
     pass
 
 
-@strawberry.type(description="The action is not allowed from the record's current status (状态不允许此操作).")
+@strawberry.federation.type(shareable=True, description="The action is not allowed from the record's current status (状态不允许此操作).")
 class TransitionNotAllowedError(UserError):
     current_status: str = strawberry.field(description="The record's status now.")
     action: str = strawberry.field(description="The action that was refused.")

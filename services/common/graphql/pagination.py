@@ -14,7 +14,7 @@ __all__ = ["Connection", "Edge", "PageInfo", "connection"]
 N = TypeVar("N")
 
 
-@strawberry.type(description="Where this page sits in the whole list (Relay cursor pagination).")
+@strawberry.federation.type(shareable=True, description="Where this page sits in the whole list (Relay cursor pagination).")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More rows follow `endCursor`.")
     has_previous_page: bool = strawberry.field(description="Rows precede this page (true when `after` was given).")

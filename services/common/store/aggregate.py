@@ -45,12 +45,18 @@ async def save_aggregate(
     changes: Mapping[str, Any],
     events: Sequence[Event] = (),
     handled_event: str | None = None,
+    unset: Sequence[str] = (),
 ) -> None:
-    """Apply ``changes`` if the document is still at ``expected_version``; else :class:`VersionConflict`."""
+    """Apply ``changes`` if the document is still at ``expected_version``; else :class:`VersionConflict`.
+
+    ``unset`` removes fields (a sparse unique index ignores a missing field, not a null one).
+    """
     guard: dict[str, Any] = {"_id": aggregate_id, VERSION: expected_version}
     update: dict[str, Any] = {"$inc": {VERSION: 1}}
     if changes:
         update["$set"] = dict(changes)
+    if unset:
+        update["$unset"] = dict.fromkeys(unset, "")
     push: dict[str, Any] = {}
     if events:
         push[OUTBOX] = {"$each": [event.to_document() for event in events]}

@@ -1,0 +1,58 @@
+"""Claims statistics per community, and added up for streets and districts (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from services.claims.domain.claim import Claim
+from services.claims.domain.vocabulary import ClaimStatus
+
+__all__ = ["ClaimFigures", "figures_of"]
+
+APPROVED_OR_LATER = frozenset(
+    {ClaimStatus.APPROVED, ClaimStatus.TRAINING, ClaimStatus.IMPLEMENTING, ClaimStatus.COMPLETED, ClaimStatus.EVALUATED}
+)
+
+
+@dataclass
+class ClaimFigures:
+    """What a district dashboard shows of claims."""
+
+    communities: int = 0
+    by_status: dict[ClaimStatus, int] = field(default_factory=dict)
+    projects_completed: int = 0
+    approved_fen: dict[str, int] = field(default_factory=dict)
+    disbursed_fen: dict[str, int] = field(default_factory=dict)
+    volunteer_hours: float = 0.0
+    score_total: float = 0.0
+    evaluated: int = 0
+
+    @property
+    def average_score(self) -> float | None:
+        """Mean overall evaluation (1–5) over evaluated projects."""
+        return round(self.score_total / self.evaluated, 2) if self.evaluated else None
+
+    def add(self, claim: Claim) -> None:
+        """Count one claim in."""
+        self.by_status[claim.status] = self.by_status.get(claim.status, 0) + 1
+        if claim.status in (ClaimStatus.COMPLETED, ClaimStatus.EVALUATED):
+            self.projects_completed += 1
+        if claim.status in APPROVED_OR_LATER or (claim.status is ClaimStatus.TERMINATED and claim.disbursements):
+            for line in claim.proposal.budget:
+                self.approved_fen[line.fund_source.value] = self.approved_fen.get(line.fund_source.value, 0) + line.amount_fen
+        for disbursement in claim.disbursements:
+            source = disbursement.line.fund_source.value
+            self.disbursed_fen[source] = self.disbursed_fen.get(source, 0) + disbursement.line.amount_fen
+        self.volunteer_hours += claim.volunteer_hours
+        if claim.overall_score is not None:
+            self.score_total += claim.overall_score
+            self.evaluated += 1
+
+
+def figures_of(claims: Iterable[Claim], communities: int) -> ClaimFigures:
+    """Figures over ``claims`` of ``communities`` communities."""
+    figures = ClaimFigures(communities=communities)
+    for claim in claims:
+        figures.add(claim)
+    return figures

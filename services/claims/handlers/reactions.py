@@ -1,0 +1,68 @@
+"""Reactions to other services' events: the item boards, organization cards and places read models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.claims.domain import BudgetLine, FundSource, totals
+from services.claims.handlers.meetings import Meetings
+from services.common.bus import UnprocessableEvent
+from services.common.event_data import integer, optional_text, text, texts
+from services.common.events import Event
+
+__all__ = ["Reactions"]
+
+
+class Reactions(Meetings):
+    """Keeping read models from ``needs.item.*`` and ``orgs.org.*`` events, idempotently."""
+
+    async def item_published(self, event: Event) -> None:
+        """A new item to claim: its window, eligibility, slots and budget."""
+        data = event.data
+        window = data.get("claim_window")
+        budget = data.get("budget")
+        if not isinstance(window, dict) or not isinstance(budget, list):
+            raise UnprocessableEvent("needs.item.published.v1 lacks claim_window or budget")
+        try:
+            lines = [
+                BudgetLine(FundSource(line["fund_source"]), integer(line, "amount_fen", 1, 10**13), line.get("source_name"))
+                for line in budget
+            ]
+            opens_at, closes_at = datetime.fromisoformat(text(window, "opens_at")), datetime.fromisoformat(text(window, "closes_at"))
+        except (KeyError, TypeError, ValueError) as error:
+            raise UnprocessableEvent(f"needs.item.published.v1 has a bad field: {error}") from error
+        item_id = text(data, "item_id")
+        fields = {
+            "community_id": text(data, "community_id"),
+            "title": str(data.get("title", "")),
+            "status": "published",
+            "eligible_claimant_kinds": texts(data, "eligible_claimant_kinds"),
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "slots": integer(data, "slots", 1, 1_000),
+            "budget": [line.to_data() for line in lines],
+        }
+        await self.store.record_published(fields, item_id, event.id, committed=dict.fromkeys(totals(lines), 0))
+
+    async def item_cancelled(self, event: Event) -> None:
+        """A cancelled item: no more claims, and its open claims are told why."""
+        item_id = text(event.data, "item_id")
+        await self.store.record_item_status(item_id, "cancelled", event.id)
+        reason = optional_text(event.data, "reason") or "no reason given"
+        await self.reject_open_claims(item_id, f"the item was cancelled: {reason}", actor="needs", meeting_id=None, event_id=event.id)
+
+    async def item_status_changed(self, event: Event) -> None:
+        """Claimed, in progress, completed, evaluated: kept for display."""
+        await self.store.record_item_status(text(event.data, "item_id"), text(event.data, "status"), event.id)
+
+    async def organization_changed(self, event: Event) -> None:
+        """Any ``orgs.org.*`` event carries the organization's snapshot; an older one never overwrites a newer."""
+        data = event.data
+        fields = {
+            "community_id": text(data, "community_id"),
+            "served_community_ids": texts(data, "served_community_ids"),
+            "kind": text(data, "kind"),
+            "status": text(data, "status"),
+            "name": str(data.get("name", "")),
+        }
+        await self.store.record_organization(text(data, "organization_id"), fields, event.time)

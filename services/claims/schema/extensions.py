@@ -1,0 +1,180 @@
+"""ServiceItem, Organization, Community, Street and District (owned elsewhere), extended with claims.
+
+Statistics for a street or district come from one query over all their communities (batched
+per request), never one query per community; only communities the caller may read count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+from strawberry.types import Info
+
+from services.claims.domain import ClaimFigures, ClaimStatus, figures_of
+from services.claims.schema.claim import ClaimType
+from services.claims.schema.context import ClaimsContext
+from services.claims.schema.inputs import ClaimFilter
+from services.claims.schema.lists import claim_query, list_claims, list_meetings
+from services.claims.schema.meeting import IntentionMeetingType
+from services.common.graphql.errors import PublicError
+from services.common.graphql.pagination import Connection
+from services.common.graphql.scalars import Fen
+from services.common.places import CommunityPlace
+
+__all__ = ["ClaimStats", "CommunityType", "DistrictType", "OrganizationType", "ServiceItemType", "StreetType"]
+
+
+@strawberry.type(description="How many claims have one status.")
+class ClaimStatusCount:
+    status: ClaimStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="How many claims.")
+
+
+@strawberry.type(description="Money per fund source, in fen.")
+class FundTotal:
+    fund_source: str = strawberry.field(description="party_service_fund, community_welfare_fund or other.")
+    amount_fen: Fen = strawberry.field(description="Fen.")
+
+
+@strawberry.type(description="认领统计 Claims statistics of a community, or rolled up for a street, district or organization.")
+class ClaimStats:
+    communities: int = strawberry.field(description="Communities counted (those you may see).")
+    total: int = strawberry.field(description="All claims.")
+    by_status: list[ClaimStatusCount] = strawberry.field(description="Claims per status.")
+    projects_completed: int = strawberry.field(description="Projects completed (and evaluated).")
+    funds_approved: list[FundTotal] = strawberry.field(description="Budget approved, per fund source.")
+    funds_disbursed: list[FundTotal] = strawberry.field(description="Funds paid out, per fund source.")
+    volunteer_hours: float = strawberry.field(description="Volunteer hours reported.")
+    average_score: float | None = strawberry.field(description="Mean overall evaluation score (1–5) of evaluated projects.")
+
+    @classmethod
+    def of(cls, figures: ClaimFigures) -> ClaimStats:
+        """From domain figures."""
+        return cls(
+            communities=figures.communities,
+            total=sum(figures.by_status.values()),
+            by_status=[
+                ClaimStatusCount(status=status, count=figures.by_status[status]) for status in ClaimStatus if status in figures.by_status
+            ],
+            projects_completed=figures.projects_completed,
+            funds_approved=[
+                FundTotal(fund_source=source, amount_fen=Fen(amount)) for source, amount in sorted(figures.approved_fen.items())
+            ],
+            funds_disbursed=[
+                FundTotal(fund_source=source, amount_fen=Fen(amount)) for source, amount in sorted(figures.disbursed_fen.items())
+            ],
+            volunteer_hours=figures.volunteer_hours,
+            average_score=figures.average_score,
+        )
+
+
+async def _rollup(info: Info[ClaimsContext, None], places: list[CommunityPlace]) -> ClaimStats:
+    principal = info.context.require_principal()
+    visible = [place.community_id for place in places if principal.belongs_to(place.community_id, place.district_id)]
+    groups = await info.context.claims_of_community.load_many(visible)
+    return ClaimStats.of(figures_of((claim for group in groups for claim in group), len(visible)))
+
+
+@strawberry.federation.type(name="ServiceItem", keys=["id"], description="公益服务项目 A service item (owned by needs), with its claims.")
+class ServiceItemType:
+    id: strawberry.ID = strawberry.field(description="Item id.")
+
+    @strawberry.field(description="Claims on this item (认领), oldest first; those you may see.")
+    async def claims(self, info: Info[ClaimsContext, None]) -> list[ClaimType]:
+        claims = await info.context.claims_of_item.load(str(self.id))
+        for claim in claims:
+            info.context.claims.prime(claim.id, claim)
+        visible = await asyncio.gather(*(info.context.visible_claim(claim.id) for claim in claims))
+        return [ClaimType.from_domain(claim) for claim in visible if claim is not None]
+
+    @strawberry.field(description="Claimant slots still free (from the claims service's reservations).")
+    async def slots_left(self, info: Info[ClaimsContext, None]) -> int | None:
+        board = await info.context.boards.load(str(self.id))
+        return board.slots_left if board else None
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ServiceItemType:
+        """Any item id resolves; its fields check access."""
+        return cls(id=id)
+
+
+@strawberry.federation.type(name="Organization", keys=["id"], description="An organization (owned by orgs), with its claims.")
+class OrganizationType:
+    id: strawberry.ID = strawberry.field(description="Organization id.")
+
+    @strawberry.field(description="Claims by this organization, newest first.")
+    async def claims(self, info: Info[ClaimsContext, None], first: int = 20, after: str | None = None) -> Connection[ClaimType]:
+        return await list_claims(info, ClaimFilter(organization_ids=[self.id]), first, after)
+
+    @strawberry.field(
+        description="认领统计 The organization's claims record, computed live from its claims (see also trackRecord from orgs)."
+    )
+    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
+        claims = await info.context.store.claims_matching(await claim_query(info, ClaimFilter(organization_ids=[self.id])))
+        return ClaimStats.of(figures_of(claims, len({claim.community_id for claim in claims})))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> OrganizationType:
+        """Any organization id resolves; its fields check access."""
+        return cls(id=id)
+
+
+@strawberry.federation.type(
+    name="Community", keys=["id"], description="社区 A community (owned by orgs), with its claims and intention meetings."
+)
+class CommunityType:
+    id: strawberry.ID = strawberry.field(description="Community id.")
+
+    @strawberry.field(description="Claims on this community's items, newest first.")
+    async def claims(
+        self, info: Info[ClaimsContext, None], filter: ClaimFilter | None = None, first: int = 20, after: str | None = None
+    ) -> Connection[ClaimType]:
+        return await list_claims(info, ClaimFilter.scoped(filter, [self.id]), first, after)
+
+    @strawberry.field(description="Intention meetings (认领意向会), latest first.")
+    async def meetings(
+        self, info: Info[ClaimsContext, None], first: int = 20, after: str | None = None
+    ) -> Connection[IntentionMeetingType]:
+        return await list_meetings(info, [str(self.id)], first, after)
+
+    @strawberry.field(
+        description="认领统计 Claims by status, projects completed, funds approved and disbursed, volunteer hours, average evaluation."
+    )
+    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
+        if not await info.context.belongs_to(info.context.require_principal(), str(self.id)):
+            raise PublicError("you may not read this community's claims", "FORBIDDEN", "id")
+        return ClaimStats.of(figures_of(await info.context.claims_of_community.load(str(self.id)), 1))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> CommunityType:
+        """Any community id resolves; its fields check access."""
+        return cls(id=id)
+
+
+@strawberry.federation.type(name="Street", keys=["id"], description="街道 A street (owned by orgs); its communities' claims rolled up.")
+class StreetType:
+    id: strawberry.ID = strawberry.field(description="Street id.")
+
+    @strawberry.field(description="认领统计 rolled up over the street's communities you may see.")
+    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
+        return await _rollup(info, await info.context.places.street.load(str(self.id)))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> StreetType:
+        """Any street id resolves."""
+        return cls(id=id)
+
+
+@strawberry.federation.type(name="District", keys=["id"], description="区 A district (owned by orgs); its communities' claims rolled up.")
+class DistrictType:
+    id: strawberry.ID = strawberry.field(description="District id.")
+
+    @strawberry.field(description="认领统计 rolled up over the district's communities you may see.")
+    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
+        return await _rollup(info, await info.context.places.district.load(str(self.id)))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> DistrictType:
+        """Any district id resolves."""
+        return cls(id=id)
