@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.common.identity import Role
 from tests.claims.conftest import Claims, item_published
 
@@ -20,7 +22,7 @@ async def test_from_published_item_to_evaluated_project(claims: Claims) -> None:
     assert approved["claim"]["status"] == "APPROVED"
 
     leader = claims.leader("o1")
-    steps = [
+    steps: list[tuple[str, dict[str, Any], str]] = [
         (
             "recordTraining",
             {"claimId": claim_id, "on": "2026-11-20", "topic": "项目管理", "trainer": "社区督导", "attendees": ["王秀兰"]},
