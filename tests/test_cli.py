@@ -34,8 +34,15 @@ def _free_port() -> int:
 
 
 async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c() -> None:
-    port, orgs_port = _free_port(), _free_port()
-    env = {**os.environ, "NEEDS_PORT": str(port), "ORGS_PORT": str(orgs_port), "MONGODB_URL": "memory://", "AMQP_URL": ""}
+    port, orgs_port, claims_port = _free_port(), _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "NEEDS_PORT": str(port),
+        "ORGS_PORT": str(orgs_port),
+        "CLAIMS_PORT": str(claims_port),
+        "MONGODB_URL": "memory://",
+        "AMQP_URL": "",
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services", "up", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
     )
@@ -48,6 +55,7 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
         banner = "".join(printed)
         assert f"http://127.0.0.1:{port}/graphql" in banner
         assert f"http://127.0.0.1:{orgs_port}/graphql" in banner
+        assert f"http://127.0.0.1:{claims_port}/graphql" in banner
         staff_token = next(line.split()[-1] for line in printed if line.strip().startswith("community_staff"))
         async with httpx.AsyncClient() as client:
             response = await client.post(
