@@ -14,7 +14,7 @@ from services.claims.schema.claim import ClaimType
 from services.claims.schema.context import ClaimsContext
 from services.claims.schema.meeting import IntentionMeetingType
 from services.common.graphql.errors import UserError
-from services.common.graphql.mutations import attempt
+from services.common.graphql.mutations import attempt_for_caller
 from services.common.identity import Principal
 
 __all__ = ["ClaimPayload", "MeetingPayload"]
@@ -28,8 +28,7 @@ class ClaimPayload:
     @classmethod
     async def run(cls, info: Info[ClaimsContext, None], action: Callable[[ClaimsHandlers, Principal], Awaitable[Claim]]) -> Self:
         """Run a use case for the caller and shape its result."""
-        principal = info.context.require_principal()
-        claim, errors = await attempt(lambda: action(info.context.use_cases, principal))
+        claim, errors = await attempt_for_caller(info.context, action)
         return cls(claim=ClaimType.from_domain(claim) if claim else None, errors=errors)
 
 
@@ -41,6 +40,5 @@ class MeetingPayload:
     @classmethod
     async def run(cls, info: Info[ClaimsContext, None], action: Callable[[ClaimsHandlers, Principal], Awaitable[IntentionMeeting]]) -> Self:
         """Run a use case for the caller and shape its result."""
-        principal = info.context.require_principal()
-        meeting, errors = await attempt(lambda: action(info.context.use_cases, principal))
+        meeting, errors = await attempt_for_caller(info.context, action)
         return cls(meeting=IntentionMeetingType.from_domain(meeting) if meeting else None, errors=errors)

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from services.common.graphql.errors import UserError
-from services.common.graphql.mutations import attempt
+from services.common.graphql.mutations import attempt, attempt_for_caller
 from services.common.identity import Principal
 from services.orgs.domain import Organization
 from services.orgs.handlers import OrgsHandlers
@@ -60,8 +60,7 @@ class OrganizationPayload:
     @classmethod
     async def run(cls, info: Info[OrgsContext, None], action: Callable[[OrgsHandlers, Principal], Awaitable[Organization]]) -> Self:
         """Run a use case for the caller and shape its result."""
-        principal = info.context.require_principal()
-        organization, errors = await attempt(lambda: action(info.context.use_cases, principal))
+        organization, errors = await attempt_for_caller(info.context, action)
         return cls(organization=OrganizationType.from_domain(organization) if organization else None, errors=errors)
 
 
