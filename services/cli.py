@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 
+from gateway.app import create_gateway_app
+from gateway.settings import GatewaySettings
 from services.claims.app import create_app as create_claims_app
 from services.common.app import AppFactory, make_bus
 from services.common.identity import Role, mint_token
@@ -34,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     up = commands.add_parser("up", help="run every service in one process (embedded mode) with demo data")
     up.add_argument("--no-demo", action="store_true", help="start empty")
     serve = commands.add_parser("serve", help="run one service alone (deployment)")
-    serve.add_argument("service", choices=sorted(SERVICES))
+    serve.add_argument("service", choices=sorted([*SERVICES, "gateway"]))
     token = commands.add_parser("token", help="print a development token")
     token.add_argument("--role", choices=[role.value for role in Role], required=True)
     token.add_argument("--subject", default=None)
@@ -71,6 +73,7 @@ async def _up(settings: Settings, *, demo: bool) -> None:
     memory = MemoryServer() if settings.mongodb_url.startswith("memory://") else None
     apps = {name: factory(settings, memory=memory, bus=bus) for name, (factory, _) in SERVICES.items()}
     listeners = [Listener(name, app, settings.host, SERVICES[name][1](settings)) for name, app in apps.items()]
+    listeners.insert(0, Listener("gateway", create_gateway_app(GatewaySettings()), settings.host, settings.gateway_port))
 
     async def started() -> None:
         if demo:
@@ -86,6 +89,9 @@ async def _up(settings: Settings, *, demo: bool) -> None:
 async def _serve_one(settings: Settings, service: str) -> None:
     if not settings.amqp_url:
         settings = settings.model_copy(update={"amqp_url": LOCAL_RABBITMQ})
+    if service == "gateway":
+        await serve_all([Listener("gateway", create_gateway_app(GatewaySettings()), settings.host, settings.gateway_port)])
+        return
     factory, port = SERVICES[service]
     await serve_all([Listener(service, factory(settings), settings.host, port(settings))])
 
@@ -94,7 +100,11 @@ def _banner(settings: Settings, listeners: Sequence[Listener]) -> None:
     store = "in-memory store (memory://)" if settings.mongodb_url.startswith("memory://") else "MongoDB"
     bus = "RabbitMQ" if settings.amqp_url else "in-process bus"
     lines = ["", "Renling (认领) is running — " + f"{store}, {bus}.", ""]
-    lines += [f"  {listener.name:<8} {listener.url}   (GraphiQL console: open it in a browser)" for listener in listeners]
+    lines += [
+        f"  {listener.name:<8} {listener.url}"
+        + ("   ← the console (GraphiQL) over the whole graph: open it in a browser" if listener.name == "gateway" else "")
+        for listener in listeners
+    ]
     lines += ["", f"Development tokens (send as `Authorization: Bearer …`; demo community {HOME}):"]
     leads = demo_organization_id("夕阳天使志愿服务队")
     people = [

@@ -34,12 +34,13 @@ def _free_port() -> int:
 
 
 async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c() -> None:
-    port, orgs_port, claims_port = _free_port(), _free_port(), _free_port()
+    port, orgs_port, claims_port, gateway_port = _free_port(), _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "NEEDS_PORT": str(port),
         "ORGS_PORT": str(orgs_port),
         "CLAIMS_PORT": str(claims_port),
+        "GATEWAY_PORT": str(gateway_port),
         "MONGODB_URL": "memory://",
         "AMQP_URL": "",
     }
@@ -56,6 +57,7 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
         assert f"http://127.0.0.1:{port}/graphql" in banner
         assert f"http://127.0.0.1:{orgs_port}/graphql" in banner
         assert f"http://127.0.0.1:{claims_port}/graphql" in banner
+        assert f"http://127.0.0.1:{gateway_port}/graphql" in banner
         staff_token = next(line.split()[-1] for line in printed if line.strip().startswith("community_staff"))
         async with httpx.AsyncClient() as client:
             response = await client.post(
@@ -68,7 +70,21 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
                 json={"query": '{ community(id: "community-zuoanpuyuan") { organizationStats(asOf: "2019-12-31") { total } } }'},
                 headers={"authorization": f"Bearer {staff_token}"},
             )
+            federated = await client.post(
+                f"http://127.0.0.1:{gateway_port}/graphql",
+                json={
+                    "query": '{ community(id: "community-zuoanpuyuan") { name needStats { total } organizationStats(asOf: "2015-12-31") { total } } }'
+                },
+                headers={"authorization": f"Bearer {staff_token}"},
+            )
+            console = await client.get(f"http://127.0.0.1:{gateway_port}/graphql", headers={"accept": "text/html"})
         assert response.json()["data"]["needs"]["totalCount"] == 5
+        assert federated.json()["data"]["community"] == {
+            "name": "左安浦园社区",
+            "needStats": {"total": 5},
+            "organizationStats": {"total": 11},
+        }
+        assert "graphiql" in console.text.lower()
         assert organizations.json()["data"]["community"]["organizationStats"]["total"] == 17
     finally:
         process.send_signal(signal.SIGINT)

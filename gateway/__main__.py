@@ -1,0 +1,58 @@
+"""``python -m gateway``: serve the gateway, or print the composed supergraph SDL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import httpx
+
+from gateway.app import compose_from_subgraphs
+from gateway.client import SubgraphClient
+from gateway.composition import compose
+from gateway.model import Subgraph
+from gateway.settings import GatewaySettings
+from gateway.supergraph_sdl import print_supergraph
+
+
+def main() -> None:
+    """``compose`` prints the supergraph of the running subgraphs (``--local``: of the services' own schemas)."""
+    parser = argparse.ArgumentParser(prog="python -m gateway")
+    commands = parser.add_subparsers(dest="command", required=True)
+    composer = commands.add_parser("compose", help="print the composed supergraph SDL")
+    composer.add_argument("--local", action="store_true", help="compose the services' schemas in-process (no servers needed)")
+    commands.add_parser("serve", help="run the gateway alone")
+    args = parser.parse_args()
+    settings = GatewaySettings()
+    if args.command == "serve":
+        from services.cli import main as cli
+
+        cli(["serve", "gateway"])
+        return
+    print(asyncio.run(_compose(settings, local=args.local)))
+
+
+async def _compose(settings: GatewaySettings, *, local: bool) -> str:
+    urls = settings.subgraph_urls()
+    if local:
+        from services.claims.schema import build_schema as claims
+        from services.needs.schema import build_schema as needs
+        from services.orgs.schema import build_schema as orgs
+
+        builders = {"needs": needs, "claims": claims, "orgs": orgs}
+        sdls = {}
+        for name, build in builders.items():
+            result = build(settings).execute_sync("{ _service { sdl } }")
+            assert result.data is not None
+            sdls[name] = (urls[name], result.data["_service"]["sdl"])
+        return print_supergraph(compose(sdls))
+    async with httpx.AsyncClient() as http:
+        subgraphs = {name: Subgraph(name, url) for name, url in urls.items()}
+        supergraph = await compose_from_subgraphs(
+            SubgraphClient(http, subgraphs, timeout_s=settings.subgraph_timeout_s), subgraphs, wait_s=0
+        )
+        return print_supergraph(supergraph)
+
+
+if __name__ == "__main__":
+    main()

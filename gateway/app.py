@@ -1,0 +1,145 @@
+"""The gateway's ASGI app: the federated graph on /graphql, GraphiQL on a browser GET, /health.
+
+The supergraph is composed at start-up from the subgraphs' ``_service { sdl }`` (waiting for
+them to come up), or loaded from ``SUPERGRAPH_FILE``. The caller's JWT is checked here and
+forwarded; every subgraph checks it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import pathlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from gateway.client import SubgraphClient, forwarded
+from gateway.composition import compose
+from gateway.gateway import Gateway
+from gateway.model import Subgraph, Supergraph
+from gateway.settings import GatewaySettings
+from gateway.supergraph_sdl import load_supergraph
+from services.common.graphql.view import bearer_token
+from services.common.identity import AuthenticationError, TokenVerifier
+from services.common.logs import RequestIdMiddleware
+
+__all__ = ["compose_from_subgraphs", "create_gateway_app"]
+
+log = logging.getLogger(__name__)
+
+
+async def compose_from_subgraphs(client: SubgraphClient, subgraphs: dict[str, Subgraph], *, wait_s: float) -> Supergraph:
+    """Fetch every subgraph's SDL (retrying while they start) and compose."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    sdls: dict[str, tuple[str, str]] = {}
+    while True:
+        for name, subgraph in subgraphs.items():
+            if name in sdls:
+                continue
+            try:
+                sdls[name] = (subgraph.url, await client.sdl(subgraph))
+            except (httpx.HTTPError, KeyError, TypeError, ValueError) as error:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError(f"subgraph {name} at {subgraph.url} did not answer `_service {{ sdl }}`: {error!r}") from error
+        if len(sdls) == len(subgraphs):
+            return compose(sdls)
+        await asyncio.sleep(0.2)
+
+
+def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.AsyncClient | None = None) -> Starlette:
+    """The gateway app; ``http`` may be injected (tests route it to in-process subgraphs)."""
+    settings = settings or GatewaySettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = http is None
+        client_http = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        try:
+            subgraphs = {name: Subgraph(name, url) for name, url in settings.subgraph_urls().items()}
+            client = SubgraphClient(client_http, subgraphs, timeout_s=settings.subgraph_timeout_s)
+            if settings.supergraph_file:
+                text = await asyncio.to_thread(pathlib.Path(settings.supergraph_file).read_text, encoding="utf-8")
+                supergraph = load_supergraph(text)
+                client = SubgraphClient(client_http, supergraph.subgraphs, timeout_s=settings.subgraph_timeout_s)
+            else:
+                supergraph = await compose_from_subgraphs(client, subgraphs, wait_s=settings.compose_wait_s)
+            app.state.gateway = Gateway(supergraph, client, settings)
+            app.state.verifier = TokenVerifier(settings)
+            log.info("gateway ready over %s", ", ".join(supergraph.subgraphs))
+            yield
+        finally:
+            if owned:
+                await client_http.aclose()
+
+    async def graphql(request: Request) -> Response:
+        if request.method == "GET" and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
+            if not settings.graphql_ide:
+                return JSONResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
+            return HTMLResponse(get_graphql_ide_html("graphiql"))
+        headers = forwarded(request.headers)
+        refusal = await _authenticate(request, headers)
+        if refusal is not None:
+            return JSONResponse(refusal)
+        if request.method == "GET":
+            body: Any = {
+                "query": request.query_params.get("query"),
+                "operationName": request.query_params.get("operationName"),
+                "variables": json.loads(request.query_params.get("variables") or "null"),
+            }
+            return JSONResponse(await request.app.state.gateway.execute(body, headers, allow_mutations=False))
+        raw = await request.body()
+        if len(raw) > settings.max_body_bytes:
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": f"the request body is larger than {settings.max_body_bytes} bytes",
+                            "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                        }
+                    ]
+                },
+                status_code=413,
+            )
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return JSONResponse({"errors": [{"message": "the body is not JSON", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse(
+                {"errors": [{"message": "the body must be a JSON object", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400
+            )
+        return JSONResponse(await request.app.state.gateway.execute(body, headers))
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "service": "gateway"})
+
+    return Starlette(
+        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/health", health)],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+
+
+async def _authenticate(request: Request, headers: dict[str, str]) -> dict[str, Any] | None:
+    """Refuse a bad token at the edge; a missing one is left to the subgraphs (public fields)."""
+    token = bearer_token(request.headers)
+    if token is None:
+        return None
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        if not token:
+            raise AuthenticationError("the Authorization header must be `Bearer <token>`")
+        await verifier.verify(token)
+    except AuthenticationError as error:
+        return {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return None

@@ -1,0 +1,155 @@
+"""Executing one GraphQL request over the supergraph: parse, validate, limit, plan (cached), run."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute,
+    get_operation_ast,
+    parse,
+    print_ast,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from gateway.client import SubgraphClient
+from gateway.execution import Execution
+from gateway.limits import estimated_cost, limit_rules
+from gateway.model import Supergraph
+from gateway.planning import Plan, PlanningError, plan
+from gateway.settings import GatewaySettings
+
+__all__ = ["Gateway"]
+
+PLAN_CACHE_SIZE = 1_000
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+class Gateway:
+    """The federated graph's executor; one per process, shared by requests."""
+
+    def __init__(self, supergraph: Supergraph, client: SubgraphClient, settings: GatewaySettings) -> None:
+        self.supergraph = supergraph
+        self._client = client
+        self._settings = settings
+        self._rules = [*specified_rules, *limit_rules(settings.graphql_max_depth, settings.graphql_max_aliases)]
+        self._plans: OrderedDict[tuple[str, str | None], tuple[DocumentNode, Plan]] = OrderedDict()
+
+    async def execute(self, body: Mapping[str, Any], headers: dict[str, str], *, allow_mutations: bool = True) -> dict[str, Any]:
+        """A GraphQL response for one request body."""
+        query = body.get("query")
+        if not isinstance(query, str) or not query.strip():
+            return _error("send a GraphQL `query` string", "BAD_REQUEST")
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            return _error("`variables` must be an object", "BAD_REQUEST")
+        operation_name = body.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            return _error("`operationName` must be a string", "BAD_REQUEST")
+        try:
+            _, planned = self._plan(query, operation_name)
+        except GraphQLError as error:
+            code = (
+                "GRAPHQL_PARSE_FAILED"
+                if "Syntax Error" in error.message or "token" in error.message.lower()
+                else "GRAPHQL_VALIDATION_FAILED"
+            )
+            return {"errors": [{**error.formatted, "extensions": {"code": code}}]}
+        except _Refused as refused:
+            return {"errors": refused.errors}
+        operation = planned.operation
+        if operation.operation is OperationType.MUTATION and not allow_mutations:
+            return _error("mutations are sent with POST", "BAD_REQUEST")
+        values = get_variable_values(self.supergraph.schema, operation.variable_definitions or (), variables)
+        if isinstance(values, list):
+            return {"errors": [{**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for error in values]}
+        cost = estimated_cost(self.supergraph.schema, operation.selection_set, self._root(operation), planned.fragments, values.coerced)
+        if cost > self._settings.max_cost:
+            return _error(
+                f"the operation may resolve about {cost} fields, more than the {self._settings.max_cost} allowed", "COST_LIMIT_EXCEEDED"
+            )
+        variable_types = {d.variable.name.value: print_ast(d.type) for d in operation.variable_definitions or ()}
+
+        async def call(subgraph: str, subgraph_query: str, subgraph_variables: dict[str, Any]) -> dict[str, Any]:
+            return await self._client.post(subgraph, subgraph_query, subgraph_variables, headers)
+
+        raw = {name: variables[name] for name in variable_types if name in variables}
+        execution = Execution(planned, self.supergraph.schema, raw, call, variable_types, values)
+        response = await execution.run()
+        if planned.local_fields:
+            self._local(planned, values.coerced, response)
+        return response
+
+    def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
+        key = (query, operation_name)
+        cached = self._plans.get(key)
+        if cached is not None:
+            self._plans.move_to_end(key)
+            return cached
+        document = parse(query, max_tokens=self._settings.graphql_max_tokens)
+        errors = validate(self.supergraph.schema, document, self._rules)
+        if errors:
+            raise _Refused([{**error.formatted, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for error in errors])
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            raise _Refused([{"message": "name the operation to run with `operationName`", "extensions": {"code": "BAD_REQUEST"}}])
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise _Refused(
+                [{"message": "subscriptions are served over WebSocket (graphql-transport-ws)", "extensions": {"code": "BAD_REQUEST"}}]
+            )
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        try:
+            planned = plan(self.supergraph, operation, fragments)
+        except PlanningError as error:
+            raise _Refused(
+                [{"message": f"cannot plan this operation: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
+            ) from error
+        self._plans[key] = (document, planned)
+        if len(self._plans) > PLAN_CACHE_SIZE:
+            self._plans.popitem(last=False)
+        return document, planned
+
+    def _root(self, operation: OperationDefinitionNode) -> Any:
+        return self.supergraph.schema.get_root_type(operation.operation)
+
+    def _local(self, planned: Plan, variables: dict[str, Any], response: dict[str, Any]) -> None:
+        """Introspection (``__schema``, ``__type``) and root ``__typename`` answered from the API schema."""
+        operation = OperationDefinitionNode(
+            operation=planned.operation.operation,
+            variable_definitions=planned.operation.variable_definitions,
+            selection_set=SelectionSetNode(selections=tuple(planned.local_fields)),
+        )
+        local_document = DocumentNode(definitions=(operation, *planned.fragments.values()))
+        result = execute(self.supergraph.schema, local_document, variable_values=variables)
+        assert isinstance(result, ExecutionResult)
+        if response.get("data") is not None and result.data:
+            response["data"] = _ordered(planned, {**response["data"], **result.data})
+        for error in result.errors or ():
+            response.setdefault("errors", []).append(error.formatted)
+
+
+def _ordered(planned: Plan, data: dict[str, Any]) -> dict[str, Any]:
+    """Root fields in the order the operation asked them."""
+    keys = [s.alias.value if s.alias else s.name.value for s in planned.operation.selection_set.selections if isinstance(s, FieldNode)]
+    return {key: data[key] for key in keys if key in data} | {key: value for key, value in data.items() if key not in keys}
+
+
+class _Refused(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"])
+        self.errors = errors

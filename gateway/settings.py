@@ -1,0 +1,31 @@
+"""The gateway's settings: the kernel's, plus where the subgraphs are."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.settings import Settings
+
+__all__ = ["GatewaySettings"]
+
+
+class GatewaySettings(Settings):
+    """Subgraph URLs (or a supergraph SDL file), timeouts and edge limits."""
+
+    needs_url: str = Field("", description="the needs subgraph; default http://HOST:NEEDS_PORT/graphql")
+    claims_url: str = Field("", description="the claims subgraph")
+    orgs_url: str = Field("", description="the orgs subgraph")
+    supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
+    subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
+    compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
+    max_body_bytes: int = Field(1_000_000, ge=1_000)
+    max_cost: int = Field(50_000, ge=1, description="estimated fields resolved, lists counted by first/size or 10")
+
+    def subgraph_urls(self) -> dict[str, str]:
+        """``{name: url}`` of the three services."""
+        base = f"http://{self.host}"
+        return {
+            "needs": self.needs_url or f"{base}:{self.needs_port}/graphql",
+            "claims": self.claims_url or f"{base}:{self.claims_port}/graphql",
+            "orgs": self.orgs_url or f"{base}:{self.orgs_port}/graphql",
+        }
