@@ -37,6 +37,8 @@ from gateway.selection import INTERNAL
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError"]
 
+FAILED = INTERNAL + "failed"
+
 SubgraphCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -97,6 +99,8 @@ class Execution:
             for (obj, _), entity in zip(targets, entities, strict=False):
                 if isinstance(entity, dict):
                     _merge(obj, entity)
+                else:
+                    obj[FAILED] = True
             self._forward_errors(result, fetch, lambda path: _entity_path(path, [p for _, p in targets]))
         await asyncio.gather(*(self._entities(child) for child in fetch.children))
 
@@ -265,7 +269,7 @@ class _Shaper:
             return items, True
         if node.selection_set is None:
             return value, True
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or value.get(FAILED):
             return None, True
         runtime = self._runtime_type(type_, value)
         if runtime is None:

@@ -77,7 +77,8 @@ def _graph(name: str) -> str:
 
 
 def _field_set(node: object) -> str:
-    return print_ast(node).strip()[1:-1].strip()  # type: ignore[arg-type]
+    """A field set on one line, as ``@key(fields:)`` and ``@requires(fields:)`` write it."""
+    return " ".join(print_ast(node).strip()[1:-1].split())  # type: ignore[arg-type]
 
 
 def print_supergraph(supergraph: Supergraph) -> str:

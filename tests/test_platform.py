@@ -202,3 +202,45 @@ async def _item_status(platform: Platform, item_id: str, token: str) -> str:
     found = await platform.clients["needs"].data(f'{{ serviceItem(id: "{item_id}") {{ status }} }}', as_=token)
     status: str = found["serviceItem"]["status"]
     return status
+
+
+async def test_one_query_through_the_gateway_crosses_all_three_services(platform: Platform) -> None:
+    import httpx
+
+    from gateway.app import create_gateway_app
+    from gateway.settings import GatewaySettings
+    from services.demo import DISTRICT, HOME, load_demo
+
+    await load_demo(platform.apps["orgs"].state.handlers, platform.apps["needs"].state.handlers)
+    await platform.settle()
+    http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in platform.apps.items()})
+    gateway = create_gateway_app(
+        GatewaySettings(needs_url="http://needs/graphql", claims_url="http://claims/graphql", orgs_url="http://orgs/graphql"), http=http
+    )
+    admin = mint_token(platform.settings, subject="admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
+    outsider = mint_token(platform.settings, subject="x", roles=[Role.RESIDENT], communities=["community-tiantan"])
+    query = """query Dashboard($district: ID!) { district(id: $district) {
+        name needStats { total } claimStats { total }
+        streets { name communities { id name organizationStats(asOf: "2019-12-31") { total }
+          needs(first: 1, sort: MOST_SUPPORTED) { edges { node { title community { name } } } } } } } }"""
+    async with (
+        gateway.router.lifespan_context(gateway),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gw") as client,
+    ):
+        as_admin = (
+            await client.post(
+                "/graphql", json={"query": query, "variables": {"district": DISTRICT}}, headers={"authorization": f"Bearer {admin}"}
+            )
+        ).json()
+        home = f'{{ community(id: "{HOME}") {{ name needs {{ totalCount }} }} }}'
+        as_outsider = (await client.post("/graphql", json={"query": home}, headers={"authorization": f"Bearer {outsider}"})).json()
+    await http.aclose()
+
+    district = as_admin["data"]["district"]
+    assert (district["name"], district["needStats"]["total"], district["claimStats"]["total"]) == ("东城区", 5, 0)
+    communities = {c["id"]: c for street in district["streets"] for c in street["communities"]}
+    assert communities[HOME]["organizationStats"]["total"] == 17
+    assert communities[HOME]["needs"]["edges"] == [{"node": {"title": "社区摄影展", "community": {"name": "左安浦园社区"}}}]
+    assert "errors" not in as_admin
+    assert as_outsider["data"] is None or as_outsider["data"]["community"] is None
+    assert as_outsider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
