@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.http.ides import get_graphql_ide_html
 
 from gateway.client import SubgraphClient, forwarded
@@ -29,6 +29,7 @@ from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
+from gateway.websocket import serve_websocket
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, TokenVerifier
 from services.common.logs import RequestIdMiddleware
@@ -124,7 +125,7 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
         return JSONResponse({"status": "ok", "service": "gateway"})
 
     return Starlette(
-        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/health", health)],
+        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), WebSocketRoute("/graphql", serve_websocket), Route("/health", health)],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )

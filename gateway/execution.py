@@ -69,6 +69,21 @@ class Execution:
             response["errors"] = self.errors
         return response
 
+    async def run_event(self, fetch: Fetch, result: Mapping[str, Any]) -> dict[str, Any]:
+        """One event of a subscription: the owning subgraph's payload, joined and shaped like a query."""
+        _merge(self.data, result.get("data") or {})
+        self._forward_errors(result, fetch, lambda path: path)
+        await asyncio.gather(*(self._entities(child) for child in fetch.children))
+        response: dict[str, Any] = {"data": self._shape_root()}
+        if self.errors:
+            response["errors"] = self.errors
+        return response
+
+    def document_for(self, fetch: Fetch) -> tuple[str, dict[str, Any]]:
+        """The subgraph operation of a root fetch and the variables it uses."""
+        names = fetch.tree.all_variables()
+        return self._document(self.plan.operation.operation.value, names, fetch.tree.print()), self._used(names)
+
     async def _root(self, fetch: Fetch) -> None:
         operation = self.plan.operation.operation.value
         query = self._document(operation, fetch.tree.all_variables(), fetch.tree.print())

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -22,7 +23,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 
 from gateway.client import SubgraphClient
 from gateway.execution import Execution
@@ -51,7 +52,38 @@ class Gateway:
         self._plans: OrderedDict[tuple[str, str | None], tuple[DocumentNode, Plan]] = OrderedDict()
 
     async def execute(self, body: Mapping[str, Any], headers: dict[str, str], *, allow_mutations: bool = True) -> dict[str, Any]:
-        """A GraphQL response for one request body."""
+        """A GraphQL response for one query or mutation."""
+        prepared = self._prepare(body)
+        if isinstance(prepared, dict):
+            return prepared
+        operation = prepared.plan.operation.operation
+        if operation is OperationType.MUTATION and not allow_mutations:
+            return _error("mutations are sent with POST", "BAD_REQUEST")
+        if operation is OperationType.SUBSCRIPTION:
+            return _error("subscriptions are served over WebSocket (graphql-transport-ws)", "BAD_REQUEST")
+        response = await self._execution(prepared, headers).run()
+        if prepared.plan.local_fields:
+            self._local(prepared.plan, prepared.values.coerced, response)
+        return response
+
+    async def subscribe(self, body: Mapping[str, Any], headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+        """Responses of a subscription: the owning subgraph's events, each joined with the other subgraphs' fields."""
+        prepared = self._prepare(body)
+        if isinstance(prepared, dict):
+            yield prepared
+            return
+        if prepared.plan.operation.operation is not OperationType.SUBSCRIPTION:
+            yield await self.execute(body, headers)
+            return
+        roots = [fetch for step in prepared.plan.steps for fetch in step]
+        if len(roots) != 1 or prepared.plan.local_fields:
+            yield _error("a subscription selects root fields of one subgraph", "BAD_REQUEST")
+            return
+        query, variables = self._execution(prepared, headers).document_for(roots[0])
+        async for event in self._client.subscribe(roots[0].subgraph, query, variables, headers):
+            yield await self._execution(prepared, headers).run_event(roots[0], event)
+
+    def _prepare(self, body: Mapping[str, Any]) -> _Prepared | dict[str, Any]:
         query = body.get("query")
         if not isinstance(query, str) or not query.strip():
             return _error("send a GraphQL `query` string", "BAD_REQUEST")
@@ -73,8 +105,6 @@ class Gateway:
         except _Refused as refused:
             return {"errors": refused.errors}
         operation = planned.operation
-        if operation.operation is OperationType.MUTATION and not allow_mutations:
-            return _error("mutations are sent with POST", "BAD_REQUEST")
         values = get_variable_values(self.supergraph.schema, operation.variable_definitions or (), variables)
         if isinstance(values, list):
             return {"errors": [{**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for error in values]}
@@ -84,16 +114,14 @@ class Gateway:
                 f"the operation may resolve about {cost} fields, more than the {self._settings.max_cost} allowed", "COST_LIMIT_EXCEEDED"
             )
         variable_types = {d.variable.name.value: print_ast(d.type) for d in operation.variable_definitions or ()}
+        raw = {name: variables[name] for name in variable_types if name in variables}
+        return _Prepared(planned, values, raw, variable_types)
 
+    def _execution(self, prepared: _Prepared, headers: dict[str, str]) -> Execution:
         async def call(subgraph: str, subgraph_query: str, subgraph_variables: dict[str, Any]) -> dict[str, Any]:
             return await self._client.post(subgraph, subgraph_query, subgraph_variables, headers)
 
-        raw = {name: variables[name] for name in variable_types if name in variables}
-        execution = Execution(planned, self.supergraph.schema, raw, call, variable_types, values)
-        response = await execution.run()
-        if planned.local_fields:
-            self._local(planned, values.coerced, response)
-        return response
+        return Execution(prepared.plan, self.supergraph.schema, prepared.raw, call, prepared.variable_types, prepared.values)
 
     def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
         key = (query, operation_name)
@@ -108,10 +136,6 @@ class Gateway:
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             raise _Refused([{"message": "name the operation to run with `operationName`", "extensions": {"code": "BAD_REQUEST"}}])
-        if operation.operation is OperationType.SUBSCRIPTION:
-            raise _Refused(
-                [{"message": "subscriptions are served over WebSocket (graphql-transport-ws)", "extensions": {"code": "BAD_REQUEST"}}]
-            )
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         try:
             planned = plan(self.supergraph, operation, fragments)
@@ -147,6 +171,14 @@ def _ordered(planned: Plan, data: dict[str, Any]) -> dict[str, Any]:
     """Root fields in the order the operation asked them."""
     keys = [s.alias.value if s.alias else s.name.value for s in planned.operation.selection_set.selections if isinstance(s, FieldNode)]
     return {key: data[key] for key in keys if key in data} | {key: value for key, value in data.items() if key not in keys}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    plan: Plan
+    values: VariableValues
+    raw: dict[str, Any]
+    variable_types: dict[str, str]
 
 
 class _Refused(Exception):

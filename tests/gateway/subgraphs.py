@@ -7,6 +7,8 @@ resolver call that matters for the assertions (batching, ordering).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -74,6 +76,15 @@ class CatalogMutation:
         CALLS.append(f"products:rename:{name}")
         PRODUCTS[str(id)]["name"] = name
         return catalog_product(PRODUCTS[str(id)])
+
+
+@strawberry.type(name="Subscription")
+class CatalogSubscription:
+    @strawberry.subscription
+    async def price_changed(self, limit: int = 2) -> AsyncGenerator[CatalogProduct, None]:
+        for row in list(PRODUCTS.values())[:limit]:
+            await asyncio.sleep(0)
+            yield catalog_product(row)
 
 
 @strawberry.federation.type(name="User", keys=[Key(fields=FieldSet("id"), resolvable=False)])
@@ -183,7 +194,9 @@ class InventoryQuery:
 def schemas() -> dict[str, strawberry.federation.Schema]:
     """The four subgraphs."""
     return {
-        "products": strawberry.federation.Schema(query=CatalogQuery, mutation=CatalogMutation, types=[CatalogProduct]),
+        "products": strawberry.federation.Schema(
+            query=CatalogQuery, mutation=CatalogMutation, subscription=CatalogSubscription, types=[CatalogProduct]
+        ),
         "reviews": strawberry.federation.Schema(query=ReviewsQuery, mutation=ReviewsMutation, types=[ReviewedProduct, ReviewUser]),
         "users": strawberry.federation.Schema(query=UsersQuery, types=[AccountUser]),
         "inventory": strawberry.federation.Schema(query=InventoryQuery, types=[StockedProduct]),
