@@ -26,7 +26,7 @@ from graphql import (
     is_abstract_type,
 )
 
-from gateway.model import EntityKey, Supergraph
+from gateway.model import EntityKey, FieldSource, Supergraph
 from gateway.selection import SelectionTree, field_text
 
 __all__ = ["Fetch", "Plan", "PlanningError", "plan"]
@@ -86,7 +86,7 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
         if not resolvers:
             raise PlanningError(f"no subgraph resolves {root.name}.{selection.name.value}")
         if operation.operation is OperationType.QUERY:
-            subgraph = next((name for name in resolvers if name in by_subgraph), resolvers[0])
+            subgraph = planner.choose(root.name, selection, resolvers, set(by_subgraph))
             fetch = by_subgraph.get(subgraph)
             if fetch is None:
                 fetch = by_subgraph[subgraph] = Fetch(subgraph)
@@ -114,6 +114,22 @@ class _Planner:
         self.schema = supergraph.schema
         self.fragments = fragments
 
+    def choose(self, type_name: str, node: FieldNode, resolvers: list[str], used: set[str]) -> str:
+        """The subgraph to start a shareable field from: the one that plans it with the fewest fetches."""
+        if len(resolvers) == 1:
+            return resolvers[0]
+        scores: list[tuple[int, int, str]] = []
+        for subgraph in resolvers:
+            scratch = Fetch(subgraph)
+            try:
+                self.plan_field(scratch, scratch.tree, type_name, node, ())
+            except PlanningError:
+                continue
+            scores.append((_count(scratch), 0 if subgraph in used else 1, subgraph))
+        if not scores:
+            raise PlanningError(f"no subgraph can resolve {type_name}.{node.name.value} with this selection")
+        return min(scores)[2]
+
     def resolvers(self, type_name: str, field_name: str) -> list[str]:
         model = self.supergraph.field_model(type_name, field_name)
         return model.resolvers() if model else []
@@ -134,39 +150,63 @@ class _Planner:
         return flat
 
     def plan_selections(
-        self, fetch: Fetch, tree: SelectionTree, type_name: str, selection_set: SelectionSetNode, path: tuple[str, ...]
+        self,
+        fetch: Fetch,
+        tree: SelectionTree,
+        type_name: str,
+        selection_set: SelectionSetNode,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None = None,
     ) -> None:
         for selection in self.flatten(selection_set, type_name):
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition.name.value if selection.type_condition else type_name
                 if condition == type_name and not selection.directives:
-                    self.plan_selections(fetch, tree, type_name, selection.selection_set, path)
+                    self.plan_selections(fetch, tree, type_name, selection.selection_set, path, provided)
                 else:
-                    self.plan_selections(
-                        fetch, tree.fragment(condition, selection.directives or ()), condition, selection.selection_set, path
-                    )
+                    subtree = tree.fragment(condition, selection.directives or ())
+                    self.plan_selections(fetch, subtree, condition, selection.selection_set, path, provided)
             else:
-                self.plan_field(fetch, tree, type_name, selection, path)
+                self.plan_field(fetch, tree, type_name, selection, path, provided)
 
-    def plan_field(self, fetch: Fetch, tree: SelectionTree, type_name: str, node: FieldNode, path: tuple[str, ...]) -> None:
+    def plan_field(
+        self,
+        fetch: Fetch,
+        tree: SelectionTree,
+        type_name: str,
+        node: FieldNode,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None = None,
+    ) -> None:
         name = node.name.value
         response_key = node.alias.value if node.alias else name
         if name == "__typename":
             tree.add_field(response_key, field_text(node), nested=False, node=node)
             return
-        if self._resolves(fetch.subgraph, type_name, name):
+        provision = _provided(provided, name)
+        if provision is not None or self._resolves(fetch.subgraph, type_name, name):
             subtree = tree.add_field(response_key, field_text(node), nested=node.selection_set is not None, node=node)
             if subtree is not None and node.selection_set is not None:
                 child_type = self._field_type(type_name, name)
                 if is_abstract_type(self.schema.get_type(child_type)):
                     subtree.add_internal("__typename")
-                self.plan_selections(fetch, subtree, child_type, node.selection_set, (*path, response_key))
+                source = self._source(fetch.subgraph, type_name, name)
+                nested = source.provides if source is not None and source.provides is not None else provision
+                self.plan_selections(fetch, subtree, child_type, node.selection_set, (*path, response_key), nested)
             return
         self._join(fetch, tree, type_name, node, path)
+
+    def _source(self, subgraph: str, type_name: str, field_name: str) -> FieldSource | None:
+        model = self.supergraph.field_model(type_name, field_name)
+        return model.sources.get(subgraph) if model else None
 
     def _join(self, fetch: Fetch, tree: SelectionTree, type_name: str, node: FieldNode, path: tuple[str, ...]) -> None:
         """Fetch ``node`` from another subgraph through the entity ``type_name``."""
         name = node.name.value
+        graph_type = self.schema.get_type(type_name)
+        if isinstance(graph_type, GraphQLAbstractType):
+            self._join_abstract(fetch, tree, graph_type, node, path)
+            return
         model = self.supergraph.types.get(type_name)
         if model is None or not model.is_entity:
             raise PlanningError(f"{type_name}.{name} is not resolvable from subgraph {fetch.subgraph}, and {type_name} is not an entity")
@@ -185,14 +225,25 @@ class _Planner:
                     return
         raise PlanningError(f"no subgraph can join {type_name}.{name} from subgraph {fetch.subgraph}")
 
+    def _join_abstract(
+        self, fetch: Fetch, tree: SelectionTree, abstract: GraphQLAbstractType, node: FieldNode, path: tuple[str, ...]
+    ) -> None:
+        """A field of an interface some implementations resolve elsewhere: join each implementation on its own."""
+        tree.add_internal("__typename")
+        for implementation in self.schema.get_possible_types(abstract):
+            subtree = tree.fragment(implementation.name)
+            if self._resolves(fetch.subgraph, implementation.name, node.name.value):
+                self.plan_field(fetch, subtree, implementation.name, node, path)
+            else:
+                self._join(fetch, subtree, implementation.name, node, path)
+
     def _resolves(self, subgraph: str, type_name: str, field_name: str) -> bool:
         model = self.supergraph.field_model(type_name, field_name)
-        if model is None:
-            graph_type = self.schema.get_type(type_name)
-            if isinstance(graph_type, GraphQLAbstractType):
-                return any(self._resolves(subgraph, impl.name, field_name) for impl in self.schema.get_possible_types(graph_type))
-            return False
-        return subgraph in model.resolvers()
+        graph_type = self.schema.get_type(type_name)
+        if isinstance(graph_type, GraphQLAbstractType) and (model is None or subgraph not in model.resolvers()):
+            implementations = self.schema.get_possible_types(graph_type)
+            return bool(implementations) and all(self._resolves(subgraph, impl.name, field_name) for impl in implementations)
+        return model is not None and subgraph in model.resolvers()
 
     def _selectable(self, subgraph: str, type_name: str, fields: SelectionSetNode) -> bool:
         """Every field of a key (or requires) field set is resolvable in ``subgraph``."""
@@ -224,3 +275,16 @@ class _Planner:
         if not fields or field_name not in fields:
             raise PlanningError(f"{type_name} has no field {field_name}")
         return str(get_named_type(fields[field_name].type).name)
+
+
+def _provided(provided: SelectionSetNode | None, field_name: str) -> SelectionSetNode | None:
+    """The part of a ``@provides`` field set under ``field_name`` (an empty set for a leaf), or None."""
+    for selection in provided.selections if provided is not None else ():
+        if isinstance(selection, FieldNode) and selection.name.value == field_name:
+            return selection.selection_set or SelectionSetNode(selections=())
+    return None
+
+
+def _count(fetch: Fetch) -> int:
+    """Fetches in a tree."""
+    return 1 + sum(_count(child) for child in fetch.children)

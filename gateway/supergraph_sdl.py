@@ -115,6 +115,9 @@ def _print_type(graph_type: GraphQLNamedType, model: TypeModel) -> str:
             resolvable = "" if key.resolvable else ", resolvable: false"
             joins.append(f'@join__type(graph: {_graph(subgraph)}, key: "{_field_set(key.fields)}"{resolvable})')
     text = print_ast(node)
+    if model.kind == "union":
+        head, equals, members = text.partition(" = ")
+        return f"{head} {' '.join(joins)}{equals}{members}\n"
     head, brace, body = text.partition(" {")
     if not brace:
         return f"{text} {' '.join(joins)}\n"
