@@ -5,14 +5,15 @@ UV_VERSION := 0.13.8
 PYTHON ?= python3
 UV := .tools/bin/uv
 VENV := .venv
+CONSOLE := gateway/console
 PY := $(VENV)/bin/python
 
-.PHONY: up test check lint typecheck pytest token install clean
+.PHONY: up test check lint typecheck pytest token install browser clean
 
 up: install ## run every service in one process with demo data, print the console URL and tokens
 	$(PY) -m services up
 
-test: install check pytest ## lint, type-check and run the whole test suite
+test: install browser check pytest ## lint, type-check and run the whole test suite
 
 check: lint typecheck ## ruff and mypy
 
@@ -23,13 +24,16 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install
+pytest: install browser
 	$(PY) -m pytest
+
+browser: ## headless Chromium for the console test (Debian's package)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 token: install ## make token ROLE=resident COMMUNITY=community-zuoanpuyuan
 	$(PY) -m services token --role $(ROLE) $(if $(COMMUNITY),--community $(COMMUNITY)) $(if $(DISTRICT),--district $(DISTRICT))
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(CONSOLE)/node_modules/.installed
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -39,5 +43,9 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --python $(PYTHON)
 	touch $@
 
+$(CONSOLE)/node_modules/.installed: $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache $(CONSOLE)/node_modules

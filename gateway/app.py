@@ -21,10 +21,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.http.ides import get_graphql_ide_html
 
 from gateway.client import SubgraphClient, forwarded
 from gateway.composition import compose
+from gateway.console import asset, console_html
 from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
 from gateway.settings import GatewaySettings
@@ -86,7 +86,7 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
         if request.method == "GET" and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
             if not settings.graphql_ide:
                 return JSONResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
-            return HTMLResponse(get_graphql_ide_html("graphiql"))
+            return HTMLResponse(console_html())
         headers = forwarded(request.headers)
         refusal = await _authenticate(request, headers)
         if refusal is not None:
@@ -125,7 +125,12 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
         return JSONResponse({"status": "ok", "service": "gateway"})
 
     return Starlette(
-        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), WebSocketRoute("/graphql", serve_websocket), Route("/health", health)],
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", serve_websocket),
+            Route("/console/{name}", asset),
+            Route("/health", health),
+        ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
