@@ -30,6 +30,7 @@ from graphql import (
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
     NamedTypeNode,
+    NonNullTypeNode,
     NameNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
@@ -276,6 +277,11 @@ def _merged_fields(entry: _Merged, hidden: set[str]) -> list[FieldDefinitionNode
             if _named_type(field_node.type) in hidden:
                 continue
             existing = fields.get(field_name)
+            if existing is not None and not isinstance(field_node.type, NonNullTypeNode) and isinstance(existing.type, NonNullTypeNode):
+                fields[field_name] = FieldDefinitionNode(
+                    name=existing.name, description=existing.description, arguments=existing.arguments, type=field_node.type, directives=existing.directives
+                )
+                continue
             if existing is None or (existing.description is None and field_node.description is not None):
                 arguments = tuple(
                     InputValueDefinitionNode(

@@ -136,3 +136,15 @@ def test_requires_adds_the_required_fields_to_the_representation() -> None:
     assert root.tree.print() == "{ item { _r___typename: __typename _r_id: id _r_weight: weight _r_size: size } }"
     (child,) = root.children
     assert (child.subgraph, child.tree.print(), len(child.requires)) == ("shipping", "{ cost }", 1)
+
+
+def test_a_field_nullable_in_one_subgraph_is_nullable_in_the_api() -> None:
+    subgraphs = {
+        "a": 'type Query { thing: Thing } type Thing @key(fields: "id") { id: ID! label: String! @shareable }',
+        "b": 'type Thing @key(fields: "id") { id: ID! label: String @shareable }',
+    }
+    supergraph = compose({name: (f"http://{name}", LINK + sdl) for name, sdl in subgraphs.items()})
+
+    thing = supergraph.schema.type_map["Thing"]
+    assert isinstance(thing, GraphQLObjectType)
+    assert str(thing.fields["label"].type) == "String"
