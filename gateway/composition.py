@@ -30,8 +30,8 @@ from graphql import (
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
     NamedTypeNode,
-    NonNullTypeNode,
     NameNode,
+    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     OperationType,
@@ -279,7 +279,11 @@ def _merged_fields(entry: _Merged, hidden: set[str]) -> list[FieldDefinitionNode
             existing = fields.get(field_name)
             if existing is not None and not isinstance(field_node.type, NonNullTypeNode) and isinstance(existing.type, NonNullTypeNode):
                 fields[field_name] = FieldDefinitionNode(
-                    name=existing.name, description=existing.description, arguments=existing.arguments, type=field_node.type, directives=existing.directives
+                    name=existing.name,
+                    description=existing.description,
+                    arguments=existing.arguments,
+                    type=field_node.type,
+                    directives=existing.directives,
                 )
                 continue
             if existing is None or (existing.description is None and field_node.description is not None):

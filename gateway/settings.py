@@ -15,6 +15,7 @@ class GatewaySettings(Settings):
     needs_url: str = Field("", description="the needs subgraph; default http://HOST:NEEDS_PORT/graphql")
     claims_url: str = Field("", description="the claims subgraph")
     orgs_url: str = Field("", description="the orgs subgraph")
+    events_url: str = Field("", description="the events subgraph (partner events)")
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
     compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
@@ -28,4 +29,5 @@ class GatewaySettings(Settings):
             "needs": self.needs_url or f"{base}:{self.needs_port}/graphql",
             "claims": self.claims_url or f"{base}:{self.claims_port}/graphql",
             "orgs": self.orgs_url or f"{base}:{self.orgs_port}/graphql",
+            "events": self.events_url or f"{base}:{self.events_port}/graphql",
         }

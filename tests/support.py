@@ -124,13 +124,13 @@ async def delete_topology(namespace: str, consumers: Iterable[str], delays: Iter
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
+async def serving(app: Starlette, *, port: int = 0) -> AsyncIterator[str]:
     """Serve the app with uvicorn on a free loopback port; yield its base URL (``http://127.0.0.1:N``)."""
     import uvicorn
 
     from services.common.serve import QuietServer
 
-    server = QuietServer(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio"))
+    server = QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
     try:
         await eventually(_started(server), what="uvicorn to start")

@@ -41,6 +41,7 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
         "ORGS_PORT": str(orgs_port),
         "CLAIMS_PORT": str(claims_port),
         "GATEWAY_PORT": str(gateway_port),
+        "EVENTS_PORT": str(_free_port()),
         "MONGODB_URL": "memory://",
         "AMQP_URL": "",
     }

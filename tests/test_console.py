@@ -8,12 +8,11 @@ from urllib.parse import quote
 import httpx
 
 from gateway.app import create_gateway_app
-from gateway.settings import GatewaySettings
 from services.common.identity import Role, mint_token
 from services.demo import DISTRICT, HOME, load_demo
 from tests.cdp import chromium_page
 from tests.support import serving
-from tests.test_platform import Platform, platform
+from tests.test_platform import GATEWAY_URLS, Platform, platform
 
 __all__ = ["platform"]
 
@@ -25,7 +24,7 @@ async def test_the_console_runs_a_federated_query_in_headless_chromium(platform:
     await load_demo(platform.apps["orgs"].state.handlers, platform.apps["needs"].state.handlers)
     await platform.settle()
     http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in platform.apps.items()})
-    settings = GatewaySettings(needs_url="http://needs/graphql", claims_url="http://claims/graphql", orgs_url="http://orgs/graphql")
+    settings = GATEWAY_URLS
     token = mint_token(platform.settings, subject="admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
     headers = json.dumps({"Authorization": f"Bearer {token}"})
     address = f"/graphql?q={quote(QUERY)}&headers={quote(headers)}"

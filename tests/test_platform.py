@@ -11,14 +11,20 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from gateway.settings import GatewaySettings
 from services.claims.app import create_app as create_claims_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
+from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.support import GraphQLClient, fast_settings, running
+
+GATEWAY_URLS = GatewaySettings(
+    needs_url="http://needs/graphql", claims_url="http://claims/graphql", orgs_url="http://orgs/graphql", events_url="http://events/graphql"
+)
 
 
 @dataclass
@@ -62,6 +68,7 @@ async def platform() -> AsyncIterator[Platform]:
         "needs": create_needs_app(settings, bus=bus, memory=memory),
         "orgs": create_orgs_app(settings, bus=bus, memory=memory),
         "claims": create_claims_app(settings, bus=bus, memory=memory),
+        "events": create_events_app(settings, bus=bus, memory=memory),
     }
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(running(app)) for name, app in apps.items()}
@@ -208,15 +215,12 @@ async def test_one_query_through_the_gateway_crosses_all_three_services(platform
     import httpx
 
     from gateway.app import create_gateway_app
-    from gateway.settings import GatewaySettings
     from services.demo import DISTRICT, HOME, load_demo
 
     await load_demo(platform.apps["orgs"].state.handlers, platform.apps["needs"].state.handlers)
     await platform.settle()
     http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in platform.apps.items()})
-    gateway = create_gateway_app(
-        GatewaySettings(needs_url="http://needs/graphql", claims_url="http://claims/graphql", orgs_url="http://orgs/graphql"), http=http
-    )
+    gateway = create_gateway_app(GATEWAY_URLS, http=http)
     admin = mint_token(platform.settings, subject="admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
     outsider = mint_token(platform.settings, subject="x", roles=[Role.RESIDENT], communities=["community-tiantan"])
     query = """query Dashboard($district: ID!) { district(id: $district) {

@@ -75,6 +75,8 @@ class ServiceParts:
     create_indexes: Callable[[], Awaitable[None]]
     subscriptions: Sequence[Subscription] = ()
     handlers: Any = None
+    on_start: Callable[[], Awaitable[None]] | None = None
+    on_stop: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def create_service_app(
         owned_bus = bus is None
         the_bus = bus if bus is not None else make_bus(settings)
         relay: OutboxRelay | None = None
+        parts: ServiceParts | None = None
 
         def notify_outbox() -> None:
             if relay is not None:
@@ -131,6 +134,8 @@ def create_service_app(
             await relay.start()
             for subscription in parts.subscriptions:
                 await the_bus.subscribe(subscription)
+            if parts.on_start is not None:
+                await parts.on_start()
             app.state.verifier = TokenVerifier(settings)
             app.state.context_factory = parts.context_factory
             app.state.database = database
@@ -140,6 +145,8 @@ def create_service_app(
             log.info("%s service ready", definition.name)
             yield
         finally:
+            if parts is not None and parts.on_stop is not None:
+                await parts.on_stop()
             if relay is not None:
                 await relay.stop()
             if owned_bus:

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     needs_port: int = 4001
     claims_port: int = 4002
     orgs_port: int = 4003
+    events_port: int = 4004
+
+    webhook_allow_private: bool = Field(False, description="allow webhook URLs on private or loopback addresses (tests, on-premises)")
+    webhook_retry_base_s: float = Field(30.0, gt=0, description="first retry delay; doubles each attempt, with jitter")
+    webhook_retry_max_s: float = Field(8 * 3600.0, gt=0, description="longest delay between attempts")
+    webhook_max_attempts: int = Field(14, ge=1, description="attempts before a delivery is given up (about a day)")
+    webhook_poll_s: float = Field(1.0, gt=0, description="how often due deliveries are looked for")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="per delivery attempt")
 
     graphql_max_depth: int = Field(12, ge=1)
     graphql_max_aliases: int = Field(30, ge=1)

@@ -1,0 +1,126 @@
+"""The webhook dispatcher: due deliveries POSTed as signed CloudEvents, retried with back-off.
+
+Deliveries live in the store, so a restart resumes them. The body is the event in structured
+CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
+repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from services.common.events import Event
+from services.common.settings import Settings
+from services.events.domain import Attempt, Delivery, DeliveryStatus, next_delay
+from services.events.handlers import EventsHandlers
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+
+
+class Dispatcher:
+    """Delivers what is due, on start, when nudged, and every ``webhook_poll_s``."""
+
+    def __init__(self, handlers: EventsHandlers, settings: Settings, *, clock: Callable[[], datetime]) -> None:
+        self._handlers = handlers
+        self._store = handlers.store
+        self._settings = settings
+        self._clock = clock
+        self._http: httpx.AsyncClient | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open the HTTP client and start the loop."""
+        self._http = httpx.AsyncClient(timeout=self._settings.webhook_timeout_s, follow_redirects=False)
+        self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop the loop; pending deliveries stay in the store."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def run_once(self) -> int:
+        """Attempt every due delivery once; how many were attempted."""
+        attempted = 0
+        for delivery in await self._store.due(self._clock(), limit=50):
+            if await self._store.lease(delivery, self._clock() + LEASE):
+                await self._attempt(delivery)
+                attempted += 1
+        return attempted
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                while await self.run_once():
+                    pass
+            except Exception:
+                log.exception("webhook round failed")
+            await self._handlers.signal.wait(self._settings.webhook_poll_s)
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        endpoint = await self._store.endpoint(delivery.endpoint_id)
+        entry = (await self._store.entries([delivery.event_id])).get(delivery.event_id)
+        now = self._clock()
+        if endpoint is None or entry is None:
+            await self._store.record(
+                delivery, Attempt(now, None, "endpoint or event gone", 0), status=DeliveryStatus.FAILED, next_attempt_at=now
+            )
+            return
+        body = _cloud_event(entry)
+        headers = {
+            "content-type": "application/cloudevents+json",
+            "webhook-id": delivery.event_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+        }
+        headers["webhook-signature"] = Webhook(endpoint.secret).sign(delivery.event_id, now, body)
+        started = time.perf_counter()
+        status_code: int | None = None
+        error: str | None = None
+        assert self._http is not None
+        try:
+            response = await self._http.post(endpoint.url, content=body.encode(), headers=headers)
+            status_code = response.status_code
+        except httpx.HTTPError as failure:
+            error = type(failure).__name__
+        attempt = Attempt(now, status_code, error, int((time.perf_counter() - started) * 1000))
+        attempts = len(delivery.attempts) + 1
+        if status_code is not None and 200 <= status_code < 300:
+            await self._store.record(delivery, attempt, status=DeliveryStatus.DELIVERED, next_attempt_at=now)
+        elif status_code == 410:
+            await self._store.record(delivery, attempt, status=DeliveryStatus.FAILED, next_attempt_at=now)
+            await self._store.save_endpoint(endpoint.disable("the receiver answered 410 Gone", at=now))
+        elif attempts >= self._settings.webhook_max_attempts:
+            await self._store.record(delivery, attempt, status=DeliveryStatus.FAILED, next_attempt_at=now)
+        else:
+            delay = next_delay(attempts, base_s=self._settings.webhook_retry_base_s, max_s=self._settings.webhook_retry_max_s)
+            await self._store.record(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=now + delay)
+
+
+def _cloud_event(entry: dict[str, object]) -> str:
+    event = Event.from_document(
+        {
+            "id": entry["_id"],
+            "type": entry["type"],
+            "source": entry["source"],
+            "community": entry["community"],
+            "time": entry["time"],
+            "data": entry["data"],
+            "subject": entry["subject"],
+        }
+    )
+    return json.dumps(json.loads(event.to_json()), ensure_ascii=False)
