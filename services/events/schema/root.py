@@ -128,6 +128,56 @@ class WebhookEndpointInput:
     endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
 
 
+@strawberry.input(description="Pause an endpoint.")
+class PauseWebhookInput(WebhookEndpointInput):
+    pass
+
+
+@strawberry.input(description="Resume an endpoint.")
+class ResumeWebhookInput(WebhookEndpointInput):
+    pass
+
+
+@strawberry.input(description="Rotate an endpoint's signing secret.")
+class RotateWebhookSecretInput(WebhookEndpointInput):
+    pass
+
+
+@strawberry.input(description="Delete an endpoint.")
+class DeleteWebhookInput(WebhookEndpointInput):
+    pass
+
+
+@strawberry.type(description="Result of registerWebhook.")
+class RegisterWebhookPayload(WebhookPayload):
+    pass
+
+
+@strawberry.type(description="Result of updateWebhook.")
+class UpdateWebhookPayload(WebhookPayload):
+    pass
+
+
+@strawberry.type(description="Result of pauseWebhook.")
+class PauseWebhookPayload(WebhookPayload):
+    pass
+
+
+@strawberry.type(description="Result of resumeWebhook.")
+class ResumeWebhookPayload(WebhookPayload):
+    pass
+
+
+@strawberry.type(description="Result of rotateWebhookSecret.")
+class RotateWebhookSecretPayload(WebhookPayload):
+    pass
+
+
+@strawberry.type(description="Result of deleteWebhook.")
+class DeleteWebhookPayload(WebhookPayload):
+    pass
+
+
 @strawberry.input(description="A delivery to send again now.")
 class RedeliverWebhookInput:
     delivery_id: strawberry.ID = strawberry.field(description="The delivery.")
@@ -142,9 +192,9 @@ class RedeliverWebhookPayload:
 @strawberry.type(description="Register and look after webhook endpoints.")
 class Mutation:
     @strawberry.mutation(description="Register an endpoint; the payload shows its signing secret once.")
-    async def register_webhook(self, info: Info[EventsContext, None], input: RegisterWebhookInput) -> WebhookPayload:
+    async def register_webhook(self, info: Info[EventsContext, None], input: RegisterWebhookInput) -> RegisterWebhookPayload:
         communities = [str(c) for c in input.communities] if input.communities else None
-        return WebhookPayload.of(
+        return RegisterWebhookPayload.of(
             await attempt_for_caller(
                 info.context,
                 lambda h, p: h.register(p, input.url, communities=communities, types=input.types, description=input.description),
@@ -153,8 +203,8 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Change an endpoint's URL, types or description.")
-    async def update_webhook(self, info: Info[EventsContext, None], input: UpdateWebhookInput) -> WebhookPayload:
-        return WebhookPayload.of(
+    async def update_webhook(self, info: Info[EventsContext, None], input: UpdateWebhookInput) -> UpdateWebhookPayload:
+        return UpdateWebhookPayload.of(
             await attempt_for_caller(
                 info.context,
                 lambda h, p: h.update(p, str(input.endpoint_id), url=input.url, types=input.types, description=input.description),
@@ -162,22 +212,22 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Pause deliveries (pending ones wait).")
-    async def pause_webhook(self, info: Info[EventsContext, None], input: WebhookEndpointInput) -> WebhookPayload:
-        return WebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.pause(p, str(input.endpoint_id))))
+    async def pause_webhook(self, info: Info[EventsContext, None], input: PauseWebhookInput) -> PauseWebhookPayload:
+        return PauseWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.pause(p, str(input.endpoint_id))))
 
     @strawberry.mutation(description="Resume deliveries (also after a 410 disabled the endpoint).")
-    async def resume_webhook(self, info: Info[EventsContext, None], input: WebhookEndpointInput) -> WebhookPayload:
-        return WebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.resume(p, str(input.endpoint_id))))
+    async def resume_webhook(self, info: Info[EventsContext, None], input: ResumeWebhookInput) -> ResumeWebhookPayload:
+        return ResumeWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.resume(p, str(input.endpoint_id))))
 
     @strawberry.mutation(description="A new signing secret; the payload shows it once.")
-    async def rotate_webhook_secret(self, info: Info[EventsContext, None], input: WebhookEndpointInput) -> WebhookPayload:
-        return WebhookPayload.of(
+    async def rotate_webhook_secret(self, info: Info[EventsContext, None], input: RotateWebhookSecretInput) -> RotateWebhookSecretPayload:
+        return RotateWebhookSecretPayload.of(
             await attempt_for_caller(info.context, lambda h, p: h.rotate_secret(p, str(input.endpoint_id))), with_secret=True
         )
 
     @strawberry.mutation(description="Delete an endpoint.")
-    async def delete_webhook(self, info: Info[EventsContext, None], input: WebhookEndpointInput) -> WebhookPayload:
-        return WebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.delete(p, str(input.endpoint_id))))
+    async def delete_webhook(self, info: Info[EventsContext, None], input: DeleteWebhookInput) -> DeleteWebhookPayload:
+        return DeleteWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.delete(p, str(input.endpoint_id))))
 
     @strawberry.mutation(description="Send one delivery again now.")
     async def redeliver_webhook(self, info: Info[EventsContext, None], input: RedeliverWebhookInput) -> RedeliverWebhookPayload:
