@@ -53,7 +53,8 @@ async def test_update_pause_resume_rotate_redeliver_and_delete(events: Events) -
 
     assert updated["endpoint"]["types"] == ["claims.claim.approved.v1"]
     assert (paused["endpoint"]["status"], resumed["endpoint"]["status"]) == ("PAUSED", "ACTIVE")
-    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != registered["secret"]
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != registered["secret"]
     assert updated["secret"] is None
     assert redelivered["redeliverWebhook"] == {"delivery": {"status": "PENDING"}, "errors": []}
     assert stranger["errors"][0]["code"] == "NOT_FOUND"
