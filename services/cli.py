@@ -79,7 +79,7 @@ async def _up(settings: Settings, *, demo: bool) -> None:
 
     async def started() -> None:
         if demo:
-            await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers)
+            await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers)
         _banner(settings, listeners)
 
     try:

@@ -79,10 +79,10 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
                 headers={"authorization": f"Bearer {staff_token}"},
             )
             console = await client.get(f"http://127.0.0.1:{gateway_port}/graphql", headers={"accept": "text/html"})
-        assert response.json()["data"]["needs"]["totalCount"] == 5
+        assert response.json()["data"]["needs"]["totalCount"] == 5 + 9  # the article's five needs and one behind each demo item
         assert federated.json()["data"]["community"] == {
             "name": "左安浦园社区",
-            "needStats": {"total": 5},
+            "needStats": {"total": 5 + 9},
             "organizationStats": {"total": 11},
         }
         assert "graphiql" in console.text.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.claims.app import create_app as create_claims_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
@@ -17,12 +18,21 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
     settings = fast_settings()
     bus, memory = InProcessBus(), MemoryServer()
     orgs_app, needs_app = create_orgs_app(settings, bus=bus, memory=memory), create_needs_app(settings, bus=bus, memory=memory)
+    claims_app = create_claims_app(settings, bus=bus, memory=memory)
     admin = token(settings, Role.DISTRICT_ADMIN, districts=[DISTRICT])
-    async with running(orgs_app) as orgs, running(needs_app) as needs:
+    async with running(orgs_app) as orgs, running(needs_app) as needs, running(claims_app) as claims:
         for _ in range(2):
-            await load_demo(orgs_app.state.handlers, needs_app.state.handlers)
-            await orgs_app.state.relay.run_once()
+            await load_demo(orgs_app.state.handlers, needs_app.state.handlers, claims_app.state.handlers)
+            for app in (orgs_app, needs_app, claims_app):
+                await app.state.relay.run_once()
             await bus.drain()
+        items = await needs.data(
+            f'{{ serviceItems(first: 50, filter: {{communityIds: ["{HOME}"]}}) {{ totalCount edges {{ node {{ status }} }} }} }}', as_=admin
+        )
+        claim_list = await claims.data(
+            "{ claims(first: 50) { totalCount edges { node { status disbursed { fundSource } evaluation { grade } } } } }", as_=admin
+        )
+        meetings = await claims.data("{ meetings { edges { node { status minutes decisions { outcome } } } } }", as_=admin)
 
         community = (
             await orgs.data(f'{{ community(id: "{HOME}") {{ name {YEARS} organizations(first: 50) {{ totalCount }} }} }}', as_=admin)
@@ -45,5 +55,34 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
     assert len(team["organization"]["managementGroup"]) == 3
     assert team["organization"]["partners"] == [{"name": "福寿百年养老服务中心", "kind": "PARTNER_ORGANIZATION"}]
     stats = district["_entities"][0]["needStats"]
-    assert stats["total"] == 5
+    assert stats["total"] == 5 + 9
     assert len(stats["byCategory"]) == 5
+    assert items["serviceItems"]["totalCount"] == 9
+    assert {edge["node"]["status"] for edge in items["serviceItems"]["edges"]} == {
+        "DRAFT",
+        "PUBLISHED",
+        "CLAIMED",
+        "IN_PROGRESS",
+        "COMPLETED",
+        "EVALUATED",
+        "CANCELLED",
+    }
+    statuses = {edge["node"]["status"] for edge in claim_list["claims"]["edges"]}
+    assert statuses == {
+        "SUBMITTED",
+        "SHORTLISTED",
+        "WITHDRAWN",
+        "APPROVED",
+        "REJECTED",
+        "TRAINING",
+        "TERMINATED",
+        "IMPLEMENTING",
+        "COMPLETED",
+        "EVALUATED",
+    }
+    sources = {line["fundSource"] for edge in claim_list["claims"]["edges"] for line in edge["node"]["disbursed"]}
+    assert sources == {"PARTY_SERVICE_FUND", "COMMUNITY_WELFARE_FUND"}
+    assert {edge["node"]["evaluation"]["grade"] for edge in claim_list["claims"]["edges"] if edge["node"]["evaluation"]} == {"EXCELLENT"}
+    (meeting,) = [edge["node"] for edge in meetings["meetings"]["edges"]]
+    assert meeting["status"] == "CONCLUDED"
+    assert {d["outcome"] for d in meeting["decisions"]} == {"APPROVED"}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from services.claims.handlers import ClaimsHandlers
 from services.common.domain import Conflict
 from services.common.identity import Principal, Role
 from services.common.ids import new_id
 from services.demo.needs import seed_needs
 from services.demo.organizations import ACTIVE, HOME_ORGANIZATIONS, PARTNER, PARTNER_KIND, DemoOrganization, team
 from services.demo.places import COMMUNITIES, DISTRICT, DISTRICT_NAME, HOME, NEIGHBOUR, STREETS
+from services.demo.projects import seed_projects
 from services.needs.handlers import NeedsHandlers
 from services.orgs.domain import OrganizationDraft, OrganizationKind, Profile
 from services.orgs.handlers import OrgsHandlers
@@ -17,14 +19,16 @@ __all__ = ["demo_organization_id", "load_demo"]
 ADMIN = Principal("demo-admin", frozenset({Role.DISTRICT_ADMIN}), districts=frozenset({DISTRICT}))
 
 
-async def load_demo(orgs: OrgsHandlers, needs: NeedsHandlers) -> None:
-    """Everything, idempotently; the needs service learns the places from orgs' events."""
+async def load_demo(orgs: OrgsHandlers, needs: NeedsHandlers, claims: ClaimsHandlers | None = None) -> None:
+    """Everything, idempotently; the needs and claims services learn places and items from events."""
     await _places(orgs)
     partner = await _organization(orgs, NEIGHBOUR, PARTNER, "demo-partner", kind=PARTNER_KIND, served=(NEIGHBOUR, HOME))
     for index, demo in enumerate(HOME_ORGANIZATIONS):
         partners = (partner,) if demo[0] == "夕阳天使志愿服务队" else ()
         await _organization(orgs, HOME, demo, f"demo-org-{index}", partners=partners)
     await seed_needs(needs, HOME)
+    if claims is not None:
+        await seed_projects(needs, claims, HOME, {demo[0]: demo_organization_id(demo[0]) for demo in HOME_ORGANIZATIONS})
 
 
 def demo_organization_id(name: str) -> str:

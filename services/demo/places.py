@@ -20,4 +20,8 @@ COMMUNITIES = [
     ("community-tiyuguanlu", "street-tiyuguanlu", "体育馆路社区", "体育馆路"),
     ("community-fahuasi", "street-tiyuguanlu", "法华寺社区", "法华寺街"),
     ("community-tiantan", "street-tiantan", "天坛东里社区", "天坛东里"),
+    ("community-tiantanxili", "street-tiantan", "天坛西里社区", "天坛西里"),
+    ("community-zuoanmennei", "street-longtan", "左安门内社区", "左安门内大街"),
+    ("community-guangqumen", "street-tiyuguanlu", "广渠门外社区", "广渠门外南街"),
+    ("community-fahuananli", "street-tiantan", "法华南里社区", "法华南里"),
 ]
