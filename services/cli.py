@@ -119,5 +119,6 @@ def _banner(settings: Settings, listeners: Sequence[Listener]) -> None:
     for role, subject, communities, districts, organization in people:
         token = mint_token(settings, subject=subject, roles=[role], communities=communities, districts=districts, organization=organization)
         lines += [f"  {role.value:<16} {token}"]
+    lines += [f"  (org_leader leads 夕阳天使志愿服务队, organization id {leads}; the README walks through one claim cycle with these.)"]
     lines += ["", "Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)
