@@ -27,11 +27,12 @@ from gateway.composition import compose
 from gateway.console import asset, console_html
 from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
+from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
 from gateway.websocket import serve_websocket
 from services.common.graphql.view import bearer_token
-from services.common.identity import AuthenticationError, TokenVerifier
+from services.common.identity import AuthenticationError, Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
 
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
@@ -76,6 +77,7 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
                 supergraph = await compose_from_subgraphs(client, subgraphs, wait_s=settings.compose_wait_s)
             app.state.gateway = Gateway(supergraph, client, settings)
             app.state.verifier = TokenVerifier(settings)
+            app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
             log.info("gateway ready over %s", ", ".join(supergraph.subgraphs))
             yield
         finally:
@@ -88,9 +90,12 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
                 return JSONResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
             return HTMLResponse(console_html())
         headers = forwarded(request.headers)
-        refusal = await _authenticate(request, headers)
-        if refusal is not None:
-            return JSONResponse(refusal)
+        caller = await _authenticate(request)
+        if isinstance(caller, dict):
+            return JSONResponse(caller)
+        limited = await _rate_limited(request, caller)
+        if limited is not None:
+            return limited
         if request.method == "GET":
             body: Any = {
                 "query": request.query_params.get("query"),
@@ -136,8 +141,8 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
     )
 
 
-async def _authenticate(request: Request, headers: dict[str, str]) -> dict[str, Any] | None:
-    """Refuse a bad token at the edge; a missing one is left to the subgraphs (public fields)."""
+async def _authenticate(request: Request) -> Principal | dict[str, Any] | None:
+    """The caller; a bad token is refused at the edge, a missing one left to the subgraphs (public fields)."""
     token = bearer_token(request.headers)
     if token is None:
         return None
@@ -145,7 +150,20 @@ async def _authenticate(request: Request, headers: dict[str, str]) -> dict[str, 
     try:
         if not token:
             raise AuthenticationError("the Authorization header must be `Bearer <token>`")
-        await verifier.verify(token)
+        return await verifier.verify(token)
     except AuthenticationError as error:
         return {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return None
+
+
+async def _rate_limited(request: Request, caller: Principal | None) -> Response | None:
+    """A 429 with ``Retry-After`` when the caller has used up their requests, else ``None``."""
+    limiter: RateLimiter | None = request.app.state.limiter
+    if limiter is None:
+        return None
+    key = f"subject:{caller.subject}" if caller is not None else f"address:{request.client.host if request.client else 'unknown'}"
+    wait = await limiter.admit(key)
+    if wait is None:
+        return None
+    message = f"too many requests: the limit is {limiter.rate} per caller; try again in {wait:.0f} s"
+    body = {"errors": [{"message": message, "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": wait}}]}
+    return JSONResponse(body, status_code=429, headers={"retry-after": f"{wait:.0f}"})

@@ -13,6 +13,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -49,6 +50,8 @@ class Gateway:
         self._client = client
         self._settings = settings
         self._rules = [*specified_rules, *limit_rules(settings.graphql_max_depth, settings.graphql_max_aliases)]
+        if not settings.graphql_introspection:
+            self._rules.append(NoSchemaIntrospectionCustomRule)
         self._plans: OrderedDict[tuple[str, str | None], tuple[DocumentNode, Plan]] = OrderedDict()
 
     async def execute(self, body: Mapping[str, Any], headers: dict[str, str], *, allow_mutations: bool = True) -> dict[str, Any]:

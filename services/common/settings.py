@@ -52,4 +52,5 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(30, ge=1)
     graphql_max_tokens: int = Field(3_000, ge=1)
     graphql_ide: bool = Field(True, description="serve GraphiQL on GET")
+    graphql_introspection: bool = Field(True, description="answer `__schema` / `__type` (turn off in production if the schema is private)")
     log_level: str = "INFO"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +61,9 @@ def gateway_settings(**overrides: Any) -> GatewaySettings:
     return GatewaySettings(**{**urls, **overrides})
 
 
-@pytest.fixture
-async def federation(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Federation]:
+@asynccontextmanager
+async def open_federation(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> AsyncIterator[Federation]:
+    """A gateway (with these setting overrides) over the synthetic subgraphs, fresh data each time."""
     monkeypatch.setattr(subgraphs, "PRODUCTS", copy.deepcopy(subgraphs.PRODUCTS))
     monkeypatch.setattr(subgraphs, "REVIEWS", copy.deepcopy(subgraphs.REVIEWS))
     calls: list[str] = []
@@ -69,7 +71,7 @@ async def federation(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Federatio
     down: set[str] = set()
     apps = {name: Starlette(routes=[Route("/graphql", GraphQL(schema, graphql_ide=None))]) for name, schema in SCHEMAS.items()}
     http = httpx.AsyncClient(mounts={f"http://{name}": Switchable(name, app, down) for name, app in apps.items()})
-    settings = gateway_settings()
+    settings = gateway_settings(**overrides)
     monkeypatch.setattr(GatewaySettings, "subgraph_urls", lambda self: {name: f"http://{name}/graphql" for name in SCHEMAS})
     app = create_gateway_app(settings, http=http)
     async with (
@@ -78,3 +80,9 @@ async def federation(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Federatio
     ):
         yield Federation(client, calls, app, down)
     await http.aclose()
+
+
+@pytest.fixture
+async def federation(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Federation]:
+    async with open_federation(monkeypatch) as opened:
+        yield opened

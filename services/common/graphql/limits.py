@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 
 from services.common.graphql.errors import PublicError
 from services.common.settings import Settings
@@ -26,7 +26,11 @@ def should_mask(error: GraphQLError) -> bool:
 
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """The limits, in the order they should run, and error masking last (fresh per operation)."""
+    introspection: list[Callable[[], SchemaExtension]] = (
+        [] if settings.graphql_introspection else [lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])]
+    )
     return [
+        *introspection,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
