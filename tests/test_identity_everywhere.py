@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -59,7 +60,7 @@ BAD_TOKENS: dict[str, Callable[[Settings], str]] = {
 
 @pytest.fixture
 async def clients() -> AsyncIterator[tuple[Settings, dict[str, GraphQLClient]]]:
-    settings = fast_settings()
+    settings = fast_settings(webhook_allow_private=True)
     bus, memory = InProcessBus(), MemoryServer()
     apps = {name: factory(settings, bus=bus, memory=memory) for name, factory in FACTORIES.items()}
     async with AsyncExitStack() as stack:
@@ -101,3 +102,28 @@ async def test_each_service_can_turn_introspection_and_its_console_off_and_still
     assert sdl["__typename"] == "Query"
     assert "federation/v2" in sdl["_service"]["sdl"]
     assert "graphiql" not in console.text.lower()
+
+
+async def test_no_token_or_secret_ever_reaches_the_logs(
+    clients: tuple[Settings, dict[str, GraphQLClient]], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, by_name = clients
+    caplog.set_level(logging.DEBUG)
+    staff = token(settings, Role.COMMUNITY_STAFF, communities=["c1"])
+    partner = token(settings, Role.PARTNER, communities=["c1"])
+    bad = BAD_TOKENS["wrong key"](settings)
+    gateway = by_name["gateway"]
+    await gateway.post(SUBMIT, as_=staff)
+    await gateway.post(SUBMIT, as_=bad)
+    await gateway.post("{ needs(first: 1) { totalCount } }", as_=bad)
+    registered = await gateway.data(
+        'mutation { registerWebhook(input: {url: "http://127.0.0.1:9/hook", types: ["needs.need.submitted.v1"]}) { secret errors { code field message } } }',
+        as_=partner,
+    )
+    secret = registered["registerWebhook"]["secret"]
+
+    logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
+    assert caplog.records  # the requests were logged …
+    assert secret, registered
+    for leaked in (staff, partner, bad, secret, settings.jwt_secret, staff.split(".")[2], secret.removeprefix("whsec_")):
+        assert leaked not in logged  # … and nothing that grants access is in them
