@@ -32,6 +32,7 @@ from gateway.limits import estimated_cost, limit_rules
 from gateway.model import Supergraph
 from gateway.planning import Plan, PlanningError, plan
 from gateway.settings import GatewaySettings
+from services.common.graphql.limits import oversized_list
 
 __all__ = ["Gateway"]
 
@@ -93,6 +94,9 @@ class Gateway:
         variables = body.get("variables") or {}
         if not isinstance(variables, dict):
             return _error("`variables` must be an object", "BAD_REQUEST")
+        oversized = oversized_list(variables, self._settings.graphql_max_list_items)
+        if oversized is not None:
+            return _error(f"the list at {oversized}", "BAD_USER_INPUT")
         operation_name = body.get("operationName")
         if operation_name is not None and not isinstance(operation_name, str):
             return _error("`operationName` must be a string", "BAD_REQUEST")

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(12, ge=1)
     graphql_max_aliases: int = Field(30, ge=1)
     graphql_max_tokens: int = Field(3_000, ge=1)
+    graphql_max_list_items: int = Field(1_000, ge=1, description="longest list accepted in the variables")
     graphql_ide: bool = Field(True, description="serve GraphiQL on GET")
     graphql_introspection: bool = Field(True, description="answer `__schema` / `__type` (turn off in production if the schema is private)")
     log_level: str = "INFO"
