@@ -139,3 +139,21 @@ async def test_each_subgraph_refuses_huge_lists_itself(clients: tuple[Settings, 
     assert body["data"] is None
     assert body["errors"][0]["message"] == "the list at variables.i.targetGroups has 5000 items; at most 1000 are accepted"
     assert await by_name["needs"].data("{ needs(first: 1) { totalCount } }", as_=staff) == before
+
+
+@pytest.mark.parametrize(
+    ("representation", "field"),
+    [('{__typename: "Nothing", id: "x"}', "representations.0.__typename"), ('{__typename: "Need"}', "representations.0")],
+    ids=["unknown type", "no key"],
+)
+async def test_entities_with_an_unknown_type_or_no_key_get_a_clear_error(
+    clients: tuple[Settings, dict[str, GraphQLClient]], representation: str, field: str
+) -> None:
+    settings, by_name = clients
+    staff = token(settings, Role.COMMUNITY_STAFF, communities=["c1"])
+
+    body = await by_name["needs"].post(f"{{ _entities(representations: [{representation}]) {{ __typename }} }}", as_=staff)
+
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert "Internal server error" not in error["message"]

@@ -116,8 +116,8 @@ OUTSIDERS: dict[str, dict[str, Any]] = {
 class Graph:
     """The gateway over the four services with the demo loaded."""
 
-    def __init__(self, settings: Settings, client: GraphQLClient) -> None:
-        self.settings, self.client = settings, client
+    def __init__(self, settings: Settings, client: GraphQLClient, services: dict[str, GraphQLClient]) -> None:
+        self.settings, self.client, self.services = settings, client, services
 
     def token(self, subject: str, **claims: Any) -> str:
         return mint_token(self.settings, subject=subject, **claims)
@@ -129,8 +129,7 @@ async def graph() -> AsyncIterator[Graph]:
     bus, memory = InProcessBus(), MemoryServer()
     apps = {name: factory(settings, bus=bus, memory=memory) for name, factory in FACTORIES.items()}
     async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(running(app))
+        services = {name: await stack.enter_async_context(running(app)) for name, app in apps.items()}
         await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers)
         for app in apps.values():
             await app.state.relay.run_once()
@@ -140,7 +139,7 @@ async def graph() -> AsyncIterator[Graph]:
         gateway_settings = GATEWAY_URLS.model_copy(
             update=settings.model_dump(exclude={"needs_url", "claims_url", "orgs_url", "events_url"})
         )
-        yield Graph(settings, await stack.enter_async_context(running(create_gateway_app(gateway_settings, http=http))))
+        yield Graph(settings, await stack.enter_async_context(running(create_gateway_app(gateway_settings, http=http))), services)
     await bus.close()
 
 

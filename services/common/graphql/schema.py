@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types import ExecutionContext, Info
 
+from services.common.graphql.errors import PublicError
 from services.common.graphql.limits import should_mask
 
 __all__ = ["FederatedSchema"]
@@ -21,6 +25,35 @@ class FederatedSchema(strawberry.federation.Schema):
     Refusals the caller caused (:class:`PublicError`, validation errors) are answers, not
     incidents: they go back to the caller and stay out of the error log.
     """
+
+    @cached_property
+    def entity_type_names(self) -> frozenset[str]:
+        """The types this subgraph resolves by key (``@key``)."""
+        return frozenset(
+            name
+            for name, concrete in self.schema_converter.type_map.items()
+            if any(isinstance(directive, Key) for directive in getattr(concrete.definition, "directives", None) or ())
+        )
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """``_entities``, refusing representations of types this subgraph does not have, or without their key.
+
+        Strawberry's resolver fails with an internal error on an unknown ``__typename`` or a
+        missing key field; a router (or anyone) sending one deserves a clear answer instead.
+        """
+        for index, representation in enumerate(representations):
+            typename = representation.get("__typename") if isinstance(representation, dict) else None
+            if typename not in self.entity_type_names:
+                raise PublicError(
+                    f"this subgraph has no entity type {typename!r}", "BAD_USER_INPUT", field=f"representations.{index}.__typename"
+                )
+        results = super().entities_resolver(info, [FederationAny(dict(representation)) for representation in representations])  # type: ignore[call-overload]
+        return [
+            FederationAny(PublicError(f"representation {index} lacks its key fields", "BAD_USER_INPUT", field=f"representations.{index}"))
+            if isinstance(result, TypeError)
+            else result
+            for index, result in enumerate(results)
+        ]
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log errors that point at a fault of ours."""
