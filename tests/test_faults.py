@@ -19,7 +19,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from services.common.bus import Subscription
 from services.common.bus.rabbit import RabbitBus
-from services.common.events import Event, new_event
+from services.common.events import Event
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.needs.app import create_app
@@ -27,8 +27,7 @@ from services.orgs.app import create_app as create_orgs_app
 from tests.broker import DELAYS, Broker, broker
 from tests.needs.conftest import SUBMIT
 from tests.needs.test_on_rabbitmq import FlakyRabbitBus
-from tests.orgs.conftest import organization_input
-from tests.orgs.test_on_rabbitmq import _register_places as register_places
+from tests.orgs.test_on_rabbitmq import organization_and_its_approval
 from tests.support import AMQP_URL, eventually, running, token
 
 __all__ = ["broker"]
@@ -154,19 +153,7 @@ async def test_a_consumer_killed_in_the_middle_of_handling_is_redelivered_and_ap
     query = "query($id: ID!) { organization(id: $id) { trackRecord { itemsClaimed } } }"
     try:
         async with running(create_orgs_app(broker.settings, bus=dying, memory=memory)) as client:
-            await register_places(client, admin)
-            registered = await client.data(
-                "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) { organization { id } } }",
-                {"i": organization_input()},
-                as_=staff,
-            )
-            org_id = registered["registerOrganization"]["organization"]["id"]
-            approved = new_event(
-                "claims.claim.approved.v1",
-                service="claims",
-                community="c1",
-                data={"claim_id": "k1", "item_id": "i1", "organization_id": org_id},
-            )
+            org_id, approved = await organization_and_its_approval(client, admin, staff)
             await broker.observer.publish(approved)
             async with asyncio.timeout(20):
                 await dying.died.wait()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.common.events import new_event
+from services.common.events import Event, new_event
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.needs.app import create_app as create_needs_app
@@ -30,6 +30,19 @@ async def _register_places(client: GraphQLClient, admin: str) -> None:
         assert data[name]["errors"] == []
 
 
+async def organization_and_its_approval(client: GraphQLClient, admin: str, staff: str) -> tuple[str, Event]:
+    """Places and an organization of c1 registered; a claims event approving its claim k1 (not yet published)."""
+    await _register_places(client, admin)
+    registered = await client.data(
+        "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) { organization { id } errors { message } } }",
+        {"i": organization_input()},
+        as_=staff,
+    )
+    org_id: str = registered["registerOrganization"]["organization"]["id"]
+    data = {"claim_id": "k1", "item_id": "i1", "organization_id": org_id}
+    return org_id, new_event("claims.claim.approved.v1", service="claims", community="c1", data=data)
+
+
 async def test_registrations_are_observed_as_cloudevents_on_rabbitmq(broker: Broker) -> None:
     admin = token(broker.settings, Role.DISTRICT_ADMIN, districts=["d1"])
     async with running(create_app(broker.settings)) as client:
@@ -51,19 +64,7 @@ async def test_a_claims_event_duplicated_by_rabbitmq_is_counted_once(broker: Bro
     admin = token(broker.settings, Role.DISTRICT_ADMIN, districts=["d1"])
     staff = token(broker.settings, Role.COMMUNITY_STAFF, communities=["c1"])
     async with running(create_app(broker.settings)) as client:
-        await _register_places(client, admin)
-        registered = await client.data(
-            "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) { organization { id } errors { message } } }",
-            {"i": organization_input()},
-            as_=staff,
-        )
-        org_id = registered["registerOrganization"]["organization"]["id"]
-        approved = new_event(
-            "claims.claim.approved.v1",
-            service="claims",
-            community="c1",
-            data={"claim_id": "k1", "item_id": "i1", "organization_id": org_id},
-        )
+        org_id, approved = await organization_and_its_approval(client, admin, staff)
         hours = new_event(
             "claims.project.progress_reported.v1",
             service="claims",
