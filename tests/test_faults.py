@@ -57,9 +57,11 @@ async def test_a_broker_restart_while_needs_are_submitted_loses_no_event(broker:
         submissions = asyncio.create_task(submit_all())
         await asyncio.sleep(0.8)
         outage_started = time.perf_counter()
-        await _rabbitmqctl("stop_app")
-        await asyncio.sleep(1.0)
-        await _rabbitmqctl("start_app")
+        try:
+            await _rabbitmqctl("stop_app")
+            await asyncio.sleep(1.0)
+        finally:
+            await _rabbitmqctl("start_app")  # whatever happened, the broker is left running for the other tests
         outage = time.perf_counter() - outage_started
         await submissions
 
