@@ -202,7 +202,7 @@ async def test_a_whole_claim_cycle_across_the_three_services(platform: Platform)
         "volunteerHours": 36.0,
         "fundsTotalFen": 150_000,
     }
-    assert list(platform.bus.dead_letters) == []
+    assert list(platform.bus.dead) == []
 
 
 async def _item_status(platform: Platform, item_id: str, token: str) -> str:

@@ -16,7 +16,7 @@ __all__ = ["create_app", "wire"]
 def wire(runtime: Runtime) -> ServiceParts:
     """Build the events service's parts from the runtime the app factory opened."""
     store = EventsStore(runtime.database)
-    handlers = EventsHandlers(store, runtime.settings, clock=runtime.clock)
+    handlers = EventsHandlers(store, runtime.settings, clock=runtime.clock, bus=runtime.bus)
     dispatcher = Dispatcher(handlers, runtime.settings, clock=runtime.clock)
     handlers.dispatcher = dispatcher
     return ServiceParts(

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlparse
 
+from services.common.bus import Bus, DeadLetter
 from services.common.domain import Forbidden, Invalid, NotFound
 from services.common.events import Event
 from services.common.identity import Principal, Role
@@ -45,12 +46,23 @@ class FeedSignal:
 class EventsHandlers:
     """Use cases of the events service."""
 
-    def __init__(self, store: EventsStore, settings: Settings, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: EventsStore, settings: Settings, *, clock: Callable[[], datetime], bus: Bus | None = None) -> None:
         self.store = store
+        self.bus = bus
         self.settings = settings
         self.signal = FeedSignal()
         self.dispatcher: object = None
         self._clock = clock
+
+    async def dead_letters(self, principal: Principal, consumers: Sequence[str], limit: int) -> list[DeadLetter]:
+        """Events the services gave up on, for a district administrator: those of their district's communities."""
+        if Role.DISTRICT_ADMIN not in principal.roles:
+            raise Forbidden("only district administrators see dead letters")
+        if self.bus is None:
+            return []
+        scope = await self.scope(principal)
+        letters = [letter for consumer in consumers for letter in await self.bus.dead_letters(consumer, limit)]
+        return [letter for letter in letters if letter.event.community in scope.full][:limit]
 
     async def scope(self, principal: Principal) -> Scope:
         """What the caller may see: their communities, and every community of the districts they administer."""

@@ -53,7 +53,7 @@ async def test_failed_handler_is_retried_after_a_delay() -> None:
 
     await eventually(handled_three_times, what="third attempt")
     assert attempts == [event.id] * 3
-    assert list(bus.dead_letters) == []
+    assert list(bus.dead) == []
     await bus.close()
 
 
@@ -73,11 +73,11 @@ async def test_dead_letters_after_the_delivery_limit_and_keeps_flowing() -> None
     await bus.publish(good)
 
     async def dead_lettered() -> bool:
-        return len(bus.dead_letters) == 1
+        return len(bus.dead) == 1
 
     await eventually(dead_lettered, what="dead letter")
-    assert bus.dead_letters[0].event == poison
-    assert bus.dead_letters[0].attempts == 3
+    assert bus.dead[0].event == poison
+    assert bus.dead[0].attempts == 3
     assert handled == [good.id]
     await bus.close()
 
@@ -96,5 +96,5 @@ async def test_unprocessable_event_is_dead_lettered_at_once() -> None:
     await bus.drain()
 
     assert calls == 1
-    assert len(bus.dead_letters) == 1
+    assert len(bus.dead) == 1
     await bus.close()

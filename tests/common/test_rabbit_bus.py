@@ -167,3 +167,26 @@ async def test_unroutable_event_is_kept_visible(bus: RabbitBus) -> None:
 
     await eventually(kept, what="unroutable event")
     assert Event.from_json(found[0].body) == event
+
+
+async def test_dead_letters_can_be_looked_at_without_taking_them_away(bus: RabbitBus) -> None:
+    async def handler(event: Event) -> None:
+        raise RuntimeError("the track record rejects this")
+
+    await bus.subscribe(Subscription("needs", ("#",), handler))
+    poison = _event(poison=True)
+    await bus.publish(poison)
+
+    async def dead_lettered() -> bool:
+        return len(await bus.dead_letters("needs", 10)) == 1
+
+    await eventually(dead_lettered, what="the dead letter")
+    first, again = await bus.dead_letters("needs", 10), await bus.dead_letters("needs", 10)
+
+    assert first == again  # looking leaves it there
+    (letter,) = first
+    assert letter.event == poison
+    assert letter.consumer == "needs"
+    assert "the track record rejects this" in letter.error
+    assert letter.attempts == 1 + len(DELAYS)  # the first delivery and each delayed retry
+    assert await bus.dead_letters("orgs", 10) == []

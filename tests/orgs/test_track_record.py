@@ -51,7 +51,7 @@ async def test_claims_events_build_the_track_record_and_duplicates_count_once(or
             {"fundSource": "party_service_fund", "amountFen": 20000},
         ],
     }
-    assert list(orgs.bus.dead_letters) == []
+    assert list(orgs.bus.dead) == []
 
 
 async def test_an_event_breaking_the_contract_is_dead_lettered(orgs: Orgs) -> None:
@@ -62,5 +62,5 @@ async def test_an_event_breaking_the_contract_is_dead_lettered(orgs: Orgs) -> No
     )
     await orgs.bus.drain()
 
-    assert [letter.event.routing_key for letter in orgs.bus.dead_letters] == ["claims.project.funds_disbursed.v1"]
-    assert "amount_fen" in orgs.bus.dead_letters[0].error
+    assert [letter.event.routing_key for letter in orgs.bus.dead] == ["claims.project.funds_disbursed.v1"]
+    assert "amount_fen" in orgs.bus.dead[0].error

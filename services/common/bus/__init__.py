@@ -4,7 +4,7 @@ Both deliver at least once to each subscribed consumer, match bindings with AMQP
 semantics, retry a failed handler after a delay and dead-letter it after the delivery limit.
 """
 
-from services.common.bus.port import Bus, EventHandler, PublishError, Subscription, UnprocessableEvent
+from services.common.bus.port import Bus, DeadLetter, EventHandler, PublishError, Subscription, UnprocessableEvent
 from services.common.bus.topic import topic_matches
 
-__all__ = ["Bus", "EventHandler", "PublishError", "Subscription", "UnprocessableEvent", "topic_matches"]
+__all__ = ["Bus", "DeadLetter", "EventHandler", "PublishError", "Subscription", "UnprocessableEvent", "topic_matches"]

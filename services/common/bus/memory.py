@@ -13,23 +13,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.common.bus.port import Subscription, UnprocessableEvent
+from services.common.bus.port import DeadLetter, Subscription, UnprocessableEvent
 from services.common.bus.topic import topic_matches
 from services.common.events import Event
 
 __all__ = ["DeadLetter", "InProcessBus"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """An event a consumer failed to handle ``attempts`` times, and the last error."""
-
-    consumer: str
-    event: Event
-    attempts: int
-    error: str
 
 
 @dataclass(slots=True)
@@ -48,7 +38,7 @@ class InProcessBus:
         self._queues: dict[str, asyncio.Queue[_Delivery]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._timers: set[asyncio.TimerHandle] = set()
-        self.dead_letters: deque[DeadLetter] = deque(maxlen=10_000)
+        self.dead: deque[DeadLetter] = deque(maxlen=10_000)
         self.unroutable: deque[Event] = deque(maxlen=1_000)
 
     async def start(self) -> None:
@@ -72,6 +62,10 @@ class InProcessBus:
         self._queues[subscription.consumer] = queue
         self._subscriptions.append(subscription)
         self._workers.append(asyncio.create_task(self._work(subscription, queue)))
+
+    async def dead_letters(self, consumer: str, limit: int) -> list[DeadLetter]:
+        """The consumer's dead letters kept in memory, oldest first."""
+        return [letter for letter in self.dead if letter.consumer == consumer][:limit]
 
     async def ping(self) -> bool:
         """Always reachable."""
@@ -108,7 +102,7 @@ class InProcessBus:
     def _retry_or_dead_letter(self, consumer: str, queue: asyncio.Queue[_Delivery], delivery: _Delivery, error: Exception) -> None:
         if delivery.attempt >= self._delivery_limit or isinstance(error, UnprocessableEvent):
             log.error("dead-lettered %s for %s: %r", delivery.event.id, consumer, error)
-            self.dead_letters.append(DeadLetter(consumer, delivery.event, delivery.attempt, repr(error)))
+            self.dead.append(DeadLetter(consumer, delivery.event, delivery.attempt, repr(error)))
             return
         delay = self._retry_delays_s[min(delivery.attempt - 1, len(self._retry_delays_s) - 1)]
         log.warning("retrying %s for %s in %.1fs: %r", delivery.event.id, consumer, delay, error)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from services.common.events import Event
 
-__all__ = ["Bus", "EventHandler", "PublishError", "Subscription", "UnprocessableEvent"]
+__all__ = ["Bus", "DeadLetter", "EventHandler", "PublishError", "Subscription", "UnprocessableEvent"]
 
 EventHandler = Callable[[Event], Awaitable[None]]
 
@@ -30,6 +30,16 @@ class Subscription:
     handler: EventHandler
 
 
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event a consumer gave up on after ``attempts`` deliveries, and the last error."""
+
+    consumer: str
+    event: Event
+    attempts: int
+    error: str
+
+
 class Bus(Protocol):
     """Publish confirmed events; deliver them to durable, named consumers."""
 
@@ -41,6 +51,9 @@ class Bus(Protocol):
 
     async def subscribe(self, subscription: Subscription) -> None:
         """Start delivering matching events to ``subscription.handler``."""
+
+    async def dead_letters(self, consumer: str, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` events dead-lettered for ``consumer``, oldest first; looking leaves them there."""
 
     async def ping(self) -> bool:
         """True when the bus can take events now (readiness)."""

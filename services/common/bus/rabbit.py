@@ -31,7 +31,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from services.common.bus.port import PublishError, Subscription, UnprocessableEvent
+from services.common.bus.port import DeadLetter, PublishError, Subscription, UnprocessableEvent
 from services.common.events import Event, InvalidEvent
 
 __all__ = ["RabbitBus"]
@@ -150,6 +150,23 @@ class RabbitBus:
         tag = await queue.consume(on_message)
         self._consumers.append((queue, tag))
 
+    async def dead_letters(self, consumer: str, limit: int) -> list[DeadLetter]:
+        """Peek at the consumer's dead-letter queue: get up to ``limit`` messages, then give them all back."""
+        if self._consume_connection is None:
+            raise RuntimeError("RabbitBus.start() was not called")
+        channel = await self._consume_connection.channel()
+        held: list[AbstractIncomingMessage] = []
+        try:
+            queue = await channel.declare_queue(self.dead_letter_queue_name(consumer), durable=True, arguments={"x-queue-type": "quorum"})
+            while len(held) < limit and (message := await queue.get(no_ack=False, fail=False)) is not None:
+                held.append(message)
+            letters = [letter for message in held if (letter := _dead_letter(consumer, message, self._delivery_limit)) is not None]
+            for message in held:
+                await message.nack(requeue=True)
+        finally:
+            await channel.close()
+        return letters
+
     async def ping(self) -> bool:
         """Both connections open."""
         return all(
@@ -238,6 +255,22 @@ def _message(event: Event, *, attempt: int, error: str | None = None) -> aio_pik
         type=event.type,
         headers=headers,
     )
+
+
+def _dead_letter(consumer: str, message: AbstractIncomingMessage, delivery_limit: int) -> DeadLetter | None:
+    """A dead-lettered message as a :class:`DeadLetter` (``None`` for one that is not an event at all).
+
+    Ours carry the attempt and the error in headers; the broker's (delivery limit reached, or
+    rejected as unparseable) carry its reason.
+    """
+    try:
+        event = Event.from_json(message.body)
+    except InvalidEvent:
+        return None
+    headers = message.headers or {}
+    reason = str(headers.get(ERROR_HEADER) or headers.get("x-first-death-reason") or "unknown")
+    attempts = _attempt(message) if ATTEMPT_HEADER in headers else delivery_limit if reason == "delivery_limit" else 1
+    return DeadLetter(consumer, event, attempts, reason)
 
 
 def _attempt(message: AbstractIncomingMessage) -> int:

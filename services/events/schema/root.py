@@ -15,11 +15,12 @@ from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
 from services.events.domain import Endpoint
 from services.events.schema.context import EventsContext
-from services.events.schema.types import DomainEvent, WebhookDelivery, WebhookEndpoint
+from services.events.schema.types import DeadLetterType, DomainEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = ["Mutation", "Query", "Subscription"]
 
 POLL_S = 1.0
+CONSUMERS = ("needs", "claims", "orgs", "events")
 
 
 def _after(after: str | None) -> int:
@@ -59,6 +60,21 @@ class Query:
             return await info.context.use_cases.store.feed.count_documents(filter)
 
         return connection([DomainEvent.of(e) for e in entries[:first]], page, after=after, count=count)
+
+    @strawberry.field(
+        description="死信 Events a service gave up on after every retry (district administrators; their district's communities)."
+    )
+    async def dead_letters(self, info: Info[EventsContext, None], consumer: str | None = None, first: int = 50) -> list[DeadLetterType]:
+        if not 0 <= first <= MAX_PAGE_SIZE:
+            raise public_error(Invalid(f"first must be between 0 and {MAX_PAGE_SIZE}", field="first"))
+        if consumer is not None and consumer not in CONSUMERS:
+            raise public_error(Invalid(f"consumer is one of {', '.join(CONSUMERS)}", field="consumer"))
+        principal = info.context.require_principal()
+        try:
+            letters = await info.context.use_cases.dead_letters(principal, [consumer] if consumer else CONSUMERS, first)
+        except DomainError as error:
+            raise public_error(error) from error
+        return [DeadLetterType.of(letter) for letter in letters]
 
     @strawberry.field(description="Your webhook endpoints.")
     async def webhooks(self, info: Info[EventsContext, None]) -> list[WebhookEndpoint]:

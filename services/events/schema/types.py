@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from services.common.bus import DeadLetter
 from services.common.pagination import encode_cursor
 from services.events.domain import Delivery, DeliveryStatus, Endpoint, EndpointStatus
 
-__all__ = ["DomainEvent", "WebhookDelivery", "WebhookEndpoint"]
+__all__ = ["DeadLetterType", "DomainEvent", "WebhookDelivery", "WebhookEndpoint"]
 
 strawberry.enum(EndpointStatus, description="ACTIVE receives events; PAUSED waits; DISABLED after the receiver answered 410 Gone.")
 strawberry.enum(DeliveryStatus, description="PENDING (retried with back-off), DELIVERED (a 2xx answer) or FAILED.")
@@ -108,3 +109,32 @@ class WebhookEndpoint:
     async def deliveries(self, info: strawberry.Info, first: int = 20) -> list[WebhookDelivery]:
         store = info.context.use_cases.store
         return [WebhookDelivery.of(d) for d in await store.deliveries_of(self._endpoint.id, limit=min(max(first, 0), 100))]
+
+
+@strawberry.type(
+    name="DeadLetter", description="死信 An event a service gave up handling after every retry: for administrators to look into."
+)
+class DeadLetterType:
+    consumer: str = strawberry.field(description="The service that could not handle it (needs, claims, orgs, events).")
+    event_id: strawberry.ID = strawberry.field(description="CloudEvent id.")
+    routing_key: str = strawberry.field(description="The event's type, e.g. claims.claim.approved.v1.")
+    community: strawberry.ID = strawberry.field(description="The community it happened in.")
+    time: datetime = strawberry.field(description="When it happened.")
+    attempts: int = strawberry.field(description="How many times it was delivered.")
+    error: str = strawberry.field(description="The last error, or the broker's reason (e.g. delivery_limit).")
+    data: JSON = strawberry.field(description="The event's data.")
+
+    @classmethod
+    def of(cls, letter: DeadLetter) -> DeadLetterType:
+        """From the bus's dead letter."""
+        event = letter.event
+        return cls(
+            consumer=letter.consumer,
+            event_id=strawberry.ID(event.id),
+            routing_key=event.routing_key,
+            community=strawberry.ID(event.community),
+            time=event.time,
+            attempts=letter.attempts,
+            error=letter.error,
+            data=cast("JSON", dict(event.data)),
+        )
