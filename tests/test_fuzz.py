@@ -2,7 +2,8 @@
 
 Queries and mutations are generated from each target's own schema (valid ones, and invalid ones
 in the negative mode) and sent with a community staff member's token, the demo district loaded. Whatever is sent, the answer is a GraphQL response,
-never a server error, an unhandled exception or a masked internal error.
+never a server error, an unhandled exception or a masked internal error; invalid operations are
+all refused and change nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from services.common.identity import Role
-from services.demo import HOME
-from tests.test_tenancy_matrix import Graph, graph
+from services.demo import DISTRICT, HOME
+from tests.test_tenancy_matrix import SNAPSHOT, Graph, graph
 
 __all__ = ["graph"]
 
@@ -68,6 +69,8 @@ async def test_generated_operations_never_break_the_platform(graph: Graph, targe
         mutations(schema, custom_scalars=SCALARS, mode=mode, allow_x00=False),
     )
     documents = _generated(strategy, EXAMPLES)
+    admin = graph.token("fuzz-admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
+    before = await graph.client.data(SNAPSHOT, as_=admin)
     failures: list[tuple[str, int, Any]] = []
     refused = 0
     for index, document in enumerate(documents):
@@ -86,3 +89,6 @@ async def test_generated_operations_never_break_the_platform(graph: Graph, targe
     print(f"fuzz {target} ({mode.name.lower()}): {len(documents)} operations, {refused} answered with errors, {len(failures)} failures")
     assert len(documents) >= EXAMPLES // 2
     assert failures == []
+    if mode is Mode.NEGATIVE:  # every one of them was refused, and refusing changed nothing
+        assert refused == len(documents)
+        assert await graph.client.data(SNAPSHOT, as_=admin) == before

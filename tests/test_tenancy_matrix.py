@@ -218,6 +218,7 @@ async def test_no_outsider_changes_anything_of_another_community_by_any_mutation
     assert after == before
 
 
+PUBLIC_QUERIES = {"districts", "street"}  # the names of places: the same for everyone
 INSIDERS: dict[str, dict[str, Any]] = {
     "home staff": {"roles": [Role.COMMUNITY_STAFF], "communities": [HOME]},
     "home organization leader": {"roles": [Role.ORG_LEADER], "communities": [HOME], "organization": ORG},
@@ -260,12 +261,22 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
         f'{{ district(id: "{DISTRICT}") {{ needStats {{ total }} claimStats {{ total }} }} }}',
         "{ webhooks { id url } }",
         "{ events(first: 100) { edges { node { subject data community } } } }",
+        "{ deadLetters { eventId data } }",
     ]
+    fields = (await graph.client.data("{ __schema { queryType { fields { name } } } }"))["__schema"]["queryType"]["fields"]
+    covered = {re.match(r"\{ (\w+)", query)[1] for query in queries}  # type: ignore[index]
+    assert {field["name"] for field in fields} - covered == PUBLIC_QUERIES, "every query of the graph needs a cell"
+    entities = {  # straight to the subgraphs, as the router would ask them
+        "needs": f'{{ _entities(representations: [{{__typename: "Need", id: "{ids["need"]}"}}, {{__typename: "ServiceItem", id: "{ids["item"]}"}}]) {{ ... on Need {{ id title }} ... on ServiceItem {{ id title }} }} }}',
+        "claims": f'{{ _entities(representations: [{{__typename: "Claim", id: "{ids["claim"]}"}}, {{__typename: "ServiceItem", id: "{ids["item"]}"}}]) {{ ... on Claim {{ id }} ... on ServiceItem {{ claims {{ id }} }} }} }}',
+        "orgs": f'{{ _entities(representations: [{{__typename: "Organization", id: "{ORG}"}}]) {{ ... on Organization {{ id name }} }} }}',
+    }  # fmt: skip
     leaks, checked = [], 0
     for outsider, claims in OUTSIDERS.items():
         caller = graph.token(re.sub(r"\W", "-", outsider), **claims)
-        for query in queries:
-            text = (await graph.client.http.post("/graphql", json={"query": query}, headers={"authorization": f"Bearer {caller}"})).text
+        targets = [(graph.client, query) for query in queries] + [(graph.services[name], query) for name, query in entities.items()]
+        for client, query in targets:
+            text = (await client.http.post("/graphql", json={"query": query}, headers={"authorization": f"Bearer {caller}"})).text
             checked += 1
             found = [secret for secret in secrets if secret in text]
             totals = [int(total) for total in re.findall(r'"total": ?(\d+)', text)]
