@@ -164,6 +164,5 @@ async def _rate_limited(request: Request, caller: Principal | None) -> Response 
     wait = await limiter.admit(key)
     if wait is None:
         return None
-    message = f"too many requests: the limit is {limiter.rate} per caller; try again in {wait:.0f} s"
-    body = {"errors": [{"message": message, "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": wait}}]}
+    body = {"errors": [limiter.refusal(wait)]}
     return JSONResponse(body, status_code=429, headers={"retry-after": f"{wait:.0f}"})

@@ -31,3 +31,8 @@ class RateLimiter:
             return None
         stats = await self._strategy.get_window_stats(self.rate, caller)
         return max(1.0, math.ceil(stats.reset_time - time.time()))
+
+    def refusal(self, wait: float) -> dict[str, object]:
+        """The GraphQL error telling a caller over the limit when to come back."""
+        message = f"too many requests: the limit is {self.rate} per caller; try again in {wait:.0f} s"
+        return {"message": message, "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": wait}}

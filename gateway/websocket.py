@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gateway.client import forwarded
 from gateway.gateway import Gateway
+from gateway.rate_limit import RateLimiter
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, TokenVerifier
 
@@ -31,9 +32,11 @@ async def serve_websocket(socket: WebSocket) -> None:
         await socket.close(code=4406, reason="use the graphql-transport-ws subprotocol")
         return
     await socket.accept(subprotocol=PROTOCOL)
-    headers = await _connection_init(socket)
-    if headers is None:
+    connected = await _connection_init(socket)
+    if connected is None:
         return
+    headers, caller = connected
+    limiter: RateLimiter | None = socket.app.state.limiter
     gateway: Gateway = socket.app.state.gateway
     running: dict[str, asyncio.Task[None]] = {}
     send_lock = asyncio.Lock()
@@ -61,6 +64,10 @@ async def serve_websocket(socket: WebSocket) -> None:
                 if operation_id in running:
                     await socket.close(code=4409, reason=f"Subscriber for {operation_id} already exists")
                     return
+                wait = await limiter.admit(caller) if limiter is not None else None
+                if limiter is not None and wait is not None:
+                    await send({"id": operation_id, "type": "error", "payload": [limiter.refusal(wait)]})
+                    continue
                 running[operation_id] = asyncio.create_task(operate(operation_id, message.get("payload") or {}))
             elif kind == "complete":
                 task = running.pop(str(message.get("id")), None)
@@ -75,8 +82,12 @@ async def serve_websocket(socket: WebSocket) -> None:
             await asyncio.gather(*running.values(), return_exceptions=True)
 
 
-async def _connection_init(socket: WebSocket) -> dict[str, str] | None:
-    """Wait for ``connection_init``, check the token, acknowledge; the headers to forward, or None if closed."""
+async def _connection_init(socket: WebSocket) -> tuple[dict[str, str], str] | None:
+    """Wait for ``connection_init``, check the token, acknowledge.
+
+    The headers to forward and the caller's rate-limit key (token subject, else client address),
+    or None if the socket was closed.
+    """
     try:
         async with asyncio.timeout(INIT_TIMEOUT_S):
             message = json.loads(await socket.receive_text())
@@ -92,14 +103,15 @@ async def _connection_init(socket: WebSocket) -> dict[str, str] | None:
     if isinstance(given, str):
         headers["authorization"] = given
     token = bearer_token(headers)
+    caller = f"address:{socket.client.host if socket.client else 'unknown'}"
     if token is not None:
         verifier: TokenVerifier = socket.app.state.verifier
         try:
             if not token:
                 raise AuthenticationError("the Authorization value must be `Bearer <token>`")
-            await verifier.verify(token)
+            caller = f"subject:{(await verifier.verify(token)).subject}"
         except AuthenticationError:
             await socket.close(code=4403, reason="Forbidden")
             return None
     await socket.send_text(json.dumps({"type": "connection_ack"}))
-    return headers
+    return headers, caller

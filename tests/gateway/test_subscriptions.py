@@ -97,3 +97,27 @@ async def test_queries_also_run_over_the_socket_and_a_bad_token_closes_it(gatewa
             await socket.recv()
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4403
+
+
+@pytest.fixture
+def three_per_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMIT", "3/minute")
+
+
+async def test_subscribing_over_the_limit_gets_a_rate_limited_error_and_the_socket_stays_open(
+    three_per_minute: None, gateway_url: str
+) -> None:
+    async with websockets.connect(gateway_url, subprotocols=[PROTOCOL]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert (await _receive(socket))["type"] == "connection_ack"
+        frames = []
+        for n in range(4):
+            await socket.send(json.dumps({"id": f"q{n}", "type": "subscribe", "payload": {"query": "{ warehouse }"}}))
+            frames += [await _receive(socket) for _ in range(2 if n < 3 else 1)]
+        await socket.send(json.dumps({"type": "ping"}))
+        pong = await _receive(socket)
+
+    assert [frame["type"] for frame in frames] == ["next", "complete"] * 3 + ["error"]
+    assert frames[-1]["id"] == "q3"
+    assert frames[-1]["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert pong == {"type": "pong"}
