@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +14,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway.app import create_gateway_app
+from gateway.settings import GatewaySettings
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 
@@ -146,3 +148,28 @@ def _started(server: Any) -> Callable[[], Awaitable[bool]]:
         return bool(server.started)
 
     return check
+
+
+SUBGRAPHS = ("needs", "claims", "orgs", "events")
+
+
+def gateway_over(apps: Mapping[str, Starlette], settings: Settings | None = None) -> tuple[Starlette, httpx.AsyncClient]:
+    """The gateway in front of in-process subgraph apps (named as in ``SUBGRAPHS``), reached over ASGI.
+
+    Returns the gateway app and the HTTP client it calls the subgraphs with (close it after).
+    """
+    http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in apps.items()})
+    urls = {f"{name}_url": f"http://{name}/graphql" for name in SUBGRAPHS}
+    base = settings.model_dump() if settings is not None else {}
+    return create_gateway_app(GatewaySettings(**{**base, **urls}), http=http), http
+
+
+@asynccontextmanager
+async def running_gateway(apps: Mapping[str, Starlette], settings: Settings) -> AsyncIterator[GraphQLClient]:
+    """:func:`gateway_over`, started, with a client bound to it."""
+    gateway, http = gateway_over(apps, settings)
+    try:
+        async with running(gateway) as client:
+            yield client
+    finally:
+        await http.aclose()

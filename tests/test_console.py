@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-import httpx
-
-from gateway.app import create_gateway_app
 from services.common.identity import Role, mint_token
 from services.demo import DISTRICT, HOME, load_demo
 from tests.cdp import chromium_page
-from tests.support import serving
-from tests.test_platform import GATEWAY_URLS, Platform, platform
+from tests.support import gateway_over, serving
+from tests.test_platform import Platform, platform
 
 __all__ = ["platform"]
 
@@ -23,12 +20,11 @@ RESULT = "document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.
 async def test_the_console_runs_a_federated_query_in_headless_chromium(platform: Platform) -> None:
     await load_demo(platform.apps["orgs"].state.handlers, platform.apps["needs"].state.handlers)
     await platform.settle()
-    http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in platform.apps.items()})
-    settings = GATEWAY_URLS
+    gateway, http = gateway_over(platform.apps)
     token = mint_token(platform.settings, subject="admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
     headers = json.dumps({"Authorization": f"Bearer {token}"})
     address = f"/graphql?q={quote(QUERY)}&headers={quote(headers)}"
-    async with serving(create_gateway_app(settings, http=http)) as base, chromium_page(base + address) as page:
+    async with serving(gateway) as base, chromium_page(base + address) as page:
         await page.wait_for("document.querySelector('.graphiql-execute-button') !== null")
         assert await page.evaluate("document.title") == "Renling 认领 console"
         await page.wait_for("!!document.querySelector('.graphiql-doc-explorer-toggle, .graphiql-sidebar')")

@@ -8,18 +8,15 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 
-from gateway.app import create_gateway_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
-from tests.support import GraphQLClient, fast_settings, running, token
+from tests.support import GraphQLClient, fast_settings, running, running_gateway, token
 from tests.test_full_cycle import FACTORIES
-from tests.test_platform import GATEWAY_URLS
 
 QUERIES = {
     "needs": "{ needs(first: 1) { totalCount } }",
@@ -65,12 +62,7 @@ async def clients() -> AsyncIterator[tuple[Settings, dict[str, GraphQLClient]]]:
     apps = {name: factory(settings, bus=bus, memory=memory) for name, factory in FACTORIES.items()}
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(running(app)) for name, app in apps.items()}
-        http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in apps.items()})
-        stack.push_async_callback(http.aclose)
-        gateway_settings = GATEWAY_URLS.model_copy(
-            update=settings.model_dump(exclude={"needs_url", "claims_url", "orgs_url", "events_url"})
-        )
-        clients["gateway"] = await stack.enter_async_context(running(create_gateway_app(gateway_settings, http=http)))
+        clients["gateway"] = await stack.enter_async_context(running_gateway(apps, settings))
         yield settings, clients
     await bus.close()
 

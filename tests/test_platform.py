@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from gateway.settings import GatewaySettings
 from services.claims.app import create_app as create_claims_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
@@ -20,11 +19,7 @@ from services.common.store.memory import MemoryServer
 from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
-from tests.support import GraphQLClient, fast_settings, running
-
-GATEWAY_URLS = GatewaySettings(
-    needs_url="http://needs/graphql", claims_url="http://claims/graphql", orgs_url="http://orgs/graphql", events_url="http://events/graphql"
-)
+from tests.support import GraphQLClient, fast_settings, gateway_over, running
 
 
 @dataclass
@@ -214,13 +209,11 @@ async def _item_status(platform: Platform, item_id: str, token: str) -> str:
 async def test_one_query_through_the_gateway_crosses_all_three_services(platform: Platform) -> None:
     import httpx
 
-    from gateway.app import create_gateway_app
     from services.demo import DISTRICT, HOME, load_demo
 
     await load_demo(platform.apps["orgs"].state.handlers, platform.apps["needs"].state.handlers)
     await platform.settle()
-    http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in platform.apps.items()})
-    gateway = create_gateway_app(GATEWAY_URLS, http=http)
+    gateway, http = gateway_over(platform.apps)
     admin = mint_token(platform.settings, subject="admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
     outsider = mint_token(platform.settings, subject="x", roles=[Role.RESIDENT], communities=["community-tiantan"])
     query = """query Dashboard($district: ID!) { district(id: $district) {

@@ -15,19 +15,16 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
-import httpx
 import pytest
 
-from gateway.app import create_gateway_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
 from services.demo.places import NEIGHBOUR
-from tests.support import GraphQLClient, fast_settings, running
+from tests.support import GraphQLClient, fast_settings, running, running_gateway
 from tests.test_full_cycle import FACTORIES
-from tests.test_platform import GATEWAY_URLS
 
 REFUSED = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
 ORG = demo_organization_id("夕阳天使志愿服务队")
@@ -134,12 +131,7 @@ async def graph() -> AsyncIterator[Graph]:
         for app in apps.values():
             await app.state.relay.run_once()
         await bus.drain()
-        http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in apps.items()})
-        stack.push_async_callback(http.aclose)
-        gateway_settings = GATEWAY_URLS.model_copy(
-            update=settings.model_dump(exclude={"needs_url", "claims_url", "orgs_url", "events_url"})
-        )
-        yield Graph(settings, await stack.enter_async_context(running(create_gateway_app(gateway_settings, http=http))), services)
+        yield Graph(settings, await stack.enter_async_context(running_gateway(apps, settings)), services)
     await bus.close()
 
 

@@ -16,7 +16,7 @@ from services.common.events import Event
 from services.common.store import Collection, DuplicateKey, Index
 from services.common.store.aggregate import HANDLED_EVENTS
 
-__all__ = ["COMMUNITY_REGISTERED", "CommunityPlace", "PlacesReadModel"]
+__all__ = ["COMMUNITY_REGISTERED", "CommunityPlace", "PlacesReadModel", "in_streets_or_districts"]
 
 COMMUNITY_REGISTERED = "orgs.community.registered.v1"
 
@@ -73,15 +73,26 @@ class PlacesReadModel:
 
     async def communities_in(self, *, street_ids: Sequence[str] = (), district_ids: Sequence[str] = ()) -> list[CommunityPlace]:
         """Communities of the given streets or districts."""
-        clauses: list[dict[str, Any]] = []
-        if street_ids:
-            clauses.append({"street_id": {"$in": list(street_ids)}})
-        if district_ids:
-            clauses.append({"district_id": {"$in": list(district_ids)}})
-        if not clauses:
+        filter = in_streets_or_districts(street_ids, district_ids)
+        if filter is None:
             return []
-        documents = await self._collection.find({"$or": clauses}, sort=[("_id", 1)])
+        documents = await self._collection.find(filter, sort=[("_id", 1)])
         return [_place(document) for document in documents]
+
+    async def district_of(self, community_id: str) -> str | None:
+        """The community's district, or None until orgs announced the community."""
+        place = (await self.places([community_id])).get(community_id)
+        return place.district_id if place else None
+
+
+def in_streets_or_districts(street_ids: Sequence[str], district_ids: Sequence[str]) -> dict[str, Any] | None:
+    """The filter for communities (documents with ``street_id`` / ``district_id``) in any of these; None if none asked."""
+    clauses: list[dict[str, Any]] = []
+    if street_ids:
+        clauses.append({"street_id": {"$in": list(street_ids)}})
+    if district_ids:
+        clauses.append({"district_id": {"$in": list(district_ids)}})
+    return {"$or": clauses} if clauses else None
 
 
 def _place(document: Mapping[str, Any]) -> CommunityPlace:

@@ -61,7 +61,9 @@ class EventsHandlers:
         if self.bus is None:
             return []
         scope = await self.scope(principal)
-        letters = [letter for consumer in consumers for letter in await self.bus.dead_letters(consumer, limit)]
+        bus = self.bus
+        per_consumer = await asyncio.gather(*(bus.dead_letters(consumer, limit) for consumer in consumers))
+        letters = [letter for letters_of in per_consumer for letter in letters_of]
         return [letter for letter in letters if letter.event.community in scope.full][:limit]
 
     async def scope(self, principal: Principal) -> Scope:

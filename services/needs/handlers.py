@@ -34,14 +34,9 @@ class NeedsHandlers:
         self._clock = clock
         self._notify = notify
 
-    async def district_of(self, community_id: str) -> str | None:
-        """The community's district, from the read model (None until orgs announced it)."""
-        place = (await self.store.places.places([community_id])).get(community_id)
-        return place.district_id if place else None
-
     async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:
         """需求征集: a resident or staff member submits a need; a retried submission is not doubled."""
-        access.require_member(principal, draft.community_id, await self.district_of(draft.community_id))
+        access.require_member(principal, draft.community_id, await self.store.places.district_of(draft.community_id))
         need_id = new_id("need", subject=principal.subject, idempotency_key=idempotency_key)
         need, events = submit(draft, need_id=need_id, submitter=principal.subject, at=self._clock())
         try:
@@ -105,7 +100,9 @@ class NeedsHandlers:
         at = self._clock()
         loaded = await self.store.need(into_need_id)
         target = loaded[0] if loaded else None
-        if target is None or not access.can_see_needs(principal, target.community_id, await self.district_of(target.community_id)):
+        if target is None or not access.can_see_needs(
+            principal, target.community_id, await self.store.places.district_of(target.community_id)
+        ):
             raise NotFound("no such need to merge into", field="intoNeedId")
         need = await self._staff_change_need(principal, need_id, lambda need: need.merge_into(target, actor=principal.subject, at=at))
         await self.carry_supporters(into_need_id, list(_merged_supporters(need)), event_id=None)
@@ -113,7 +110,7 @@ class NeedsHandlers:
 
     async def create_item(self, principal: Principal, draft: ItemDraft, *, idempotency_key: str | None = None) -> ServiceItem:
         """活动与项目征集: staff turn accepted needs into a service item (in draft)."""
-        access.require_staff(principal, draft.community_id, await self.district_of(draft.community_id))
+        access.require_staff(principal, draft.community_id, await self.store.places.district_of(draft.community_id))
         item_id = new_id("service-item", subject=principal.subject, idempotency_key=idempotency_key)
         existing = await self.store.item(item_id)
         if existing is not None:
@@ -233,7 +230,7 @@ class NeedsHandlers:
             loaded = await self.store.need(need_id)
             if loaded is None:
                 return None
-            district = await self.district_of(loaded[0].community_id)
+            district = await self.store.places.district_of(loaded[0].community_id)
             return loaded if access.can_see_needs(principal, loaded[0].community_id, district) else None
 
         need, events = await change_aggregate(load=load, decide=decide, save=self._save_need, what="need")
@@ -245,7 +242,7 @@ class NeedsHandlers:
             loaded = await self.store.need(need_id)
             if loaded is None:
                 return None
-            district = await self.district_of(loaded[0].community_id)
+            district = await self.store.places.district_of(loaded[0].community_id)
             if not access.can_see_needs(principal, loaded[0].community_id, district):
                 return None
             access.require_staff(principal, loaded[0].community_id, district)
@@ -263,7 +260,7 @@ class NeedsHandlers:
             if loaded is None:
                 return None
             item = loaded[0]
-            district = await self.district_of(item.community_id)
+            district = await self.store.places.district_of(item.community_id)
             if not access.can_see_item(principal, item.community_id, district, item.status):
                 return None
             access.require_staff(principal, item.community_id, district)

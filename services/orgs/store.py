@@ -10,6 +10,7 @@ from typing import Any
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
+from services.common.places import in_streets_or_districts
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
 from services.common.store.dates import day_from_bson, optional_day_from_bson
@@ -117,14 +118,10 @@ class OrgsStore:
 
     async def communities_of(self, *, street_ids: Sequence[str] = (), district_ids: Sequence[str] = ()) -> list[Community]:
         """Every community of the streets or districts, by name."""
-        clauses: list[dict[str, Any]] = []
-        if street_ids:
-            clauses.append({"street_id": {"$in": list(street_ids)}})
-        if district_ids:
-            clauses.append({"district_id": {"$in": list(district_ids)}})
-        if not clauses:
+        filter = in_streets_or_districts(street_ids, district_ids)
+        if filter is None:
             return []
-        return [community_from_document(d) for d in await self.communities.find({"$or": clauses}, sort=[("name", 1)])]
+        return [community_from_document(d) for d in await self.communities.find(filter, sort=[("name", 1)])]
 
     async def insert_organization(self, organization: Organization, events: Sequence[Event]) -> None:
         """A new organization."""

@@ -33,15 +33,10 @@ class HandlerBase:
         self._clock = clock
         self._notify = notify
 
-    async def district_of(self, community_id: str) -> str | None:
-        """The community's district (places read model)."""
-        place = (await self.store.places.places([community_id])).get(community_id)
-        return place.district_id if place else None
-
     async def visible_claim(self, principal: Principal, claim_id: str) -> Claim:
         """The claim, or NotFound if it does not exist or the caller may not see it."""
         loaded = await self.store.claim(claim_id)
-        if loaded is None or not access.can_see_claim(principal, loaded[0], await self.district_of(loaded[0].community_id)):
+        if loaded is None or not access.can_see_claim(principal, loaded[0], await self.store.places.district_of(loaded[0].community_id)):
             raise NotFound("no such claim", field="claimId")
         return loaded[0]
 
@@ -54,7 +49,7 @@ class HandlerBase:
             loaded = await self.store.claim(claim_id)
             if loaded is None:
                 return None
-            district = await self.district_of(loaded[0].community_id)
+            district = await self.store.places.district_of(loaded[0].community_id)
             if principal is not None:
                 if not access.can_see_claim(principal, loaded[0], district):
                     return None
@@ -73,7 +68,7 @@ class HandlerBase:
             loaded = await self.store.meeting(meeting_id)
             if loaded is None:
                 return None
-            district = await self.district_of(loaded[0].community_id)
+            district = await self.store.places.district_of(loaded[0].community_id)
             if not principal.belongs_to(loaded[0].community_id, district):
                 return None
             access.require_staff(principal, loaded[0].community_id, district, field="meetingId")

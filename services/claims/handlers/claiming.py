@@ -23,7 +23,7 @@ class Claiming(HandlerBase):
         board = await self.store.board(item_id)
         if board is None:
             raise NotFound("no such published item", field="itemId")
-        district = await self.district_of(board.community_id)
+        district = await self.store.places.district_of(board.community_id)
         if not principal.belongs_to(board.community_id, district) and not principal.has_role(Role.ORG_LEADER, Role.PARTNER):
             raise NotFound("no such published item", field="itemId")
         card = None

@@ -40,7 +40,7 @@ class Meetings(Claiming):
 
     async def schedule_meeting(self, principal: Principal, plan: MeetingPlan, *, idempotency_key: str | None = None) -> IntentionMeeting:
         """Staff call a meeting on published items of their community."""
-        access.require_staff(principal, plan.community_id, await self.district_of(plan.community_id))
+        access.require_staff(principal, plan.community_id, await self.store.places.district_of(plan.community_id))
         boards = await self.store.boards_by_ids(plan.agenda)
         for index, item_id in enumerate(plan.agenda):
             board = boards.get(item_id)
@@ -76,9 +76,9 @@ class Meetings(Claiming):
         """The meeting approves or rejects a claim of an item on its agenda."""
         loaded = await self.store.meeting(meeting_id)
         meeting = loaded[0] if loaded else None
-        if meeting is None or not principal.belongs_to(meeting.community_id, await self.district_of(meeting.community_id)):
+        if meeting is None or not principal.belongs_to(meeting.community_id, await self.store.places.district_of(meeting.community_id)):
             raise NotFound("no such intention meeting", field="meetingId")
-        access.require_staff(principal, meeting.community_id, await self.district_of(meeting.community_id), field="meetingId")
+        access.require_staff(principal, meeting.community_id, await self.store.places.district_of(meeting.community_id), field="meetingId")
         claim = await self.visible_claim(principal, claim_id)
         if claim.community_id != meeting.community_id:
             raise NotFound("no such claim in this community", field="claimId")

@@ -47,7 +47,7 @@ class FederatedSchema(strawberry.federation.Schema):
                 raise PublicError(
                     f"this subgraph has no entity type {typename!r}", "BAD_USER_INPUT", field=f"representations.{index}.__typename"
                 )
-        results = super().entities_resolver(info, [FederationAny(dict(representation)) for representation in representations])  # type: ignore[call-overload]
+        results = super().entities_resolver(info, representations)
         return [
             FederationAny(PublicError(f"representation {index} lacks its key fields", "BAD_USER_INPUT", field=f"representations.{index}"))
             if isinstance(result, TypeError)
