@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from services.claims.domain.claim import Claim
+from services.common.access import is_staff, require_staff
 from services.common.domain import Forbidden
 from services.common.identity import Principal, Role
 
 __all__ = ["can_see_claim", "is_claimant", "is_staff", "require_claimant", "require_resident", "require_staff"]
-
-
-def is_staff(principal: Principal, community_id: str, district_id: str | None) -> bool:
-    """Community staff of this community, or an administrator of its district."""
-    if principal.is_district_admin_of(district_id):
-        return True
-    return principal.has_role(Role.COMMUNITY_STAFF) and community_id in principal.communities
 
 
 def is_claimant(principal: Principal, claim: Claim) -> bool:
@@ -26,12 +20,6 @@ def is_claimant(principal: Principal, claim: Claim) -> bool:
 def can_see_claim(principal: Principal, claim: Claim, district_id: str | None) -> bool:
     """Anyone of the community sees its claims (and the claimant, wherever it comes from)."""
     return principal.belongs_to(claim.community_id, district_id) or is_claimant(principal, claim)
-
-
-def require_staff(principal: Principal, community_id: str, district_id: str | None, *, field: str = "communityId") -> None:
-    """Raise unless the caller is staff of the community: staff decide and supervise."""
-    if not is_staff(principal, community_id, district_id):
-        raise Forbidden("only the community's staff may do this", field=field)
 
 
 def require_claimant(principal: Principal, claim: Claim, district_id: str | None) -> None:

@@ -6,6 +6,7 @@ so that a district administrator reaches every community of the district.
 
 from __future__ import annotations
 
+from services.common.access import is_staff, require_staff
 from services.common.domain import Forbidden
 from services.common.identity import Principal, Role
 from services.needs.domain.item import ItemStatus
@@ -14,6 +15,7 @@ __all__ = [
     "can_see_draft_items",
     "can_see_needs",
     "can_see_submitter",
+    "is_staff",
     "require_member",
     "require_staff",
     "require_supporter",
@@ -22,13 +24,6 @@ __all__ = [
 _NEED_READERS = (Role.COMMUNITY_STAFF, Role.RESIDENT, Role.ORG_LEADER, Role.DISTRICT_ADMIN)
 _SUBMITTERS = (Role.RESIDENT, Role.ORG_LEADER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN)
 _SUPPORTERS = (Role.RESIDENT, Role.ORG_LEADER)
-
-
-def is_staff(principal: Principal, community_id: str, district_id: str | None) -> bool:
-    """Community staff of this community, or an administrator of its district."""
-    if principal.is_district_admin_of(district_id):
-        return True
-    return principal.has_role(Role.COMMUNITY_STAFF) and community_id in principal.communities
 
 
 def can_see_needs(principal: Principal, community_id: str, district_id: str | None) -> bool:
@@ -53,12 +48,6 @@ def can_see_item(principal: Principal, community_id: str, district_id: str | Non
 def can_see_submitter(principal: Principal, community_id: str, district_id: str | None, submitter_id: str, anonymous: bool) -> bool:
     """Anonymous to the public, never to staff; a submitter always sees themselves."""
     return principal.subject == submitter_id or not anonymous or is_staff(principal, community_id, district_id)
-
-
-def require_staff(principal: Principal, community_id: str, district_id: str | None) -> None:
-    """Raise unless the caller is staff of the community."""
-    if not is_staff(principal, community_id, district_id):
-        raise Forbidden("only the community's staff may do this", field="communityId")
 
 
 def require_member(principal: Principal, community_id: str, district_id: str | None) -> None:

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from services.common.access import is_staff, require_staff
 from services.common.domain import Forbidden
 from services.common.identity import Principal, Role
 
 __all__ = ["can_see_organization", "is_staff", "require_district_admin", "require_editor", "require_staff"]
 
 
-def is_staff(principal: Principal, community_id: str, district_id: str | None) -> bool:
-    """Community staff of this community, or an administrator of its district."""
-    if principal.is_district_admin_of(district_id):
-        return True
-    return principal.has_role(Role.COMMUNITY_STAFF) and community_id in principal.communities
-
-
 def can_see_organization(principal: Principal, communities: Iterable[tuple[str, str | None]]) -> bool:
     """Anyone of a community the organization belongs to or serves (or its district's administrator)."""
     return any(principal.belongs_to(community_id, district_id) for community_id, district_id in communities)
-
-
-def require_staff(principal: Principal, community_id: str, district_id: str | None, *, field: str = "communityId") -> None:
-    """Raise unless the caller is staff of the community."""
-    if not is_staff(principal, community_id, district_id):
-        raise Forbidden("only the community's staff may do this", field=field)
 
 
 def require_editor(principal: Principal, organization_id: str, community_id: str, district_id: str | None) -> None:
