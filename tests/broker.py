@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.common.bus import Subscription
 from services.common.bus.rabbit import RabbitBus
 from services.common.events import Event
 from services.common.settings import Settings
-from tests.support import AMQP_URL, delete_topology, fast_settings, require_rabbitmq
+from tests.support import AMQP_URL, delete_topology, fast_settings, observe, require_rabbitmq
 
 DELAYS = (20, 50)
 CONSUMERS = ("needs", "orgs", "claims", "observer")
@@ -39,12 +38,7 @@ async def broker() -> AsyncIterator[Broker]:
     settings = fast_settings(amqp_url=AMQP_URL, events_exchange=namespace, bus_retry_delays_ms=DELAYS)
     observer = RabbitBus(AMQP_URL, namespace=namespace, retry_delays_ms=DELAYS)
     await observer.start()
-    seen: list[Event] = []
-
-    async def record(event: Event) -> None:
-        seen.append(event)
-
-    await observer.subscribe(Subscription("observer", ("#",), record))
+    seen = await observe(observer, "#")
     try:
         yield Broker(settings, observer, seen)
     finally:

@@ -16,6 +16,8 @@ from starlette.applications import Starlette
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from services.common.bus import Bus, Subscription
+from services.common.events import Event
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 
@@ -173,3 +175,14 @@ async def running_gateway(apps: Mapping[str, Starlette], settings: Settings) -> 
             yield client
     finally:
         await http.aclose()
+
+
+async def observe(bus: Bus, *bindings: str) -> list[Event]:
+    """Subscribe an ``observer`` consumer to ``bindings``; the list it appends every matching event to."""
+    seen: list[Event] = []
+
+    async def record(event: Event) -> None:
+        seen.append(event)
+
+    await bus.subscribe(Subscription("observer", bindings, record))
+    return seen

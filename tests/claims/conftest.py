@@ -11,13 +11,12 @@ import pytest
 from starlette.applications import Starlette
 
 from services.claims.app import create_app
-from services.common.bus import Subscription
 from services.common.bus.memory import InProcessBus
 from services.common.events import Event, new_event
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
-from tests.support import GraphQLClient, fast_settings, running
+from tests.support import GraphQLClient, fast_settings, observe, running
 
 CLAIM = "claim { id status reason claimant { kind name organizationId } }"
 
@@ -176,12 +175,7 @@ async def claims() -> AsyncIterator[Claims]:
     """Claims with community c1 (district d1), item i1 (one slot), organizations o1, o2 (active, c1)."""
     settings = fast_settings()
     bus = InProcessBus(delivery_limit=3, retry_delays_ms=(10,))
-    published: list[Event] = []
-
-    async def record(event: Event) -> None:
-        published.append(event)
-
-    await bus.subscribe(Subscription("observer", ("claims.#",), record))
+    published = await observe(bus, "claims.#")
     memory = MemoryServer()
     app = create_app(settings, bus=bus, memory=memory)
     async with running(app) as client:

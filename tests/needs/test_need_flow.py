@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from services.common.bus import PublishError, Subscription
+from services.common.bus import PublishError
 from services.common.bus.memory import InProcessBus
 from services.common.events import Event, new_event
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.needs.app import create_app
 from tests.needs.conftest import Needs, item_input
-from tests.support import eventually, fast_settings, running, token
+from tests.support import eventually, fast_settings, observe, running, token
 
 ITEM = "serviceItem(id: $id) { status approvedClaimCount history { action fromStatus toStatus actor } needs { id status } }"
 
@@ -177,12 +177,7 @@ async def test_events_left_by_a_crash_between_write_and_publish_are_published_at
     need_id = submitted["submitNeed"]["need"]["id"]
 
     restarted = InProcessBus()
-    seen: list[Event] = []
-
-    async def record(event: Event) -> None:
-        seen.append(event)
-
-    await restarted.subscribe(Subscription("observer", ("needs.need.submitted.v1",), record))
+    seen = await observe(restarted, "needs.need.submitted.v1")
     async with running(create_app(settings, memory=memory, bus=restarted)):
         await restarted.drain()
     await restarted.close()

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from services.common.bus import Subscription
 from services.common.bus.memory import InProcessBus
 from services.common.events import Event
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.orgs.app import create_app
-from tests.support import GraphQLClient, fast_settings, running, token
+from tests.support import GraphQLClient, fast_settings, observe, running, token
 
 ORGANIZATION = (
     "id name kind purpose status stage memberCount leader { id name phone } managementGroup { id } members { id name phone isLeader }"
@@ -106,12 +105,7 @@ async def orgs() -> AsyncIterator[Orgs]:
     """The orgs service with district d1: street s1 (communities c1, c3) and s2 (community c2)."""
     settings = fast_settings()
     bus = InProcessBus(delivery_limit=3, retry_delays_ms=(10,))
-    published: list[Event] = []
-
-    async def record(event: Event) -> None:
-        published.append(event)
-
-    await bus.subscribe(Subscription("observer", ("orgs.#",), record))
+    published = await observe(bus, "orgs.#")
     memory = MemoryServer()
     app = create_app(settings, bus=bus, memory=memory)
     async with running(app) as client:
