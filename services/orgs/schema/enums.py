@@ -24,7 +24,9 @@ strawberry.enum(
     "SOCIALIZED_PUBLIC_WELFARE 公益社会化.",
 )
 strawberry.enum(
-    SupportKind, description="Support given to an organization: funds, venue, training, publicity, outside teacher, study visit, platform."
+    SupportKind,
+    name="OrganizationSupportKind",
+    description="Support given to an organization (组织支持): funds, venue, training, publicity, outside teacher, study visit, platform.",
 )
 
 

@@ -1,0 +1,239 @@
+"""Hash indexes for the ``memory://`` stand-in, so that it stays usable at district scale.
+
+mongomock answers every query by testing every document of the collection. With 100 000 needs
+that is a tenth of a second per lookup by id. This module gives each collection what MongoDB's
+indexes give it, as far as our queries need: the fields of the declared indexes (and ``_id``)
+are kept in hash maps from value to document ids, and a query narrows its candidates with them
+before mongomock's own matcher decides. The narrowing is only ever a superset of the matches
+(documents whose values cannot be indexed always stay candidates), so answers do not change.
+
+mongomock updates documents in place; the collection wrapper reports every document a write
+touched (:meth:`IndexedStore.writing`), and those are indexed again when the write ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from mongomock.filtering import filter_applies
+from mongomock.store import CollectionStore
+
+__all__ = ["IndexedStore", "indexed"]
+
+_SCALARS = (str, int, float, bool, datetime)
+_MISSING = object()
+
+
+class _FieldIndex:
+    """value → ids of one (dotted) field; arrays are indexed per element, as MongoDB's multikey indexes are."""
+
+    def __init__(self, path: str) -> None:
+        self.parts = path.split(".")
+        self.by_value: dict[Any, set[Any]] = {}
+        self.present: set[Any] = set()
+        self.unindexable: set[Any] = set()
+        self.keys_of: dict[Any, tuple[Any, ...] | None] = {}
+
+    def add(self, doc_id: Any, document: Mapping[str, Any]) -> None:
+        values = _values(document, self.parts)
+        keys = None if values is None else tuple(values)
+        self.keys_of[doc_id] = keys
+        if keys is None:
+            self.unindexable.add(doc_id)
+            return
+        if keys:
+            self.present.add(doc_id)
+        for key in keys:
+            self.by_value.setdefault(key, set()).add(doc_id)
+
+    def remove(self, doc_id: Any) -> None:
+        keys = self.keys_of.pop(doc_id, ())
+        self.unindexable.discard(doc_id)
+        self.present.discard(doc_id)
+        for key in keys or ():
+            ids = self.by_value.get(key)
+            if ids is not None:
+                ids.discard(doc_id)
+                if not ids:
+                    del self.by_value[key]
+
+    def equal_to(self, values: list[Any]) -> set[Any]:
+        found = set(self.unindexable)
+        for value in values:
+            found |= self.by_value.get(value, set())
+        return found
+
+    def existing(self) -> set[Any]:
+        return self.present | self.unindexable
+
+
+def _values(document: Any, parts: list[str]) -> list[Any] | None:
+    """The scalars at ``parts`` (descending into arrays); None when something there cannot be hashed safely."""
+    current: list[Any] = [document]
+    for part in parts:
+        following: list[Any] = []
+        for value in current:
+            value_items = value if isinstance(value, list) else [value]
+            for item in value_items:
+                if isinstance(item, Mapping):
+                    found = item.get(part, _MISSING)
+                    if found is not _MISSING:
+                        following.append(found)
+                elif isinstance(item, list):
+                    return None
+        current = following
+    scalars: list[Any] = []
+    for value in current:
+        for item in value if isinstance(value, list) else [value]:
+            if item is None or isinstance(item, _SCALARS):
+                scalars.append(item)
+            else:
+                return None
+    return scalars
+
+
+class IndexedStore(CollectionStore):
+    """mongomock's collection store, keeping hash indexes of the declared fields up to date."""
+
+    fields: dict[str, _FieldIndex]
+    order: dict[Any, int]
+    touched: set[Any] | None
+    counter: int
+
+    def setup(self) -> None:
+        """Start indexing (called once, when a collection is first wrapped)."""
+        self.fields = {}
+        self.order = {}
+        self.touched = None
+        self.counter = 0
+        for doc_id in list(self._documents):
+            self._note_order(doc_id)
+
+    def index_field(self, path: str) -> None:
+        """Keep ``path`` indexed from now on (idempotent)."""
+        if path == "_id" or path in self.fields:
+            return
+        index = _FieldIndex(path)
+        for doc_id, document in self._documents.items():
+            index.add(doc_id, document)
+        self.fields[path] = index
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        if key not in self.order:
+            self._note_order(key)
+        self._reindex(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self.order.pop(key, None)
+        for index in self.fields.values():
+            index.remove(key)
+
+    def drop(self) -> None:
+        """Forget every document and index."""
+        super().drop()
+        self.setup()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around a write: the documents it matched are indexed again afterwards (mongomock updates in place)."""
+        self.touched = set()
+        try:
+            yield
+        finally:
+            touched, self.touched = self.touched, None
+            for doc_id in touched:
+                document = self._documents.get(doc_id)
+                if document is not None:
+                    self._reindex(doc_id, document)
+
+    def candidates(self, filter: Mapping[str, Any]) -> list[Any] | None:
+        """Ids of a superset of the documents ``filter`` matches, in insertion order; None: look at all."""
+        ids = self._plan(filter)
+        if ids is None:
+            return None
+        return sorted((doc_id for doc_id in ids if doc_id in self._documents), key=self.order.__getitem__)
+
+    def _plan(self, filter: Mapping[str, Any]) -> set[Any] | None:
+        best: set[Any] | None = None
+        for key, condition in filter.items():
+            if key == "$and" and isinstance(condition, list):
+                plans = [self._plan(part) for part in condition if isinstance(part, Mapping)]
+                found = min((plan for plan in plans if plan is not None), key=len, default=None)
+            else:
+                found = self._plan_field(key, condition)
+            if found is not None and (best is None or len(found) < len(best)):
+                best = found
+        return best
+
+    def _plan_field(self, key: str, condition: Any) -> set[Any] | None:
+        if key == "_id":
+            values = _equality_values(condition)
+            return None if values is None else {value for value in values if value in self._documents}
+        index = self.fields.get(key)
+        if index is None:
+            return None
+        if isinstance(condition, Mapping) and set(condition) == {"$exists"} and condition["$exists"] is True:
+            return index.existing()
+        values = _equality_values(condition)
+        return None if values is None else index.equal_to(values)
+
+    def _note_order(self, doc_id: Any) -> None:
+        self.counter += 1
+        self.order[doc_id] = self.counter
+
+    def _reindex(self, doc_id: Any, document: Mapping[str, Any]) -> None:
+        for index in self.fields.values():
+            index.remove(doc_id)
+            index.add(doc_id, document)
+
+
+def _equality_values(condition: Any) -> list[Any] | None:
+    """The values an equality or ``$in`` condition accepts, if all are hashable non-null scalars."""
+    if isinstance(condition, Mapping):
+        if set(condition) == {"$in"} and isinstance(condition["$in"], list | tuple):
+            values = list(condition["$in"])
+        elif set(condition) == {"$eq"}:
+            values = [condition["$eq"]]
+        else:
+            return None
+    else:
+        values = [condition]
+    if all(value is not None and isinstance(value, _SCALARS) for value in values):
+        return values
+    return None
+
+
+def indexed(collection: Any) -> IndexedStore:
+    """Make a mongomock collection use an :class:`IndexedStore` and plan its queries with it."""
+    store = collection._store
+    if not isinstance(store, IndexedStore):
+        store.__class__ = IndexedStore
+        store.setup()
+    if "_iter_documents" not in vars(collection):
+        collection._iter_documents = _planned_iteration(collection)
+    return store  # type: ignore[no-any-return]
+
+
+def _planned_iteration(collection: Any) -> Callable[[Mapping[str, Any]], Iterator[Any]]:
+    def iterate(filter: Mapping[str, Any]) -> Iterator[Any]:
+        store = indexed(collection)
+        if store.is_empty:
+            filter_applies(filter, {})
+        ids = store.candidates(filter)
+        documents = list(store._documents.values()) if ids is None else [store._documents[doc_id] for doc_id in ids]
+        return _matching(store, filter, documents)
+
+    return iterate
+
+
+def _matching(store: IndexedStore, filter: Mapping[str, Any], documents: list[Any]) -> Iterator[Any]:
+    for document in documents:
+        if filter_applies(filter, document):
+            if store.touched is not None:
+                store.touched.add(document["_id"])
+            yield document
