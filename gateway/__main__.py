@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import httpx
-
 from gateway.app import compose_from_subgraphs
 from gateway.client import SubgraphClient
 from gateway.composition import compose
 from gateway.model import Subgraph
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import print_supergraph
+from gateway.transport import AiohttpTransport
 
 
 def main() -> None:
@@ -46,12 +45,15 @@ async def _compose(settings: GatewaySettings, *, local: bool) -> str:
             assert result.data is not None
             sdls[name] = (urls[name], result.data["_service"]["sdl"])
         return print_supergraph(compose(sdls))
-    async with httpx.AsyncClient() as http:
+    http = AiohttpTransport()
+    try:
         subgraphs = {name: Subgraph(name, url) for name, url in urls.items()}
         supergraph = await compose_from_subgraphs(
             SubgraphClient(http, subgraphs, timeout_s=settings.subgraph_timeout_s), subgraphs, wait_s=0
         )
         return print_supergraph(supergraph)
+    finally:
+        await http.close()
 
 
 if __name__ == "__main__":

@@ -9,27 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import gc
 import logging
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.client import SubgraphClient, forwarded
 from gateway.composition import compose
 from gateway.console import asset, console_html
+from gateway.execution import SubgraphError
 from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
+from gateway.transport import AiohttpTransport, HttpTransport
 from gateway.websocket import serve_websocket
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
@@ -38,6 +40,16 @@ from services.common.logs import RequestIdMiddleware
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
 
 log = logging.getLogger(__name__)
+
+
+class OrjsonResponse(Response):
+    """A JSON response encoded by orjson (several times faster than the standard library on large results)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """UTF-8 JSON, no whitespace."""
+        return orjson.dumps(content)
 
 
 async def compose_from_subgraphs(client: SubgraphClient, subgraphs: dict[str, Subgraph], *, wait_s: float) -> Supergraph:
@@ -50,7 +62,7 @@ async def compose_from_subgraphs(client: SubgraphClient, subgraphs: dict[str, Su
                 continue
             try:
                 sdls[name] = (subgraph.url, await client.sdl(subgraph))
-            except (httpx.HTTPError, KeyError, TypeError, ValueError) as error:
+            except SubgraphError as error:
                 if asyncio.get_running_loop().time() > deadline:
                     raise RuntimeError(f"subgraph {name} at {subgraph.url} did not answer `_service {{ sdl }}`: {error!r}") from error
         if len(sdls) == len(subgraphs):
@@ -58,14 +70,14 @@ async def compose_from_subgraphs(client: SubgraphClient, subgraphs: dict[str, Su
         await asyncio.sleep(0.2)
 
 
-def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.AsyncClient | None = None) -> Starlette:
+def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTransport | None = None) -> Starlette:
     """The gateway app; ``http`` may be injected (tests route it to in-process subgraphs)."""
     settings = settings or GatewaySettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = http is None
-        client_http = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        client_http = http or AiohttpTransport(max_connections=200)
         try:
             subgraphs = {name: Subgraph(name, url) for name, url in settings.subgraph_urls().items()}
             client = SubgraphClient(client_http, subgraphs, timeout_s=settings.subgraph_timeout_s)
@@ -78,21 +90,22 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
             app.state.gateway = Gateway(supergraph, client, settings)
             app.state.verifier = TokenVerifier(settings)
             app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
+            _settle_garbage_collector()
             log.info("gateway ready over %s", ", ".join(supergraph.subgraphs))
             yield
         finally:
             if owned:
-                await client_http.aclose()
+                await client_http.close()
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
             if not settings.graphql_ide:
-                return JSONResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
+                return OrjsonResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
             return HTMLResponse(console_html())
         headers = forwarded(request.headers)
         caller = await _authenticate(request)
         if isinstance(caller, dict):
-            return JSONResponse(caller)
+            return OrjsonResponse(caller)
         limited = await _rate_limited(request, caller)
         if limited is not None:
             return limited
@@ -100,12 +113,12 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
             body: Any = {
                 "query": request.query_params.get("query"),
                 "operationName": request.query_params.get("operationName"),
-                "variables": json.loads(request.query_params.get("variables") or "null"),
+                "variables": orjson.loads(request.query_params.get("variables") or "null"),
             }
-            return JSONResponse(await request.app.state.gateway.execute(body, headers, allow_mutations=False))
+            return OrjsonResponse(await request.app.state.gateway.execute(body, headers, allow_mutations=False))
         raw = await request.body()
         if len(raw) > settings.max_body_bytes:
-            return JSONResponse(
+            return OrjsonResponse(
                 {
                     "errors": [
                         {
@@ -117,17 +130,17 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
                 status_code=413,
             )
         try:
-            body = json.loads(raw)
+            body = orjson.loads(raw)
         except ValueError:
-            return JSONResponse({"errors": [{"message": "the body is not JSON", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
+            return OrjsonResponse({"errors": [{"message": "the body is not JSON", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
         if not isinstance(body, dict):
-            return JSONResponse(
+            return OrjsonResponse(
                 {"errors": [{"message": "the body must be a JSON object", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400
             )
-        return JSONResponse(await request.app.state.gateway.execute(body, headers))
+        return OrjsonResponse(await request.app.state.gateway.execute(body, headers))
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "service": "gateway"})
+    async def health(request: Request) -> OrjsonResponse:
+        return OrjsonResponse({"status": "ok", "service": "gateway"})
 
     return Starlette(
         routes=[
@@ -139,6 +152,18 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: httpx.A
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
+
+
+def _settle_garbage_collector() -> None:
+    """Move what start-up built (the supergraph, the plans' schema) out of the collector's sight, and collect less often.
+
+    Every request allocates many short-lived objects; with the default thresholds the collector
+    runs every few requests and its full passes walk the whole supergraph, which shows as tail
+    latency (p95) under load.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 async def _authenticate(request: Request) -> Principal | dict[str, Any] | None:
@@ -165,4 +190,4 @@ async def _rate_limited(request: Request, caller: Principal | None) -> Response 
     if wait is None:
         return None
     body = {"errors": [limiter.refusal(wait)]}
-    return JSONResponse(body, status_code=429, headers={"retry-after": f"{wait:.0f}"})
+    return OrjsonResponse(body, status_code=429, headers={"retry-after": f"{wait:.0f}"})

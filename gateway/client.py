@@ -6,12 +6,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import orjson
 import websockets
 from websockets.typing import Subprotocol
 
 from gateway.execution import SubgraphError
 from gateway.model import Subgraph
+from gateway.transport import HttpTransport, TransportError
 
 __all__ = ["SubgraphClient"]
 
@@ -22,23 +23,26 @@ PROTOCOL = Subprotocol("graphql-transport-ws")
 class SubgraphClient:
     """Posts GraphQL to subgraphs; errors of transport become :class:`SubgraphError`."""
 
-    def __init__(self, http: httpx.AsyncClient, subgraphs: dict[str, Subgraph], *, timeout_s: float) -> None:
+    def __init__(self, http: HttpTransport, subgraphs: dict[str, Subgraph], *, timeout_s: float) -> None:
         self._http = http
         self._subgraphs = subgraphs
-        self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 2.0))
+        self._timeout_s = timeout_s
+        self._connect_timeout_s = min(timeout_s, 2.0)
 
     async def post(self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         """One GraphQL request; the body must be a GraphQL response."""
         url = self._subgraphs[subgraph].url
         try:
-            response = await self._http.post(url, json={"query": query, "variables": variables}, headers=headers, timeout=self._timeout)
-        except httpx.HTTPError as error:
-            raise SubgraphError(type(error).__name__) from error
-        if response.status_code >= 500:
-            raise SubgraphError(f"HTTP {response.status_code}")
+            status, raw = await self._http.post(
+                url, orjson.dumps({"query": query, "variables": variables}), headers, timeout_s=self._timeout_s
+            )
+        except TransportError as error:
+            raise SubgraphError(str(error)) from error
+        if status >= 500:
+            raise SubgraphError(f"HTTP {status}")
         try:
-            body = response.json()
-        except ValueError as error:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
             raise SubgraphError("the answer is not JSON") from error
         if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
             raise SubgraphError("the answer is not a GraphQL response")
@@ -51,7 +55,7 @@ class SubgraphClient:
         url = self._subgraphs[subgraph].url.replace("http", "ws", 1)
         init = {"Authorization": headers["authorization"]} if "authorization" in headers else {}
         try:
-            async with websockets.connect(url, subprotocols=[PROTOCOL], open_timeout=self._timeout.connect) as socket:
+            async with websockets.connect(url, subprotocols=[PROTOCOL], open_timeout=self._connect_timeout_s) as socket:
                 await socket.send(json.dumps({"type": "connection_init", "payload": init}))
                 ack = json.loads(await socket.recv())
                 if ack.get("type") != "connection_ack":
@@ -72,10 +76,17 @@ class SubgraphClient:
             raise SubgraphError(f"subscription to {subgraph} failed: {error!r}") from error
 
     async def sdl(self, subgraph: Subgraph) -> str:
-        """``_service { sdl }`` of a subgraph."""
-        response = await self._http.post(subgraph.url, json={"query": "{ _service { sdl } }"}, timeout=self._timeout)
-        response.raise_for_status()
-        sdl = response.json()["data"]["_service"]["sdl"]
+        """``_service { sdl }`` of a subgraph; :class:`SubgraphError` when it cannot give one."""
+        try:
+            status, raw = await self._http.post(subgraph.url, b'{"query": "{ _service { sdl } }"}', {}, timeout_s=self._timeout_s)
+        except TransportError as error:
+            raise SubgraphError(f"{subgraph.name}: {error}") from error
+        if status != 200:
+            raise SubgraphError(f"{subgraph.name} answered HTTP {status}")
+        try:
+            sdl = orjson.loads(raw)["data"]["_service"]["sdl"]
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            raise SubgraphError(f"{subgraph.name} returned no SDL") from error
         if not isinstance(sdl, str):
             raise SubgraphError(f"{subgraph.name} returned no SDL")
         return sdl

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable, Sequence
+
+import uvloop
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
@@ -62,9 +63,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_logging(settings.log_level)
     try:
         if args.command == "up":
-            asyncio.run(_up(settings, demo=not args.no_demo))
+            uvloop.run(_up(settings, demo=not args.no_demo))
         else:
-            asyncio.run(_serve_one(settings, args.service))
+            uvloop.run(_serve_one(settings, args.service))
     except KeyboardInterrupt:
         sys.exit(130)
 

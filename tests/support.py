@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from gateway.transport import TransportError
 from services.common.bus import Bus, Subscription
 from services.common.events import Event
 from services.common.identity import Role, mint_token
@@ -155,6 +156,25 @@ def _started(server: Any) -> Callable[[], Awaitable[bool]]:
 SUBGRAPHS = ("needs", "claims", "orgs", "events")
 
 
+class HttpxTransport:
+    """The gateway's HTTP port over an httpx client, whose ASGI mounts route it to in-process subgraphs."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float) -> tuple[int, bytes]:
+        """POST through httpx; its errors become :class:`TransportError` named as before."""
+        try:
+            response = await self.client.post(url, content=body, headers={**headers, "content-type": "application/json"}, timeout=timeout_s)
+        except httpx.HTTPError as error:
+            raise TransportError(type(error).__name__) from error
+        return response.status_code, response.content
+
+    async def close(self) -> None:
+        """Close the httpx client."""
+        await self.client.aclose()
+
+
 def gateway_over(apps: Mapping[str, Starlette], settings: Settings | None = None) -> tuple[Starlette, httpx.AsyncClient]:
     """The gateway in front of in-process subgraph apps (named as in ``SUBGRAPHS``), reached over ASGI.
 
@@ -163,7 +183,7 @@ def gateway_over(apps: Mapping[str, Starlette], settings: Settings | None = None
     http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in apps.items()})
     urls = {f"{name}_url": f"http://{name}/graphql" for name in SUBGRAPHS}
     base = settings.model_dump() if settings is not None else {}
-    return create_gateway_app(GatewaySettings(**{**base, **urls}), http=http), http
+    return create_gateway_app(GatewaySettings(**{**base, **urls}), http=HttpxTransport(http)), http
 
 
 @asynccontextmanager

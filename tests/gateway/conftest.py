@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
 from tests.gateway import subgraphs
+from tests.support import HttpxTransport
 
 SCHEMAS = subgraphs.schemas()
 
@@ -73,7 +74,7 @@ async def open_federation(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> 
     http = httpx.AsyncClient(mounts={f"http://{name}": Switchable(name, app, down) for name, app in apps.items()})
     settings = gateway_settings(**overrides)
     monkeypatch.setattr(GatewaySettings, "subgraph_urls", lambda self: {name: f"http://{name}/graphql" for name in SCHEMAS})
-    app = create_gateway_app(settings, http=http)
+    app = create_gateway_app(settings, http=HttpxTransport(http))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client,

@@ -18,6 +18,7 @@ from gateway.supergraph_sdl import load_supergraph, print_supergraph
 from services.common.identity import Role, mint_token
 from tests.gateway import subgraphs
 from tests.gateway.conftest import SCHEMAS, Federation
+from tests.support import HttpxTransport
 
 
 def _sdls() -> dict[str, tuple[str, str]]:
@@ -96,7 +97,7 @@ async def test_a_gateway_runs_from_a_supergraph_file(tmp_path: object, monkeypat
     monkeypatch.setattr(subgraphs, "CALLS", [])
     apps = {name: Starlette(routes=[Route("/graphql", GraphQL(schema, graphql_ide=None))]) for name, schema in SCHEMAS.items()}
     http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in apps.items()})
-    app = create_gateway_app(GatewaySettings(supergraph_file=str(file)), http=http)
+    app = create_gateway_app(GatewaySettings(supergraph_file=str(file)), http=HttpxTransport(http))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
         response = await client.post(
             "/graphql", json={"query": '{ product(id: "p1") { name shippingEstimate reviews { author { name } } } }'}
