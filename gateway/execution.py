@@ -174,7 +174,7 @@ class Execution:
         root = self.schema.get_type(self.plan.root_type)
         assert isinstance(root, GraphQLObjectType)
         shaper = _Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors)
-        data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, [])
+        data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, ())
         return data if ok else None
 
 
@@ -228,8 +228,25 @@ def _entity_path(path: list[Any], targets: list[tuple[Any, ...]]) -> list[Any] |
     return None
 
 
+Path = tuple[Any, ...]
+"""A response path as nested pairs ``(parent, key)``; built for every field, flattened only for an error."""
+
+
+def _flatten(path: Path) -> list[Any]:
+    keys: list[Any] = []
+    while path:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
+
+
 class _Shaper:
-    """Builds the response exactly as the operation asked, with null bubbling."""
+    """Builds the response exactly as the operation asked, with null bubbling.
+
+    The fields a selection set yields for an object type (fragments applied, ``@skip`` and
+    ``@include`` decided) are worked out once per request and reused for every object of a list.
+    """
 
     def __init__(
         self,
@@ -242,28 +259,46 @@ class _Shaper:
         self.fragments = fragments
         self.variables = variables
         self.errors = errors
+        self._planned: dict[tuple[int, str], list[tuple[str, FieldNode, GraphQLOutputType | None]]] = {}
 
     def object(
-        self, value: Mapping[str, Any], parent: GraphQLObjectType, selection_set: SelectionSetNode, path: list[Any]
+        self, value: Mapping[str, Any], parent: GraphQLObjectType, selection_set: SelectionSetNode, path: Path
     ) -> tuple[dict[str, Any] | None, bool]:
         out: dict[str, Any] = {}
-        for node in self._fields(selection_set, parent, value):
-            key = node.alias.value if node.alias else node.name.value
-            if key in out:
-                continue
-            if node.name.value == "__typename":
+        for key, node, field_type in self._plan(selection_set, parent):
+            if field_type is None:
                 out[key] = value.get(key) or _typename(value) or parent.name
                 continue
-            definition = parent.fields.get(node.name.value)
-            if definition is None:
-                continue
-            completed, ok = self.complete(value.get(key), definition.type, node, [*path, key])
+            completed, ok = self.complete(value.get(key), field_type, node, (path, key))
             if not ok:
                 return None, False
             out[key] = completed
         return out, True
 
-    def complete(self, value: Any, type_: GraphQLOutputType, node: FieldNode, path: list[Any]) -> tuple[Any, bool]:
+    def _plan(self, selection_set: SelectionSetNode, parent: GraphQLObjectType) -> list[tuple[str, FieldNode, GraphQLOutputType | None]]:
+        """``(response key, field node, field type)`` in order; the type is None for ``__typename``."""
+        cache_key = (id(selection_set), parent.name)
+        planned = self._planned.get(cache_key)
+        if planned is None:
+            planned = []
+            seen: set[str] = set()
+            for node in self._fields(selection_set, parent):
+                key = node.alias.value if node.alias else node.name.value
+                if key in seen:
+                    continue
+                if node.name.value == "__typename":
+                    seen.add(key)
+                    planned.append((key, node, None))
+                    continue
+                definition = parent.fields.get(node.name.value)
+                if definition is None:
+                    continue
+                seen.add(key)
+                planned.append((key, node, definition.type))
+            self._planned[cache_key] = planned
+        return planned
+
+    def complete(self, value: Any, type_: GraphQLOutputType, node: FieldNode, path: Path) -> tuple[Any, bool]:
         if isinstance(type_, GraphQLNonNull):
             completed, ok = self.complete(value, type_.of_type, node, path)
             if completed is None:
@@ -276,8 +311,9 @@ class _Shaper:
             if not isinstance(value, list):
                 return None, True
             items = []
+            item_type = type_.of_type
             for index, item in enumerate(value):
-                completed, ok = self.complete(item, type_.of_type, node, [*path, index])
+                completed, ok = self.complete(item, item_type, node, (path, index))
                 if not ok:
                     return None, True
                 items.append(completed)
@@ -299,7 +335,7 @@ class _Shaper:
         runtime = self.schema.get_type(name) if name else None
         return runtime if isinstance(runtime, GraphQLObjectType) else None
 
-    def _fields(self, selection_set: SelectionSetNode, parent: GraphQLObjectType, value: Mapping[str, Any]) -> list[FieldNode]:
+    def _fields(self, selection_set: SelectionSetNode, parent: GraphQLObjectType) -> list[FieldNode]:
         fields: list[FieldNode] = []
         for selection in selection_set.selections:
             if not self._included(selection):
@@ -308,11 +344,11 @@ class _Shaper:
                 fields.append(selection)
             elif isinstance(selection, InlineFragmentNode):
                 if self._applies(selection.type_condition.name.value if selection.type_condition else None, parent):
-                    fields.extend(self._fields(selection.selection_set, parent, value))
+                    fields.extend(self._fields(selection.selection_set, parent))
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments[selection.name.value]
                 if self._applies(fragment.type_condition.name.value, parent):
-                    fields.extend(self._fields(fragment.selection_set, parent, value))
+                    fields.extend(self._fields(fragment.selection_set, parent))
         return fields
 
     def _applies(self, condition: str | None, parent: GraphQLObjectType) -> bool:
@@ -322,16 +358,19 @@ class _Shaper:
         return condition_type is not None and is_abstract_type(condition_type) and self.schema.is_sub_type(condition_type, parent)
 
     def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode | Any) -> bool:
+        if not node.directives:
+            return True
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
         if skip and skip.get("if") is True:
             return False
         include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
         return not (include and include.get("if") is False)
 
-    def _null_error(self, node: FieldNode, path: list[Any]) -> None:
-        if any(_prefix(error.get("path"), path) for error in self.errors):
+    def _null_error(self, node: FieldNode, path: Path) -> None:
+        keys = _flatten(path)
+        if any(_prefix(error.get("path"), keys) for error in self.errors):
             return
-        self.errors.append({"message": f"Cannot return null for non-nullable field {node.name.value}.", "path": path})
+        self.errors.append({"message": f"Cannot return null for non-nullable field {node.name.value}.", "path": keys})
 
 
 def _prefix(error_path: Any, path: list[Any]) -> bool:
