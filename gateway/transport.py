@@ -13,7 +13,11 @@ from typing import Protocol
 
 import aiohttp
 
-__all__ = ["AiohttpTransport", "HttpTransport", "TransportError"]
+__all__ = ["KEEP_ALIVE_S", "AiohttpTransport", "HttpTransport", "TransportError"]
+
+KEEP_ALIVE_S = 30.0
+"""Idle connections to subgraphs are closed after this; below the services' own 65 s, so that a
+connection the server has just closed is never reused (aiohttp does not check before reusing)."""
 
 
 class TransportError(Exception):
@@ -40,7 +44,7 @@ class AiohttpTransport:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300, keepalive_timeout=KEEP_ALIVE_S)
             self._session = aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",))
         return self._session
 

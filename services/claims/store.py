@@ -20,7 +20,16 @@ from services.claims.documents import (
     meeting_fields,
     meeting_from_document,
 )
-from services.claims.domain import Claim, ClaimStatus, IntentionMeeting, ItemBoard, OrganizationCard
+from services.claims.domain import (
+    WITH_OUTCOMES,
+    Claim,
+    ClaimFigures,
+    ClaimStatus,
+    IntentionMeeting,
+    ItemBoard,
+    OrganizationCard,
+    figures_from,
+)
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
@@ -127,8 +136,28 @@ class ClaimsStore:
         return [claim_from_document(d) for d in await self.claims.find(_claim_filter(query))]
 
     async def claims_of_communities(self, community_ids: Sequence[str]) -> list[Claim]:
-        """Every claim of these communities (statistics)."""
+        """Every claim of these communities."""
         return [claim_from_document(d) for d in await self.claims.find({"community_id": {"$in": list(community_ids)}})]
+
+    async def figures_of_communities(self, community_ids: Sequence[str]) -> dict[str, ClaimFigures]:
+        """Statistics per community from two queries: counts by status grouped in the store, and only the
+        claims that can carry money, hours or a score (:data:`WITH_OUTCOMES`) loaded whole."""
+        ids = list(community_ids)
+        rows = await self.claims.aggregate(
+            [
+                {"$match": {"community_id": {"$in": ids}}},
+                {"$group": {"_id": {"community": "$community_id", "status": "$status"}, "count": {"$sum": 1}}},
+            ]
+        )
+        counts: dict[str, dict[ClaimStatus, int]] = {community_id: {} for community_id in ids}
+        for row in rows:
+            counts[row["_id"]["community"]][ClaimStatus(row["_id"]["status"])] = int(row["count"])
+        with_outcomes: dict[str, list[Claim]] = {community_id: [] for community_id in ids}
+        advanced = {"community_id": {"$in": ids}, "status": {"$in": [status.value for status in WITH_OUTCOMES]}}
+        for document in await self.claims.find(advanced):
+            claim = claim_from_document(document)
+            with_outcomes[claim.community_id].append(claim)
+        return {community_id: figures_from(counts[community_id], with_outcomes[community_id], 1) for community_id in ids}
 
     async def insert_meeting(self, meeting: IntentionMeeting, events: Sequence[Event]) -> None:
         """A new meeting."""

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["Listener", "QuietServer", "serve_all"]
+__all__ = ["KEEP_ALIVE_S", "Listener", "QuietServer", "serve_all"]
+
+KEEP_ALIVE_S = 65
+"""Idle keep-alive connections are kept this long; longer than the gateway's pool keeps them (30 s),
+so the gateway never reuses a connection the server is closing."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,15 @@ async def serve_all(listeners: Sequence[Listener], *, on_started: Callable[[], A
     """Run every listener until SIGINT/SIGTERM; then shut all of them down cleanly."""
     servers = [
         QuietServer(
-            uvicorn.Config(listener.app, host=listener.host, port=listener.port, log_config=None, lifespan="on", ws="websockets-sansio")
+            uvicorn.Config(
+                listener.app,
+                host=listener.host,
+                port=listener.port,
+                log_config=None,
+                lifespan="on",
+                ws="websockets-sansio",
+                timeout_keep_alive=KEEP_ALIVE_S,
+            )
         )
         for listener in listeners
     ]

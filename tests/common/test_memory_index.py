@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import mongomock
@@ -21,6 +22,7 @@ documents = st.fixed_dictionaries(
         "status": values,
         "outbox": st.lists(st.fixed_dictionaries({"id": st.sampled_from(["e1", "e2", "e3"])}), max_size=2),
         "size": st.integers(0, 5),
+        "at": st.sampled_from([datetime(2026, 1, day, tzinfo=UTC) for day in (1, 2, 3)]),
     },
 )
 filters = st.sampled_from(
@@ -37,8 +39,11 @@ filters = st.sampled_from(
         {"outbox.id": {"$exists": True}},
         {"outbox.id": "e2"},
         {"$and": [{"community_id": "c3"}, {"status": {"$exists": False}}]},
+        {"_id": "d2"},
         {"_id": 2},
-        {"_id": {"$in": [1, 4, 99]}},
+        {"_id": {"$in": ["d1", "d4", "d99"]}},
+        {"_id": "d3", "status": "open"},
+        {"community_id": "c1", "at": {"$lt": datetime(2026, 1, 3, tzinfo=UTC)}},
     ]
 )
 updates = st.sampled_from(
@@ -66,13 +71,13 @@ operations = st.lists(
 @given(st.lists(documents, max_size=12), operations, filters)
 async def test_indexed_queries_answer_as_full_scans(initial: list[dict[str, Any]], steps: list[Any], query: dict[str, Any]) -> None:
     indexed = _indexed_collection()
-    plain: Any = mongomock.MongoClient().db.plain
+    plain: Any = mongomock.MongoClient(tz_aware=True).db.plain
     await indexed.create_indexes([Index((("community_id", 1), ("status", 1))), Index((("outbox.id", 1),), sparse=True)])
     next_id = 0
     for document in initial:
         next_id += 1
-        await indexed.insert_one({"_id": next_id, **document})
-        plain.insert_one({"_id": next_id, **document})
+        await indexed.insert_one({"_id": f"d{next_id}", **document})
+        plain.insert_one({"_id": f"d{next_id}", **document})
     for kind, first, second in steps:
         if kind == "update":
             await indexed.update_many(first, second)
@@ -82,11 +87,14 @@ async def test_indexed_queries_answer_as_full_scans(initial: list[dict[str, Any]
             plain.delete_one(first)
         else:
             next_id += 1
-            await indexed.insert_one({"_id": next_id, **first})
-            plain.insert_one({"_id": next_id, **first})
+            await indexed.insert_one({"_id": f"d{next_id}", **first})
+            plain.insert_one({"_id": f"d{next_id}", **first})
     assert await indexed.find(query) == list(plain.find(query))
     assert await indexed.count_documents(query) == plain.count_documents(query)
     assert await indexed.find_one(query) == plain.find_one(query)
+    for sort in ([("community_id", -1), ("_id", 1)], [("size", 1), ("_id", -1)], [("status", 1)], [("at", -1), ("_id", 1)]):
+        expected = list(plain.find(query, limit=3).sort(sort))
+        assert await indexed.find(query, sort=sort, limit=3) == expected
 
 
 def _indexed_collection() -> MemoryCollection:
@@ -97,7 +105,7 @@ def _indexed_collection() -> MemoryCollection:
 @given(st.lists(documents, max_size=15), filters)
 async def test_native_grouping_equals_mongomocks(initial: list[dict[str, Any]], match: dict[str, Any]) -> None:
     collection = _indexed_collection()
-    plain: Any = mongomock.MongoClient().db.plain
+    plain: Any = mongomock.MongoClient(tz_aware=True).db.plain
     await collection.create_indexes([Index((("community_id", 1),))])
     for number, document in enumerate(initial):
         await collection.insert_one({"_id": number, **document})
@@ -106,6 +114,7 @@ async def test_native_grouping_equals_mongomocks(initial: list[dict[str, Any]], 
         {"_id": {"community": "$community_id", "status": "$status"}, "count": {"$sum": 1}},
         {"_id": "$community_id", "count": {"$sum": 1}, "size": {"$sum": "$size"}},
         {"_id": None, "count": {"$sum": 2}},
+        {"_id": {"at": "$at"}, "count": {"$sum": 1}},
     ):
         pipeline = [{"$match": match}, {"$group": group}]
         ours = await collection.aggregate(pipeline)

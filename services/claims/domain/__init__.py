@@ -6,7 +6,7 @@ from services.claims.domain.eligibility import ItemBoard, OrganizationCard, Rese
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
 from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession
 from services.claims.domain.meeting import MEETING_MACHINE, Attendee, Decision, IntentionMeeting, MeetingPlan, schedule
-from services.claims.domain.statistics import ClaimFigures, figures_of
+from services.claims.domain.statistics import WITH_OUTCOMES, ClaimFigures, combined, figures_from, figures_of
 from services.claims.domain.vocabulary import AttendeeRole, ClaimantKind, ClaimStatus, DecisionOutcome, FundSource, Grade, MeetingStatus
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "CLAIM_MACHINE",
     "MEETING_MACHINE",
     "OPEN",
+    "WITH_OUTCOMES",
     "Attendee",
     "AttendeeRole",
     "BudgetLine",
@@ -42,6 +43,8 @@ __all__ = [
     "TrainingSession",
     "check_eligibility",
     "check_request",
+    "combined",
+    "figures_from",
     "figures_of",
     "grade_of",
     "overall_score",

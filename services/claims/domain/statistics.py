@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from services.claims.domain.claim import Claim
 from services.claims.domain.vocabulary import ClaimStatus
 
-__all__ = ["ClaimFigures", "figures_of"]
+__all__ = ["WITH_OUTCOMES", "ClaimFigures", "combined", "figures_from", "figures_of"]
 
 APPROVED_OR_LATER = frozenset(
     {ClaimStatus.APPROVED, ClaimStatus.TRAINING, ClaimStatus.IMPLEMENTING, ClaimStatus.COMPLETED, ClaimStatus.EVALUATED}
 )
+WITH_OUTCOMES = APPROVED_OR_LATER | {ClaimStatus.TERMINATED}
+"""Only claims in these statuses can carry approved budget, disbursements, hours or a score."""
 
 
 @dataclass
@@ -36,6 +38,10 @@ class ClaimFigures:
     def add(self, claim: Claim) -> None:
         """Count one claim in."""
         self.by_status[claim.status] = self.by_status.get(claim.status, 0) + 1
+        self.add_outcomes(claim)
+
+    def add_outcomes(self, claim: Claim) -> None:
+        """Add what the claim achieved (money, hours, score) without counting it by status."""
         if claim.status in (ClaimStatus.COMPLETED, ClaimStatus.EVALUATED):
             self.projects_completed += 1
         if claim.status in APPROVED_OR_LATER or (claim.status is ClaimStatus.TERMINATED and claim.disbursements):
@@ -56,3 +62,29 @@ def figures_of(claims: Iterable[Claim], communities: int) -> ClaimFigures:
     for claim in claims:
         figures.add(claim)
     return figures
+
+
+def figures_from(counts: Mapping[ClaimStatus, int], with_outcomes: Iterable[Claim], communities: int) -> ClaimFigures:
+    """Figures from claims counted by status plus the claims in :data:`WITH_OUTCOMES` (the same as :func:`figures_of`)."""
+    figures = ClaimFigures(communities=communities, by_status={status: count for status, count in counts.items() if count})
+    for claim in with_outcomes:
+        figures.add_outcomes(claim)
+    return figures
+
+
+def combined(parts: Iterable[ClaimFigures]) -> ClaimFigures:
+    """Figures of several communities added up (a street's or a district's)."""
+    total = ClaimFigures()
+    for part in parts:
+        total.communities += part.communities
+        for status, count in part.by_status.items():
+            total.by_status[status] = total.by_status.get(status, 0) + count
+        total.projects_completed += part.projects_completed
+        for source, amount in part.approved_fen.items():
+            total.approved_fen[source] = total.approved_fen.get(source, 0) + amount
+        for source, amount in part.disbursed_fen.items():
+            total.disbursed_fen[source] = total.disbursed_fen.get(source, 0) + amount
+        total.volunteer_hours += part.volunteer_hours
+        total.score_total += part.score_total
+        total.evaluated += part.evaluated
+    return total

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from services.claims.domain import Claim, IntentionMeeting, ItemBoard, access
+from services.claims.domain import Claim, ClaimFigures, IntentionMeeting, ItemBoard, access
 from services.claims.handlers import ClaimsHandlers
 from services.claims.store import ClaimsStore
 from services.common.graphql.context import RequestContext, communities_in_scope
@@ -45,18 +45,20 @@ class ClaimsContext(RequestContext):
             return [found.get(key) for key in ids]
 
         async def claims_of_item(ids: Sequence[str]) -> list[list[Claim]]:
-            found = await store.claims_of_items(ids)
-            return [[claim for claim in found if claim.item_id == key] for key in ids]
+            by_item: dict[str, list[Claim]] = {key: [] for key in ids}
+            for claim in await store.claims_of_items(ids):
+                by_item[claim.item_id].append(claim)
+            return [by_item[key] for key in ids]
 
-        async def claims_of_community(ids: Sequence[str]) -> list[list[Claim]]:
-            found = await store.claims_of_communities(ids)
-            return [[claim for claim in found if claim.community_id == key] for key in ids]
+        async def figures_of_community(ids: Sequence[str]) -> list[ClaimFigures]:
+            found = await store.figures_of_communities(ids)
+            return [found[key] for key in ids]
 
         self.claims = DataLoader(load_fn=claims)
         self.meetings = DataLoader(load_fn=meetings)
         self.boards = DataLoader(load_fn=boards)
         self.claims_of_item = DataLoader(load_fn=claims_of_item)
-        self.claims_of_community = DataLoader(load_fn=claims_of_community)
+        self.figures_of_community = DataLoader(load_fn=figures_of_community)
         self.places = PlaceLoaders(store.places)
 
     @property

@@ -11,7 +11,7 @@ import asyncio
 import strawberry
 from strawberry.types import Info
 
-from services.claims.domain import ClaimFigures, ClaimStatus, figures_of
+from services.claims.domain import ClaimFigures, ClaimStatus, combined, figures_of
 from services.claims.schema.claim import ClaimType
 from services.claims.schema.context import ClaimsContext
 from services.claims.schema.inputs import ClaimFilter
@@ -72,8 +72,7 @@ class ClaimStats:
 async def _rollup(info: Info[ClaimsContext, None], places: list[CommunityPlace]) -> ClaimStats:
     principal = info.context.require_principal()
     visible = [place.community_id for place in places if principal.belongs_to(place.community_id, place.district_id)]
-    groups = await info.context.claims_of_community.load_many(visible)
-    return ClaimStats.of(figures_of((claim for group in groups for claim in group), len(visible)))
+    return ClaimStats.of(combined(await info.context.figures_of_community.load_many(visible)))
 
 
 @strawberry.federation.type(name="ServiceItem", keys=["id"], description="公益服务项目 A service item (owned by needs), with its claims.")
@@ -144,7 +143,7 @@ class CommunityType:
     async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
         if not await info.context.belongs_to(info.context.require_principal(), str(self.id)):
             raise PublicError("you may not read this community's claims", "FORBIDDEN", "id")
-        return ClaimStats.of(figures_of(await info.context.claims_of_community.load(str(self.id)), 1))
+        return ClaimStats.of(await info.context.figures_of_community.load(str(self.id)))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> CommunityType:

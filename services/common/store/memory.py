@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 
 import mongomock
 from mongomock import aggregate as mongomock_aggregate
+from mongomock import helpers
 from pymongo import ReturnDocument
 
 from services.common.store.memory_group import group_natively
-from services.common.store.memory_index import IndexedStore, indexed
+from services.common.store.memory_index import IndexedStore, indexed, matches, sorted_ids
 from services.common.store.port import Document, DuplicateKey, Filter, Index, StoreUnsupported, Update, UpdateOutcome
 
 __all__ = ["MemoryCollection", "MemoryDatabase", "MemoryServer"]
@@ -75,12 +76,21 @@ class MemoryCollection:
         """Matches in order, at most ``limit``."""
 
         def query() -> list[Document]:
+            if sort and limit:
+                ids = sorted_ids(self._collection, dict(filter), sort, limit)
+                if ids is not None:
+                    return self._by_ids(ids, projection)
             cursor = self._collection.find(dict(filter), projection, limit=limit)
             if sort:
                 cursor = cursor.sort(list(sort))
             return list(cursor)
 
         return _run("find", query)
+
+    def _by_ids(self, ids: list[Any], projection: Mapping[str, Any] | None) -> list[Document]:
+        """Copies of these documents (as mongomock makes them) in this order."""
+        found = {document["_id"]: document for document in self._collection.find({"_id": {"$in": ids}}, projection)}
+        return [found[doc_id] for doc_id in ids if doc_id in found]
 
     async def update_one(self, filter: Filter, update: Update, *, upsert: bool = False) -> UpdateOutcome:
         """One atomic update."""
@@ -129,12 +139,12 @@ class MemoryCollection:
     def _aggregate(self, stages: list[dict[str, Any]]) -> list[Document]:
         if not stages or set(stages[0]) != {"$match"}:
             return list(self._collection.aggregate(stages))
-        matched = list(self._collection._iter_documents(stages[0]["$match"]))
         rest = stages[1:]
         if len(rest) == 1 and set(rest[0]) == {"$group"}:
-            grouped = group_natively(matched, rest[0]["$group"])
+            grouped = group_natively(matches(self._collection, stages[0]["$match"]), rest[0]["$group"])
             if grouped is not None:
-                return grouped
+                return [helpers.make_datetime_timezone_aware_in_document(row) for row in grouped]
+        matched = list(self._collection._iter_documents(stages[0]["$match"]))
         return list(mongomock_aggregate.process_pipeline(copy.deepcopy(matched), self._collection.database, rest, None))
 
     async def create_indexes(self, indexes: Sequence[Index]) -> None:

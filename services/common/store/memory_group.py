@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ["group_natively"]
 
 
-def group_natively(documents: Sequence[Mapping[str, Any]], group: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+def group_natively(documents: Iterable[Mapping[str, Any]], group: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The ``$group`` stage's results, or None when it is not of the simple kind handled here.
 
     Handled: ``_id`` is a ``"$field"`` reference, a document of such references, or a constant;
@@ -18,17 +18,26 @@ def group_natively(documents: Sequence[Mapping[str, Any]], group: Mapping[str, A
     sums = {name: _summand(spec) for name, spec in group.items() if name != "_id"}
     if key_of is None or any(summand is None for summand in sums.values()):
         return None
+    counters = [(name, summand) for name, summand in sums.items()]
     results: dict[Any, dict[str, Any]] = {}
     for document in documents:
-        key, shown = key_of(document)
+        key = key_of(document)
         row = results.get(key)
         if row is None:
-            row = results[key] = {"_id": shown, **dict.fromkeys(sums, 0)}
-        for name, summand in sums.items():
+            row = results[key] = {"_id": _shown(group.get("_id"), document), **dict.fromkeys(sums, 0)}
+        for name, summand in counters:
             value = summand(document)
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if type(value) is int or type(value) is float:
                 row[name] += value
     return list(results.values())
+
+
+def _shown(spec: Any, document: Mapping[str, Any]) -> Any:
+    """The group's ``_id`` as MongoDB shows it (fields missing from the document are left out of a composite key)."""
+    if isinstance(spec, Mapping):
+        return {name: document[reference[1:]] for name, reference in spec.items() if reference[1:] in document}
+    field = _field(spec)
+    return document.get(field) if field is not None else spec
 
 
 def _field(reference: Any) -> str | None:
@@ -39,20 +48,20 @@ def _field(reference: Any) -> str | None:
 
 def _key_function(spec: Any) -> Any:
     if isinstance(spec, Mapping):
-        fields = {name: _field(reference) for name, reference in spec.items()}
-        if any(field is None for field in fields.values()):
+        references = [_field(reference) for reference in spec.values()]
+        names = tuple(name for name in references if name is not None)
+        if len(names) != len(references):
             return None
 
-        def composite(document: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-            shown = {name: document[field] for name, field in fields.items() if field in document}  # type: ignore[index]
-            return tuple((name, _hashable(value)) for name, value in shown.items()), shown
+        def composite(document: Mapping[str, Any]) -> tuple[Any, ...]:
+            return tuple(_hashable(document.get(name, _MISSING)) for name in names)
 
         return composite
     field = _field(spec)
     if field is not None:
-        return lambda document: (_hashable(document.get(field)), document.get(field))
+        return lambda document: _hashable(document.get(field))
     if spec is None or isinstance(spec, str | int | float | bool):
-        return lambda document: (spec, spec)
+        return lambda document: spec
     return None
 
 
@@ -68,7 +77,12 @@ def _summand(spec: Any) -> Any:
     return None
 
 
+_MISSING = ("missing",)
+
+
 def _hashable(value: Any) -> Any:
+    if type(value) is str:
+        return value
     if isinstance(value, list):
         return ("list", tuple(_hashable(item) for item in value))
     if isinstance(value, dict):

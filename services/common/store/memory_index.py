@@ -14,14 +14,16 @@ touched (:meth:`IndexedStore.writing`), and those are indexed again when the wri
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mongomock import helpers
 from mongomock.filtering import filter_applies
 from mongomock.store import CollectionStore
 
-__all__ = ["IndexedStore", "indexed"]
+__all__ = ["IndexedStore", "Plan", "indexed", "matches", "sorted_ids"]
 
 _SCALARS = (str, int, float, bool, datetime)
 _MISSING = object()
@@ -95,6 +97,16 @@ def _values(document: Any, parts: list[str]) -> list[Any] | None:
     return scalars
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Candidate ids in insertion order; the part of the filter still to test (one key may be answered by
+    the index already); and the candidates whose values could not be indexed, tested against the whole filter."""
+
+    ids: list[Any]
+    residual: Mapping[str, Any]
+    unsure: set[Any]
+
+
 class IndexedStore(CollectionStore):
     """mongomock's collection store, keeping hash indexes of the declared fields up to date."""
 
@@ -151,36 +163,49 @@ class IndexedStore(CollectionStore):
                 if document is not None:
                     self._reindex(doc_id, document)
 
-    def candidates(self, filter: Mapping[str, Any]) -> list[Any] | None:
-        """Ids of a superset of the documents ``filter`` matches, in insertion order; None: look at all."""
-        ids = self._plan(filter)
-        if ids is None:
-            return None
-        return sorted((doc_id for doc_id in ids if doc_id in self._documents), key=self.order.__getitem__)
-
-    def _plan(self, filter: Mapping[str, Any]) -> set[Any] | None:
-        best: set[Any] | None = None
+    def plan(self, filter: Mapping[str, Any], *, ordered: bool = True) -> Plan | None:
+        """A superset of the documents ``filter`` matches (in insertion order unless not ``ordered``), and what is left
+        to check; None: look at all."""
+        best: tuple[set[Any], str | None, set[Any]] | None = None
         for key, condition in filter.items():
+            option: tuple[set[Any], str | None, set[Any]] | None
             if key == "$and" and isinstance(condition, list):
-                plans = [self._plan(part) for part in condition if isinstance(part, Mapping)]
-                found = min((plan for plan in plans if plan is not None), key=len, default=None)
+                parts = [self._plan_part(part) for part in condition if isinstance(part, Mapping)]
+                found = min((part for part in parts if part is not None), key=len, default=None)
+                option = None if found is None else (found, None, set())
             else:
-                found = self._plan_field(key, condition)
-            if found is not None and (best is None or len(found) < len(best)):
-                best = found
-        return best
+                option = self._plan_field(key, condition)
+            if option is not None and (best is None or len(option[0]) < len(best[0])):
+                best = option
+        if best is None:
+            return None
+        ids, exact_key, unsure = best
+        present = [doc_id for doc_id in ids if doc_id in self._documents]
+        if ordered:
+            present.sort(key=self.order.__getitem__)
+        residual = {key: value for key, value in filter.items() if key != exact_key} if exact_key else filter
+        return Plan(present, residual, unsure)
 
-    def _plan_field(self, key: str, condition: Any) -> set[Any] | None:
+    def _plan_part(self, filter: Mapping[str, Any]) -> set[Any] | None:
+        planned = self.plan(filter)
+        return None if planned is None else set(planned.ids)
+
+    def _plan_field(self, key: str, condition: Any) -> tuple[set[Any], str | None, set[Any]] | None:
+        """Candidates for one condition; the key is returned when the candidates (but ``unsure``) certainly satisfy it."""
+        values = _equality_values(condition)
+        exact = values is not None and all(type(value) is str for value in values)
         if key == "_id":
-            values = _equality_values(condition)
-            return None if values is None else {value for value in values if value in self._documents}
+            if values is None:
+                return None
+            return {value for value in values if value in self._documents}, key if exact else None, set()
         index = self.fields.get(key)
         if index is None:
             return None
         if isinstance(condition, Mapping) and set(condition) == {"$exists"} and condition["$exists"] is True:
-            return index.existing()
-        values = _equality_values(condition)
-        return None if values is None else index.equal_to(values)
+            return index.existing(), None, set()
+        if values is None:
+            return None
+        return index.equal_to(values), key if exact else None, index.unindexable
 
     def _note_order(self, doc_id: Any) -> None:
         self.counter += 1
@@ -219,14 +244,47 @@ def indexed(collection: Any) -> IndexedStore:
     return store  # type: ignore[no-any-return]
 
 
+def matches(collection: Any, filter: Mapping[str, Any]) -> Iterator[Any]:
+    """The stored documents ``filter`` matches, in no particular order (for grouping; not copies: do not change them)."""
+    store = indexed(collection)
+    filter = helpers.patch_datetime_awareness_in_document(filter)
+    planned = store.plan(filter, ordered=False)
+    if planned is None:
+        return _matching(store, filter, list(store._documents.values()))
+    return _matching_planned(store, filter, planned)
+
+
+def sorted_ids(collection: Any, filter: Mapping[str, Any], sort: Sequence[tuple[str, int]], limit: int) -> list[Any] | None:
+    """The ids of the first ``limit`` matches in ``sort`` order, sorted without mongomock's BSON comparisons and
+    without copying the rest; None when a sort field has values of mixed or unusual types (mongomock decides then)."""
+    documents = list(collection._iter_documents(helpers.patch_datetime_awareness_in_document(filter)))
+    for field, direction in reversed(sort):
+        if "." in field:
+            return None
+        values = [document.get(field, _MISSING) for document in documents]
+        kinds = {_SORTABLE.get(type(value)) for value in values}
+        if len(kinds) > 1 or None in kinds:
+            return None
+        try:
+            order = sorted(range(len(documents)), key=values.__getitem__, reverse=direction < 0)
+        except TypeError:  # naive and aware datetimes together
+            return None
+        documents = [documents[position] for position in order]
+    return [document["_id"] for document in documents[:limit]]
+
+
+_SORTABLE: dict[type, str] = {str: "string", int: "number", float: "number", datetime: "date"}
+
+
 def _planned_iteration(collection: Any) -> Callable[[Mapping[str, Any]], Iterator[Any]]:
     def iterate(filter: Mapping[str, Any]) -> Iterator[Any]:
         store = indexed(collection)
         if store.is_empty:
             filter_applies(filter, {})
-        ids = store.candidates(filter)
-        documents = list(store._documents.values()) if ids is None else [store._documents[doc_id] for doc_id in ids]
-        return _matching(store, filter, documents)
+        planned = store.plan(filter)
+        if planned is None:
+            return _matching(store, filter, list(store._documents.values()))
+        return _matching_planned(store, filter, planned)
 
     return iterate
 
@@ -237,3 +295,17 @@ def _matching(store: IndexedStore, filter: Mapping[str, Any], documents: list[An
             if store.touched is not None:
                 store.touched.add(document["_id"])
             yield document
+
+
+def _matching_planned(store: IndexedStore, filter: Mapping[str, Any], planned: Plan) -> Iterator[Any]:
+    documents = store._documents
+    for doc_id in planned.ids:
+        document = documents[doc_id]
+        if doc_id in planned.unsure:
+            if not filter_applies(filter, document):
+                continue
+        elif planned.residual and not filter_applies(planned.residual, document):
+            continue
+        if store.touched is not None:
+            store.touched.add(doc_id)
+        yield document

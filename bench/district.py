@@ -1,0 +1,159 @@
+"""District scale: 500 communities, 100 000 needs, 20 000 items, 10 000 organizations.
+
+The platform (``bench.platform``: the four services on ``memory://`` and the in-process bus,
+as ``make up`` runs them) loads the district through the services' commands; our gateway then
+composes over it. Dashboards and lists are sent through the gateway by wrk at a few connections;
+printed: p50/p95/p99, requests per second, start-up and load times, each process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.dataset import DISTRICT_ID
+from bench.gateways import DASHBOARD, ROOT, wait_for_line
+from bench.load import post_json, wrk
+from bench.processes import free_port, started
+from services.common.identity import Role, mint_token
+from services.common.settings import Settings
+
+__all__ = ["QUERIES", "run_district"]
+
+HOME = "community-b123"
+NEEDS_OF_DISTRICT = """
+query DistrictNeeds {
+  needs(first: 20, filter: { statuses: [SUBMITTED, UNDER_REVIEW] }) {
+    totalCount
+    edges { cursor node { id title status category supportCount createdAt community { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+ITEMS_OF_DISTRICT = """
+query DistrictItems {
+  serviceItems(first: 20, filter: { statuses: [PUBLISHED] }) {
+    totalCount
+    edges { node { id title kind status totalFen slotsLeft community { name } claims { status organization { name } } } }
+  }
+}
+"""
+COMMUNITY_PAGE = """
+query CommunityPage($community: ID!) {
+  community(id: $community) {
+    name
+    street { name }
+    needStats { total open byStatus { status count } }
+    claimStats { total byStatus { status count } }
+    organizationStats { total byKind { kind count } }
+    needs(first: 20, sort: MOST_SUPPORTED) { totalCount edges { node { id title status supportCount } } }
+    serviceItems(first: 10) { totalCount edges { node { id title status claims { status } } } }
+    organizations(first: 10, filter: { text: "第1" }) { totalCount edges { node { id name stage memberCount } } }
+  }
+}
+"""
+STAFF_NEEDS = """
+query StaffNeeds($community: ID!) {
+  needs(first: 50, filter: { communityIds: [$community], statuses: [SUBMITTED] }) {
+    totalCount edges { node { id title category targetGroups supportCount createdAt } }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A benchmarked read and who sends it."""
+
+    name: str
+    query: str
+    role: str
+    variables: dict[str, Any]
+
+
+QUERIES = (
+    Query("district dashboard (25 streets, 500 communities)", DASHBOARD, "admin", {"district": DISTRICT_ID}),
+    Query("district needs list (100 000 needs, filtered, newest first)", NEEDS_OF_DISTRICT, "admin", {}),
+    Query("district items list (published, with claims)", ITEMS_OF_DISTRICT, "admin", {}),
+    Query("community page (stats + three lists)", COMMUNITY_PAGE, "staff", {"community": HOME}),
+    Query("staff needs list (one community)", STAFF_NEEDS, "staff", {"community": HOME}),
+)
+
+
+def _tokens() -> dict[str, str]:
+    settings = Settings()
+    return {
+        "admin": "Bearer " + mint_token(settings, subject="bench-admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT_ID]),
+        "staff": "Bearer " + mint_token(settings, subject="bench-staff", roles=[Role.COMMUNITY_STAFF], communities=[HOME]),
+    }
+
+
+def run_district(
+    *, communities: int, needs: int, items: int, organizations: int, seconds: int, connections: int, report: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Load the district, measure every query through the gateway, print and return the figures."""
+    ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
+    env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
+    sizes = ["--communities", str(communities), "--needs", str(needs), "--items", str(items), "--organizations", str(organizations)]
+    tokens = _tokens()
+    figures: dict[str, Any] = {"queries": {}}
+    with tempfile.TemporaryDirectory(prefix="renling-district-") as folder:
+        logs = Path(folder)
+        with started(
+            "platform", [sys.executable, "-m", "bench.platform", *sizes], port=ports["events"], env=env, cwd=ROOT, log=logs / "p.log"
+        ) as platform:
+            loaded = wait_for_line(logs / "p.log", "BENCH ", platform, within_s=1800)
+            figures["platform"] = loaded | {"started_s": round(platform.started_in_s, 2)}
+            report(
+                f"platform: listening in {platform.started_in_s:.1f} s; district loaded in {loaded['loaded_s']} s {json.dumps(loaded['load_s'])}"
+            )
+            gateway_env = env | {"RATE_LIMIT": "", "GRAPHQL_IDE": "false"}
+            command = [sys.executable, "-m", "services", "serve", "gateway"]
+            with started("gateway", command, port=ports["gateway"], env=gateway_env, cwd=ROOT, log=logs / "g.log") as gateway:
+                url = f"http://127.0.0.1:{ports['gateway']}/graphql"
+                figures["gateway_started_s"] = round(gateway.started_in_s, 2)
+                report(f"gateway: composed and listening in {gateway.started_in_s:.1f} s")
+                for query in QUERIES:
+                    body = {"query": query.query, "variables": query.variables}
+                    answer = post_json(url, body, authorization=tokens[query.role], timeout_s=120)
+                    if answer.get("errors") or not answer.get("data"):
+                        raise RuntimeError(f"{query.name}: {json.dumps(answer, ensure_ascii=False)[:1500]}")
+                    wrk(url, body, authorization=tokens[query.role], seconds=2, connections=connections)
+                    result = wrk(url, body, authorization=tokens[query.role], seconds=seconds, connections=connections)
+                    row = result.row() | {"errors": result.errors, "response_bytes": len(json.dumps(answer, ensure_ascii=False).encode())}
+                    figures["queries"][query.name] = row
+                    report(f"  {query.name:<62} {json.dumps(row)}")
+                figures["peak_mib"] = {"platform": round(platform.peak_rss_mib()), "gateway": round(gateway.peak_rss_mib())}
+                report(f"peak memory (MiB): {json.dumps(figures['peak_mib'])}")
+    return figures
+
+
+def main() -> None:
+    """``python -m bench.district``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.district")
+    parser.add_argument("--communities", type=int, default=500)
+    parser.add_argument("--needs", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--organizations", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    run_district(
+        communities=args.communities,
+        needs=args.needs,
+        items=args.items,
+        organizations=args.organizations,
+        seconds=args.seconds,
+        connections=args.connections,
+    )
+
+
+if __name__ == "__main__":
+    main()
