@@ -6,9 +6,10 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 VENV := .venv
 CONSOLE := gateway/console
+PEERS := bench/peers
 PY := $(VENV)/bin/python
 
-.PHONY: up test check lint typecheck pytest token install browser clean
+.PHONY: up test check lint typecheck pytest token install browser bench bench-tools clean
 
 up: install ## run every service in one process with demo data, print the console URL and tokens
 	$(PY) -m services up
@@ -30,6 +31,17 @@ pytest: install browser
 browser: ## headless Chromium for the console test (Debian's package)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+bench: install bench-tools ## every benchmark (gateways vs Hive/Apollo, events, district scale); see docs/benchmarks.md
+	$(PY) -m bench
+
+bench-tools: $(PEERS)/node_modules/.installed ## wrk (Debian), the peer gateways (npm, locked), RabbitMQ running
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	@bash deploy/ensure-rabbitmq.sh
+
+$(PEERS)/node_modules/.installed: $(PEERS)/package-lock.json
+	cd $(PEERS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 token: install ## make token ROLE=resident COMMUNITY=community-zuoanpuyuan
 	$(PY) -m services token --role $(ROLE) $(if $(COMMUNITY),--community $(COMMUNITY)) $(if $(DISTRICT),--district $(DISTRICT))
 
@@ -48,4 +60,4 @@ $(CONSOLE)/node_modules/.installed: $(CONSOLE)/package-lock.json
 	touch $@
 
 clean:
-	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache $(CONSOLE)/node_modules
+	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache $(CONSOLE)/node_modules $(PEERS)/node_modules

@@ -231,7 +231,8 @@ async def _claims(district: District, loaded: Loaded, orgs: OrgsHandlers, needs:
 
 
 async def _until_board(claims: ClaimsHandlers, item_id: str) -> None:
-    for _ in range(6_000):
+    """Until the published item has reached the claims service (the relay may be minutes behind a bulk load)."""
+    for _ in range(60_000):
         if await claims.store.board(item_id) is not None:
             return
         await asyncio.sleep(0.01)

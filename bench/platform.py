@@ -13,8 +13,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 
 import uvloop
+from starlette.applications import Starlette
 
 from bench.dataset import District, load_district
 from services.cli import SERVICES
@@ -70,12 +72,12 @@ async def _serve(settings: Settings, district: District) -> None:
         await bus.close()
 
 
-async def _until_settled(apps: dict[str, object]) -> None:
+async def _until_settled(apps: Mapping[str, Starlette]) -> None:
     """Until every outbox is empty (the events of the load have been published and handled)."""
     for _ in range(3_000):
         pending = 0
         for app in apps.values():
-            store = app.state.handlers.store  # type: ignore[attr-defined]
+            store = app.state.handlers.store
             for collection in getattr(store, "outbox_collections", ()):
                 pending += await collection.count_documents({"outbox.id": {"$exists": True}})
         if not pending:

@@ -92,6 +92,8 @@ async def test_indexed_queries_answer_as_full_scans(initial: list[dict[str, Any]
     assert await indexed.find(query) == list(plain.find(query))
     assert await indexed.count_documents(query) == plain.count_documents(query)
     assert await indexed.find_one(query) == plain.find_one(query)
+    projection = {"community_id": 1, "status": 1, "at": 1}
+    assert await indexed.find(query, projection=projection) == list(plain.find(query, projection))
     for sort in ([("community_id", -1), ("_id", 1)], [("size", 1), ("_id", -1)], [("status", 1)], [("at", -1), ("_id", 1)]):
         expected = list(plain.find(query, limit=3).sort(sort))
         assert await indexed.find(query, sort=sort, limit=3) == expected

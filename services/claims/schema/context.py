@@ -12,6 +12,7 @@ from services.claims.handlers import ClaimsHandlers
 from services.claims.store import ClaimsStore
 from services.common.graphql.context import RequestContext, communities_in_scope
 from services.common.graphql.places import PlaceLoaders
+from services.common.grouping import grouped
 from services.common.identity import Principal
 
 __all__ = ["ClaimsContext"]
@@ -45,10 +46,7 @@ class ClaimsContext(RequestContext):
             return [found.get(key) for key in ids]
 
         async def claims_of_item(ids: Sequence[str]) -> list[list[Claim]]:
-            by_item: dict[str, list[Claim]] = {key: [] for key in ids}
-            for claim in await store.claims_of_items(ids):
-                by_item[claim.item_id].append(claim)
-            return [by_item[key] for key in ids]
+            return grouped(await store.claims_of_items(ids), ids, lambda claim: claim.item_id)
 
         async def figures_of_community(ids: Sequence[str]) -> list[ClaimFigures]:
             found = await store.figures_of_communities(ids)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from services.common.grouping import grouped
 from services.common.places import CommunityPlace, PlacesReadModel
 
 __all__ = ["PlaceLoaders"]
@@ -21,11 +22,11 @@ class PlaceLoaders:
 
         async def by_street(ids: Sequence[str]) -> list[list[CommunityPlace]]:
             found = await places.communities_in(street_ids=ids)
-            return [[place for place in found if place.street_id == street_id] for street_id in ids]
+            return grouped(found, ids, lambda place: place.street_id)
 
         async def by_district(ids: Sequence[str]) -> list[list[CommunityPlace]]:
             found = await places.communities_in(district_ids=ids)
-            return [[place for place in found if place.district_id == district_id] for district_id in ids]
+            return grouped(found, ids, lambda place: place.district_id)
 
         self.community: DataLoader[str, CommunityPlace | None] = DataLoader(load_fn=by_community)
         self.street: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=by_street)

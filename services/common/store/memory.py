@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import mongomock
+from bson.tz_util import utc
 from mongomock import aggregate as mongomock_aggregate
 from mongomock import helpers
 from pymongo import ReturnDocument
@@ -76,6 +78,9 @@ class MemoryCollection:
         """Matches in order, at most ``limit``."""
 
         def query() -> list[Document]:
+            fields = _included_fields(projection)
+            if not sort and fields is not None:
+                return self._projected(dict(filter), fields, limit)
             if sort and limit:
                 ids = sorted_ids(self._collection, dict(filter), sort, limit)
                 if ids is not None:
@@ -86,6 +91,15 @@ class MemoryCollection:
             return list(cursor)
 
         return _run("find", query)
+
+    def _projected(self, filter: dict[str, Any], fields: tuple[str, ...], limit: int) -> list[Document]:
+        """Matches with only ``fields`` (and ``_id``), copied field by field instead of whole (as mongomock would)."""
+        found: list[Document] = []
+        for document in self._collection._iter_documents(helpers.patch_datetime_awareness_in_document(filter)):
+            found.append(aware_copy({"_id": document["_id"], **{field: document[field] for field in fields if field in document}}))
+            if limit and len(found) == limit:
+                break
+        return found
 
     def _by_ids(self, ids: list[Any], projection: Mapping[str, Any] | None) -> list[Document]:
         """Copies of these documents (as mongomock makes them) in this order."""
@@ -143,7 +157,7 @@ class MemoryCollection:
         if len(rest) == 1 and set(rest[0]) == {"$group"}:
             grouped = group_natively(matches(self._collection, stages[0]["$match"]), rest[0]["$group"])
             if grouped is not None:
-                return [helpers.make_datetime_timezone_aware_in_document(row) for row in grouped]
+                return [aware_copy(row) for row in grouped]
         matched = list(self._collection._iter_documents(stages[0]["$match"]))
         return list(mongomock_aggregate.process_pipeline(copy.deepcopy(matched), self._collection.database, rest, None))
 
@@ -158,6 +172,31 @@ class MemoryCollection:
                     list(index.keys), name=index.name, unique=index.unique, sparse=index.sparse
                 ),
             )
+
+
+def _included_fields(projection: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """The top-level fields of a plain inclusion projection, or None for any other kind."""
+    if not projection or any(value not in (1, True) or "." in key or key.startswith("$") for key, value in projection.items()):
+        return None
+    return tuple(key for key in projection if key != "_id")
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def aware_copy(document: Document) -> Document:
+    """A copy (dicts and lists rebuilt) with datetimes made UTC-aware, as the tz-aware client returns them."""
+    return {key: value if type(value) in _ATOMS else _aware(value) for key, value in document.items()}
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: item if type(item) in _ATOMS else _aware(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [item if type(item) in _ATOMS else _aware(item) for item in value]
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=utc)
+    return value
 
 
 def _refuse_pipeline(update: Update | Sequence[Any]) -> None:

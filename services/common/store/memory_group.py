@@ -54,7 +54,12 @@ def _key_function(spec: Any) -> Any:
             return None
 
         def composite(document: Mapping[str, Any]) -> tuple[Any, ...]:
-            return tuple(_hashable(document.get(name, _MISSING)) for name in names)
+            key = tuple([document.get(name, _MISSING) for name in names])
+            try:
+                hash(key)
+            except TypeError:
+                return tuple(_hashable(value) for value in key)
+            return key
 
         return composite
     field = _field(spec)

@@ -165,47 +165,58 @@ class IndexedStore(CollectionStore):
 
     def plan(self, filter: Mapping[str, Any], *, ordered: bool = True) -> Plan | None:
         """A superset of the documents ``filter`` matches (in insertion order unless not ``ordered``), and what is left
-        to check; None: look at all."""
-        best: tuple[set[Any], str | None, set[Any]] | None = None
+        to check; None: look at all.
+
+        Every top-level condition the indexes answer narrows the candidates (they are intersected);
+        conditions answered exactly (string equality or ``$in``) leave the filter that is still tested.
+        """
+        candidates: set[Any] | None = None
+        exact_keys: set[str] = set()
+        unsure: set[Any] = set()
         for key, condition in filter.items():
-            option: tuple[set[Any], str | None, set[Any]] | None
-            if key == "$and" and isinstance(condition, list):
-                parts = [self._plan_part(part) for part in condition if isinstance(part, Mapping)]
-                found = min((part for part in parts if part is not None), key=len, default=None)
-                option = None if found is None else (found, None, set())
-            else:
-                option = self._plan_field(key, condition)
-            if option is not None and (best is None or len(option[0]) < len(best[0])):
-                best = option
-        if best is None:
+            option = self._plan_condition(key, condition)
+            if option is None:
+                continue
+            ids, exact, option_unsure = option
+            candidates = set(ids) if candidates is None else candidates & ids
+            if exact:
+                exact_keys.add(key)
+            unsure |= option_unsure
+        if candidates is None:
             return None
-        ids, exact_key, unsure = best
-        present = [doc_id for doc_id in ids if doc_id in self._documents]
+        present = [doc_id for doc_id in candidates if doc_id in self._documents]
         if ordered:
             present.sort(key=self.order.__getitem__)
-        residual = {key: value for key, value in filter.items() if key != exact_key} if exact_key else filter
+        residual = {key: value for key, value in filter.items() if key not in exact_keys} if exact_keys else filter
         return Plan(present, residual, unsure)
 
-    def _plan_part(self, filter: Mapping[str, Any]) -> set[Any] | None:
-        planned = self.plan(filter)
-        return None if planned is None else set(planned.ids)
+    def _plan_condition(self, key: str, condition: Any) -> tuple[set[Any], bool, set[Any]] | None:
+        if key in ("$and", "$or") and isinstance(condition, list):
+            parts = [self.plan(part, ordered=False) if isinstance(part, Mapping) else None for part in condition]
+            planned = [set(part.ids) for part in parts if part is not None]
+            if key == "$and":
+                return (min(planned, key=len), False, set()) if planned else None
+            if not planned or len(planned) < len(parts):
+                return None  # a branch the indexes cannot narrow may match anything
+            return set().union(*planned), False, set()
+        return self._plan_field(key, condition)
 
-    def _plan_field(self, key: str, condition: Any) -> tuple[set[Any], str | None, set[Any]] | None:
-        """Candidates for one condition; the key is returned when the candidates (but ``unsure``) certainly satisfy it."""
+    def _plan_field(self, key: str, condition: Any) -> tuple[set[Any], bool, set[Any]] | None:
+        """Candidates for one condition; exact when the candidates (but ``unsure``) certainly satisfy it."""
         values = _equality_values(condition)
         exact = values is not None and all(type(value) is str for value in values)
         if key == "_id":
             if values is None:
                 return None
-            return {value for value in values if value in self._documents}, key if exact else None, set()
+            return {value for value in values if value in self._documents}, exact, set()
         index = self.fields.get(key)
         if index is None:
             return None
         if isinstance(condition, Mapping) and set(condition) == {"$exists"} and condition["$exists"] is True:
-            return index.existing(), None, set()
+            return index.existing(), False, set()
         if values is None:
             return None
-        return index.equal_to(values), key if exact else None, index.unindexable
+        return index.equal_to(values), exact, index.unindexable
 
     def _note_order(self, doc_id: Any) -> None:
         self.counter += 1

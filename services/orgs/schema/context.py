@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from services.common.graphql.context import RequestContext
+from services.common.grouping import grouped
 from services.common.identity import Principal
 from services.orgs.domain import Community, District, Organization, OrganizationFacts, Street, access
 from services.orgs.handlers import OrgsHandlers
@@ -52,19 +53,19 @@ class OrgsContext(RequestContext):
 
         async def streets_of_district(ids: Sequence[str]) -> list[list[Street]]:
             found = await store.streets_of(ids)
-            return [[street for street in found if street.district_id == key] for key in ids]
+            return grouped(found, ids, lambda street: street.district_id)
 
         async def communities_of_street(ids: Sequence[str]) -> list[list[Community]]:
             found = await store.communities_of(street_ids=ids)
-            return [[community for community in found if community.street_id == key] for key in ids]
+            return grouped(found, ids, lambda community: community.street_id)
 
         async def communities_of_district(ids: Sequence[str]) -> list[list[Community]]:
             found = await store.communities_of(district_ids=ids)
-            return [[community for community in found if community.district_id == key] for key in ids]
+            return grouped(found, ids, lambda community: community.district_id)
 
         async def facts(ids: Sequence[str]) -> list[list[OrganizationFacts]]:
             found = await store.facts(ids)
-            return [[fact for fact in found if fact.community_id == key] for key in ids]
+            return grouped(found, ids, lambda fact: fact.community_id)
 
         self.organizations = DataLoader(load_fn=organizations)
         self.communities = DataLoader(load_fn=communities)

@@ -1,0 +1,303 @@
+"""Partner events: mutation → subscription-frame latency, the pipeline's throughput, raw aio-pika beside them.
+
+Every service runs as its own process on the real RabbitMQ (a fresh exchange namespace per
+run) with the gateway in front, as deployed. Measured, in one run:
+
+- **raw**: aio-pika alone on the same broker, a durable topic exchange into a quorum queue,
+  persistent messages, publisher confirms, prefetch 32, manual acks; once publishing one
+  message at a time (as the outbox relay does), once with 256 confirms in flight;
+- **pipeline**: domain events published onto the bus exactly as the outbox relay publishes
+  them, consumed by the events service (dedupe, feed append), and received by a subscriber
+  through the gateway (graphql-transport-ws), events per second;
+- **latency**: ``registerOrganization`` mutations sent through the gateway at a steady rate by
+  community staff; a partner's subscription receives ``orgs.org.registered.v1``; the time from
+  sending the mutation to the partner's frame, p50/p99, and the rate reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+import websockets
+from websockets.typing import Subprotocol
+
+from bench.gateways import ROOT
+from bench.processes import free_port, started
+from services.common.bus.rabbit import RabbitBus
+from services.common.events import new_event
+from services.common.identity import Role, mint_token
+from services.common.settings import LOCAL_RABBITMQ, Settings
+
+__all__ = ["run_events"]
+
+DISTRICT, STREET, COMMUNITY = "district-events", "street-events", "community-events"
+PROTOCOL = Subprotocol("graphql-transport-ws")
+PAYLOAD = {"needId": "0" * 32, "communityId": COMMUNITY, "category": "blue_guard", "title": "基准事件", "actor": "bench"}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def raw_throughput(url: str, count: int, *, in_flight: int) -> float:
+    """Messages per second from the first publish to the last ack, aio-pika alone."""
+    name = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    body = json.dumps({"data": PAYLOAD, "padding": "x" * 400}).encode()
+    publisher, consumer = await aio_pika.connect_robust(url), await aio_pika.connect_robust(url)
+    try:
+        publish_channel = await publisher.channel(publisher_confirms=True)
+        exchange = await publish_channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True, auto_delete=True)
+        consume_channel = await consumer.channel()
+        await consume_channel.set_qos(prefetch_count=32)
+        queue = await consume_channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+        await queue.bind(name, routing_key="#")
+        received = 0
+        done = asyncio.Event()
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            nonlocal received
+            await message.ack()
+            received += 1
+            if received == count:
+                done.set()
+
+        await queue.consume(on_message)
+        began = time.perf_counter()
+        pending: set[asyncio.Task[Any]] = set()
+        for number in range(count):
+            message = aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=str(number))
+            if in_flight == 1:
+                await exchange.publish(message, routing_key="needs.need.submitted.v1")
+                continue
+            pending.add(asyncio.create_task(exchange.publish(message, routing_key="needs.need.submitted.v1")))
+            if len(pending) >= in_flight:
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    task.result()
+        if pending:
+            await asyncio.gather(*pending)
+        await asyncio.wait_for(done.wait(), timeout=300)
+        rate = count / (time.perf_counter() - began)
+        await queue.delete(if_unused=False, if_empty=False)
+        return rate
+    finally:
+        await publisher.close()
+        await consumer.close()
+
+
+@asynccontextmanager
+async def subscription(ws_url: str, token: str, query: str) -> AsyncIterator[asyncio.Queue[tuple[float, dict[str, Any]]]]:
+    """A graphql-transport-ws subscription; yields a queue of (arrival time, event) pairs."""
+    frames: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
+    async with websockets.connect(ws_url, subprotocols=[PROTOCOL], max_size=None) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        if json.loads(await socket.recv())["type"] != "connection_ack":
+            raise RuntimeError("the gateway refused the subscription connection")
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+
+        async def read() -> None:
+            async for raw in socket:
+                message = json.loads(raw)
+                if message["type"] == "next":
+                    frames.put_nowait((time.perf_counter(), message["payload"]["data"]["events"]))
+                elif message["type"] == "error":
+                    raise RuntimeError(f"subscription error: {message}")
+
+        reader = asyncio.create_task(read())
+        await asyncio.sleep(0.5)  # the subscription is live once the gateway has subscribed upstream
+        try:
+            yield frames
+        finally:
+            reader.cancel()
+
+
+async def pipeline_throughput(settings: Settings, ws_url: str, staff: str, count: int) -> float:
+    """Events per second from the first publish (as the outbox relay publishes) to the subscriber's last frame."""
+    query = 'subscription { events(types: ["needs.need.submitted.v1"]) { id subject } }'
+    bus = RabbitBus(settings.amqp_url, namespace=settings.events_exchange)
+    await bus.start()
+    try:
+        async with subscription(ws_url, staff, query) as frames:
+            began = time.perf_counter()
+            for number in range(count):
+                await bus.publish(
+                    new_event("needs.need.submitted.v1", service="needs", community=COMMUNITY, subject=f"need-{number}", data=PAYLOAD)
+                )
+            seen = 0
+            last = began
+            while seen < count:
+                last, _ = await asyncio.wait_for(frames.get(), timeout=120)
+                seen += 1
+            return count / (last - began)
+    finally:
+        await bus.close()
+
+
+async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: str, rate: float, seconds: float) -> dict[str, float]:
+    """Mutations at ``rate`` per second; mutation sent → partner's frame, in milliseconds."""
+    query = 'subscription { events(types: ["orgs.org.registered.v1"]) { subject } }'
+    sent: dict[str, float] = {}
+    mutation = (
+        "mutation($input: RegisterOrganizationInput!) { registerOrganization(input: $input) "
+        "{ organization { id } errors { code field message } } }"
+    )
+    run = uuid.uuid4().hex[:6]
+    async with subscription(ws_url, partner, query) as frames, aiohttp.ClientSession() as http:
+
+        async def register(number: int) -> None:
+            body = {"query": mutation, "variables": {"input": _organization(f"{run}-{number}")}}
+            began = time.perf_counter()
+            async with http.post(gateway_url, json=body, headers={"authorization": f"Bearer {staff}"}) as response:
+                answer = await response.json()
+            payload = answer["data"]["registerOrganization"]
+            if payload["errors"]:
+                raise RuntimeError(f"registerOrganization refused: {payload['errors']}")
+            sent[payload["organization"]["id"]] = began
+
+        total = int(rate * seconds)
+        tasks = []
+        began = time.perf_counter()
+        for number in range(total):
+            await asyncio.sleep(max(0.0, began + number / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(register(number)))
+        await asyncio.gather(*tasks)
+        sending_s = time.perf_counter() - began
+        latencies: list[float] = []
+        arrivals: dict[str, float] = {}
+        while len(arrivals) < total:
+            arrived, event = await asyncio.wait_for(frames.get(), timeout=60)
+            arrivals[event["subject"]] = arrived
+        for subject, arrived in arrivals.items():
+            if subject in sent:
+                latencies.append(1000 * (arrived - sent[subject]))
+    return {
+        "rate_asked": rate,
+        "rate_sent": round(total / sending_s, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1),
+        "events": len(latencies),
+    }
+
+
+def _organization(name: str) -> dict[str, Any]:
+    return {
+        "communityId": COMMUNITY,
+        "kind": "SOCIAL_ORGANIZATION",
+        "foundedOn": "2020-01-01",
+        "name": f"基准队{name}",
+        "purpose": "PUBLIC_WELFARE",
+        "fields": ["VOLUNTEER_SERVICE"],
+        "description": "",
+        "mentors": [],
+        "partnerIds": [],
+        "servedCommunityIds": [],
+        "stage": "NEEDS_ASSESSMENT",
+        "status": "ACTIVE",
+        "leader": {"name": "队长", "phone": "", "inManagementGroup": True},
+        "members": [{"name": "副队长", "phone": "", "inManagementGroup": True}, {"name": "干事", "phone": "", "inManagementGroup": True}],
+    }
+
+
+async def _places(gateway_url: str, admin: str) -> None:
+    steps = [
+        ("registerDistrict", {"id": DISTRICT, "name": "事件区"}),
+        ("registerStreet", {"id": STREET, "districtId": DISTRICT, "name": "事件街道"}),
+        ("registerCommunity", {"id": COMMUNITY, "streetId": STREET, "name": "事件社区", "address": "事件路1号"}),
+    ]
+    async with aiohttp.ClientSession() as http:
+        for mutation, fields in steps:
+            body = {
+                "query": f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) {{ {mutation}(input: $input) {{ errors {{ code message }} }} }}",
+                "variables": {"input": fields},
+            }
+            async with http.post(gateway_url, json=body, headers={"authorization": f"Bearer {admin}"}) as response:
+                answer = await response.json()
+            if answer.get("errors") or answer["data"][mutation]["errors"]:
+                raise RuntimeError(f"{mutation}: {answer}")
+    await asyncio.sleep(1.0)  # the places travel to the other services as events
+
+
+def run_events(*, count: int, rates: list[float], seconds: float, report: Callable[[str], None] = print) -> dict[str, Any]:
+    """Start the services on RabbitMQ and the gateway, then measure; print and return the figures."""
+    url = os.environ.get("AMQP_URL") or LOCAL_RABBITMQ
+    namespace = f"bench-{uuid.uuid4().hex[:8]}"
+    ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
+    env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()}
+    env |= {"AMQP_URL": url, "EVENTS_EXCHANGE": namespace, "LOG_LEVEL": "WARNING", "RATE_LIMIT": "", "OUTBOX_INTERVAL_S": "1"}
+    settings = Settings(amqp_url=url, events_exchange=namespace)
+    tokens = {
+        "admin": mint_token(settings, subject="bench-admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT]),
+        "staff": mint_token(settings, subject="bench-staff", roles=[Role.COMMUNITY_STAFF], communities=[COMMUNITY]),
+        "partner": mint_token(settings, subject="bench-partner", roles=[Role.PARTNER], communities=[COMMUNITY]),
+    }
+    figures: dict[str, Any] = {"namespace": namespace}
+    figures["raw_one_at_a_time_per_s"] = round(asyncio.run(raw_throughput(url, count, in_flight=1)))
+    figures["raw_256_in_flight_per_s"] = round(asyncio.run(raw_throughput(url, count, in_flight=256)))
+    report(
+        f"raw aio-pika: {figures['raw_one_at_a_time_per_s']}/s publishing one at a time, {figures['raw_256_in_flight_per_s']}/s with 256 in flight"
+    )
+    with tempfile.TemporaryDirectory(prefix="renling-events-") as folder, ExitStack() as stack:
+        logs = Path(folder)
+        for name in ("orgs", "needs", "claims", "events"):
+            stack.enter_context(
+                started(
+                    name, [sys.executable, "-m", "services", "serve", name], port=ports[name], env=env, cwd=ROOT, log=logs / f"{name}.log"
+                )
+            )
+        stack.enter_context(
+            started(
+                "gateway",
+                [sys.executable, "-m", "services", "serve", "gateway"],
+                port=ports["gateway"],
+                env=env,
+                cwd=ROOT,
+                log=logs / "gateway.log",
+            )
+        )
+        gateway_url = f"http://127.0.0.1:{ports['gateway']}/graphql"
+        ws_url = f"ws://127.0.0.1:{ports['gateway']}/graphql"
+        asyncio.run(_places(gateway_url, tokens["admin"]))
+        rate = asyncio.run(pipeline_throughput(settings, ws_url, tokens["staff"], count))
+        figures["pipeline_per_s"] = round(rate)
+        figures["pipeline_vs_raw_one_at_a_time"] = round(rate / figures["raw_one_at_a_time_per_s"], 2)
+        figures["pipeline_vs_raw_256_in_flight"] = round(rate / figures["raw_256_in_flight_per_s"], 2)
+        report(
+            f"pipeline (bus → events service → gateway → subscriber): {figures['pipeline_per_s']}/s = "
+            f"{figures['pipeline_vs_raw_one_at_a_time']}× raw one at a time, {figures['pipeline_vs_raw_256_in_flight']}× raw 256 in flight"
+        )
+        figures["latency"] = []
+        for steady in rates:
+            measured = asyncio.run(latency_at_rate(gateway_url, ws_url, tokens["staff"], tokens["partner"], steady, seconds))
+            figures["latency"].append(measured)
+            report(f"mutation → partner frame at {steady:g}/s: {json.dumps(measured)}")
+    return figures
+
+
+def main() -> None:
+    """``python -m bench.events``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.events")
+    parser.add_argument("--count", type=int, default=5_000, help="events for the throughput runs")
+    parser.add_argument("--rates", default="100,250,500", help="steady mutation rates for the latency runs, per second")
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "10")))
+    args = parser.parse_args()
+    run_events(count=args.count, rates=[float(rate) for rate in args.rates.split(",")], seconds=args.seconds)
+
+
+if __name__ == "__main__":
+    main()
