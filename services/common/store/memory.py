@@ -24,7 +24,7 @@ from mongomock import aggregate as mongomock_aggregate
 from mongomock import helpers
 from pymongo import ReturnDocument
 
-from services.common.store.memory_group import group_natively
+from services.common.store.memory_group import counted_groups, group_natively
 from services.common.store.memory_index import IndexedStore, indexed, matches, sorted_ids
 from services.common.store.port import Document, DuplicateKey, Filter, Index, StoreUnsupported, Update, UpdateOutcome
 
@@ -81,7 +81,7 @@ class MemoryCollection:
             fields = _included_fields(projection)
             if not sort and fields is not None:
                 return self._projected(dict(filter), fields, limit)
-            if sort and limit:
+            if sort:
                 ids = sorted_ids(self._collection, dict(filter), sort, limit)
                 if ids is not None:
                     return self._by_ids(ids, projection)
@@ -144,7 +144,14 @@ class MemoryCollection:
 
     async def count_documents(self, filter: Filter) -> int:
         """How many match."""
-        return int(_run("count_documents", lambda: self._collection.count_documents(dict(filter))))
+        return int(_run("count_documents", lambda: self._count(dict(filter))))
+
+    def _count(self, filter: dict[str, Any]) -> int:
+        """Answered by the indexes alone when they answer the whole filter; else counted by mongomock."""
+        planned = self._store().plan(helpers.patch_datetime_awareness_in_document(filter), ordered=False)
+        if planned is not None and not planned.residual and not planned.unsure:
+            return len(planned.ids)
+        return int(self._collection.count_documents(filter))
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         """All results of a pipeline (mongomock implements the common stages; a leading ``$match`` uses the indexes)."""
@@ -155,6 +162,9 @@ class MemoryCollection:
             return list(self._collection.aggregate(stages))
         rest = stages[1:]
         if len(rest) == 1 and set(rest[0]) == {"$group"}:
+            counted = counted_groups(self._store(), stages[0]["$match"], rest[0]["$group"])
+            if counted is not None:
+                return counted
             grouped = group_natively(matches(self._collection, stages[0]["$match"]), rest[0]["$group"])
             if grouped is not None:
                 return [aware_copy(row) for row in grouped]

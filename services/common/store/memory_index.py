@@ -14,19 +14,25 @@ touched (:meth:`IndexedStore.writing`), and those are indexed again when the wri
 from __future__ import annotations
 
 import contextlib
+import heapq
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from mongomock import helpers
 from mongomock.filtering import filter_applies
 from mongomock.store import CollectionStore
 
-__all__ = ["IndexedStore", "Plan", "indexed", "matches", "sorted_ids"]
+__all__ = ["MISSING", "IndexedStore", "Plan", "Tally", "indexed", "matches", "sorted_ids"]
 
 _SCALARS = (str, int, float, bool, datetime)
 _MISSING = object()
+MISSING = ("missing",)
+"""A field absent from a document, in a :class:`Tally` key."""
+_UNHASHABLE = ("unhashable",)
 
 
 class _FieldIndex:
@@ -107,10 +113,41 @@ class Plan:
     unsure: set[Any]
 
 
+class Tally:
+    """Documents counted by the values of some top-level fields (a ``$group`` key), kept up to date on every write."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.counts: Counter[tuple[Any, ...]] = Counter()
+        self.key_of: dict[Any, tuple[Any, ...]] = {}
+        self.unhashable = 0
+
+    def add(self, doc_id: Any, document: Mapping[str, Any]) -> None:
+        key = tuple(document.get(name, MISSING) for name in self.names)
+        try:
+            hash(key)
+        except TypeError:
+            key = _UNHASHABLE
+            self.unhashable += 1
+        self.key_of[doc_id] = key
+        self.counts[key] += 1
+
+    def remove(self, doc_id: Any) -> None:
+        key = self.key_of.pop(doc_id, None)
+        if key is None:
+            return
+        if key is _UNHASHABLE:
+            self.unhashable -= 1
+        self.counts[key] -= 1
+        if not self.counts[key]:
+            del self.counts[key]
+
+
 class IndexedStore(CollectionStore):
     """mongomock's collection store, keeping hash indexes of the declared fields up to date."""
 
     fields: dict[str, _FieldIndex]
+    tallies: dict[tuple[str, ...], Tally]
     order: dict[Any, int]
     touched: set[Any] | None
     counter: int
@@ -118,6 +155,7 @@ class IndexedStore(CollectionStore):
     def setup(self) -> None:
         """Start indexing (called once, when a collection is first wrapped)."""
         self.fields = {}
+        self.tallies = {}
         self.order = {}
         self.touched = None
         self.counter = 0
@@ -133,6 +171,15 @@ class IndexedStore(CollectionStore):
             index.add(doc_id, document)
         self.fields[path] = index
 
+    def tally(self, names: tuple[str, ...]) -> Tally:
+        """Documents counted by ``names``; counted once now, then kept up to date by every write."""
+        tally = self.tallies.get(names)
+        if tally is None:
+            tally = self.tallies[names] = Tally(names)
+            for doc_id, document in self._documents.items():
+                tally.add(doc_id, document)
+        return tally
+
     def __setitem__(self, key: Any, value: Any) -> None:
         super().__setitem__(key, value)
         if key not in self.order:
@@ -144,6 +191,8 @@ class IndexedStore(CollectionStore):
         self.order.pop(key, None)
         for index in self.fields.values():
             index.remove(key)
+        for tally in self.tallies.values():
+            tally.remove(key)
 
     def drop(self) -> None:
         """Forget every document and index."""
@@ -170,21 +219,24 @@ class IndexedStore(CollectionStore):
         Every top-level condition the indexes answer narrows the candidates (they are intersected);
         conditions answered exactly (string equality or ``$in``) leave the filter that is still tested.
         """
-        candidates: set[Any] | None = None
-        exact_keys: set[str] = set()
-        unsure: set[Any] = set()
+        options = []
         for key, condition in filter.items():
             option = self._plan_condition(key, condition)
-            if option is None:
-                continue
-            ids, exact, option_unsure = option
-            candidates = set(ids) if candidates is None else candidates & ids
+            if option is not None:
+                options.append((key, *option))
+        if not options:
+            return None
+        options.sort(key=lambda option: len(option[1]))  # intersect from the smallest
+        candidates: set[Any] = set(options[0][1])
+        exact_keys: set[str] = set()
+        unsure: set[Any] = set()
+        for key, ids, exact, option_unsure in options:
+            if ids is not options[0][1]:
+                candidates &= ids
             if exact:
                 exact_keys.add(key)
             unsure |= option_unsure
-        if candidates is None:
-            return None
-        present = [doc_id for doc_id in candidates if doc_id in self._documents]
+        present = list(candidates)  # the indexes change with the documents: every candidate is stored
         if ordered:
             present.sort(key=self.order.__getitem__)
         residual = {key: value for key, value in filter.items() if key not in exact_keys} if exact_keys else filter
@@ -226,6 +278,9 @@ class IndexedStore(CollectionStore):
         for index in self.fields.values():
             index.remove(doc_id)
             index.add(doc_id, document)
+        for tally in self.tallies.values():
+            tally.remove(doc_id)
+            tally.add(doc_id, document)
 
 
 def _equality_values(condition: Any) -> list[Any] | None:
@@ -262,6 +317,8 @@ def matches(collection: Any, filter: Mapping[str, Any]) -> Iterator[Any]:
     planned = store.plan(filter, ordered=False)
     if planned is None:
         return _matching(store, filter, list(store._documents.values()))
+    if not planned.residual and not planned.unsure:
+        return iter([store._documents[doc_id] for doc_id in planned.ids])
     return _matching_planned(store, filter, planned)
 
 
@@ -269,19 +326,37 @@ def sorted_ids(collection: Any, filter: Mapping[str, Any], sort: Sequence[tuple[
     """The ids of the first ``limit`` matches in ``sort`` order, sorted without mongomock's BSON comparisons and
     without copying the rest; None when a sort field has values of mixed or unusual types (mongomock decides then)."""
     documents = list(collection._iter_documents(helpers.patch_datetime_awareness_in_document(filter)))
-    for field, direction in reversed(sort):
-        if "." in field:
-            return None
-        values = [document.get(field, _MISSING) for document in documents]
-        kinds = {_SORTABLE.get(type(value)) for value in values}
+    fields = [field for field, _ in sort]
+    if not documents or any("." in field for field in fields):
+        return [] if not documents else None
+    try:
+        keys = (
+            list(map(itemgetter(*fields), documents)) if len(fields) > 1 else [(value,) for value in map(itemgetter(fields[0]), documents)]
+        )
+    except KeyError:  # a missing field sorts by BSON rules
+        return None
+    for column in range(len(fields)):
+        kinds = {_SORTABLE.get(kind) for kind in set(map(type, map(itemgetter(column), keys)))}
         if len(kinds) > 1 or None in kinds:
             return None
-        try:
-            order = sorted(range(len(documents)), key=values.__getitem__, reverse=direction < 0)
-        except TypeError:  # naive and aware datetimes together
-            return None
-        documents = [documents[position] for position in order]
-    return [document["_id"] for document in documents[:limit]]
+    positions = range(len(documents))
+    try:
+        directions = {direction < 0 for _, direction in sort}
+        if len(directions) == 1:
+            descending = directions.pop()
+            if limit:
+                pick = heapq.nlargest if descending else heapq.nsmallest
+                order = pick(limit, positions, key=keys.__getitem__)
+            else:
+                order = sorted(positions, key=keys.__getitem__, reverse=descending)
+        else:
+            order = list(positions)
+            for column in reversed(range(len(fields))):
+                order.sort(key=lambda position: keys[position][column], reverse=sort[column][1] < 0)
+            order = order[:limit] if limit else order
+    except TypeError:  # naive and aware datetimes together
+        return None
+    return [documents[position]["_id"] for position in order]
 
 
 _SORTABLE: dict[type, str] = {str: "string", int: "number", float: "number", datetime: "date"}
