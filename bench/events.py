@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ import websockets
 from websockets.typing import Subprotocol
 
 from bench.gateways import ROOT
-from bench.processes import free_port, started
+from bench.processes import Measured, free_port, started
 from services.common.bus.rabbit import RabbitBus
 from services.common.events import new_event
 from services.common.identity import Role, mint_token
@@ -164,6 +164,8 @@ async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: st
             began = time.perf_counter()
             async with http.post(gateway_url, json=body, headers={"authorization": f"Bearer {staff}"}) as response:
                 answer = await response.json()
+            if not answer.get("data"):
+                raise RuntimeError(f"registerOrganization failed: {answer}")
             payload = answer["data"]["registerOrganization"]
             if payload["errors"]:
                 raise RuntimeError(f"registerOrganization refused: {payload['errors']}")
@@ -254,39 +256,76 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
     )
     with tempfile.TemporaryDirectory(prefix="renling-events-") as folder, ExitStack() as stack:
         logs = Path(folder)
-        for name in ("orgs", "needs", "claims", "events"):
-            stack.enter_context(
+        processes = {
+            name: stack.enter_context(
                 started(
                     name, [sys.executable, "-m", "services", "serve", name], port=ports[name], env=env, cwd=ROOT, log=logs / f"{name}.log"
                 )
             )
-        stack.enter_context(
-            started(
-                "gateway",
-                [sys.executable, "-m", "services", "serve", "gateway"],
-                port=ports["gateway"],
-                env=env,
-                cwd=ROOT,
-                log=logs / "gateway.log",
-            )
-        )
+            for name in ("orgs", "needs", "claims", "events", "gateway")
+        }
         gateway_url = f"http://127.0.0.1:{ports['gateway']}/graphql"
         ws_url = f"ws://127.0.0.1:{ports['gateway']}/graphql"
         asyncio.run(_places(gateway_url, tokens["admin"]))
+        cpu = _cpu_now(processes)
+        began = time.perf_counter()
         rate = asyncio.run(pipeline_throughput(settings, ws_url, tokens["staff"], count))
+        figures["pipeline_cpu_pct"] = _cpu_shares(processes, cpu, time.perf_counter() - began)
         figures["pipeline_per_s"] = round(rate)
         figures["pipeline_vs_raw_one_at_a_time"] = round(rate / figures["raw_one_at_a_time_per_s"], 2)
         figures["pipeline_vs_raw_256_in_flight"] = round(rate / figures["raw_256_in_flight_per_s"], 2)
         report(
             f"pipeline (bus → events service → gateway → subscriber): {figures['pipeline_per_s']}/s = "
-            f"{figures['pipeline_vs_raw_one_at_a_time']}× raw one at a time, {figures['pipeline_vs_raw_256_in_flight']}× raw 256 in flight"
+            f"{figures['pipeline_vs_raw_one_at_a_time']}× raw one at a time, {figures['pipeline_vs_raw_256_in_flight']}× raw 256 in flight; "
+            f"CPU % of one core: {json.dumps(figures['pipeline_cpu_pct'])}"
         )
         figures["latency"] = []
         for steady in rates:
-            measured = asyncio.run(latency_at_rate(gateway_url, ws_url, tokens["staff"], tokens["partner"], steady, seconds))
+            cpu = _cpu_now(processes)
+            began = time.perf_counter()
+            measured: dict[str, Any] = asyncio.run(
+                latency_at_rate(gateway_url, ws_url, tokens["staff"], tokens["partner"], steady, seconds)
+            )
+            measured["cpu_pct"] = _cpu_shares(processes, cpu, time.perf_counter() - began)
             figures["latency"].append(measured)
             report(f"mutation → partner frame at {steady:g}/s: {json.dumps(measured)}")
     return figures
+
+
+def _cpu_now(processes: Mapping[str, Measured]) -> dict[str, float]:
+    """CPU seconds so far of each service, of RabbitMQ (its Erlang VM) and of this load generator."""
+    seconds = {name: process.cpu_s() for name, process in processes.items()}
+    seconds["rabbitmq"] = sum(_cpu_of(pid) for pid in _pids_of("beam.smp"))
+    seconds["load generator"] = time.process_time()
+    return seconds
+
+
+def _cpu_shares(processes: Mapping[str, Measured], before: Mapping[str, float], seconds: float) -> dict[str, int]:
+    """Each one's CPU use over the run, in % of one core (the machine has 200 %)."""
+    now = _cpu_now(processes)
+    shares = {name: round(100 * (now[name] - before[name]) / seconds) for name in now}
+    shares["total"] = sum(shares.values())
+    return shares
+
+
+def _pids_of(command: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == command:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

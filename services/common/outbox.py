@@ -82,9 +82,8 @@ class OutboxRelay:
             documents = await collection.find(_PENDING, limit=self._batch_size, projection={OUTBOX: 1})
             if not documents:
                 return published
-            progress = 0
-            for document in documents:
-                progress += await self._publish_document(collection, document)
+            # documents in parallel (their confirms overlap), each document's events in order
+            progress = sum(await asyncio.gather(*(self._publish_document(collection, document) for document in documents)))
             published += progress
             if progress == 0 or len(documents) < self._batch_size:
                 return published

@@ -44,6 +44,9 @@ filters = st.sampled_from(
         {"_id": {"$in": ["d1", "d4", "d99"]}},
         {"_id": "d3", "status": "open"},
         {"community_id": "c1", "at": {"$lt": datetime(2026, 1, 3, tzinfo=UTC)}},
+        {"size": {"$gt": 2}},
+        {"size": {"$gte": 1, "$lt": 4}},
+        {"$and": [{"$or": [{"community_id": "c1"}, {"community_id": "c2"}]}, {"size": {"$lte": 3}}]},
     ]
 )
 updates = st.sampled_from(
@@ -72,13 +75,15 @@ operations = st.lists(
 async def test_indexed_queries_answer_as_full_scans(initial: list[dict[str, Any]], steps: list[Any], query: dict[str, Any]) -> None:
     indexed = _indexed_collection()
     plain: Any = mongomock.MongoClient(tz_aware=True).db.plain
-    await indexed.create_indexes([Index((("community_id", 1), ("status", 1))), Index((("outbox.id", 1),), sparse=True)])
+    await indexed.create_indexes(
+        [Index((("community_id", 1), ("status", 1))), Index((("outbox.id", 1),), sparse=True), Index((("size", 1),))]
+    )
     next_id = 0
     for document in initial:
         next_id += 1
         await indexed.insert_one({"_id": f"d{next_id}", **document})
         plain.insert_one({"_id": f"d{next_id}", **document})
-    counting = [
+    counting: list[dict[str, Any]] = [
         {"$match": {"community_id": {"$in": ["c1", "c2"]}}},
         {"$group": {"_id": {"community": "$community_id", "status": "$status"}, "count": {"$sum": 1}}},
     ]

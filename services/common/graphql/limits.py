@@ -6,7 +6,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 
 from services.common.graphql.errors import PublicError
 from services.common.settings import Settings
@@ -55,16 +64,27 @@ class ListSizeLimiter(SchemaExtension):
         yield
 
 
+CACHED_DOCUMENTS = 512
+"""Distinct operation texts whose parse and validation are kept (clients send the same few operations)."""
+
+
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """The limits, in the order they should run, and error masking last (fresh per operation)."""
-    introspection: list[Callable[[], SchemaExtension]] = (
-        [] if settings.graphql_introspection else [lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])]
-    )
+    """The limits, in the order they should run, and error masking last (fresh per operation).
+
+    Parsing and validation are cached per operation text (strawberry's LRU caches, shared by the
+    per-operation extensions). The depth, alias and introspection rules are built once, so that
+    the rules of every operation are the same objects and a validation can be found in the cache.
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+        *([] if settings.graphql_introspection else [NoSchemaIntrospectionCustomRule]),
+    ]
     return [
-        *introspection,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ListSizeLimiter(max_items=settings.graphql_max_list_items),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal server error."),
     ]

@@ -13,6 +13,7 @@ touched (:meth:`IndexedStore.writing`), and those are indexed again when the wri
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import heapq
 from collections import Counter
@@ -44,6 +45,7 @@ class _FieldIndex:
         self.present: set[Any] = set()
         self.unindexable: set[Any] = set()
         self.keys_of: dict[Any, tuple[Any, ...] | None] = {}
+        self.numbers: list[int | float] = []  # the distinct numeric values, sorted, for range conditions
 
     def add(self, doc_id: Any, document: Mapping[str, Any]) -> None:
         values = _values(document, self.parts)
@@ -55,7 +57,12 @@ class _FieldIndex:
         if keys:
             self.present.add(doc_id)
         for key in keys:
-            self.by_value.setdefault(key, set()).add(doc_id)
+            ids = self.by_value.get(key)
+            if ids is None:
+                ids = self.by_value[key] = set()
+                if _is_number(key):
+                    bisect.insort(self.numbers, key)
+            ids.add(doc_id)
 
     def remove(self, doc_id: Any) -> None:
         keys = self.keys_of.pop(doc_id, ())
@@ -67,6 +74,8 @@ class _FieldIndex:
                 ids.discard(doc_id)
                 if not ids:
                     del self.by_value[key]
+                    if _is_number(key):
+                        del self.numbers[bisect.bisect_left(self.numbers, key)]
 
     def equal_to(self, values: list[Any]) -> set[Any]:
         found = set(self.unindexable)
@@ -76,6 +85,29 @@ class _FieldIndex:
 
     def existing(self) -> set[Any]:
         return self.present | self.unindexable
+
+    def in_range(self, bounds: Mapping[str, int | float]) -> set[Any]:
+        """Documents with a number within ``$gt``/``$gte``/``$lt``/``$lte`` bounds (MongoDB compares numbers only with numbers)."""
+        low, high = 0, len(self.numbers)
+        if "$gt" in bounds:
+            low = bisect.bisect_right(self.numbers, bounds["$gt"])
+        if "$gte" in bounds:
+            low = max(low, bisect.bisect_left(self.numbers, bounds["$gte"]))
+        if "$lt" in bounds:
+            high = bisect.bisect_left(self.numbers, bounds["$lt"])
+        if "$lte" in bounds:
+            high = min(high, bisect.bisect_right(self.numbers, bounds["$lte"]))
+        found = set(self.unindexable)
+        for number in self.numbers[low:high]:
+            found |= self.by_value[number]
+        return found
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is int or type(value) is float
+
+
+_RANGE = frozenset({"$gt", "$gte", "$lt", "$lte"})
 
 
 def _values(document: Any, parts: list[str]) -> list[Any] | None:
@@ -247,7 +279,10 @@ class IndexedStore(CollectionStore):
             parts = [self.plan(part, ordered=False) if isinstance(part, Mapping) else None for part in condition]
             planned = [set(part.ids) for part in parts if part is not None]
             if key == "$and":
-                return (min(planned, key=len), False, set()) if planned else None
+                if not planned:
+                    return None
+                planned.sort(key=len)
+                return set(planned[0]).intersection(*planned[1:]), False, set()
             if not planned or len(planned) < len(parts):
                 return None  # a branch the indexes cannot narrow may match anything
             return set().union(*planned), False, set()
@@ -266,6 +301,8 @@ class IndexedStore(CollectionStore):
             return None
         if isinstance(condition, Mapping) and set(condition) == {"$exists"} and condition["$exists"] is True:
             return index.existing(), False, set()
+        if isinstance(condition, Mapping) and condition and set(condition) <= _RANGE and all(map(_is_number, condition.values())):
+            return index.in_range(condition), False, set()
         if values is None:
             return None
         return index.equal_to(values), exact, index.unindexable
