@@ -20,6 +20,7 @@ from services.claims.domain import BudgetLine, Proposal
 from services.claims.handlers import ClaimsHandlers
 from services.common.identity import Principal, Role
 from services.common.vocabulary import ClaimantKind, FundSource
+from services.demo.projects import until_card
 from services.needs.domain import BudgetLine as NeedsBudgetLine
 from services.needs.domain import Category, ClaimWindow, ItemDraft, ItemKind, NeedDraft, NeedSource, Schedule, SupportKind, TargetGroup
 from services.needs.handlers import NeedsHandlers
@@ -216,6 +217,7 @@ async def _claims(district: District, loaded: Loaded, orgs: OrgsHandlers, needs:
 
         async def submit() -> None:
             await _until_board(claims, item_id)
+            await until_card(claims, organization)
             await claims.submit_claim(leader, item_id, organization, proposal, idempotency_key=f"bench-claim-{item_id}-{slot}")
 
         return submit

@@ -20,7 +20,7 @@ from services.needs.domain import Category, ClaimWindow, ItemDraft, ItemKind, Ne
 from services.needs.handlers import NeedsHandlers
 from services.needs.store import ItemQuery
 
-__all__ = ["seed_projects"]
+__all__ = ["seed_projects", "until_card"]
 
 PARTY, WELFARE = FundSource.PARTY_SERVICE_FUND, FundSource.COMMUNITY_WELFARE_FUND
 
@@ -103,12 +103,22 @@ async def _until_board(claims: ClaimsHandlers, item_id: str) -> None:
     raise TimeoutError(f"the claims service did not learn of item {item_id}")
 
 
+async def until_card(claims: ClaimsHandlers, organization_id: str) -> None:
+    """A registered organization travels to the claims service as an event too (in no set order with the items)."""
+    for _ in range(600):
+        if await claims.store.card(organization_id) is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the claims service did not learn of organization {organization_id}")
+
+
 async def _story(
     claims: ClaimsHandlers, staff: Principal, meeting_id: str, demo: DemoItem, item_id: str, organization_ids: dict[str, str]
 ) -> None:
     claim_ids = []
     for index, name in enumerate(demo.claimants):
         organization = organization_ids[name]
+        await until_card(claims, organization)
         leader = Principal(
             f"demo-leader-{organization}", frozenset({Role.ORG_LEADER}), frozenset({staff_community(staff)}), organization=organization
         )

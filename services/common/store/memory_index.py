@@ -17,7 +17,7 @@ import bisect
 import contextlib
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -101,6 +101,19 @@ class _FieldIndex:
         for number in self.numbers[low:high]:
             found |= self.by_value[number]
         return found
+
+
+_FEW = 64
+"""Candidates few enough to test every remaining condition on rather than narrow further (an ``$or`` of big sets costs more)."""
+
+
+def _costly(filter: Mapping[str, Any]) -> bool:
+    """Conditions with an ``$or`` (unions of whole buckets) are planned last."""
+    return any(key == "$or" or (isinstance(value, list) and key == "$and") for key, value in filter.items())
+
+
+def _cheap_first(conditions: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return sorted(conditions, key=lambda condition: condition[0] in ("$or", "$and"))
 
 
 def _is_number(value: Any) -> bool:
@@ -251,8 +264,10 @@ class IndexedStore(CollectionStore):
         Every top-level condition the indexes answer narrows the candidates (they are intersected);
         conditions answered exactly (string equality or ``$in``) leave the filter that is still tested.
         """
-        options = []
-        for key, condition in filter.items():
+        options: list[tuple[str, set[Any], bool, set[Any]]] = []
+        for key, condition in _cheap_first(filter.items()):
+            if options and min(len(ids) for _, ids, _, _ in options) <= _FEW:
+                break  # few candidates already: the conditions left are tested on them (they stay in the residual)
             option = self._plan_condition(key, condition)
             if option is not None:
                 options.append((key, *option))
@@ -274,18 +289,25 @@ class IndexedStore(CollectionStore):
         residual = {key: value for key, value in filter.items() if key not in exact_keys} if exact_keys else filter
         return Plan(present, residual, unsure)
 
+    def _candidates(self, filter: Mapping[str, Any]) -> set[Any] | None:
+        planned = self.plan(filter, ordered=False)
+        return None if planned is None else set(planned.ids)
+
     def _plan_condition(self, key: str, condition: Any) -> tuple[set[Any], bool, set[Any]] | None:
-        if key in ("$and", "$or") and isinstance(condition, list):
-            parts = [self.plan(part, ordered=False) if isinstance(part, Mapping) else None for part in condition]
-            planned = [set(part.ids) for part in parts if part is not None]
-            if key == "$and":
-                if not planned:
-                    return None
-                planned.sort(key=len)
-                return set(planned[0]).intersection(*planned[1:]), False, set()
-            if not planned or len(planned) < len(parts):
+        if key == "$and" and isinstance(condition, list):
+            narrowest: set[Any] | None = None
+            for part in sorted((part for part in condition if isinstance(part, Mapping)), key=_costly):
+                if narrowest is not None and len(narrowest) <= _FEW:
+                    break  # the rest of the $and is tested on these few (an $and is never answered exactly)
+                found = self._candidates(part)
+                if found is not None:
+                    narrowest = found if narrowest is None else narrowest & found
+            return None if narrowest is None else (narrowest, False, set())
+        if key == "$or" and isinstance(condition, list):
+            branches = [self._candidates(part) if isinstance(part, Mapping) else None for part in condition]
+            if not branches or any(branch is None for branch in branches):
                 return None  # a branch the indexes cannot narrow may match anything
-            return set().union(*planned), False, set()
+            return set().union(*branches), False, set()  # type: ignore[arg-type]
         return self._plan_field(key, condition)
 
     def _plan_field(self, key: str, condition: Any) -> tuple[set[Any], bool, set[Any]] | None:
