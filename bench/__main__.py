@@ -42,7 +42,7 @@ def main() -> None:
             figures["gateways"] = [{"gateway": run.gateway, "operation": run.operation, **run.figures} for run in runs]
             _print_ratios(figures["gateways"])
         elif suite == "events":
-            figures["events"] = run_events(count=5_000, rates=[100, 250, 500], seconds=seconds)
+            figures["events"] = run_events(count=5_000, rates=[100, 200, 500], seconds=seconds)
         else:
             figures["district"] = run_district(
                 communities=500, needs=100_000, items=20_000, organizations=10_000, seconds=seconds, connections=4

@@ -20,7 +20,7 @@ from services.claims.domain import BudgetLine, Proposal
 from services.claims.handlers import ClaimsHandlers
 from services.common.identity import Principal, Role
 from services.common.vocabulary import ClaimantKind, FundSource
-from services.demo.projects import until_card
+from services.demo.projects import until_board, until_card
 from services.needs.domain import BudgetLine as NeedsBudgetLine
 from services.needs.domain import Category, ClaimWindow, ItemDraft, ItemKind, NeedDraft, NeedSource, Schedule, SupportKind, TargetGroup
 from services.needs.handlers import NeedsHandlers
@@ -33,6 +33,8 @@ DISTRICT_ID = "district-bench"
 ADMIN = Principal("bench-admin", frozenset({Role.DISTRICT_ADMIN}), districts=frozenset({DISTRICT_ID}))
 COMMUNITIES_PER_STREET = 20
 CONCURRENCY = 8
+LOAD_WAIT_S = 900.0
+"""How long the claims service may take to learn of items and organizations (the relay may be minutes behind a bulk load)."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ async def _claims(district: District, loaded: Loaded, orgs: OrgsHandlers, needs:
     published = {community_id: item_ids[::2] for community_id, item_ids in loaded.item_ids.items()}
     last = next(reversed(published.values()), [])
     if last:
-        await _until_board(claims, last[-1])
+        await until_board(claims, last[-1], within_s=LOAD_WAIT_S)
 
     def job(community_id: str, item_id: str, rank: int, slot: int) -> Callable[[], Awaitable[None]]:
         organizations = loaded.organization_ids[community_id]
@@ -216,8 +218,8 @@ async def _claims(district: District, loaded: Loaded, orgs: OrgsHandlers, needs:
         proposal = Proposal("分阶段实施，每月汇报", "按季度", ("队长", "副队长"), (BudgetLine(FundSource.COMMUNITY_WELFARE_FUND, 40_000),))
 
         async def submit() -> None:
-            await _until_board(claims, item_id)
-            await until_card(claims, organization)
+            await until_board(claims, item_id, within_s=LOAD_WAIT_S)
+            await until_card(claims, organization, within_s=LOAD_WAIT_S)
             await claims.submit_claim(leader, item_id, organization, proposal, idempotency_key=f"bench-claim-{item_id}-{slot}")
 
         return submit
@@ -230,12 +232,3 @@ async def _claims(district: District, loaded: Loaded, orgs: OrgsHandlers, needs:
         ]
         await _in_parallel(jobs)
         loaded.claims += len(jobs)
-
-
-async def _until_board(claims: ClaimsHandlers, item_id: str) -> None:
-    """Until the published item has reached the claims service (the relay may be minutes behind a bulk load)."""
-    for _ in range(60_000):
-        if await claims.store.board(item_id) is not None:
-            return
-        await asyncio.sleep(0.01)
-    raise TimeoutError(f"the claims service did not learn of item {item_id}")

@@ -3,7 +3,8 @@
 The platform (``bench.platform``: the four services on ``memory://`` and the in-process bus,
 as ``make up`` runs them) loads the district through the services' commands; our gateway then
 composes over it. Dashboards and lists are sent through the gateway by wrk at a few connections;
-printed: p50/p95/p99, requests per second, start-up and load times, each process's peak memory.
+printed: p50/p95/p99 and requests per second with one request at a time (what one administrator sees) and with
+four at a time (what four see at once), start-up and load times, each process's peak memory.
 """
 
 from __future__ import annotations
@@ -125,9 +126,11 @@ def run_district(
                     answer = post_json(url, body, authorization=tokens[query.role], timeout_s=120)
                     if answer.get("errors") or not answer.get("data"):
                         raise RuntimeError(f"{query.name}: {json.dumps(answer, ensure_ascii=False)[:1500]}")
-                    wrk(url, body, authorization=tokens[query.role], seconds=2, connections=connections)
-                    result = wrk(url, body, authorization=tokens[query.role], seconds=seconds, connections=connections)
-                    row = result.row() | {"errors": result.errors, "response_bytes": len(json.dumps(answer, ensure_ascii=False).encode())}
+                    wrk(url, body, authorization=tokens[query.role], seconds=2, connections=1)
+                    row: dict[str, Any] = {"response_bytes": len(json.dumps(answer, ensure_ascii=False).encode())}
+                    for users in sorted({1, connections}):
+                        result = wrk(url, body, authorization=tokens[query.role], seconds=seconds, connections=users)
+                        row[f"{users} at a time"] = result.row() | {"errors": result.errors}
                     figures["queries"][query.name] = row
                     report(f"  {query.name:<62} {json.dumps(row)}")
                 figures["peak_mib"] = {"platform": round(platform.peak_rss_mib()), "gateway": round(gateway.peak_rss_mib())}

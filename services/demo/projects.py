@@ -8,6 +8,7 @@ published items travel as events, so the loader waits until the claims service h
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,7 +21,7 @@ from services.needs.domain import Category, ClaimWindow, ItemDraft, ItemKind, Ne
 from services.needs.handlers import NeedsHandlers
 from services.needs.store import ItemQuery
 
-__all__ = ["seed_projects", "until_card"]
+__all__ = ["seed_projects", "until_board", "until_card"]
 
 PARTY, WELFARE = FundSource.PARTY_SERVICE_FUND, FundSource.COMMUNITY_WELFARE_FUND
 
@@ -82,7 +83,7 @@ async def seed_projects(needs: NeedsHandlers, claims: ClaimsHandlers, community:
             continue
         published.append((demo, item.id))
     for _, item_id in published:
-        await _until_board(claims, item_id)
+        await until_board(claims, item_id)
     decided = [(demo, item_id) for demo, item_id in published if demo.stage != "open"]
     meeting = await claims.schedule_meeting(
         staff,
@@ -94,22 +95,22 @@ async def seed_projects(needs: NeedsHandlers, claims: ClaimsHandlers, community:
     await claims.conclude_meeting(staff, meeting.id, "认领意向会：各认领方陈述方案，居民代表投票，通过如下认领。")
 
 
-async def _until_board(claims: ClaimsHandlers, item_id: str) -> None:
+async def until_board(claims: ClaimsHandlers, item_id: str, *, within_s: float = 30.0) -> None:
     """The published item travels to the claims service as an event: wait until it is there."""
-    for _ in range(600):
-        if await claims.store.board(item_id) is not None:
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"the claims service did not learn of item {item_id}")
+    await _until(lambda: claims.store.board(item_id), f"item {item_id}", within_s)
 
 
-async def until_card(claims: ClaimsHandlers, organization_id: str) -> None:
+async def until_card(claims: ClaimsHandlers, organization_id: str, *, within_s: float = 30.0) -> None:
     """A registered organization travels to the claims service as an event too (in no set order with the items)."""
-    for _ in range(600):
-        if await claims.store.card(organization_id) is not None:
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"the claims service did not learn of organization {organization_id}")
+    await _until(lambda: claims.store.card(organization_id), f"organization {organization_id}", within_s)
+
+
+async def _until(load: Callable[[], Awaitable[object | None]], what: str, within_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within_s
+    while await load() is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"the claims service did not learn of {what} within {within_s} s")
+        await asyncio.sleep(0.02)
 
 
 async def _story(
