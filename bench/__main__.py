@@ -13,6 +13,7 @@ import platform
 import time
 from pathlib import Path
 
+from bench.dataset import District
 from bench.district import run_district
 from bench.events import run_events
 from bench.gateways import run_gateways
@@ -37,16 +38,14 @@ def main() -> None:
         began = time.perf_counter()
         print(f"\n== {suite} ==", flush=True)
         if suite == "gateways":
-            district = ["--communities", "20", "--needs", "4000", "--items", "800", "--organizations", "400"]
+            district = District(communities=20, needs=4_000, items=800, organizations=400).arguments()
             runs = run_gateways(seconds=seconds, connections=16, district=district)
             figures["gateways"] = [{"gateway": run.gateway, "operation": run.operation, **run.figures} for run in runs]
             _print_ratios(figures["gateways"])
         elif suite == "events":
             figures["events"] = run_events(count=5_000, rates=[100, 200, 500], seconds=seconds)
         else:
-            figures["district"] = run_district(
-                communities=500, needs=100_000, items=20_000, organizations=10_000, seconds=seconds, connections=4
-            )
+            figures["district"] = run_district(District(), seconds=seconds, connections=4)
         print(f"({suite}: {time.perf_counter() - began:.0f} s)", flush=True)
     Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nfigures written to {args.out}")

@@ -8,6 +8,7 @@ exactly what real use produces. Deterministic: the same sizes give the same dist
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import time
@@ -46,6 +47,22 @@ class District:
     items: int = 20_000
     organizations: int = 10_000
     claims_per_published_item: int = 1
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """``--communities --needs --items --organizations``, defaulting to the district scale."""
+        for name, default in (("communities", 500), ("needs", 100_000), ("items", 20_000), ("organizations", 10_000)):
+            parser.add_argument(f"--{name}", type=int, default=default)
+
+    @classmethod
+    def from_arguments(cls, args: argparse.Namespace) -> District:
+        """The district the command line asked for."""
+        return cls(args.communities, args.needs, args.items, args.organizations)
+
+    def arguments(self) -> list[str]:
+        """The command line that asks for this district."""
+        sizes = {"communities": self.communities, "needs": self.needs, "items": self.items, "organizations": self.organizations}
+        return [part for name, value in sizes.items() for part in (f"--{name}", str(value))]
 
     def community_ids(self) -> list[str]:
         """``community-b000`` … in order."""

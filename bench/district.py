@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.dataset import DISTRICT_ID
+from bench.dataset import DISTRICT_ID, District
 from bench.gateways import DASHBOARD, ROOT, wait_for_line
 from bench.load import post_json, wrk
 from bench.processes import free_port, started
@@ -96,13 +96,11 @@ def _tokens() -> dict[str, str]:
     }
 
 
-def run_district(
-    *, communities: int, needs: int, items: int, organizations: int, seconds: int, connections: int, report: Callable[[str], None] = print
-) -> dict[str, Any]:
+def run_district(district: District, *, seconds: int, connections: int, report: Callable[[str], None] = print) -> dict[str, Any]:
     """Load the district, measure every query through the gateway, print and return the figures."""
     ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
-    sizes = ["--communities", str(communities), "--needs", str(needs), "--items", str(items), "--organizations", str(organizations)]
+    sizes = district.arguments()
     tokens = _tokens()
     figures: dict[str, Any] = {"queries": {}}
     with tempfile.TemporaryDirectory(prefix="renling-district-") as folder:
@@ -141,21 +139,11 @@ def run_district(
 def main() -> None:
     """``python -m bench.district``."""
     parser = argparse.ArgumentParser(prog="python -m bench.district")
-    parser.add_argument("--communities", type=int, default=500)
-    parser.add_argument("--needs", type=int, default=100_000)
-    parser.add_argument("--items", type=int, default=20_000)
-    parser.add_argument("--organizations", type=int, default=10_000)
+    District.add_arguments(parser)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
-    run_district(
-        communities=args.communities,
-        needs=args.needs,
-        items=args.items,
-        organizations=args.organizations,
-        seconds=args.seconds,
-        connections=args.connections,
-    )
+    run_district(District.from_arguments(args), seconds=args.seconds, connections=args.connections)
 
 
 if __name__ == "__main__":

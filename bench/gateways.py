@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.dataset import DISTRICT_ID
+from bench.dataset import DISTRICT_ID, District
 from bench.load import post_json, wrk
 from bench.processes import Measured, free_port, started
 from services.common.identity import Role, mint_token
@@ -264,8 +264,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--communities", type=int, default=20)
     args = parser.parse_args()
-    district = ["--communities", str(args.communities), "--needs", str(args.communities * 200)]
-    district += ["--items", str(args.communities * 40), "--organizations", str(args.communities * 20)]
+    size = args.communities
+    district = District(communities=size, needs=size * 200, items=size * 40, organizations=size * 20).arguments()
     run_gateways(seconds=args.seconds, connections=args.connections, district=district)
 
 

@@ -31,12 +31,8 @@ __all__ = ["main"]
 def main() -> None:
     """Serve needs, claims, orgs and events with the district named on the command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.platform")
-    parser.add_argument("--communities", type=int, default=500)
-    parser.add_argument("--needs", type=int, default=100_000)
-    parser.add_argument("--items", type=int, default=20_000)
-    parser.add_argument("--organizations", type=int, default=10_000)
-    args = parser.parse_args()
-    district = District(args.communities, args.needs, args.items, args.organizations)
+    District.add_arguments(parser)
+    district = District.from_arguments(parser.parse_args())
     try:
         uvloop.run(_serve(Settings(), district))
     except KeyboardInterrupt:
