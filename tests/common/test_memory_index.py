@@ -45,6 +45,8 @@ filters = st.sampled_from(
         {"_id": "d3", "status": "open"},
         {"community_id": "c1", "at": {"$lt": datetime(2026, 1, 3, tzinfo=UTC)}},
         {"size": {"$gt": 2}},
+        {"$or": [{"community_id": "c1"}, {"status": "open"}]},
+        {"$or": [{"community_id": "c2"}, {"size": {"$gt": 3}}]},
         {"size": {"$gte": 1, "$lt": 4}},
         {"$and": [{"$or": [{"community_id": "c1"}, {"community_id": "c2"}]}, {"size": {"$lte": 3}}]},
     ]

@@ -103,6 +103,9 @@ class MemoryCollection:
 
     def _by_ids(self, ids: list[Any], projection: Mapping[str, Any] | None) -> list[Document]:
         """Copies of these documents (as mongomock makes them) in this order."""
+        if projection is None:
+            stored = self._store()._documents
+            return [aware_copy(stored[doc_id]) for doc_id in ids if doc_id in stored]
         found = {document["_id"]: document for document in self._collection.find({"_id": {"$in": ids}}, projection)}
         return [found[doc_id] for doc_id in ids if doc_id in found]
 

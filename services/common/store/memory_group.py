@@ -76,7 +76,11 @@ def counted_groups(store: IndexedStore, match: Mapping[str, Any], group: Mapping
     rows = []
     for key, count in tally.counts.items():
         if key[position] in values:
-            shown = {label: _aware(value) for label, value in zip(labels, key, strict=True) if value is not MISSING}
+            shown = {
+                label: value if type(value) is str else _aware(value)
+                for label, value in zip(labels, key, strict=True)
+                if value is not MISSING
+            }
             rows.append({"_id": shown, **{name: constant * count for name, constant in sums.items()}})
     return rows
 

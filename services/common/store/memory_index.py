@@ -304,10 +304,12 @@ class IndexedStore(CollectionStore):
                     narrowest = found if narrowest is None else narrowest & found
             return None if narrowest is None else (narrowest, False, set())
         if key == "$or" and isinstance(condition, list):
-            branches = [self._candidates(part) if isinstance(part, Mapping) else None for part in condition]
+            branches = [self.plan(part, ordered=False) if isinstance(part, Mapping) else None for part in condition]
             if not branches or any(branch is None for branch in branches):
                 return None  # a branch the indexes cannot narrow may match anything
-            return set().union(*branches), False, set()  # type: ignore[arg-type]
+            planned = [branch for branch in branches if branch is not None]
+            exact = all(not branch.residual and not branch.unsure for branch in planned)  # each branch answered by the indexes
+            return set().union(*(branch.ids for branch in planned)), exact, set().union(*(branch.unsure for branch in planned))
         return self._plan_field(key, condition)
 
     def _plan_field(self, key: str, condition: Any) -> tuple[set[Any], bool, set[Any]] | None:
