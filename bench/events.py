@@ -37,7 +37,7 @@ from websockets.typing import Subprotocol
 
 from bench.gateways import ROOT
 from bench.processes import Measured, free_port, started
-from services.common.bus.rabbit import RabbitBus
+from services.common.bus.rabbit import RabbitBus, delete_namespace
 from services.common.events import new_event
 from services.common.identity import Role, mint_token
 from services.common.settings import LOCAL_RABBITMQ, Settings
@@ -256,6 +256,10 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
     )
     with tempfile.TemporaryDirectory(prefix="renling-events-") as folder, ExitStack() as stack:
         logs = Path(folder)
+        # runs last, once the services have stopped: the run's queues and exchanges go, even after a failure
+        stack.callback(
+            lambda: asyncio.run(delete_namespace(url, namespace, ("needs", "claims", "orgs", "events"), settings.bus_retry_delays_ms))
+        )
         processes = {
             name: stack.enter_context(
                 started(

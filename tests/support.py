@@ -18,6 +18,7 @@ from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
 from gateway.transport import TransportError
 from services.common.bus import Bus, Subscription
+from services.common.bus.rabbit import delete_namespace
 from services.common.events import Event
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
@@ -115,17 +116,7 @@ async def require_rabbitmq() -> None:
 
 async def delete_topology(namespace: str, consumers: Iterable[str], delays: Iterable[int]) -> None:
     """Remove what a test namespace declared on the broker."""
-    connection = await aio_pika.connect(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        queues = [f"{namespace}.unroutable"]
-        for consumer in consumers:
-            queues += [f"{namespace}.{consumer}", f"{namespace}.{consumer}.dead"]
-            queues += [f"{namespace}.{consumer}.wait.{delay}" for delay in delays]
-        for queue in queues:
-            await channel.queue_delete(queue)
-        for exchange in ("events", "unroutable", "dead"):
-            await channel.exchange_delete(f"{namespace}.{exchange}")
+    await delete_namespace(AMQP_URL, namespace, consumers, delays)
 
 
 @asynccontextmanager

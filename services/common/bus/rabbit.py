@@ -18,7 +18,7 @@ consumers), publisher confirms, persistent messages and ``mandatory``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aio_pika
@@ -34,7 +34,7 @@ from aio_pika.abc import (
 from services.common.bus.port import DeadLetter, PublishError, Subscription, UnprocessableEvent
 from services.common.events import Event, InvalidEvent
 
-__all__ = ["RabbitBus"]
+__all__ = ["RabbitBus", "delete_namespace"]
 
 log = logging.getLogger(__name__)
 
@@ -276,3 +276,19 @@ def _dead_letter(consumer: str, message: AbstractIncomingMessage, delivery_limit
 def _attempt(message: AbstractIncomingMessage) -> int:
     value = (message.headers or {}).get(ATTEMPT_HEADER, 1)
     return value if isinstance(value, int) else 1
+
+
+async def delete_namespace(url: str, namespace: str, consumers: Iterable[str], retry_delays_ms: Iterable[int]) -> None:
+    """Remove every queue and exchange a namespace declared, messages included (tests, benchmarks, retiring a namespace)."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        delays = list(retry_delays_ms)
+        queues = [f"{namespace}.unroutable"]
+        for consumer in consumers:
+            queues += [f"{namespace}.{consumer}", f"{namespace}.{consumer}.dead"]
+            queues += [f"{namespace}.{consumer}.wait.{delay}" for delay in delays]
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in ("events", "unroutable", "dead"):
+            await channel.exchange_delete(f"{namespace}.{exchange}")
