@@ -36,7 +36,7 @@ import websockets
 from websockets.typing import Subprotocol
 
 from bench.gateways import ROOT
-from bench.processes import Measured, free_port, started
+from bench.processes import Measured, cpu_seconds, free_port, pids_of, started
 from services.common.bus.rabbit import RabbitBus, delete_namespace
 from services.common.events import new_event
 from services.common.identity import Role, mint_token
@@ -299,7 +299,7 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
 def _cpu_now(processes: Mapping[str, Measured]) -> dict[str, float]:
     """CPU seconds so far of each service, of RabbitMQ (its Erlang VM) and of this load generator."""
     seconds = {name: process.cpu_s() for name, process in processes.items()}
-    seconds["rabbitmq"] = sum(_cpu_of(pid) for pid in _pids_of("beam.smp"))
+    seconds["rabbitmq"] = sum(cpu_seconds(pid) for pid in pids_of("beam.smp"))
     seconds["load generator"] = time.process_time()
     return seconds
 
@@ -310,26 +310,6 @@ def _cpu_shares(processes: Mapping[str, Measured], before: Mapping[str, float], 
     shares = {name: round(100 * (now[name] - before[name]) / seconds) for name in now}
     shares["total"] = sum(shares.values())
     return shares
-
-
-def _pids_of(command: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == command:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def _cpu_of(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.dataset import DISTRICT_ID, District
-from bench.load import post_json, wrk
+from bench.load import get_json, post_json, wrk
 from bench.processes import Measured, free_port, started
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
@@ -197,14 +197,7 @@ def wait_for_line(log: Path, prefix: str, process: Measured, *, within_s: float 
 
 
 def _replay_cpu(replay_port: int) -> float:
-    return float(post_json_get(f"http://127.0.0.1:{replay_port}/stats")["cpu_s"])
-
-
-def post_json_get(url: str) -> Any:
-    """GET a JSON document."""
-    import httpx
-
-    return httpx.get(url, timeout=10).json()
+    return float(get_json(f"http://127.0.0.1:{replay_port}/stats")["cpu_s"])
 
 
 def run_gateways(*, seconds: int, connections: int, district: list[str], report: Callable[[str], None] = print) -> list[GatewayRun]:
@@ -238,7 +231,7 @@ def run_gateways(*, seconds: int, connections: int, district: list[str], report:
                         }
                         runs.append(GatewayRun(gateway, operation.name, figures))
                         report(f"  {gateway:<8} {operation.name:<42} {json.dumps(figures)}")
-            stats = post_json_get(f"http://127.0.0.1:{replay_port}/stats")
+            stats = get_json(f"http://127.0.0.1:{replay_port}/stats")
             report(f"replay: {stats['hits']} answered from the record, {stats['misses']} forwarded, {stats['errors']} errors")
     return runs
 

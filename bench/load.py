@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LoadResult", "post_json", "wrk"]
+import httpx
+
+__all__ = ["LoadResult", "get_json", "post_json", "wrk"]
 
 _SCRIPT = Path(__file__).with_name("wrk.lua")
 
@@ -66,9 +68,14 @@ def wrk(url: str, body: dict[str, Any], *, authorization: str, seconds: int, con
 
 def post_json(url: str, body: dict[str, Any], *, authorization: str = "", timeout_s: float = 30.0) -> Any:
     """One POST, the decoded JSON answer (for checking responses before loading)."""
-    import httpx
-
     headers = {"authorization": authorization} if authorization else {}
     response = httpx.post(url, json=body, headers=headers, timeout=timeout_s)
+    response.raise_for_status()
+    return response.json()
+
+
+def get_json(url: str, *, timeout_s: float = 10.0) -> Any:
+    """One GET, the decoded JSON answer."""
+    response = httpx.get(url, timeout=timeout_s)
     response.raise_for_status()
     return response.json()

@@ -12,9 +12,32 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Measured", "free_port", "started", "wait_for_port"]
+__all__ = ["Measured", "cpu_seconds", "free_port", "pids_of", "started", "wait_for_port"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU seconds of a process (and, with ``children``, of its waited-for children); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    used = fields[11:15] if children else fields[11:13]
+    return sum(int(value) for value in used) / _TICKS
+
+
+def pids_of(command: str) -> list[int]:
+    """The processes whose command name (``/proc/<pid>/comm``) is ``command``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == command:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def free_port() -> int:
@@ -47,9 +70,7 @@ class Measured:
 
     def cpu_s(self) -> float:
         """User + system CPU seconds of the process and its waited-for children so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-        return (utime + stime + cutime + cstime) / _TICKS
+        return cpu_seconds(self.process.pid, children=True)
 
     def peak_rss_mib(self) -> float:
         """The high-water mark of resident memory (VmHWM), MiB."""

@@ -35,18 +35,18 @@ from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.broker import CONSUMERS, DELAYS
 from tests.events.conftest import Receiver
-from tests.support import AMQP_URL, delete_topology, eventually, fast_settings, require_rabbitmq, serving
+from tests.support import AMQP_URL, GraphQLClient, delete_topology, eventually, fast_settings, require_rabbitmq, serving
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 FACTORIES = {"needs": create_needs_app, "claims": create_claims_app, "orgs": create_orgs_app, "events": create_events_app}
 PUBLIC = ["needs.item.published.v1", "claims.claim.approved.v1", "claims.project.completed.v1", "claims.project.evaluated.v1"]
 
 
-class Client:
-    """A GraphQL client of the gateway."""
+class Client(GraphQLClient):
+    """A GraphQL client of the gateway, minting the tokens of the cycle's people."""
 
     def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
-        self.http = http
+        super().__init__(http)
         self.settings = settings
 
     def token(self, subject: str, role: Role, *, organization: str | None = None) -> str:
@@ -56,16 +56,8 @@ class Client:
             self.settings, subject=subject, roles=[role], communities=communities, districts=districts, organization=organization
         )
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: str) -> dict[str, Any]:
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers={"authorization": f"Bearer {as_}"}
-        )
-        body: dict[str, Any] = response.json()
-        assert "errors" not in body, body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
     async def mutate(self, name: str, input: dict[str, Any], selection: str, *, as_: str) -> dict[str, Any]:
+        """Run a mutation that must succeed; its payload."""
         type_name = name[0].upper() + name[1:] + "Input"
         data = await self.data(
             f"mutation($i: {type_name}!) {{ {name}(input: $i) {{ {selection} errors {{ code field message }} }} }}", {"i": input}, as_=as_

@@ -25,7 +25,7 @@ from mongomock import helpers
 from pymongo import ReturnDocument
 
 from services.common.store.memory_group import counted_groups, group_natively
-from services.common.store.memory_index import IndexedStore, indexed, matches, sorted_ids
+from services.common.store.memory_index import IndexedStore, count, indexed, matches, sorted_ids
 from services.common.store.port import Document, DuplicateKey, Filter, Index, StoreUnsupported, Update, UpdateOutcome
 
 __all__ = ["MemoryCollection", "MemoryDatabase", "MemoryServer"]
@@ -150,11 +150,9 @@ class MemoryCollection:
         return int(_run("count_documents", lambda: self._count(dict(filter))))
 
     def _count(self, filter: dict[str, Any]) -> int:
-        """Answered by the indexes alone when they answer the whole filter; else counted by mongomock."""
-        planned = self._store().plan(helpers.patch_datetime_awareness_in_document(filter), ordered=False)
-        if planned is not None and not planned.residual and not planned.unsure:
-            return len(planned.ids)
-        return int(self._collection.count_documents(filter))
+        """Counted over the indexes' candidates (or by the indexes alone); by mongomock when they cannot narrow it."""
+        counted = count(self._collection, filter)
+        return int(self._collection.count_documents(filter)) if counted is None else counted
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         """All results of a pipeline (mongomock implements the common stages; a leading ``$match`` uses the indexes)."""

@@ -12,7 +12,6 @@ from services.common.store.memory_index import MISSING, IndexedStore
 
 __all__ = ["counted_groups", "group_natively"]
 
-_MISSING = ("missing",)
 Key = Callable[[Mapping[str, Any]], Any]
 
 
@@ -115,11 +114,11 @@ def _key_functions(spec: Any) -> tuple[Key, Callable[[Any], Any]] | None:
                 found = getter(document)
                 return (found,) if single else found
             except KeyError:
-                return tuple(document.get(name, _MISSING) for name in names)
+                return tuple(document.get(name, MISSING) for name in names)
 
         def shown(key: Any) -> dict[str, Any]:
             # fields missing from the document are left out of a composite key
-            return {label: _restored(value) for label, value in zip(labels, key, strict=True) if value != _MISSING}
+            return {label: _restored(value) for label, value in zip(labels, key, strict=True) if value != MISSING}
 
         return composite, shown
     field = _field(spec)
@@ -146,7 +145,7 @@ def _summand(spec: Any) -> Any:
 def _hashable(value: Any) -> Any:
     if type(value) is str:
         return value
-    if isinstance(value, tuple) and value != _MISSING:
+    if isinstance(value, tuple) and value != MISSING:
         return tuple(_hashable(item) for item in value)
     if isinstance(value, list):
         return ("list", tuple(_hashable(item) for item in value))

@@ -27,7 +27,7 @@ from mongomock import helpers
 from mongomock.filtering import filter_applies
 from mongomock.store import CollectionStore
 
-__all__ = ["MISSING", "IndexedStore", "Plan", "Tally", "indexed", "matches", "sorted_ids"]
+__all__ = ["MISSING", "IndexedStore", "Plan", "Tally", "count", "indexed", "matches", "sorted_ids"]
 
 _SCALARS = (str, int, float, bool, datetime)
 _MISSING = object()
@@ -369,6 +369,18 @@ def indexed(collection: Any) -> IndexedStore:
     if "_iter_documents" not in vars(collection):
         collection._iter_documents = _planned_iteration(collection)
     return store  # type: ignore[no-any-return]
+
+
+def count(collection: Any, filter: Mapping[str, Any]) -> int | None:
+    """How many documents ``filter`` matches, planned once; None when the indexes cannot narrow it (mongomock counts)."""
+    store = indexed(collection)
+    filter = helpers.patch_datetime_awareness_in_document(filter)
+    planned = store.plan(filter, ordered=False)
+    if planned is None:
+        return None
+    if not planned.residual and not planned.unsure:
+        return len(planned.ids)
+    return sum(1 for _ in _matching_planned(store, filter, planned))
 
 
 def matches(collection: Any, filter: Mapping[str, Any]) -> Iterator[Any]:
