@@ -35,6 +35,7 @@ from gateway.websocket import serve_websocket
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
+from services.common.request_limits import RequestLimitsMiddleware
 
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
 
@@ -89,6 +90,11 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             app.state.gateway = Gateway(supergraph, client, settings)
             app.state.verifier = TokenVerifier(settings)
             app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
+            app.state.address_limiter = (
+                RateLimiter(settings.rate_limit_per_address, settings.rate_limit_storage, per="client address")
+                if settings.rate_limit_per_address
+                else None
+            )
             log.info("gateway ready over %s", ", ".join(supergraph.subgraphs))
             yield
         finally:
@@ -101,6 +107,9 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
                 return OrjsonResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
             return HTMLResponse(console_html())
         headers = forwarded(request.headers)
+        limited = await _rate_limited(request, None, before_verifying=True)
+        if limited is not None:
+            return limited
         caller = await _authenticate(request)
         if isinstance(caller, dict):
             return OrjsonResponse(caller)
@@ -108,33 +117,23 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
         if limited is not None:
             return limited
         if request.method == "GET":
+            try:
+                variables = orjson.loads(request.query_params.get("variables") or "null")
+            except orjson.JSONDecodeError:
+                return _bad_request("the `variables` query parameter is not JSON")
             body: Any = {
                 "query": request.query_params.get("query"),
                 "operationName": request.query_params.get("operationName"),
-                "variables": orjson.loads(request.query_params.get("variables") or "null"),
+                "variables": variables,
             }
             return OrjsonResponse(await request.app.state.gateway.execute(body, headers, allow_mutations=False))
         raw = await request.body()
-        if len(raw) > settings.max_body_bytes:
-            return OrjsonResponse(
-                {
-                    "errors": [
-                        {
-                            "message": f"the request body is larger than {settings.max_body_bytes} bytes",
-                            "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                        }
-                    ]
-                },
-                status_code=413,
-            )
         try:
             body = orjson.loads(raw)
         except ValueError:
-            return OrjsonResponse({"errors": [{"message": "the body is not JSON", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
+            return _bad_request("the body is not JSON (UTF-8, nested at most 1024 levels)")
         if not isinstance(body, dict):
-            return OrjsonResponse(
-                {"errors": [{"message": "the body must be a JSON object", "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400
-            )
+            return _bad_request("the body must be a JSON object")
         return OrjsonResponse(await request.app.state.gateway.execute(body, headers))
 
     async def health(request: Request) -> OrjsonResponse:
@@ -147,7 +146,10 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             Route("/console/{name}", asset),
             Route("/health", health),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes),
+            Middleware(RequestIdMiddleware),
+        ],
         lifespan=lifespan,
     )
 
@@ -166,12 +168,24 @@ async def _authenticate(request: Request) -> Principal | dict[str, Any] | None:
         return {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
 
 
-async def _rate_limited(request: Request, caller: Principal | None) -> Response | None:
-    """A 429 with ``Retry-After`` when the caller has used up their requests, else ``None``."""
-    limiter: RateLimiter | None = request.app.state.limiter
+def _bad_request(message: str) -> OrjsonResponse:
+    return OrjsonResponse({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
+
+
+async def _rate_limited(request: Request, caller: Principal | None, *, before_verifying: bool = False) -> Response | None:
+    """A 429 with ``Retry-After`` when the caller has used up their requests, else ``None``.
+
+    Before any token is verified, every request counts against its client address (so that
+    forged tokens, which are refused only after verification, are limited too); after, a
+    verified token counts against its subject and a request without one against its address.
+    """
+    address = f"address:{request.client.host if request.client else 'unknown'}"
+    limiter: RateLimiter | None = request.app.state.address_limiter if before_verifying else request.app.state.limiter
     if limiter is None:
         return None
-    key = f"subject:{caller.subject}" if caller is not None else f"address:{request.client.host if request.client else 'unknown'}"
+    key = address if caller is None else f"subject:{caller.subject}"
+    if before_verifying:
+        key = f"before-verifying:{address}"
     wait = await limiter.admit(key)
     if wait is None:
         return None

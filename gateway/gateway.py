@@ -32,6 +32,7 @@ from gateway.limits import estimated_cost, limit_rules
 from gateway.model import Supergraph
 from gateway.planning import Plan, PlanningError, plan
 from gateway.settings import GatewaySettings
+from services.common.graphql.expansion import oversized_document
 from services.common.graphql.limits import oversized_list
 
 __all__ = ["Gateway"]
@@ -131,12 +132,16 @@ class Gateway:
         return Execution(prepared.plan, self.supergraph.schema, prepared.raw, call, prepared.variable_types, prepared.values)
 
     def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
+        """The validated document and its plan, cached per (text, operation name)."""
         key = (query, operation_name)
         cached = self._plans.get(key)
         if cached is not None:
             self._plans.move_to_end(key)
             return cached
         document = parse(query, max_tokens=self._settings.graphql_max_tokens)
+        oversized = oversized_document(document, self._settings.graphql_max_expanded_selections)
+        if oversized is not None:
+            raise _Refused([{"message": oversized.message, "extensions": {"code": oversized.code}}])
         errors = validate(self.supergraph.schema, document, self._rules)
         if errors:
             raise _Refused([{**error.formatted, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for error in errors])

@@ -40,47 +40,43 @@ def estimated_cost(
     fragments: dict[str, FragmentDefinitionNode],
     variables: dict[str, Any],
 ) -> int:
-    """Fields that may be resolved: each field counts 1, times the sizes of the lists above it."""
-    return _cost(schema, selection_set, root, fragments, variables, 1, 0)
+    """Fields that may be resolved: each field counts 1, times the sizes of the lists above it.
+
+    A selection set's cost for one parent object is worked out once (per parent type) and then
+    multiplied, so a fragment spread many times is analysed once: linear in the document.
+    """
+    return _Cost(schema, fragments, variables).of(selection_set, root)
 
 
-def _cost(
-    schema: GraphQLSchema,
-    selection_set: SelectionSetNode,
-    parent: Any,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    multiplier: int,
-    depth: int,
-) -> int:
-    if depth > 64:
-        return 10**9
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            definition = getattr(parent, "fields", {}).get(selection.name.value)
-            total += multiplier
-            if definition is None or selection.selection_set is None:
-                continue
-            size = _list_size(selection, definition.type, variables)
-            total += _cost(
-                schema, selection.selection_set, get_named_type(definition.type), fragments, variables, multiplier * size, depth + 1
-            )
-        elif isinstance(selection, InlineFragmentNode):
-            condition = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
-            total += _cost(schema, selection.selection_set, condition, fragments, variables, multiplier, depth + 1)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            fragment = fragments[selection.name.value]
-            total += _cost(
-                schema,
-                fragment.selection_set,
-                schema.get_type(fragment.type_condition.name.value),
-                fragments,
-                variables,
-                multiplier,
-                depth + 1,
-            )
-    return total
+class _Cost:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.known: dict[tuple[int, str], int] = {}
+
+    def of(self, selection_set: SelectionSetNode, parent: Any) -> int:
+        """The cost of ``selection_set`` for one object of ``parent`` (memoized)."""
+        key = (id(selection_set), getattr(parent, "name", ""))
+        known = self.known.get(key)
+        if known is not None:
+            return known
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += 1
+                definition = getattr(parent, "fields", {}).get(selection.name.value)
+                if definition is not None and selection.selection_set is not None:
+                    size = _list_size(selection, definition.type, self.variables)
+                    total += size * self.of(selection.selection_set, get_named_type(definition.type))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = self.schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+                total += self.of(selection.selection_set, condition)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value in self.fragments:
+                fragment = self.fragments[selection.name.value]
+                total += self.of(fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value))
+        self.known[key] = total
+        return total
 
 
 def _list_size(node: FieldNode, type_: GraphQLOutputType, variables: dict[str, Any]) -> int:

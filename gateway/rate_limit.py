@@ -20,8 +20,9 @@ __all__ = ["RateLimiter"]
 class RateLimiter:
     """Admits a caller's request, or says how many seconds to wait; ``rate`` like ``600/minute``."""
 
-    def __init__(self, rate: str, storage_url: str = "memory://") -> None:
+    def __init__(self, rate: str, storage_url: str = "memory://", *, per: str = "caller") -> None:
         self.rate: RateLimitItem = parse(rate)
+        self.per = per
         storage = storage_from_string(storage_url if storage_url.startswith("async+") else f"async+{storage_url}")
         self._strategy = MovingWindowRateLimiter(storage)
 
@@ -34,5 +35,5 @@ class RateLimiter:
 
     def refusal(self, wait: float) -> dict[str, object]:
         """The GraphQL error telling a caller over the limit when to come back."""
-        message = f"too many requests: the limit is {self.rate} per caller; try again in {wait:.0f} s"
+        message = f"too many requests: the limit is {self.rate} per {self.per}; try again in {wait:.0f} s"
         return {"message": message, "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": wait}}

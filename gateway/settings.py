@@ -19,9 +19,12 @@ class GatewaySettings(Settings):
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
     compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
-    max_body_bytes: int = Field(1_000_000, ge=1_000)
     max_cost: int = Field(50_000, ge=1, description="estimated fields resolved, lists counted by first/size or 10")
     rate_limit: str = Field("600/minute", description="requests per caller (token subject, else client address); empty turns it off")
+    rate_limit_per_address: str = Field(
+        "3000/minute",
+        description="requests per client address, counted before any token is verified (many people may share an address); empty turns it off",
+    )
     rate_limit_storage: str = Field("memory://", description="where the windows live: memory:// (per replica) or a shared redis://…")
 
     def subgraph_urls(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
 from services.claims.app import create_app as create_claims_app
 from services.common.app import AppFactory, make_bus
-from services.common.identity import Role, mint_token
+from services.common.identity import Role, insecure_secret, mint_token
 from services.common.logs import configure_logging
 from services.common.serve import Listener, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.command == "up":
             uvloop.run(_up(settings, demo=not args.no_demo))
         else:
+            _refuse_insecure_secret(settings)
             uvloop.run(_serve_one(settings, args.service))
     except KeyboardInterrupt:
         sys.exit(130)
@@ -87,6 +88,14 @@ async def _up(settings: Settings, *, demo: bool) -> None:
         await serve_all(listeners, on_started=started)
     finally:
         await bus.close()
+
+
+def _refuse_insecure_secret(settings: Settings) -> None:
+    """Outside the embedded mode, the development (or a short) HS256 secret stops the start-up."""
+    reason = insecure_secret(settings)
+    if reason is not None:
+        print(f"renling: refusing to start: {reason}", file=sys.stderr)
+        sys.exit(2)
 
 
 async def _serve_one(settings: Settings, service: str) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+
 import httpx
 import pytest
 
@@ -55,3 +59,22 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
         assert "graphiql" in console.text.lower()
         assert organizations.json()["data"]["community"]["organizationStats"]["total"] == 17
     assert up.exit_code in (0, 130)
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [(None, "development secret"), ("too-short", "shorter than 32 bytes")],
+)
+@pytest.mark.parametrize("command", [["-m", "services", "serve", "needs"], ["-m", "gateway", "serve"], ["-m", "services.orgs"]])
+async def test_a_service_run_alone_refuses_to_start_with_an_insecure_secret(command: list[str], secret: str | None, reason: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "JWT_SECRET"}
+    if secret is not None:
+        env["JWT_SECRET"] = secret
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(30):
+        _, stderr = await process.communicate()
+    assert process.returncode == 2
+    assert "refusing to start" in stderr.decode()
+    assert reason in stderr.decode()

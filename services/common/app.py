@@ -31,6 +31,7 @@ from services.common.graphql.view import ContextFactory, GraphQLView
 from services.common.identity import Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
 from services.common.outbox import OutboxRelay
+from services.common.request_limits import RequestLimitsMiddleware
 from services.common.settings import Settings
 from services.common.store import Collection, Database, connect
 from services.common.store.memory import MemoryServer
@@ -176,7 +177,10 @@ def create_service_app(
             Route("/ready", ready),
             *definition.extra_routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes),
+            Middleware(RequestIdMiddleware),
+        ],
         lifespan=lifespan,
     )
 

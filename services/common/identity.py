@@ -16,9 +16,31 @@ from typing import Any
 
 import jwt
 
-from services.common.settings import Settings
+from services.common.settings import DEV_JWT_SECRET, Settings
 
-__all__ = ["AuthenticationError", "Principal", "Role", "TokenVerifier", "mint_token"]
+__all__ = ["AuthenticationError", "Principal", "Role", "TokenVerifier", "insecure_secret", "mint_token"]
+
+MIN_SECRET_BYTES = 32
+"""Shortest HS256 secret accepted outside the embedded mode (RFC 7518 §3.2: at least the hash size)."""
+
+MAX_TOKEN_CHARACTERS = 8_192
+"""Longest bearer token read; a longer one is refused before it is decoded."""
+
+
+def insecure_secret(settings: Settings) -> str | None:
+    """Why the HS256 secret must not be used in a deployment, or ``None`` when it may.
+
+    The development secret is in the repository, so anyone could mint a district
+    administrator's token with it; a short secret can be guessed offline from any token.
+    Only HS* tokens are signed with the secret: with RS256 alone (a JWKS URL) it is unused.
+    """
+    if not any(algorithm.upper().startswith("HS") for algorithm in settings.jwt_algorithms):
+        return None
+    if settings.jwt_secret == DEV_JWT_SECRET:
+        return "JWT_SECRET is the development secret published in the repository; set a random one (e.g. `openssl rand -hex 32`)"
+    if len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
+        return f"JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; set a random one (e.g. `openssl rand -hex 32`)"
+    return None
 
 
 class Role(StrEnum):
@@ -64,37 +86,66 @@ class TokenVerifier:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._algorithms = [algorithm for algorithm in settings.jwt_algorithms if algorithm.lower() != "none"]
+        accepted = [algorithm for algorithm in settings.jwt_algorithms if algorithm.lower() != "none"]
+        self._symmetric = [algorithm for algorithm in accepted if algorithm.upper().startswith("HS")]
+        self._asymmetric = [algorithm for algorithm in accepted if not algorithm.upper().startswith("HS")]
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
 
     async def verify(self, token: str) -> Principal:
-        """Decode and check a token; raise :class:`AuthenticationError` with the reason."""
-        if self._jwks is not None:
-            return await asyncio.to_thread(self._verify_with_jwks, token)
-        return self._decode(token, self._settings.jwt_secret)
+        """Decode and check a token; raise :class:`AuthenticationError` with the reason.
 
-    def _verify_with_jwks(self, token: str) -> Principal:
+        The token's ``alg`` picks the key: an HS* token is checked against the shared secret
+        only, any other against the JWKS only, each with just the algorithms of its kind (so a
+        token can never have the public key used as an HMAC secret, nor crash the check).
+        """
+        if len(token) > MAX_TOKEN_CHARACTERS:
+            raise AuthenticationError(f"invalid token: longer than {MAX_TOKEN_CHARACTERS} characters")
+        try:
+            algorithm = str(jwt.get_unverified_header(token).get("alg", ""))
+        except jwt.PyJWTError as error:
+            raise AuthenticationError(f"invalid token: {error}") from error
+        if algorithm.upper().startswith("HS"):
+            if algorithm not in self._symmetric:
+                raise AuthenticationError(f"invalid token: the {algorithm} algorithm is not accepted")
+            return self._decode(token, self._settings.jwt_secret, [algorithm])
+        if algorithm not in self._asymmetric or self._jwks is None:
+            raise AuthenticationError(f"invalid token: the {algorithm or 'none'} algorithm is not accepted")
+        return await asyncio.to_thread(self._verify_with_jwks, token, [algorithm])
+
+    def _verify_with_jwks(self, token: str, algorithms: list[str]) -> Principal:
         assert self._jwks is not None
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key
         except jwt.PyJWTError as error:
             raise AuthenticationError(f"no signing key for this token: {error}") from error
-        return self._decode(token, key)
+        return self._decode(token, key, algorithms)
 
-    def _decode(self, token: str, key: Any) -> Principal:
+    def _decode(self, token: str, key: Any, algorithms: list[str]) -> Principal:
         try:
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=self._algorithms,
+                algorithms=algorithms,
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
                 leeway=30,
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, TypeError, ValueError) as error:
             raise AuthenticationError(f"invalid token: {error}") from error
+        self._check_lifetime(claims)
         return _principal(claims)
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A token may not be valid for longer than ``jwt_max_lifetime_s`` (an ``exp`` in 9999 is refused)."""
+        longest = self._settings.jwt_max_lifetime_s
+        try:
+            expires, issued = float(claims["exp"]), float(claims["iat"])
+        except (TypeError, ValueError) as error:
+            raise AuthenticationError("invalid token: exp and iat must be numbers") from error
+        now = datetime.now(UTC).timestamp()
+        if expires - issued > longest or expires - now > longest:
+            raise AuthenticationError(f"invalid token: valid for longer than the {longest // 86_400:.0f} days allowed")
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     jwt_jwks_url: str = Field("", description="JWKS URL for RS256 tokens (deployment)")
     jwt_audience: str = Field("renling", description="required `aud` claim")
     jwt_issuer: str = Field("renling", description="required `iss` claim")
+    jwt_max_lifetime_s: float = Field(31 * 86_400.0, gt=0, description="longest validity (exp − iat, and exp − now) of a token accepted")
 
     host: str = Field("127.0.0.1", description="interface the HTTP servers bind")
     gateway_port: int = 4000
@@ -48,9 +49,15 @@ class Settings(BaseSettings):
     webhook_poll_s: float = Field(1.0, gt=0, description="how often due deliveries are looked for")
     webhook_timeout_s: float = Field(10.0, gt=0, description="per delivery attempt")
 
+    max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; refused (413) before it is read")
+    max_header_bytes: int = Field(16_384, ge=1_024, description="all request headers together; refused (431) beyond")
+
     graphql_max_depth: int = Field(12, ge=1)
     graphql_max_aliases: int = Field(30, ge=1)
     graphql_max_tokens: int = Field(3_000, ge=1)
+    graphql_max_expanded_selections: int = Field(
+        10_000, ge=1, description="fields and fragment spreads an operation may select once its fragments are expanded"
+    )
     graphql_max_list_items: int = Field(1_000, ge=1, description="longest list accepted in the variables")
     graphql_ide: bool = Field(True, description="serve GraphiQL on GET")
     graphql_introspection: bool = Field(True, description="answer `__schema` / `__type` (turn off in production if the schema is private)")

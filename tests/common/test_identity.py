@@ -8,7 +8,8 @@ from typing import Any
 import jwt
 import pytest
 
-from services.common.identity import AuthenticationError, Principal, Role, TokenVerifier, mint_token
+from services.common.identity import AuthenticationError, Principal, Role, TokenVerifier, insecure_secret, mint_token
+from services.common.settings import Settings
 from tests.support import fast_settings
 
 SETTINGS = fast_settings()
@@ -79,3 +80,26 @@ def test_district_admin_reaches_communities_of_its_district_only() -> None:
     assert admin.belongs_to("any-community", "d1")
     assert not admin.belongs_to("any-community", "d2")
     assert not admin.belongs_to("any-community", None)
+
+
+async def test_a_token_valid_for_longer_than_the_maximum_is_refused() -> None:
+    verifier = TokenVerifier(SETTINGS)
+    far = datetime(9999, 1, 1, tzinfo=UTC)
+
+    with pytest.raises(AuthenticationError, match="longer than"):
+        await verifier.verify(jwt.encode(_claims(exp=far), SETTINGS.jwt_secret, algorithm="HS256"))
+    with pytest.raises(AuthenticationError, match="longer than"):
+        await verifier.verify(jwt.encode(_claims(iat=datetime.now(UTC) - timedelta(days=40)), SETTINGS.jwt_secret, algorithm="HS256"))
+    assert (await verifier.verify(mint_token(SETTINGS, subject="s", roles=[Role.RESIDENT]))).subject == "s"
+
+
+async def test_a_token_longer_than_any_real_one_is_refused_unread() -> None:
+    with pytest.raises(AuthenticationError, match="longer than 8192 characters"):
+        await TokenVerifier(SETTINGS).verify("a" * 8_000_000)
+
+
+def test_the_development_secret_and_short_secrets_are_insecure_and_rs256_needs_none() -> None:
+    assert "development secret" in (insecure_secret(Settings()) or "")
+    assert "shorter than 32 bytes" in (insecure_secret(Settings(jwt_secret="short-secret")) or "")
+    assert insecure_secret(Settings(jwt_secret="x" * 32)) is None
+    assert insecure_secret(Settings(jwt_algorithms=("RS256",), jwt_jwks_url="https://id.example/jwks.json")) is None

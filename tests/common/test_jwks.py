@@ -81,3 +81,17 @@ async def test_hs256_token_is_refused_when_only_rs256_is_accepted(jwks_url: str)
 
     with pytest.raises(AuthenticationError):
         await TokenVerifier(settings).verify(forged)
+
+
+async def test_with_both_a_secret_and_a_jwks_each_token_is_checked_against_its_own_kind_of_key(jwks_url: str) -> None:
+    settings = fast_settings(jwt_jwks_url=jwks_url, jwt_algorithms=("HS256", "RS256"))
+    verifier = TokenVerifier(settings)
+    now = datetime.now(UTC)
+    claims = {"sub": "u", "roles": ["resident"], "iat": now, "exp": now + timedelta(hours=1), "aud": "renling", "iss": "renling"}
+
+    assert (await verifier.verify(jwt.encode(claims, settings.jwt_secret, algorithm="HS256", headers={"kid": "key-1"}))).subject == "u"
+    assert (await verifier.verify(_token(KEY))).subject == "u"
+    with pytest.raises(AuthenticationError, match="Signature"):
+        await verifier.verify(jwt.encode(claims, "a-different-secret-of-thirty-two-bytes!!", algorithm="HS256", headers={"kid": "key-1"}))
+    with pytest.raises(AuthenticationError, match="not accepted"):
+        await verifier.verify(jwt.encode(claims, KEY, algorithm="RS512", headers={"kid": "key-1"}))

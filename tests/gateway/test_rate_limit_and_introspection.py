@@ -59,3 +59,19 @@ async def test_introspection_and_the_console_can_be_turned_off(monkeypatch: pyte
     assert "data" not in refused or refused["data"] is None
     assert typename == {"data": {"__typename": "Query", "warehouse": "Chaoyang"}}
     assert console.status_code == 404
+
+
+async def test_forged_tokens_are_limited_by_client_address_before_they_are_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_federation(monkeypatch, rate_limit="100/minute", rate_limit_per_address="5/minute") as federation:
+        forged = [
+            await federation.client.post("/graphql", json={"query": "{ warehouse }"}, headers={"authorization": f"Bearer forged.{n}.token"})
+            for n in range(6)
+        ]
+        honest = await federation.client.post(
+            "/graphql", json={"query": "{ warehouse }"}, headers={"authorization": f"Bearer {_token('calm')}"}
+        )
+
+    assert [response.json()["errors"][0]["extensions"]["code"] for response in forged[:5]] == ["UNAUTHENTICATED"] * 5
+    assert forged[5].status_code == 429
+    assert "per client address" in forged[5].json()["errors"][0]["message"]
+    assert honest.status_code == 429  # the same address: the budget before verification is the address's

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -40,6 +43,27 @@ class GraphQLView(GraphQL[Any, None]):
             graphql_ide="graphiql" if graphql_ide else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's view, except that a malformed HTTP request is answered with a GraphQL error in JSON.
+
+        Strawberry answers those (a body that is not JSON, a GET without a query, an unsupported
+        content type) in plain text; clients expect ``{"errors": [...]}`` with a code.
+        """
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            body = {"errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}]}
+            response = JSONResponse(body, status_code=error.status_code)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: strict UTF-8, at most 1024 levels of nesting, and its error is a ``JSONDecodeError``."""
+        return orjson.loads(data)
 
     async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
         """Browsers cannot set WebSocket headers: accept the token in ``connection_init`` too.
