@@ -9,7 +9,7 @@ from services.common.ids import new_id
 from services.demo.needs import seed_needs
 from services.demo.organizations import ACTIVE, HOME_ORGANIZATIONS, PARTNER, PARTNER_KIND, DemoOrganization, team
 from services.demo.places import COMMUNITIES, DISTRICT, DISTRICT_NAME, HOME, NEIGHBOUR, STREETS
-from services.demo.projects import seed_projects
+from services.demo.projects import seed_projects, until_place
 from services.needs.handlers import NeedsHandlers
 from services.orgs.domain import OrganizationDraft, OrganizationKind, Profile
 from services.orgs.handlers import OrgsHandlers
@@ -22,6 +22,8 @@ ADMIN = Principal("demo-admin", frozenset({Role.DISTRICT_ADMIN}), districts=froz
 async def load_demo(orgs: OrgsHandlers, needs: NeedsHandlers, claims: ClaimsHandlers | None = None) -> None:
     """Everything, idempotently; the needs and claims services learn places and items from events."""
     await _places(orgs)
+    for places in (needs.store.places, *((claims.store.places,) if claims is not None else ())):
+        await until_place(places, HOME)
     partner = await _organization(orgs, NEIGHBOUR, PARTNER, "demo-partner", kind=PARTNER_KIND, served=(NEIGHBOUR, HOME))
     for index, demo in enumerate(HOME_ORGANIZATIONS):
         partners = (partner,) if demo[0] == "夕阳天使志愿服务队" else ()
