@@ -12,6 +12,7 @@ from services.demo.places import COMMUNITIES, DISTRICT, DISTRICT_NAME, HOME, NEI
 from services.demo.projects import seed_projects, until_place
 from services.needs.handlers import NeedsHandlers
 from services.orgs.domain import OrganizationDraft, OrganizationKind, Profile
+from services.orgs.domain.service_links import ServiceLinkStatus
 from services.orgs.handlers import OrgsHandlers
 
 __all__ = ["demo_organization_id", "load_demo"]
@@ -25,6 +26,7 @@ async def load_demo(orgs: OrgsHandlers, needs: NeedsHandlers, claims: ClaimsHand
     for places in (needs.store.places, *((claims.store.places,) if claims is not None else ())):
         await until_place(places, HOME)
     partner = await _organization(orgs, NEIGHBOUR, PARTNER, "demo-partner", kind=PARTNER_KIND, served=(NEIGHBOUR, HOME))
+    await _granted(orgs, partner, HOME)
     for index, demo in enumerate(HOME_ORGANIZATIONS):
         partners = (partner,) if demo[0] == "夕阳天使志愿服务队" else ()
         await _organization(orgs, HOME, demo, f"demo-org-{index}", partners=partners)
@@ -52,6 +54,14 @@ async def _places(orgs: OrgsHandlers) -> None:
         await orgs.register_street(ADMIN, street_id, DISTRICT, name)
     for community_id, street_id, name, address in COMMUNITIES:
         await orgs.register_community(ADMIN, community_id, street_id, name, address)
+
+
+async def _granted(orgs: OrgsHandlers, organization_id: str, community_id: str) -> None:
+    """The partner's request to serve 左安浦园 is granted by 左安浦园's staff, as any would be (once)."""
+    loaded = await orgs.store.organization(organization_id)
+    link = loaded[0].service_link(community_id) if loaded else None
+    if link is not None and link.status is ServiceLinkStatus.REQUESTED:
+        await orgs.answer_service(_staff(community_id), organization_id, community_id, "grant", "")
 
 
 async def _organization(

@@ -8,7 +8,7 @@ support the community gave it, and its track record from the claims it carried o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +16,8 @@ from typing import Any
 from services.common.domain import Invalid, StateMachine, TransitionNotAllowed, check_past_date
 from services.common.events import Event, new_event
 from services.orgs.domain.people import Member, MemberDraft, Mentor, Succession, check_team
+from services.orgs.domain.service_links import ServiceLink, check_reachable, granted_ids, planned_links
+from services.orgs.domain.service_links import ServiceLinkStatus as LinkStatus
 from services.orgs.domain.track_record import TrackRecord
 from services.orgs.domain.vocabulary import ActivityField, FilingStatus, OrganizationKind, Purpose, Stage, SupportKind
 
@@ -31,6 +33,12 @@ __all__ = [
 ]
 
 SERVICE = "orgs"
+LINK_EVENTS = {
+    "request": "orgs.org.service_requested.v1",
+    "grant": "orgs.org.service_granted.v1",
+    "decline": "orgs.org.service_declined.v1",
+    "end": "orgs.org.service_ended.v1",
+}
 F = FilingStatus
 STATUS_MACHINE: StateMachine[FilingStatus] = StateMachine(
     "organization",
@@ -53,9 +61,10 @@ class Profile:
     mentors: tuple[Mentor, ...] = ()
     partner_ids: tuple[str, ...] = ()
     served_community_ids: tuple[str, ...] = ()
+    """Of an organization: its home and the communities that granted a service link. Of an input: the communities it wants to serve."""
 
     def checked(self, *, kind: OrganizationKind, community_id: str, own_id: str | None) -> Profile:
-        """Trimmed and checked; only partner NGOs serve several communities."""
+        """Trimmed and checked; only partner NGOs ask to serve several communities (the home one leads ``served_community_ids``)."""
         name = self.name.strip()
         if not name:
             raise Invalid("the name must not be empty", field="name")
@@ -153,6 +162,7 @@ class Organization:
     leader_history: tuple[Succession, ...] = ()
     support_records: tuple[SupportRecord, ...] = ()
     track_record: TrackRecord = field(default_factory=TrackRecord)
+    service_links: tuple[ServiceLink, ...] = ()
     version: int = 0
 
     @property
@@ -185,15 +195,71 @@ class Organization:
             "stage": self.stage.value,
         }
 
-    def update_profile(self, profile: Profile, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
-        """Name, purpose, fields, description, mentors, partners, served communities."""
+    def update_profile(
+        self, profile: Profile, *, actor: str, at: datetime, grantable: Set[str] = frozenset()
+    ) -> tuple[Organization, list[Event]]:
+        """Name, purpose, fields, description, mentors, partners; communities to serve become requests (see :meth:`request_service`)."""
         self._require_not_dissolved("update")
         checked = profile.checked(kind=self.kind, community_id=self.community_id, own_id=self.id)
+        links, moves = planned_links(
+            self.service_links, checked.served_community_ids, home=self.community_id, grantable=grantable, actor=actor, at=at
+        )
+        checked = replace(checked, served_community_ids=(self.community_id, *granted_ids(links)))
         changed = [name for name in Profile.__dataclass_fields__ if getattr(checked, name) != getattr(self.profile, name)]
-        if not changed:
+        if not changed and not moves:
             return self, []
-        organization = replace(self, profile=checked, updated_at=at)
-        return organization, [organization._event("orgs.org.updated.v1", at, changed=changed, actor=actor)]
+        organization = replace(self, profile=checked, service_links=links, updated_at=at)
+        events = [organization._event("orgs.org.updated.v1", at, changed=changed, actor=actor)] if changed else []
+        return organization, [*events, *(organization._link_event(action, link, at) for action, link in moves)]
+
+    def served_as_granted(self, *, at: datetime) -> Event:
+        """Tells consumers what it serves now (home and granted links), for one stored when served communities were declared."""
+        return self._event("orgs.org.updated.v1", at, changed=["served_community_ids"], actor="orgs")
+
+    def service_link(self, community_id: str) -> ServiceLink | None:
+        """The link to one community, if it was ever asked for."""
+        return next((link for link in self.service_links if link.community_id == community_id), None)
+
+    def request_service(self, community_id: str, *, grantable: bool, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """Ask to serve another community; granted at once when the caller may grant it (its staff, a district administrator over both)."""
+        self._require_not_dissolved("change the communities served by")
+        check_reachable(community_id, home=self.community_id)
+        if self.kind is not OrganizationKind.PARTNER_ORGANIZATION:
+            raise Invalid("only partner organizations serve several communities", field="communityId")
+        existing = self.service_link(community_id)
+        link = existing.moved("request", actor=actor, at=at) if existing else ServiceLink(community_id, LinkStatus.REQUESTED, actor, at)
+        moves = [("request", link)]
+        if grantable:
+            link = link.moved("grant", actor=actor, at=at)
+            moves.append(("grant", link))
+        return self._with_link(link, moves, at)
+
+    def answer_service(
+        self, community_id: str, action: str, *, actor: str, at: datetime, reason: str = ""
+    ) -> tuple[Organization, list[Event]]:
+        """``grant`` or ``decline`` a request (the community reached), or ``end`` a link (either side)."""
+        check_reachable(community_id, home=self.community_id)
+        link = self.service_link(community_id)
+        if link is None:
+            raise Invalid("this organization never asked to serve this community", field="communityId")
+        if action == "decline" and not reason.strip():
+            raise Invalid("say why the request is declined", field="reason")
+        moved = link.moved(action, actor=actor, at=at, reason=reason)
+        return self._with_link(moved, [(action, moved)], at)
+
+    def _with_link(self, link: ServiceLink, moves: list[tuple[str, ServiceLink]], at: datetime) -> tuple[Organization, list[Event]]:
+        others = [other for other in self.service_links if other.community_id != link.community_id]
+        links = tuple(link if other.community_id == link.community_id else other for other in self.service_links)
+        links = links if len(others) < len(self.service_links) else (*links, link)
+        served = (self.community_id, *granted_ids(links))
+        organization = replace(self, profile=replace(self.profile, served_community_ids=served), service_links=links, updated_at=at)
+        return organization, [organization._link_event(action, moved, at) for action, moved in moves]
+
+    def _link_event(self, action: str, link: ServiceLink, at: datetime) -> Event:
+        actor = link.requested_by if action == "request" else link.decided_by or ""
+        return self._event(
+            LINK_EVENTS[action], at, service_community_id=link.community_id, link_status=link.status.value, reason=link.reason, actor=actor
+        )
 
     def add_member(self, draft: MemberDraft, member_id: str, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
         """A new member."""
@@ -315,13 +381,25 @@ class Organization:
 
 
 def register(
-    draft: OrganizationDraft, *, organization_id: str, new_member_id: Callable[[], str], actor: str, at: datetime
+    draft: OrganizationDraft,
+    *,
+    organization_id: str,
+    new_member_id: Callable[[], str],
+    actor: str,
+    at: datetime,
+    grantable: Set[str] = frozenset(),
 ) -> tuple[Organization, list[Event]]:
-    """A new organization with its leader, members and (if flagged) management group."""
+    """A new organization with its leader, members and (if flagged) management group.
+
+    Further communities named in its profile become service requests; those in ``grantable``
+    (the caller may grant them) are granted at once.
+    """
     if draft.status not in (FilingStatus.FILED, FilingStatus.ACTIVE):
         raise Invalid("a new organization is filed or active", field="status")
     check_past_date(draft.founded_on, at=at, field="foundedOn")
     profile = draft.profile.checked(kind=draft.kind, community_id=draft.community_id, own_id=None)
+    links, moves = planned_links((), profile.served_community_ids, home=draft.community_id, grantable=grantable, actor=actor, at=at)
+    profile = replace(profile, served_community_ids=(draft.community_id, *granted_ids(links)))
     people = [draft.leader.checked("leader"), *(member.checked(f"members.{index}") for index, member in enumerate(draft.members))]
     members = tuple(Member(new_member_id(), person.name, person.phone, person.joined_on or draft.founded_on) for person in people)
     flagged = tuple(member.id for member, person in zip(members, people, strict=True) if person.in_management_group)
@@ -343,8 +421,9 @@ def register(
         management_group=team,
         status_history=(StatusChange("register", None, draft.status, draft.founded_on, actor, at),),
         stage_history=(StageChange(None, draft.stage, actor, at, "registered"),),
+        service_links=links,
     )
     event = organization._event(
         "orgs.org.registered.v1", at, fields=[f.value for f in profile.fields], founded_on=draft.founded_on.isoformat(), actor=actor
     )
-    return organization, [event]
+    return organization, [event, *(organization._link_event(action, link, at) for action, link in moves)]
