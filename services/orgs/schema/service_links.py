@@ -16,6 +16,7 @@ from strawberry.types import Info
 from services.common.domain import DomainError
 from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.pagination import Connection, connection
+from services.common.text import MULTILINE
 from services.orgs.domain import Organization, access
 from services.orgs.domain.service_links import ServiceLink, ServiceLinkStatus
 from services.orgs.schema.context import OrgsContext
@@ -103,14 +104,14 @@ class AcceptCommunityServiceInput:
 class DeclineCommunityServiceInput:
     organization_id: strawberry.ID = strawberry.field(description="The organization that asked.")
     community_id: strawberry.ID = strawberry.field(description="Your community, which it asked to serve.")
-    reason: str = strawberry.field(description="Why (required).")
+    reason: str = strawberry.field(metadata=MULTILINE, description="Why (required).")
 
 
 @strawberry.input(description="End a service link, from either side (the organization's editors, or the community served).")
 class EndCommunityServiceInput:
     organization_id: strawberry.ID = strawberry.field(description="The organization.")
     community_id: strawberry.ID = strawberry.field(description="The community it served or asked to serve.")
-    reason: str = strawberry.field(default="", description="Why.")
+    reason: str = strawberry.field(metadata=MULTILINE, default="", description="Why.")
 
 
 @strawberry.type(description="Result of requestCommunityService.")
