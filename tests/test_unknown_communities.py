@@ -2,9 +2,10 @@
 
 Every service learns of communities from ``orgs.community.registered.v1`` (its places read
 model); a token can name any community, so a write must not trust the token for it. Covered:
-submitNeed, createServiceItem (needs), scheduleMeeting (claims), registerWebhook (events), each
-through the gateway and straight against its subgraph. (registerOrganization already checked it;
-submitClaim and every other write name a record whose community is already known.)
+submitNeed, createServiceItem (needs), scheduleMeeting (claims), registerWebhook (events),
+registerOrganization (its home and its servedCommunityIds) and requestCommunityService (orgs), each
+through the gateway and straight against its subgraph. (submitClaim and every other write name a
+record whose community is already known.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.common.identity import Role
+from services.demo import HOME
 from tests.demo_graph import DemoGraph, demo_graph
 
 GHOST = "community-never-registered"
@@ -88,3 +90,25 @@ async def test_a_webhook_over_a_community_never_registered_is_refused(graph: Dem
     assert implied["endpoint"] is None
     assert _refused(implied) == [("NOT_FOUND", "communities")]
     assert endpoints["webhooks"] == []
+
+
+@pytest.mark.parametrize("route", ["gateway", "subgraph"])
+async def test_an_organization_in_or_serving_a_community_never_registered_is_refused(graph: DemoGraph, route: str) -> None:
+    via = graph.services["orgs"] if route == "subgraph" else None
+    staff = graph.token("staff-home", roles=[Role.COMMUNITY_STAFF], communities=[HOME, GHOST])
+    draft = {
+        "communityId": HOME, "kind": "PARTNER_ORGANIZATION", "name": "幽灵服务社", "purpose": "PUBLIC_WELFARE",
+        "foundedOn": "2020-01-01", "leader": {"name": "某人"},
+    }  # fmt: skip
+    selection = "organization { id }"
+
+    at_home = await graph.mutate("registerOrganization", {**draft, "communityId": GHOST}, selection, as_=staff, via=via)
+    serving = await graph.mutate("registerOrganization", {**draft, "servedCommunityIds": [GHOST]}, selection, as_=staff, via=via)
+    registered = await graph.mutate("registerOrganization", draft, selection, as_=staff, via=via)
+    asked = await graph.mutate(
+        "requestCommunityService", {"organizationId": registered["organization"]["id"], "communityId": GHOST}, selection, as_=staff, via=via
+    )
+
+    assert (at_home["organization"], _refused(at_home)) == (None, [("NOT_FOUND", "communityId")])
+    assert (serving["organization"], _refused(serving)) == (None, [("NOT_FOUND", "servedCommunityIds.0")])
+    assert (asked["organization"], _refused(asked)) == (None, [("NOT_FOUND", "communityId")])

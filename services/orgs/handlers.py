@@ -262,7 +262,7 @@ class OrgsHandlers:
         known = await self.store.communities_by_ids(wanted)
         for index, community_id in enumerate(wanted):
             if community_id not in known:
-                raise Invalid("no such community", field=f"servedCommunityIds.{index}")
+                raise NotFound("no such community", field=f"servedCommunityIds.{index}")
         ours = {home, *served}
         partners = await self.store.organizations_by_ids(profile.partner_ids)
         for index, partner_id in enumerate(profile.partner_ids):
