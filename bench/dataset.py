@@ -21,7 +21,7 @@ from services.claims.domain import BudgetLine, Proposal
 from services.claims.handlers import ClaimsHandlers
 from services.common.identity import Principal, Role
 from services.common.vocabulary import ClaimantKind, FundSource
-from services.demo.projects import until_board, until_card
+from services.demo.projects import until_board, until_card, until_place
 from services.needs.domain import BudgetLine as NeedsBudgetLine
 from services.needs.domain import Category, ClaimWindow, ItemDraft, ItemKind, NeedDraft, NeedSource, Schedule, SupportKind, TargetGroup
 from services.needs.handlers import NeedsHandlers
@@ -86,6 +86,9 @@ async def load_district(
     loaded = Loaded({}, {}, {})
     began = time.perf_counter()
     await _places(district, orgs)
+    for places in (needs.store.places, claims.store.places):  # writes into a community wait until the service knows it
+        for community_id in district.community_ids():
+            await until_place(places, community_id, within_s=LOAD_WAIT_S)
     loaded.seconds["places"] = time.perf_counter() - began
     progress(f"places: {district.communities} communities in {loaded.seconds['places']:.1f} s")
     for part, load in (("organizations", _organizations), ("needs and items", _needs_and_items), ("claims", _claims)):

@@ -25,7 +25,7 @@ from services.common.store.memory import MemoryServer
 from services.needs.app import create_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.broker import DELAYS, Broker, broker
-from tests.needs.conftest import SUBMIT
+from tests.needs.conftest import SUBMIT, knowing
 from tests.needs.test_on_rabbitmq import FlakyRabbitBus
 from tests.orgs.test_on_rabbitmq import organization_and_its_approval
 from tests.support import AMQP_URL, eventually, running, token
@@ -46,7 +46,7 @@ async def test_a_broker_restart_while_needs_are_submitted_loses_no_event(broker:
     resident = token(broker.settings, Role.RESIDENT, communities=["c1"], subject="resident-1")
     settings = broker.settings.model_copy(update={"outbox_interval_s": 0.2})
     submitted: list[str] = []
-    async with running(create_app(settings)) as client:
+    async with running(create_app(settings, memory=knowing("c1"))) as client:
 
         async def submit_all() -> None:
             for n in range(SUBMISSIONS):
@@ -77,7 +77,7 @@ async def test_a_broker_restart_while_needs_are_submitted_loses_no_event(broker:
 
 
 async def test_a_service_killed_between_its_write_and_its_publish_publishes_after_restart(broker: Broker) -> None:
-    memory = MemoryServer()  # the database outlives the process
+    memory = knowing("c1")  # the database outlives the process (and the needs service knows c1)
     broken = FlakyRabbitBus(
         AMQP_URL, namespace=broker.settings.events_exchange, retry_delays_ms=DELAYS, delivery_limit=broker.settings.bus_delivery_limit
     )

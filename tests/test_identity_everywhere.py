@@ -63,6 +63,16 @@ async def clients() -> AsyncIterator[tuple[Settings, dict[str, GraphQLClient]]]:
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(running(app)) for name, app in apps.items()}
         clients["gateway"] = await stack.enter_async_context(running_gateway(apps, settings))
+        admin = token(settings, Role.DISTRICT_ADMIN, districts=["d1"])
+        for name, input in [
+            ("registerDistrict", {"id": "d1", "name": "东城区"}),
+            ("registerStreet", {"id": "s1", "districtId": "d1", "name": "龙潭街道"}),
+            ("registerCommunity", {"id": "c1", "streetId": "s1", "name": "左安浦园社区"}),
+        ]:  # c1 is known everywhere, as orgs announces it: writes into it are accepted
+            await clients["orgs"].mutation(name, input, "__typename", as_=admin)
+        for app in apps.values():
+            await app.state.relay.run_once()
+        await bus.drain()
         yield settings, clients
     await bus.close()
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.common.domain import NotFound
 from services.common.event_data import optional_text, text
 from services.common.events import Event
 from services.common.store import Collection, DuplicateKey, Index
@@ -78,6 +79,21 @@ class PlacesReadModel:
             return []
         documents = await self._collection.find(filter, sort=[("_id", 1)])
         return [_place(document) for document in documents]
+
+    async def require(self, community_id: str, *, field: str = "communityId") -> CommunityPlace:
+        """The community, or :class:`NotFound` naming ``field``: no write goes into a community orgs never announced."""
+        place = (await self.places([community_id])).get(community_id)
+        if place is None:
+            raise NotFound("no such community", field=field)
+        return place
+
+    async def require_all(self, community_ids: Sequence[str], *, field: str) -> dict[str, CommunityPlace]:
+        """Every one of the communities, or :class:`NotFound` naming ``field.<index>`` of the first unknown one."""
+        known = await self.places(community_ids)
+        for index, community_id in enumerate(community_ids):
+            if community_id not in known:
+                raise NotFound("no such community", field=f"{field}.{index}")
+        return known
 
     async def district_of(self, community_id: str) -> str | None:
         """The community's district, or None until orgs announced the community."""

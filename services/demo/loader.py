@@ -9,9 +9,10 @@ from services.common.ids import new_id
 from services.demo.needs import seed_needs
 from services.demo.organizations import ACTIVE, HOME_ORGANIZATIONS, PARTNER, PARTNER_KIND, DemoOrganization, team
 from services.demo.places import COMMUNITIES, DISTRICT, DISTRICT_NAME, HOME, NEIGHBOUR, STREETS
-from services.demo.projects import seed_projects
+from services.demo.projects import seed_projects, until_place
 from services.needs.handlers import NeedsHandlers
 from services.orgs.domain import OrganizationDraft, OrganizationKind, Profile
+from services.orgs.domain.service_links import ServiceLinkStatus
 from services.orgs.handlers import OrgsHandlers
 
 __all__ = ["demo_organization_id", "load_demo"]
@@ -22,7 +23,10 @@ ADMIN = Principal("demo-admin", frozenset({Role.DISTRICT_ADMIN}), districts=froz
 async def load_demo(orgs: OrgsHandlers, needs: NeedsHandlers, claims: ClaimsHandlers | None = None) -> None:
     """Everything, idempotently; the needs and claims services learn places and items from events."""
     await _places(orgs)
+    for places in (needs.store.places, *((claims.store.places,) if claims is not None else ())):
+        await until_place(places, HOME)
     partner = await _organization(orgs, NEIGHBOUR, PARTNER, "demo-partner", kind=PARTNER_KIND, served=(NEIGHBOUR, HOME))
+    await _granted(orgs, partner, HOME)
     for index, demo in enumerate(HOME_ORGANIZATIONS):
         partners = (partner,) if demo[0] == "夕阳天使志愿服务队" else ()
         await _organization(orgs, HOME, demo, f"demo-org-{index}", partners=partners)
@@ -50,6 +54,14 @@ async def _places(orgs: OrgsHandlers) -> None:
         await orgs.register_street(ADMIN, street_id, DISTRICT, name)
     for community_id, street_id, name, address in COMMUNITIES:
         await orgs.register_community(ADMIN, community_id, street_id, name, address)
+
+
+async def _granted(orgs: OrgsHandlers, organization_id: str, community_id: str) -> None:
+    """The partner's request to serve 左安浦园 is granted by 左安浦园's staff, as any would be (once)."""
+    loaded = await orgs.store.organization(organization_id)
+    link = loaded[0].service_link(community_id) if loaded else None
+    if link is not None and link.status is ServiceLinkStatus.REQUESTED:
+        await orgs.answer_service(_staff(community_id), organization_id, community_id, "grant", "")
 
 
 async def _organization(

@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 from services.claims.domain import Attendee, AttendeeRole, BudgetLine, DecisionOutcome, MeetingPlan, Proposal, Rubric
 from services.claims.handlers import ClaimsHandlers
 from services.common.identity import Principal, Role
+from services.common.places import CommunityPlace, PlacesReadModel
 from services.common.vocabulary import ClaimantKind, FundSource
 from services.needs.domain import BudgetLine as NeedsBudgetLine
 from services.needs.domain import Category, ClaimWindow, ItemDraft, ItemKind, NeedDraft, NeedSource, Schedule, SupportKind, TargetGroup
 from services.needs.handlers import NeedsHandlers
 from services.needs.store import ItemQuery
 
-__all__ = ["seed_projects", "until_board", "until_card"]
+__all__ = ["seed_projects", "until_board", "until_card", "until_place"]
 
 PARTY, WELFARE = FundSource.PARTY_SERVICE_FUND, FundSource.COMMUNITY_WELFARE_FUND
 
@@ -105,11 +106,20 @@ async def until_card(claims: ClaimsHandlers, organization_id: str, *, within_s: 
     await _until(lambda: claims.store.card(organization_id), f"organization {organization_id}", within_s)
 
 
-async def _until(load: Callable[[], Awaitable[object | None]], what: str, within_s: float) -> None:
+async def until_place(places: PlacesReadModel, community_id: str, *, within_s: float = 30.0) -> None:
+    """A registered community travels to every other service as an event: wait until this one knows it (no write goes into an unknown community)."""
+    await _until(lambda: _place(places, community_id), f"community {community_id}", within_s, service="a service")
+
+
+async def _place(places: PlacesReadModel, community_id: str) -> CommunityPlace | None:
+    return (await places.places([community_id])).get(community_id)
+
+
+async def _until(load: Callable[[], Awaitable[object | None]], what: str, within_s: float, *, service: str = "the claims service") -> None:
     deadline = asyncio.get_running_loop().time() + within_s
     while await load() is None:
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"the claims service did not learn of {what} within {within_s} s")
+            raise TimeoutError(f"{service} did not learn of {what} within {within_s} s")
         await asyncio.sleep(0.02)
 
 

@@ -105,12 +105,19 @@ class EventsHandlers:
         """A partner (or staff) registers an endpoint over the communities they may see."""
         if not principal.has_role(*REGISTRANTS):
             raise Forbidden("partners and staff register webhooks", field="url")
+        if communities is not None:
+            await self.store.places.require_all(communities, field="communities")
         scope = await self.scope(principal)
         if communities is not None:
             outside = set(communities) - scope.full - scope.public
             if outside:
                 raise Forbidden(f"you may not follow {sorted(outside)[0]}", field="communities")
             scope = scope.narrowed(communities)
+        else:
+            known = await self.store.places.places(scope.full | scope.public)
+            if (scope.full or scope.public) and not known:
+                raise NotFound("none of your communities is registered", field="communities")
+            scope = scope.narrowed(known)
         if not scope.full and not scope.public:
             raise Invalid("there is no community to follow", field="communities")
         checked = await self._checked_url(url)

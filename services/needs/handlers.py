@@ -36,7 +36,8 @@ class NeedsHandlers:
 
     async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:
         """需求征集: a resident or staff member submits a need; a retried submission is not doubled."""
-        access.require_member(principal, draft.community_id, await self.store.places.district_of(draft.community_id))
+        place = await self.store.places.require(draft.community_id)
+        access.require_member(principal, draft.community_id, place.district_id)
         need_id = new_id("need", subject=principal.subject, idempotency_key=idempotency_key)
         need, events = submit(draft, need_id=need_id, submitter=principal.subject, at=self._clock())
         try:
@@ -110,7 +111,8 @@ class NeedsHandlers:
 
     async def create_item(self, principal: Principal, draft: ItemDraft, *, idempotency_key: str | None = None) -> ServiceItem:
         """活动与项目征集: staff turn accepted needs into a service item (in draft)."""
-        access.require_staff(principal, draft.community_id, await self.store.places.district_of(draft.community_id))
+        place = await self.store.places.require(draft.community_id)
+        access.require_staff(principal, draft.community_id, place.district_id)
         item_id = new_id("service-item", subject=principal.subject, idempotency_key=idempotency_key)
         existing = await self.store.item(item_id)
         if existing is not None:

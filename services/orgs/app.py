@@ -16,10 +16,15 @@ def wire(runtime: Runtime) -> ServiceParts:
     """Build the orgs service's parts from the runtime the app factory opened."""
     store = OrgsStore(runtime.database)
     handlers = OrgsHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
+
+    async def prepare_store() -> None:
+        await store.create_indexes()
+        await handlers.upgrade_service_links()
+
     return ServiceParts(
         context_factory=contexts(OrgsContext, handlers=handlers),
         outbox_collections=store.outbox_collections,
-        create_indexes=store.create_indexes,
+        create_indexes=prepare_store,
         subscriptions=[OrgsConsumers(handlers).subscription()],
         handlers=handlers,
     )

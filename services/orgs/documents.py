@@ -26,6 +26,7 @@ from services.orgs.domain import (
     SupportRecord,
     TrackRecord,
 )
+from services.orgs.domain.service_links import ServiceLink, ServiceLinkStatus, granted_ids, requested_ids
 
 __all__ = [
     "community_fields",
@@ -102,6 +103,19 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
     return {
         "community_id": organization.community_id,
         "served_community_ids": list(profile.served_community_ids),
+        "requested_community_ids": list(requested_ids(organization.service_links)),
+        "service_links": [
+            {
+                "community_id": link.community_id,
+                "status": link.status.value,
+                "requested_by": link.requested_by,
+                "requested_at": link.requested_at,
+                "decided_by": link.decided_by,
+                "decided_at": link.decided_at,
+                "reason": link.reason,
+            }
+            for link in organization.service_links
+        ],
         "kind": organization.kind.value,
         "founded_on": day_to_bson(organization.founded_on),
         "dissolved_on": optional_day_to_bson(organization.dissolved_on),
@@ -181,9 +195,30 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
     }
 
 
+def _service_links(document: Document) -> tuple[ServiceLink, ...]:
+    """The links; a document from before links were granted holds only declared communities, read as requests."""
+    if "service_links" not in document:
+        home, at = document["community_id"], aware(document["registered_at"])
+        declared = [cid for cid in document["served_community_ids"] if cid != home]
+        return tuple(ServiceLink(cid, ServiceLinkStatus.REQUESTED, document["registered_by"], at) for cid in declared)
+    return tuple(
+        ServiceLink(
+            link["community_id"],
+            ServiceLinkStatus(link["status"]),
+            link["requested_by"],
+            aware(link["requested_at"]),
+            link["decided_by"],
+            aware(link["decided_at"]) if link["decided_at"] else None,
+            link["reason"],
+        )
+        for link in document["service_links"]
+    )
+
+
 def organization_from_document(document: Document) -> Organization:
-    """An organization as the domain sees it."""
+    """An organization as the domain sees it (served: its home and the granted links only)."""
     record = document["track_record"]
+    links = _service_links(document)
     return Organization(
         id=document["_id"],
         community_id=document["community_id"],
@@ -196,7 +231,7 @@ def organization_from_document(document: Document) -> Organization:
             description=document["description"],
             mentors=tuple(Mentor(m["name"], m["expertise"], m["affiliation"]) for m in document["mentors"]),
             partner_ids=tuple(document["partner_ids"]),
-            served_community_ids=tuple(document["served_community_ids"]),
+            served_community_ids=(document["community_id"], *granted_ids(links)),
         ),
         status=FilingStatus(document["status"]),
         status_since=day_from_bson(document["status_since"]),
@@ -256,5 +291,6 @@ def organization_from_document(document: Document) -> Organization:
             volunteer_hours=record["volunteer_hours"],
             funds_fen=dict(record["funds_fen"]),
         ),
+        service_links=links,
         version=document["version"],
     )

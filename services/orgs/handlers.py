@@ -12,7 +12,7 @@ from services.common.events import Event
 from services.common.handling import change_aggregate
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.store import DuplicateKey
+from services.common.store import DuplicateKey, VersionConflict
 from services.orgs.domain import (
     Community,
     District,
@@ -31,11 +31,13 @@ from services.orgs.domain import (
     register_district,
     register_street,
 )
+from services.orgs.domain.service_links import requested_ids
 from services.orgs.store import OrgsStore
 
 __all__ = ["OrgsHandlers"]
 
 Decision = Callable[[Organization], tuple[Organization, list[Event]]]
+Authorize = Callable[[Organization, str | None], None]
 
 
 def _short_id() -> str:
@@ -104,19 +106,60 @@ class OrgsHandlers:
         existing = await self.store.organization(organization_id)
         if existing is not None:
             return existing[0]
-        await self._check_references(draft.profile)
+        await self._check_references(draft.profile, draft.community_id, served=(draft.community_id,))
+        grantable = await self._grantable(principal, draft.profile.served_community_ids, district)
         organization, events = register(
-            draft, organization_id=organization_id, new_member_id=_short_id, actor=principal.subject, at=self._clock()
+            draft, organization_id=organization_id, new_member_id=_short_id, actor=principal.subject, at=self._clock(), grantable=grantable
         )
         await self._insert(self.store.insert_organization(organization, events), what="organization")
         return replace(organization, version=1)
 
     async def update_profile(self, principal: Principal, organization_id: str, profile: Profile) -> Organization:
-        """Name, purpose, fields, description, mentors, partners, served communities."""
-        await self._check_references(profile)
+        """Name, purpose, fields, description, mentors, partners; communities to serve become requests."""
+        current = await self._load_visible(principal, organization_id)
+        access.require_editor(principal, current.id, current.community_id, await self.district_of(current.community_id))
+        await self._check_references(
+            profile, current.community_id, served=current.profile.served_community_ids, known_partners=current.profile.partner_ids
+        )
+        grantable = await self._grantable(principal, profile.served_community_ids, await self.district_of(current.community_id))
         at = self._clock()
         return await self._change(
-            principal, organization_id, lambda o: o.update_profile(profile, actor=principal.subject, at=at), editor=True
+            principal,
+            organization_id,
+            lambda o: o.update_profile(profile, actor=principal.subject, at=at, grantable=grantable),
+            editor=True,
+        )
+
+    async def request_service(self, principal: Principal, organization_id: str, community_id: str) -> Organization:
+        """The organization's side asks to serve another community; granted at once if the caller may grant it."""
+        current = await self._load_visible(principal, organization_id)
+        home_district = await self.district_of(current.community_id)
+        access.require_editor(principal, current.id, current.community_id, home_district)
+        community_district = await self._known_community(community_id)
+        grantable = access.may_grant_service(principal, community_id, community_district, home_district)
+        at = self._clock()
+        return await self._change(
+            principal,
+            organization_id,
+            lambda o: o.request_service(community_id, grantable=grantable, actor=principal.subject, at=at),
+            editor=True,
+        )
+
+    async def answer_service(self, principal: Principal, organization_id: str, community_id: str, action: str, reason: str) -> Organization:
+        """The community reached grants or declines a request (``grant``/``decline``); either side ends a link (``end``)."""
+        community_district = await self._known_community(community_id)
+
+        def authorize(organization: Organization, home_district: str | None) -> None:
+            if action == "end" and access.is_editor(principal, organization.id, organization.community_id, home_district):
+                return
+            access.require_grantor(principal, community_id, community_district, home_district)
+
+        at = self._clock()
+        return await self._change(
+            principal,
+            organization_id,
+            lambda o: o.answer_service(community_id, action, actor=principal.subject, at=at, reason=reason),
+            authorize=authorize,
         )
 
     async def add_member(self, principal: Principal, organization_id: str, member: MemberDraft) -> Organization:
@@ -180,6 +223,24 @@ class OrgsHandlers:
         record = SupportRecord(_short_id(), kind, on, amount_fen, provider.strip(), note.strip(), principal.subject, at)
         return await self._change(principal, organization_id, lambda o: o.record_support(record, at=at))
 
+    async def upgrade_service_links(self) -> int:
+        """At start-up: organizations stored with declared served communities keep them as requests, and consumers are told.
+
+        Each is one version-guarded save with an ``orgs.org.updated.v1`` in its outbox, so the
+        claims service's cards drop the communities never granted; one changed meanwhile was
+        saved with its links already and is left alone.
+        """
+        upgraded = 0
+        for organization in await self.store.declared_links():
+            try:
+                await self.store.save_organization(organization, [organization.served_as_granted(at=self._clock())])
+            except VersionConflict:
+                continue
+            upgraded += 1
+        if upgraded:
+            self._notify()
+        return upgraded
+
     async def track(self, organization_id: str, update: Callable[[TrackRecord], TrackRecord], *, event_id: str) -> None:
         """A claims event changes the track record, once per event."""
         at = self._clock()
@@ -191,16 +252,39 @@ class OrgsHandlers:
             what="organization",
         )
 
-    async def _check_references(self, profile: Profile) -> None:
-        served = list(profile.served_community_ids)
-        known = await self.store.communities_by_ids(served)
-        for index, community_id in enumerate(served):
+    async def _check_references(self, profile: Profile, home: str, *, served: Sequence[str], known_partners: Sequence[str] = ()) -> None:
+        """Communities named exist; a new partner shares a community this organization serves (granted, never declared).
+
+        An organization of another community, or one that does not exist, is refused alike, so
+        that no one learns of another community's organizations by naming them.
+        """
+        wanted = list(profile.served_community_ids)
+        known = await self.store.communities_by_ids(wanted)
+        for index, community_id in enumerate(wanted):
             if community_id not in known:
-                raise Invalid("no such community", field=f"servedCommunityIds.{index}")
+                raise NotFound("no such community", field=f"servedCommunityIds.{index}")
+        ours = {home, *served}
         partners = await self.store.organizations_by_ids(profile.partner_ids)
         for index, partner_id in enumerate(profile.partner_ids):
-            if partner_id not in partners:
-                raise Invalid("no such partner organization", field=f"partnerIds.{index}")
+            partner = partners.get(partner_id)
+            if partner_id in known_partners:
+                continue
+            if partner is None or not ours & set(partner.profile.served_community_ids):
+                raise Invalid("no such partner organization in a community this organization serves", field=f"partnerIds.{index}")
+
+    async def _grantable(self, principal: Principal, community_ids: Sequence[str], home_district: str | None) -> frozenset[str]:
+        """The communities among these that the caller may grant at once."""
+        communities = await self.store.communities_by_ids(community_ids)
+        return frozenset(
+            cid for cid, community in communities.items() if access.may_grant_service(principal, cid, community.district_id, home_district)
+        )
+
+    async def _known_community(self, community_id: str) -> str | None:
+        """The community's district; NotFound naming ``communityId`` if it was never registered."""
+        community = (await self.store.communities_by_ids([community_id])).get(community_id)
+        if community is None:
+            raise NotFound("no such community", field="communityId")
+        return community.district_id
 
     async def _load_visible(self, principal: Principal, organization_id: str) -> Organization:
         loaded = await self.store.organization(organization_id)
@@ -209,18 +293,26 @@ class OrgsHandlers:
         return loaded[0]
 
     async def _visible(self, principal: Principal, organization: Organization) -> bool:
-        communities = await self.store.communities_by_ids(organization.profile.served_community_ids)
-        pairs = [(cid, communities[cid].district_id if cid in communities else None) for cid in organization.profile.served_community_ids]
-        return access.can_see_organization(principal, pairs)
+        served, requested = organization.profile.served_community_ids, requested_ids(organization.service_links)
+        communities = await self.store.communities_by_ids([*served, *requested])
 
-    async def _change(self, principal: Principal, organization_id: str, decide: Decision, *, editor: bool = False) -> Organization:
+        def pairs(ids: Sequence[str]) -> list[tuple[str, str | None]]:
+            return [(cid, communities[cid].district_id if cid in communities else None) for cid in ids]
+
+        return access.can_see_organization(principal, pairs(served), pairs(requested))
+
+    async def _change(
+        self, principal: Principal, organization_id: str, decide: Decision, *, editor: bool = False, authorize: Authorize | None = None
+    ) -> Organization:
         async def load() -> tuple[Organization, frozenset[str]] | None:
             loaded = await self.store.organization(organization_id)
             if loaded is None or not await self._visible(principal, loaded[0]):
                 return None
             organization = loaded[0]
             district = await self.district_of(organization.community_id)
-            if editor:
+            if authorize is not None:
+                authorize(organization, district)
+            elif editor:
                 access.require_editor(principal, organization.id, organization.community_id, district)
             else:
                 access.require_staff(principal, organization.community_id, district, field="organizationId")

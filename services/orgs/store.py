@@ -43,6 +43,7 @@ ORGANIZATION_INDEXES = (
     Index((("community_id", 1), ("name", 1))),
     Index((("community_id", 1), ("kind", 1), ("status", 1))),
     Index((("served_community_ids", 1),)),
+    Index((("requested_community_ids", 1), ("name", 1))),
     OUTBOX_INDEX,
 )
 STREET_INDEXES = (Index((("district_id", 1), ("name", 1)), unique=True), OUTBOX_INDEX)
@@ -140,6 +141,10 @@ class OrgsStore:
             handled_event=handled_event,
         )
 
+    async def declared_links(self) -> list[Organization]:
+        """Organizations stored before service links were granted (no ``service_links`` yet): their declared communities read as requests."""
+        return [organization_from_document(d) for d in await self.organizations.find({"service_links": {"$exists": False}})]
+
     async def organization(self, organization_id: str) -> tuple[Organization, frozenset[str]] | None:
         """An organization and the ids of the events it has handled."""
         document = await self.organizations.find_one({"_id": organization_id})
@@ -155,6 +160,16 @@ class OrgsStore:
         """One page of organizations by name."""
         page = await paginate(self.organizations, _organization_filter(query), [("name", 1)], first=first, after=after)
         return [organization_from_document(d) for d in page.documents], page
+
+    async def list_service_requests(self, community_id: str, *, first: int, after: str | None) -> tuple[list[Organization], Page]:
+        """One page (by name) of the organizations asking to serve this community, not yet answered."""
+        filter = {"requested_community_ids": community_id}
+        page = await paginate(self.organizations, filter, [("name", 1)], first=first, after=after)
+        return [organization_from_document(d) for d in page.documents], page
+
+    async def count_service_requests(self, community_id: str) -> int:
+        """How many organizations ask to serve this community."""
+        return await self.organizations.count_documents({"requested_community_ids": community_id})
 
     async def count_organizations(self, query: OrganizationQuery) -> int:
         """How many organizations match."""

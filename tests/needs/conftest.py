@@ -88,6 +88,15 @@ class Needs:
         return await self.client.mutation(name, input, selection, as_=as_)
 
 
+def knowing(*communities: str, memory: MemoryServer | None = None) -> MemoryServer:
+    """A memory server whose needs places read model knows these communities (of d1), as if orgs had announced them."""
+    memory = memory or MemoryServer()
+    for community in communities:
+        place = {"_id": community, "name": community, "street_id": "s1", "district_id": "d1", "handled_events": []}
+        memory.client["renling_needs"]["communities"].insert_one(place)
+    return memory
+
+
 def item_input(need_ids: list[str], **fields: Any) -> dict[str, Any]:
     """A valid CreateServiceItemInput for community c1."""
     now = datetime.now(UTC)

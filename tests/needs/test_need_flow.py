@@ -169,6 +169,12 @@ async def test_events_left_by_a_crash_between_write_and_publish_are_published_at
     settings = fast_settings(outbox_interval_s=60)
     memory = MemoryServer()
     resident = token(settings, Role.RESIDENT, communities=["c1"])
+    announced = InProcessBus()
+    async with running(create_app(settings, memory=memory, bus=announced)):
+        place = {"community_id": "c1", "name": "c1", "street_id": "s1", "district_id": "d1"}
+        await announced.publish(new_event("orgs.community.registered.v1", service="orgs", community="c1", data=place))
+        await announced.drain()
+    await announced.close()
     dead = DeadBroker()
     async with running(create_app(settings, memory=memory, bus=dead)) as client:
         submitted = await client.data(

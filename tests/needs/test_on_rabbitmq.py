@@ -9,10 +9,9 @@ from services.common.bus.rabbit import RabbitBus
 from services.common.events import Event, new_event
 from services.common.identity import Role
 from services.common.settings import Settings
-from services.common.store.memory import MemoryServer
 from services.needs.app import create_app
 from tests.broker import DELAYS, Broker, broker
-from tests.needs.conftest import SUBMIT, item_input
+from tests.needs.conftest import SUBMIT, item_input, knowing
 from tests.support import AMQP_URL, GraphQLClient, eventually, running, token
 
 __all__ = ["broker"]
@@ -32,7 +31,7 @@ class FlakyRabbitBus(RabbitBus):
 
 async def test_a_submitted_need_is_observed_as_a_cloudevent_on_rabbitmq(broker: Broker) -> None:
     resident = token(broker.settings, Role.RESIDENT, communities=["c1"], subject="resident-1")
-    async with running(create_app(broker.settings)) as client:
+    async with running(create_app(broker.settings, memory=knowing("c1"))) as client:
         payload = await client.data(SUBMIT, {"input": {"communityId": "c1", "title": "楼道灯坏了", "category": "BLUE_GUARD"}}, as_=resident)
         need_id = payload["submitNeed"]["need"]["id"]
 
@@ -54,7 +53,7 @@ async def test_an_event_whose_publish_failed_after_the_write_arrives_once_throug
     bus = FlakyRabbitBus(AMQP_URL, namespace=broker.settings.events_exchange, retry_delays_ms=DELAYS)
     bus.failures = 1
     await bus.start()
-    memory = MemoryServer()
+    memory = knowing("c1")
     resident = token(broker.settings, Role.RESIDENT, communities=["c1"], subject="resident-1")
     settings = broker.settings.model_copy(update={"outbox_interval_s": 0.3})
     try:
@@ -78,7 +77,7 @@ async def test_an_event_whose_publish_failed_after_the_write_arrives_once_throug
 
 
 async def test_a_claims_event_delivered_twice_by_rabbitmq_changes_the_item_once(broker: Broker) -> None:
-    memory = MemoryServer()
+    memory = knowing("c1")
     staff = token(broker.settings, Role.COMMUNITY_STAFF, communities=["c1"], subject="staff-1")
     async with running(create_app(broker.settings, memory=memory)) as client:
         need_id = await _accepted_need(client, broker.settings)

@@ -11,6 +11,7 @@ from websockets.typing import Subprotocol
 
 from services.common.identity import Role
 from services.needs.app import create_app
+from tests.needs.conftest import knowing
 from tests.support import fast_settings, serving, token
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -29,7 +30,8 @@ async def _receive(socket: Any) -> dict[str, Any]:
 async def test_operations_over_graphql_transport_ws_with_the_token_in_connection_init() -> None:
     settings = fast_settings()
     resident = token(settings, Role.RESIDENT, communities=["c1"])
-    async with serving(create_app(settings)) as base, websockets.connect(_ws(base), subprotocols=[PROTOCOL]) as socket:
+    app = create_app(settings, memory=knowing("c1"))
+    async with serving(app) as base, websockets.connect(_ws(base), subprotocols=[PROTOCOL]) as socket:
         await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {resident}"}}))
         assert (await _receive(socket))["type"] == "connection_ack"
 

@@ -24,6 +24,7 @@ from services.orgs.domain import (
     SupportRecord,
     register,
 )
+from services.orgs.domain.service_links import ServiceLinkStatus
 from tests.orgs.factories import NOW, draft, organization
 
 LATER = NOW + timedelta(hours=1)
@@ -222,8 +223,43 @@ def test_only_partner_organizations_serve_several_communities() -> None:
     partner, events = register(
         draft(kind=OrganizationKind.PARTNER_ORGANIZATION, profile=profile), organization_id="o", new_member_id=_ids(), actor="s", at=NOW
     )
-    assert partner.profile.served_community_ids == ("c1", "c2")
-    assert events[0].data["served_community_ids"] == ["c1", "c2"]
+    assert partner.profile.served_community_ids == ("c1",)  # c2 asked, not granted
+    assert [(link.community_id, link.status) for link in partner.service_links] == [("c2", ServiceLinkStatus.REQUESTED)]
+    assert [event.routing_key for event in events] == ["orgs.org.registered.v1", "orgs.org.service_requested.v1"]
+    assert events[0].data["served_community_ids"] == ["c1"]
+    granted, events = register(
+        draft(kind=OrganizationKind.PARTNER_ORGANIZATION, profile=profile),
+        organization_id="o", new_member_id=_ids(), actor="s", at=NOW, grantable=frozenset({"c2"}),
+    )  # fmt: skip
+    assert granted.profile.served_community_ids == ("c1", "c2")
+    assert events[-1].routing_key == "orgs.org.service_granted.v1"
+    assert events[-1].data["served_community_ids"] == ["c1", "c2"]
+
+
+def test_a_service_link_is_requested_then_granted_declined_or_ended_by_the_table() -> None:
+    partner, _ = register(draft(kind=OrganizationKind.PARTNER_ORGANIZATION), organization_id="o", new_member_id=_ids(), actor="s", at=NOW)
+    asked, events = partner.request_service("c2", grantable=False, actor="s", at=LATER)
+    granted, granted_events = asked.answer_service("c2", "grant", actor="staff-c2", at=LATER)
+    ended, _ = granted.answer_service("c2", "end", actor="staff-c2", at=LATER, reason="合作结束")
+    declined, _ = asked.answer_service("c2", "decline", actor="staff-c2", at=LATER, reason="不需要")
+    again, _ = declined.request_service("c2", grantable=False, actor="s", at=LATER)
+
+    assert [e.routing_key for e in events] == ["orgs.org.service_requested.v1"]
+    assert asked.profile.served_community_ids == ("c1",)
+    assert granted.profile.served_community_ids == ("c1", "c2")
+    assert granted_events[0].data["served_community_ids"] == ["c1", "c2"]
+    assert granted_events[0].data["service_community_id"] == "c2"
+    assert ended.profile.served_community_ids == ("c1",)
+    assert declined.profile.served_community_ids == ("c1",)
+    assert again.service_links[0].status is ServiceLinkStatus.REQUESTED
+    with pytest.raises(TransitionNotAllowed):
+        granted.answer_service("c2", "grant", actor="staff-c2", at=LATER)
+    with pytest.raises(Invalid) as home:
+        partner.request_service("c1", grantable=True, actor="s", at=LATER)
+    assert home.value.field == "communityId"
+    with pytest.raises(Invalid) as not_partner:
+        organization().request_service("c2", grantable=True, actor="s", at=LATER)
+    assert not_partner.value.field == "communityId"
 
 
 def test_founding_in_the_future_and_bad_names_are_refused() -> None:

@@ -128,6 +128,11 @@ async def test_a_district_administrator_corrects_the_stage_out_of_order(orgs: Or
 
 async def test_partner_organizations_serve_several_communities_and_are_linked(orgs: Orgs) -> None:
     partner = await orgs.registered(name="福寿百年养老服务中心", kind="PARTNER_ORGANIZATION", servedCommunityIds=["c3"], members=[])
+    accepted = await orgs.mutate(
+        "acceptCommunityService", {"organizationId": partner["id"], "communityId": "c3"}, "organization { id }",
+        as_=orgs.token(Role.COMMUNITY_STAFF, "c3"),
+    )  # fmt: skip
+    assert accepted["errors"] == []
     team = await orgs.registered(name="夕阳天使", partnerIds=[partner["id"]], mentors=[{"name": "陈老师", "expertise": "摄影"}])
     query = "query($id: ID!) { organization(id: $id) { partners { name } mentors { name expertise } servedCommunities { id } } }"
 

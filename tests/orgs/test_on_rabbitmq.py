@@ -89,8 +89,14 @@ async def test_a_claims_event_duplicated_by_rabbitmq_is_counted_once(broker: Bro
 async def test_the_needs_service_learns_places_from_orgs_over_rabbitmq(broker: Broker) -> None:
     admin = token(broker.settings, Role.DISTRICT_ADMIN, districts=["d1"])
     resident = token(broker.settings, Role.RESIDENT, communities=["c1"])
-    async with running(create_app(broker.settings)) as orgs, running(create_needs_app(broker.settings, memory=MemoryServer())) as needs:
+    needs_app = create_needs_app(broker.settings, memory=MemoryServer())
+    async with running(create_app(broker.settings)) as orgs, running(needs_app) as needs:
         await _register_places(orgs, admin)
+
+        async def knows_c1() -> bool:
+            return bool(await needs_app.state.handlers.store.places.district_of("c1") == "d1")
+
+        await eventually(knows_c1, what="the needs service to learn of c1 from orgs")
         await needs.data('mutation { submitNeed(input: {communityId: "c1", title: "加装扶手"}) { errors { message } } }', as_=resident)
         query = (
             '{ _entities(representations: [{__typename: "District", id: "d1"}]) { ... on District { needStats { total communities } } } }'

@@ -40,7 +40,8 @@ class Meetings(Claiming):
 
     async def schedule_meeting(self, principal: Principal, plan: MeetingPlan, *, idempotency_key: str | None = None) -> IntentionMeeting:
         """Staff call a meeting on published items of their community."""
-        access.require_staff(principal, plan.community_id, await self.store.places.district_of(plan.community_id))
+        place = await self.store.places.require(plan.community_id)
+        access.require_staff(principal, plan.community_id, place.district_id)
         boards = await self.store.boards_by_ids(plan.agenda)
         for index, item_id in enumerate(plan.agenda):
             board = boards.get(item_id)

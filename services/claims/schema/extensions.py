@@ -87,10 +87,15 @@ class ServiceItemType:
         visible = await asyncio.gather(*(info.context.visible_claim(claim.id) for claim in claims))
         return [ClaimType.from_domain(claim) for claim in visible if claim is not None]
 
-    @strawberry.field(description="Claimant slots still free (from the claims service's reservations).")
+    @strawberry.field(
+        description="Claimant slots still free (from the claims service's reservations); null unless you belong to the item's community."
+    )
     async def slots_left(self, info: Info[ClaimsContext, None]) -> int | None:
+        principal = info.context.require_principal()
         board = await info.context.boards.load(str(self.id))
-        return board.slots_left if board else None
+        if board is None or not await info.context.belongs_to(principal, board.community_id):
+            return None  # the same rule as the item itself (needs shows a published item to its community only)
+        return board.slots_left
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> ServiceItemType:

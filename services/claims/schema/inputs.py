@@ -11,6 +11,7 @@ from services.claims.domain import Attendee, BudgetLine, MeetingPlan, Proposal, 
 from services.claims.schema.enums import AttendeeRole, ClaimStatus, DecisionOutcome, FundSource
 from services.common.domain import Invalid
 from services.common.graphql.scalars import Fen
+from services.common.text import MULTILINE
 
 __all__ = [
     "BudgetLineInput",
@@ -48,7 +49,7 @@ class BudgetLineInput:
 
 @strawberry.input(description="The claimant's plan.")
 class ProposalInput:
-    plan: str = strawberry.field(description="What will be done.")
+    plan: str = strawberry.field(metadata=MULTILINE, description="What will be done.")
     schedule: str = strawberry.field(default="", description="When.")
     team: list[str] = strawberry.field(default_factory=list, description="Who will do it.")
     budget: list[BudgetLineInput] = strawberry.field(default_factory=list, description="Requested per fund source; never above the item's.")
@@ -106,7 +107,7 @@ class SubmitClaimInput:
 @strawberry.input(description="Withdraw your claim before it is decided.")
 class WithdrawClaimInput:
     claim_id: strawberry.ID = strawberry.field(description="The claim.")
-    reason: str = strawberry.field(default="", description="Why.")
+    reason: str = strawberry.field(metadata=MULTILINE, default="", description="Why.")
 
 
 @strawberry.input(description="Put a claim forward to the intention meeting.")
@@ -130,19 +131,19 @@ class DecideClaimInput:
     meeting_id: strawberry.ID = strawberry.field(description="The meeting.")
     claim_id: strawberry.ID = strawberry.field(description="A claim on an agenda item.")
     outcome: DecisionOutcome = strawberry.field(description="Approve or reject.")
-    reason: str = strawberry.field(default="", description="Why (required to reject).")
+    reason: str = strawberry.field(metadata=MULTILINE, default="", description="Why (required to reject).")
 
 
 @strawberry.input(description="Close the meeting with its minutes.")
 class ConcludeMeetingInput:
     meeting_id: strawberry.ID = strawberry.field(description="The meeting.")
-    minutes: str = strawberry.field(description="Minutes (纪要).")
+    minutes: str = strawberry.field(metadata=MULTILINE, description="Minutes (纪要).")
 
 
 @strawberry.input(description="Call off a meeting that decided nothing.")
 class CancelMeetingInput:
     meeting_id: strawberry.ID = strawberry.field(description="The meeting.")
-    reason: str = strawberry.field(description="Why.")
+    reason: str = strawberry.field(metadata=MULTILINE, description="Why.")
 
 
 @strawberry.input(description="A training session (培训).")
@@ -163,7 +164,7 @@ class StartImplementationInput:
 class RecordSupervisionInput:
     claim_id: strawberry.ID = strawberry.field(description="The claim.")
     on: date = strawberry.field(description="Day.")
-    findings: str = strawberry.field(description="Findings.")
+    findings: str = strawberry.field(metadata=MULTILINE, description="Findings.")
     supervisor: str = strawberry.field(default="", description="Supervisor; default you.")
     rectification_required: bool = strawberry.field(default=False, description="A rectification (整改) is required.")
     rectification_deadline: date | None = strawberry.field(default=None, description="By when (required with a rectification).")
@@ -180,7 +181,7 @@ class RecordRectificationInput:
 class ReportProgressInput:
     claim_id: strawberry.ID = strawberry.field(description="The claim.")
     percent: int = strawberry.field(description="How far, 0–100, never backwards.")
-    narrative: str = strawberry.field(description="What happened.")
+    narrative: str = strawberry.field(metadata=MULTILINE, description="What happened.")
     photo_urls: list[str] = strawberry.field(default_factory=list, description="Photos (http(s) URLs).")
     volunteer_hours: float = strawberry.field(default=0.0, description="Volunteer hours in this period.")
 
@@ -202,17 +203,17 @@ class CompleteProjectInput:
 class EvaluateProjectInput:
     claim_id: strawberry.ID = strawberry.field(description="The completed claim.")
     rubric: RubricInput = strawberry.field(description="Staff's rubric.")
-    summary: str = strawberry.field(description="Summary.")
+    summary: str = strawberry.field(metadata=MULTILINE, description="Summary.")
 
 
 @strawberry.input(description="Rate a project that served you (one rating per resident).")
 class RateProjectInput:
     claim_id: strawberry.ID = strawberry.field(description="The completed claim.")
     score: int = strawberry.field(description="1–5.")
-    comment: str = strawberry.field(default="", description="What you thought.")
+    comment: str = strawberry.field(metadata=MULTILINE, default="", description="What you thought.")
 
 
 @strawberry.input(description="Stop an approved claim's work.")
 class TerminateClaimInput:
     claim_id: strawberry.ID = strawberry.field(description="The claim.")
-    reason: str = strawberry.field(description="Why.")
+    reason: str = strawberry.field(metadata=MULTILINE, description="Why.")

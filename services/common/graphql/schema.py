@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import get_object_definition
 
 from services.common.graphql.errors import PublicError
 from services.common.graphql.limits import should_mask
+from services.common.graphql.text_inputs import PlainTextInputs
 
 __all__ = ["FederatedSchema"]
 
@@ -20,11 +23,18 @@ log = logging.getLogger("services.graphql")
 
 
 class FederatedSchema(strawberry.federation.Schema):
-    """Federation v2 schema that logs unexpected errors only.
+    """Federation v2 schema that logs unexpected errors only, and checks every mutation's input text.
 
     Refusals the caller caused (:class:`PublicError`, validation errors) are answers, not
     incidents: they go back to the caller and stay out of the error log.
     """
+
+    def __init__(self, query: type | None = None, mutation: type | None = None, **kwargs: Any) -> None:
+        if mutation is not None:
+            for field in get_object_definition(mutation, strict=True).fields:
+                if not any(isinstance(extension, PlainTextInputs) for extension in field.extensions):
+                    field.extensions.append(PlainTextInputs())  # the kernel's text rule on every mutation's input
+        super().__init__(query=query, mutation=mutation, **kwargs)
 
     @cached_property
     def entity_type_names(self) -> frozenset[str]:

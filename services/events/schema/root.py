@@ -13,6 +13,7 @@ from services.common.graphql.errors import UserError, public_error
 from services.common.graphql.mutations import attempt_for_caller
 from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
+from services.common.text import MULTILINE
 from services.events.domain import Endpoint
 from services.events.schema.context import EventsContext
 from services.events.schema.types import DeadLetterType, DomainEvent, WebhookDelivery, WebhookEndpoint
@@ -128,7 +129,7 @@ class RegisterWebhookInput:
     url: str = strawberry.field(description="http(s) URL that receives POSTed CloudEvents.")
     types: list[str] | None = strawberry.field(default=None, description="Routing keys to receive; default every event you may see.")
     communities: list[strawberry.ID] | None = strawberry.field(default=None, description="Communities to follow; default all of yours.")
-    description: str = strawberry.field(default="", description="What it is for.")
+    description: str = strawberry.field(metadata=MULTILINE, default="", description="What it is for.")
 
 
 @strawberry.input(description="Change a webhook endpoint.")
@@ -136,7 +137,7 @@ class UpdateWebhookInput:
     endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
     url: str | None = strawberry.field(default=None, description="A new URL.")
     types: list[str] | None = strawberry.field(default=None, description="New routing keys (empty list: every event).")
-    description: str | None = strawberry.field(default=None, description="A new description.")
+    description: str | None = strawberry.field(metadata=MULTILINE, default=None, description="A new description.")
 
 
 @strawberry.input(description="One of your webhook endpoints.")

@@ -9,6 +9,7 @@ import strawberry
 
 from services.common.domain import Invalid
 from services.common.graphql.scalars import Fen
+from services.common.text import MULTILINE
 from services.needs.domain import BudgetLine, ClaimWindow, ItemDraft, Schedule
 from services.needs.schema.enums import (
     Category,
@@ -78,7 +79,7 @@ class ServiceItemFilter:
 class SubmitNeedInput:
     community_id: strawberry.ID = strawberry.field(description="Your community.")
     title: str = strawberry.field(description="Short title, 1–120 characters.")
-    description: str = strawberry.field(default="", description="What is needed and why.")
+    description: str = strawberry.field(metadata=MULTILINE, default="", description="What is needed and why.")
     category: Category = strawberry.field(default=Category.OTHER, description="五色土 category, if you know it; staff may reclassify.")
     target_groups: list[TargetGroup] = strawberry.field(default_factory=list, description="Who would be served; default everyone.")
     source: NeedSource = strawberry.field(default=NeedSource.RESIDENT, description="How it was collected.")
@@ -105,7 +106,7 @@ class ClassifyNeedInput:
     category: Category = strawberry.field(description="五色土 category.")
     target_groups: list[TargetGroup] = strawberry.field(description="Who is served.")
     priority: Priority = strawberry.field(default=Priority.NORMAL, description="Urgency.")
-    analysis_note: str = strawberry.field(default="", description="Staff's analysis.")
+    analysis_note: str = strawberry.field(metadata=MULTILINE, default="", description="Staff's analysis.")
 
 
 @strawberry.input(description="Accept a need: the community will act on it.")
@@ -116,7 +117,7 @@ class AcceptNeedInput:
 @strawberry.input(description="Reject a need, saying why.")
 class RejectNeedInput:
     need_id: strawberry.ID = strawberry.field(description="The need.")
-    reason: str = strawberry.field(description="Why; shown to the submitter.")
+    reason: str = strawberry.field(metadata=MULTILINE, description="Why; shown to the submitter.")
 
 
 @strawberry.input(description="Merge a duplicate need into another; supporters are carried over.")
@@ -136,7 +137,7 @@ class BudgetLineInput:
 class ScheduleInput:
     starts_on: date = strawberry.field(description="First day.")
     ends_on: date = strawberry.field(description="Last day, not before the first.")
-    note: str = strawberry.field(default="", description="Recurrence or other detail.")
+    note: str = strawberry.field(metadata=MULTILINE, default="", description="Recurrence or other detail.")
 
 
 @strawberry.input(description="When claims are taken; times need a UTC offset.")
@@ -154,7 +155,7 @@ class ServiceItemContentInput:
     schedule: ScheduleInput = strawberry.field(description="When the work happens.")
     claim_window: ClaimWindowInput = strawberry.field(description="When claims are taken.")
     eligible_claimant_kinds: list[ClaimantKind] = strawberry.field(description="Who may claim; at least one kind.")
-    description: str = strawberry.field(default="", description="What the claimant will do.")
+    description: str = strawberry.field(metadata=MULTILINE, default="", description="What the claimant will do.")
     goals: list[str] = strawberry.field(default_factory=list, description="Goals the evaluation will look at.")
     target_groups: list[TargetGroup] = strawberry.field(default_factory=list, description="Who is served.")
     support_offered: list[SupportKind] = strawberry.field(default_factory=list, description="Support the community offers.")
@@ -206,7 +207,7 @@ class PublishServiceItemInput:
 @strawberry.input(description="Cancel a draft or published item, saying why; its needs become accepted again.")
 class CancelServiceItemInput:
     item_id: strawberry.ID = strawberry.field(description="The item.")
-    reason: str = strawberry.field(description="Why.")
+    reason: str = strawberry.field(metadata=MULTILINE, description="Why.")
 
 
 def _aware(value: datetime, name: str) -> datetime:

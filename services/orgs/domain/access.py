@@ -8,19 +8,61 @@ from services.common.access import is_staff, require_staff
 from services.common.domain import Forbidden
 from services.common.identity import Principal, Role
 
-__all__ = ["can_see_organization", "is_staff", "require_district_admin", "require_editor", "require_staff"]
+__all__ = [
+    "can_see_organization",
+    "is_editor",
+    "is_staff",
+    "may_grant_service",
+    "require_district_admin",
+    "require_editor",
+    "require_grantor",
+    "require_staff",
+]
+
+Places = Iterable[tuple[str, str | None]]
 
 
-def can_see_organization(principal: Principal, communities: Iterable[tuple[str, str | None]]) -> bool:
-    """Anyone of a community the organization belongs to or serves (or its district's administrator)."""
-    return any(principal.belongs_to(community_id, district_id) for community_id, district_id in communities)
+def can_see_organization(principal: Principal, communities: Places, requested: Places = ()) -> bool:
+    """Anyone of a community the organization belongs to or serves (or its district's administrator).
+
+    The staff of a community it asks to serve see it too, so that they can answer.
+    """
+    if any(principal.belongs_to(community_id, district_id) for community_id, district_id in communities):
+        return True
+    return any(is_staff(principal, community_id, district_id) for community_id, district_id in requested)
+
+
+def is_editor(principal: Principal, organization_id: str, community_id: str, district_id: str | None) -> bool:
+    """Staff of its home community, or the organization's own leader."""
+    if principal.has_role(Role.ORG_LEADER) and principal.organization == organization_id:
+        return True
+    return is_staff(principal, community_id, district_id)
 
 
 def require_editor(principal: Principal, organization_id: str, community_id: str, district_id: str | None) -> None:
     """Staff, or the organization's own leader, may edit its profile and members."""
-    if principal.has_role(Role.ORG_LEADER) and principal.organization == organization_id:
-        return
-    require_staff(principal, community_id, district_id, field="organizationId")
+    if not is_editor(principal, organization_id, community_id, district_id):
+        require_staff(principal, community_id, district_id, field="organizationId")
+
+
+def may_grant_service(principal: Principal, community_id: str, community_district: str | None, home_district: str | None) -> bool:
+    """Who grants an organization the right to serve a community: that community's staff, or a district administrator over both."""
+    if principal.has_role(Role.COMMUNITY_STAFF) and community_id in principal.communities:
+        return True
+    return (
+        community_district is not None
+        and principal.is_district_admin_of(community_district)
+        and principal.is_district_admin_of(home_district)
+    )
+
+
+def require_grantor(principal: Principal, community_id: str, community_district: str | None, home_district: str | None) -> None:
+    """Raise unless the caller may grant (or decline) serving this community."""
+    if not may_grant_service(principal, community_id, community_district, home_district):
+        raise Forbidden(
+            "only the community's staff, or a district administrator over both communities, answer a request to serve it",
+            field="communityId",
+        )
 
 
 def require_district_admin(principal: Principal, district_id: str, *, field: str = "districtId") -> None:

@@ -8,16 +8,19 @@ support the community gave it, and its track record from the claims it carried o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from services.common.domain import Invalid, StateMachine, TransitionNotAllowed, check_past_date
 from services.common.events import Event, new_event
-from services.orgs.domain.people import Member, MemberDraft, Mentor, Succession, check_team
+from services.orgs.domain.people import Member, MemberDraft, Succession, check_team
+from services.orgs.domain.records import OrganizationDraft, Profile, StageChange, StatusChange, SupportRecord
+from services.orgs.domain.service_links import ServiceLink, check_reachable, granted_ids, planned_links
+from services.orgs.domain.service_links import ServiceLinkStatus as LinkStatus
 from services.orgs.domain.track_record import TrackRecord
-from services.orgs.domain.vocabulary import ActivityField, FilingStatus, OrganizationKind, Purpose, Stage, SupportKind
+from services.orgs.domain.vocabulary import FilingStatus, OrganizationKind, Stage, SupportKind
 
 __all__ = [
     "STATUS_MACHINE",
@@ -31,6 +34,12 @@ __all__ = [
 ]
 
 SERVICE = "orgs"
+LINK_EVENTS = {
+    "request": "orgs.org.service_requested.v1",
+    "grant": "orgs.org.service_granted.v1",
+    "decline": "orgs.org.service_declined.v1",
+    "end": "orgs.org.service_ended.v1",
+}
 F = FilingStatus
 STATUS_MACHINE: StateMachine[FilingStatus] = StateMachine(
     "organization",
@@ -40,94 +49,6 @@ STATUS_MACHINE: StateMachine[FilingStatus] = StateMachine(
         "dissolve": {F.FILED: F.DISSOLVED, F.ACTIVE: F.DISSOLVED, F.DORMANT: F.DISSOLVED},
     },
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """What staff (and the organization's leader) describe and may edit."""
-
-    name: str
-    purpose: Purpose
-    fields: tuple[ActivityField, ...]
-    description: str = ""
-    mentors: tuple[Mentor, ...] = ()
-    partner_ids: tuple[str, ...] = ()
-    served_community_ids: tuple[str, ...] = ()
-
-    def checked(self, *, kind: OrganizationKind, community_id: str, own_id: str | None) -> Profile:
-        """Trimmed and checked; only partner NGOs serve several communities."""
-        name = self.name.strip()
-        if not name:
-            raise Invalid("the name must not be empty", field="name")
-        if len(name) > 60:
-            raise Invalid("the name is longer than 60 characters", field="name")
-        if len(self.description) > 4_000:
-            raise Invalid("the description is longer than 4000 characters", field="description")
-        served = tuple(dict.fromkeys((community_id, *self.served_community_ids)))
-        if kind is not OrganizationKind.PARTNER_ORGANIZATION and served != (community_id,):
-            raise Invalid("only partner organizations serve several communities", field="servedCommunityIds")
-        if own_id is not None and own_id in self.partner_ids:
-            raise Invalid("an organization is not its own partner", field="partnerIds")
-        for index, mentor in enumerate(self.mentors):
-            if not mentor.name.strip():
-                raise Invalid("a mentor needs a name", field=f"mentors.{index}.name")
-        return replace(
-            self, name=name, description=self.description.strip(), fields=tuple(dict.fromkeys(self.fields)), served_community_ids=served,
-            partner_ids=tuple(dict.fromkeys(self.partner_ids)),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationDraft:
-    """What staff fill in to register an organization."""
-
-    community_id: str
-    kind: OrganizationKind
-    founded_on: date
-    profile: Profile
-    leader: MemberDraft
-    members: tuple[MemberDraft, ...] = ()
-    stage: Stage = Stage.NEEDS_ASSESSMENT
-    status: FilingStatus = FilingStatus.FILED
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChange:
-    """A move of the filing status, effective on a day."""
-
-    action: str
-    from_status: FilingStatus | None
-    to_status: FilingStatus
-    effective_on: date
-    actor: str
-    at: datetime
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StageChange:
-    """A move along the development path: who, when, why; ``correction`` if by a district administrator out of order."""
-
-    from_stage: Stage | None
-    to_stage: Stage
-    actor: str
-    at: datetime
-    reason: str
-    correction: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SupportRecord:
-    """Support given: funds (with an amount in fen), venue, training, publicity, outside teacher, study visit, platform."""
-
-    id: str
-    kind: SupportKind
-    on: date
-    amount_fen: int | None = None
-    provider: str = ""
-    note: str = ""
-    recorded_by: str = ""
-    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +74,7 @@ class Organization:
     leader_history: tuple[Succession, ...] = ()
     support_records: tuple[SupportRecord, ...] = ()
     track_record: TrackRecord = field(default_factory=TrackRecord)
+    service_links: tuple[ServiceLink, ...] = ()
     version: int = 0
 
     @property
@@ -185,15 +107,73 @@ class Organization:
             "stage": self.stage.value,
         }
 
-    def update_profile(self, profile: Profile, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
-        """Name, purpose, fields, description, mentors, partners, served communities."""
+    def update_profile(
+        self, profile: Profile, *, actor: str, at: datetime, grantable: Set[str] = frozenset()
+    ) -> tuple[Organization, list[Event]]:
+        """Name, purpose, fields, description, mentors, partners; communities to serve become requests (see :meth:`request_service`)."""
         self._require_not_dissolved("update")
         checked = profile.checked(kind=self.kind, community_id=self.community_id, own_id=self.id)
+        links, moves = planned_links(
+            self.service_links, checked.served_community_ids, home=self.community_id, grantable=grantable, actor=actor, at=at
+        )
+        checked = replace(checked, served_community_ids=(self.community_id, *granted_ids(links)))
         changed = [name for name in Profile.__dataclass_fields__ if getattr(checked, name) != getattr(self.profile, name)]
-        if not changed:
+        if not changed and not moves:
             return self, []
-        organization = replace(self, profile=checked, updated_at=at)
-        return organization, [organization._event("orgs.org.updated.v1", at, changed=changed, actor=actor)]
+        organization = replace(self, profile=checked, service_links=links, updated_at=at)
+        events = [organization._event("orgs.org.updated.v1", at, changed=changed, actor=actor)] if changed else []
+        return organization, [*events, *(organization._link_event(action, link, at) for action, link in moves)]
+
+    def served_as_granted(self, *, at: datetime) -> Event:
+        """Tells consumers what it serves now (home and granted links), for one stored when served communities were declared."""
+        return self._event("orgs.org.updated.v1", at, changed=["served_community_ids"], actor="orgs")
+
+    def service_link(self, community_id: str) -> ServiceLink | None:
+        """The link to one community, if it was ever asked for."""
+        return next((link for link in self.service_links if link.community_id == community_id), None)
+
+    def request_service(self, community_id: str, *, grantable: bool, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
+        """Ask to serve another community; granted at once when the caller may grant it (its staff, a district administrator over both)."""
+        self._require_not_dissolved("change the communities served by")
+        check_reachable(community_id, home=self.community_id)
+        if self.kind is not OrganizationKind.PARTNER_ORGANIZATION:
+            raise Invalid("only partner organizations serve several communities", field="communityId")
+        existing = self.service_link(community_id)
+        link = existing.moved("request", actor=actor, at=at) if existing else ServiceLink(community_id, LinkStatus.REQUESTED, actor, at)
+        moves = [("request", link)]
+        if grantable:
+            link = link.moved("grant", actor=actor, at=at)
+            moves.append(("grant", link))
+        return self._with_link(link, moves, at)
+
+    def answer_service(
+        self, community_id: str, action: str, *, actor: str, at: datetime, reason: str = ""
+    ) -> tuple[Organization, list[Event]]:
+        """``grant`` or ``decline`` a request (the community reached), or ``end`` a link (either side)."""
+        check_reachable(community_id, home=self.community_id)
+        if action != "end":
+            self._require_not_dissolved(f"{action} a service link of")
+        link = self.service_link(community_id)
+        if link is None:
+            raise Invalid("this organization never asked to serve this community", field="communityId")
+        if action == "decline" and not reason.strip():
+            raise Invalid("say why the request is declined", field="reason")
+        moved = link.moved(action, actor=actor, at=at, reason=reason)
+        return self._with_link(moved, [(action, moved)], at)
+
+    def _with_link(self, link: ServiceLink, moves: list[tuple[str, ServiceLink]], at: datetime) -> tuple[Organization, list[Event]]:
+        others = [other for other in self.service_links if other.community_id != link.community_id]
+        links = tuple(link if other.community_id == link.community_id else other for other in self.service_links)
+        links = links if len(others) < len(self.service_links) else (*links, link)
+        served = (self.community_id, *granted_ids(links))
+        organization = replace(self, profile=replace(self.profile, served_community_ids=served), service_links=links, updated_at=at)
+        return organization, [organization._link_event(action, moved, at) for action, moved in moves]
+
+    def _link_event(self, action: str, link: ServiceLink, at: datetime) -> Event:
+        actor = link.requested_by if action == "request" else link.decided_by or ""
+        return self._event(
+            LINK_EVENTS[action], at, service_community_id=link.community_id, link_status=link.status.value, reason=link.reason, actor=actor
+        )
 
     def add_member(self, draft: MemberDraft, member_id: str, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
         """A new member."""
@@ -315,13 +295,25 @@ class Organization:
 
 
 def register(
-    draft: OrganizationDraft, *, organization_id: str, new_member_id: Callable[[], str], actor: str, at: datetime
+    draft: OrganizationDraft,
+    *,
+    organization_id: str,
+    new_member_id: Callable[[], str],
+    actor: str,
+    at: datetime,
+    grantable: Set[str] = frozenset(),
 ) -> tuple[Organization, list[Event]]:
-    """A new organization with its leader, members and (if flagged) management group."""
+    """A new organization with its leader, members and (if flagged) management group.
+
+    Further communities named in its profile become service requests; those in ``grantable``
+    (the caller may grant them) are granted at once.
+    """
     if draft.status not in (FilingStatus.FILED, FilingStatus.ACTIVE):
         raise Invalid("a new organization is filed or active", field="status")
     check_past_date(draft.founded_on, at=at, field="foundedOn")
     profile = draft.profile.checked(kind=draft.kind, community_id=draft.community_id, own_id=None)
+    links, moves = planned_links((), profile.served_community_ids, home=draft.community_id, grantable=grantable, actor=actor, at=at)
+    profile = replace(profile, served_community_ids=(draft.community_id, *granted_ids(links)))
     people = [draft.leader.checked("leader"), *(member.checked(f"members.{index}") for index, member in enumerate(draft.members))]
     members = tuple(Member(new_member_id(), person.name, person.phone, person.joined_on or draft.founded_on) for person in people)
     flagged = tuple(member.id for member, person in zip(members, people, strict=True) if person.in_management_group)
@@ -343,8 +335,9 @@ def register(
         management_group=team,
         status_history=(StatusChange("register", None, draft.status, draft.founded_on, actor, at),),
         stage_history=(StageChange(None, draft.stage, actor, at, "registered"),),
+        service_links=links,
     )
     event = organization._event(
         "orgs.org.registered.v1", at, fields=[f.value for f in profile.fields], founded_on=draft.founded_on.isoformat(), actor=actor
     )
-    return organization, [event]
+    return organization, [event, *(organization._link_event(action, link, at) for action, link in moves)]

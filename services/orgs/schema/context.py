@@ -12,6 +12,7 @@ from services.common.graphql.context import RequestContext
 from services.common.grouping import grouped
 from services.common.identity import Principal
 from services.orgs.domain import Community, District, Organization, OrganizationFacts, Street, access
+from services.orgs.domain.service_links import requested_ids
 from services.orgs.handlers import OrgsHandlers
 from services.orgs.store import OrgsStore
 
@@ -107,6 +108,7 @@ class OrgsContext(RequestContext):
         if organization is None:
             return None
         principal = self.require_principal()
-        served = organization.profile.served_community_ids
-        districts = await asyncio.gather(*(self.district_of(community_id) for community_id in served))
-        return organization if access.can_see_organization(principal, zip(served, districts, strict=True)) else None
+        served, requested = organization.profile.served_community_ids, requested_ids(organization.service_links)
+        districts = await asyncio.gather(*(self.district_of(community_id) for community_id in (*served, *requested)))
+        pairs = list(zip((*served, *requested), districts, strict=True))
+        return organization if access.can_see_organization(principal, pairs[: len(served)], pairs[len(served) :]) else None

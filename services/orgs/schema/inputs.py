@@ -8,6 +8,7 @@ from datetime import date
 import strawberry
 
 from services.common.graphql.scalars import Fen
+from services.common.text import MULTILINE
 from services.orgs.domain import MemberDraft, Mentor, OrganizationDraft, Profile
 from services.orgs.schema.enums import ActivityField, FilingStatus, OrganizationKind, Purpose, Stage, StatusAction, SupportKind
 
@@ -95,7 +96,7 @@ class OrganizationProfileInput:
     name: str = strawberry.field(description="Name, 1–60 characters.")
     purpose: Purpose = strawberry.field(description="Public-welfare, self-benefit or mutual-benefit.")
     fields: list[ActivityField] = strawberry.field(default_factory=list, description="Fields of activity.")
-    description: str = strawberry.field(default="", description="What it does.")
+    description: str = strawberry.field(metadata=MULTILINE, default="", description="What it does.")
     mentors: list[MentorInput] = strawberry.field(default_factory=list, description="Outside mentors and teachers.")
     partner_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="Partner organizations (ids).")
     served_community_ids: list[strawberry.ID] = strawberry.field(
@@ -162,7 +163,7 @@ class ChangeOrganizationLeaderInput:
     organization_id: strawberry.ID = strawberry.field(description="The organization.")
     member_id: strawberry.ID = strawberry.field(description="The new leader, a member.")
     on: date = strawberry.field(description="Effective day, not before the previous change, not in the future.")
-    reason: str = strawberry.field(default="", description="Why.")
+    reason: str = strawberry.field(metadata=MULTILINE, default="", description="Why.")
 
 
 @strawberry.input(description="The three-person management group (三人管理小组): exactly three distinct members.")
@@ -175,7 +176,7 @@ class SetOrganizationManagementGroupInput:
 class ChangeOrganizationStageInput:
     organization_id: strawberry.ID = strawberry.field(description="The organization.")
     stage: Stage = strawberry.field(description="The new stage.")
-    reason: str = strawberry.field(description="Why (required).")
+    reason: str = strawberry.field(metadata=MULTILINE, description="Why (required).")
 
 
 @strawberry.input(description="Activate, suspend (dormant) or dissolve, effective on a day.")
@@ -183,7 +184,7 @@ class ChangeOrganizationStatusInput:
     organization_id: strawberry.ID = strawberry.field(description="The organization.")
     action: StatusAction = strawberry.field(description="What happens.")
     effective_on: date = strawberry.field(description="Effective day: not before the last status change, not in the future.")
-    reason: str | None = strawberry.field(default=None, description="Why (required to dissolve).")
+    reason: str | None = strawberry.field(metadata=MULTILINE, default=None, description="Why (required to dissolve).")
 
 
 @strawberry.input(description="Record support the community gave.")
@@ -193,4 +194,4 @@ class RecordOrganizationSupportInput:
     on: date = strawberry.field(description="When (not before founding, not in the future).")
     amount_fen: Fen | None = strawberry.field(default=None, description="Amount in fen; required for FUNDS.")
     provider: str = strawberry.field(default="", description="Who gave it (e.g. 社区党委, an outside teacher).")
-    note: str = strawberry.field(default="", description="Details.")
+    note: str = strawberry.field(metadata=MULTILINE, default="", description="Details.")

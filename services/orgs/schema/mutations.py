@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Self
-
 import strawberry
 from strawberry.types import Info
 
 from services.common.graphql.errors import UserError
-from services.common.graphql.mutations import attempt, attempt_for_caller
-from services.common.identity import Principal
-from services.orgs.domain import Organization
-from services.orgs.handlers import OrgsHandlers
+from services.common.graphql.mutations import attempt
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.inputs import (
     AddOrganizationMemberInput,
@@ -28,8 +22,9 @@ from services.orgs.schema.inputs import (
     SetOrganizationManagementGroupInput,
     UpdateOrganizationProfileInput,
 )
-from services.orgs.schema.organization import OrganizationType
+from services.orgs.schema.payloads import OrganizationPayload
 from services.orgs.schema.places import CommunityType, DistrictType, StreetType
+from services.orgs.schema.service_links import ServiceLinkMutations
 
 __all__ = ["Mutation"]
 
@@ -50,18 +45,6 @@ class RegisterStreetPayload:
 class RegisterCommunityPayload:
     community: CommunityType | None = strawberry.field(description="The new community; null if nothing changed.")
     errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
-
-
-@strawberry.type(description="Result of an organization mutation.")
-class OrganizationPayload:
-    organization: OrganizationType | None = strawberry.field(description="The organization after the change; null if nothing changed.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
-
-    @classmethod
-    async def run(cls, info: Info[OrgsContext, None], action: Callable[[OrgsHandlers, Principal], Awaitable[Organization]]) -> Self:
-        """Run a use case for the caller and shape its result."""
-        organization, errors = await attempt_for_caller(info.context, action)
-        return cls(organization=OrganizationType.from_domain(organization) if organization else None, errors=errors)
 
 
 @strawberry.type(description="Result of registerOrganization.")
@@ -112,7 +95,7 @@ class RecordOrganizationSupportPayload(OrganizationPayload):
 @strawberry.type(
     description="Register places and organizations and look after them; every change is checked against your role and community."
 )
-class Mutation:
+class Mutation(ServiceLinkMutations):
     @strawberry.mutation(description="District administrators: register the district named in your token.")
     async def register_district(self, info: Info[OrgsContext, None], input: RegisterDistrictInput) -> RegisterDistrictPayload:
         principal = info.context.require_principal()

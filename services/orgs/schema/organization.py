@@ -16,10 +16,12 @@ from services.orgs.schema.enums import ActivityField, FilingStatus, Organization
 
 if TYPE_CHECKING:
     from services.orgs.schema.places import CommunityType
+    from services.orgs.schema.service_links import ServiceLinkType
 
 __all__ = ["MemberType", "OrganizationType"]
 
 CommunityRef = Annotated["CommunityType", strawberry.lazy("services.orgs.schema.places")]
+ServiceLinkRef = Annotated["ServiceLinkType", strawberry.lazy("services.orgs.schema.service_links")]
 
 
 @strawberry.type(name="OrganizationMember", description="A member of an organization.")
@@ -214,7 +216,7 @@ class OrganizationType:
         community = await info.context.communities.load(self._organization.community_id)
         return CommunityType.from_domain(community) if community else None
 
-    @strawberry.field(description="Communities it serves (its home, and more for partner NGOs).")
+    @strawberry.field(description="Communities it serves: its home, and (partner NGOs) those that granted it a service link.")
     async def served_communities(self, info: Info[OrgsContext, None]) -> list[CommunityRef]:
         from services.orgs.schema.places import CommunityType
 
@@ -242,6 +244,14 @@ class OrganizationType:
     async def partners(self, info: Info[OrgsContext, None]) -> list[OrganizationType]:
         found = await asyncio.gather(*(info.context.visible_organization(pid) for pid in self._organization.profile.partner_ids))
         return [OrganizationType.from_domain(partner) for partner in found if partner is not None]
+
+    @strawberry.field(
+        description="Its links to communities other than its home: all of them for its editors, the ones of your communities otherwise."
+    )
+    async def service_links(self, info: Info[OrgsContext, None]) -> list[ServiceLinkRef]:
+        from services.orgs.schema.service_links import visible_links
+
+        return await visible_links(info, self._organization)
 
     async def _staff(self, info: Info[OrgsContext, None]) -> bool:
         return await info.context.is_staff(info.context.require_principal(), self._organization.community_id)

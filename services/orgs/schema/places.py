@@ -113,6 +113,14 @@ class CommunityType:
     ) -> Connection[OrganizationType]:
         return await list_organizations(info, OrganizationFilter.scoped(filter, [self.id]), first, after)
 
+    @strawberry.field(description="Staff: organizations asking to serve this community, to accept or decline (by name).")
+    async def service_requests(
+        self, info: Info[OrgsContext, None], first: int = 20, after: str | None = None
+    ) -> Connection[OrganizationType]:
+        from services.orgs.schema.service_links import service_requests
+
+        return await service_requests(info, self._community.id, first, after)
+
     @strawberry.field(description="组织统计 Organizations alive on `asOf` (default today), by kind and purpose.")
     async def organization_stats(self, info: Info[OrgsContext, None], as_of: date | None = None) -> OrganizationStats:
         await self._require_member(info)
