@@ -45,6 +45,7 @@ class Principal:
     districts: frozenset[str] = field(default_factory=frozenset)
     organization: str | None = None
     name: str | None = None
+    expires_at: datetime | None = None  # the token's `exp`; None for principals built in-process (demo loader)
 
     def has_role(self, *roles: Role) -> bool:
         """True if the principal holds any of ``roles``."""
@@ -113,6 +114,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
         districts=frozenset(_strings(claims.get("districts", []))),
         organization=organization if isinstance(organization, str) else None,
         name=name if isinstance(name, str) else None,
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC) if isinstance(claims.get("exp"), int | float) else None,
     )
 
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
-from urllib.parse import urlparse
+from datetime import datetime, timedelta
 
 from services.common.bus import Bus, DeadLetter
 from services.common.domain import Forbidden, Invalid, NotFound
 from services.common.events import Event
 from services.common.identity import Principal, Role
 from services.common.settings import Settings
-from services.events.domain import Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, check_url, new_secret, scope_of
+from services.events.domain import Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
+from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
 
 __all__ = ["EventsHandlers", "FeedSignal"]
 
 REGISTRANTS = (Role.PARTNER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN, Role.ORG_LEADER)
+MAX_OVERLAP_HOURS = 168
 
 
 class FeedSignal:
@@ -52,6 +52,7 @@ class EventsHandlers:
         self.settings = settings
         self.signal = FeedSignal()
         self.dispatcher: object = None
+        self.guard = AddressGuard(settings)
         self._clock = clock
 
     async def dead_letters(self, principal: Principal, consumers: Sequence[str], limit: int) -> list[DeadLetter]:
@@ -83,7 +84,7 @@ class EventsHandlers:
             return None
         now = self._clock()
         for endpoint in await self.store.active_endpoints():
-            if endpoint.wants(event.community, event.routing_key):
+            if endpoint.wants(event.community, event.routing_key, now=now):
                 await self.store.add_delivery(
                     Delivery(
                         f"{endpoint.id}:{event.id}",
@@ -113,7 +114,7 @@ class EventsHandlers:
             scope = scope.narrowed(communities)
         if not scope.full and not scope.public:
             raise Invalid("there is no community to follow", field="communities")
-        checked = await self._checked_url(url)
+        checked = await self.guard.checked_url(url)
         now = self._clock()
         endpoint = Endpoint(
             uuid.uuid4().hex,
@@ -127,6 +128,7 @@ class EventsHandlers:
             description.strip(),
             now,
             now,
+            grant_expires_at=principal.expires_at,
         )
         await self.store.insert_endpoint(endpoint)
         return replace(endpoint, version=1)
@@ -138,7 +140,7 @@ class EventsHandlers:
         endpoint = await self._own(principal, endpoint_id)
         changed = replace(
             endpoint,
-            url=await self._checked_url(url) if url is not None else endpoint.url,
+            url=await self.guard.checked_url(url) if url is not None else endpoint.url,
             types=frozenset(types) if types else (endpoint.types if types is None else None),
             description=description.strip() if description is not None else endpoint.description,
             updated_at=self._clock(),
@@ -153,16 +155,47 @@ class EventsHandlers:
         return replace(endpoint, version=endpoint.version + 1)
 
     async def resume(self, principal: Principal, endpoint_id: str) -> Endpoint:
-        """Deliver again."""
-        endpoint = (await self._own(principal, endpoint_id)).resume(at=self._clock())
+        """Deliver again, under a grant renewed from the caller's current token; waiting deliveries go now."""
+        now = self._clock()
+        owned = await self._own(principal, endpoint_id)
+        endpoint = (await self._renewed(principal, owned, now)).resume(at=now)
+        await self.store.save_endpoint(endpoint)
+        await self.store.wake(endpoint.id, now)
+        await self.signal.notify()
+        return replace(endpoint, version=endpoint.version + 1)
+
+    async def renew(self, principal: Principal, endpoint_id: str) -> Endpoint:
+        """The endpoint's grant renewed from the caller's current token (scope re-derived, new expiry)."""
+        now = self._clock()
+        endpoint = await self._renewed(principal, await self._own(principal, endpoint_id), now)
+        await self.store.save_endpoint(endpoint)
+        await self.store.wake(endpoint.id, now)
+        await self.signal.notify()
+        return replace(endpoint, version=endpoint.version + 1)
+
+    async def rotate_secret(self, principal: Principal, endpoint_id: str, *, overlap_hours: float | None = None) -> Endpoint:
+        """A new signing secret; the old one keeps signing beside it for the overlap (default ``webhook_secret_overlap_s``)."""
+        if overlap_hours is not None and not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+            raise Invalid(f"the overlap is between 0 and {MAX_OVERLAP_HOURS} hours", field="overlapHours")
+        overlap = timedelta(hours=overlap_hours) if overlap_hours is not None else timedelta(seconds=self.settings.webhook_secret_overlap_s)
+        endpoint = (await self._own(principal, endpoint_id)).rotated(new_secret(), at=self._clock(), overlap=overlap)
         await self.store.save_endpoint(endpoint)
         return replace(endpoint, version=endpoint.version + 1)
 
-    async def rotate_secret(self, principal: Principal, endpoint_id: str) -> Endpoint:
-        """A new signing secret; later deliveries are signed with it."""
-        endpoint = replace(await self._own(principal, endpoint_id), secret=new_secret(), updated_at=self._clock())
-        await self.store.save_endpoint(endpoint)
-        return replace(endpoint, version=endpoint.version + 1)
+    async def following(self, principal: Principal, community: str) -> list[Endpoint]:
+        """Endpoints that follow a community, for its staff and its district's administrators."""
+        await self._steward(principal, community)
+        return await self.store.endpoints_following(community)
+
+    async def revoke(self, principal: Principal, endpoint_id: str, community: str) -> Endpoint:
+        """Staff (or a district administrator) take their community out of an endpoint's scope."""
+        await self._steward(principal, community)
+        endpoint = await self.store.endpoint(endpoint_id)
+        if endpoint is None or community not in endpoint.full | endpoint.public:
+            raise NotFound("no webhook endpoint follows this community with that id", field="endpointId")
+        changed = endpoint.without_community(community, at=self._clock())
+        await self.store.save_endpoint(changed)
+        return replace(changed, version=changed.version + 1)
 
     async def delete(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Remove an endpoint."""
@@ -184,16 +217,18 @@ class EventsHandlers:
         """An endpoint of the caller."""
         return await self._own(principal, endpoint_id)
 
+    async def _steward(self, principal: Principal, community: str) -> None:
+        if not principal.has_role(Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN) or community not in (await self.scope(principal)).full:
+            raise Forbidden("only the community's staff and its district's administrators look after who follows it", field="communityId")
+
+    async def _renewed(self, principal: Principal, endpoint: Endpoint, now: datetime) -> Endpoint:
+        renewed = endpoint.renewed(await self.scope(principal), until=principal.expires_at, at=now)
+        if not renewed.full and not renewed.public:
+            raise Forbidden("your token no longer reaches any community this endpoint follows", field="endpointId")
+        return renewed
+
     async def _own(self, principal: Principal, endpoint_id: str) -> Endpoint:
         endpoint = await self.store.endpoint(endpoint_id)
         if endpoint is None or endpoint.owner != principal.subject:
             raise NotFound("no such webhook endpoint", field="endpointId")
         return endpoint
-
-    async def _checked_url(self, url: str) -> str:
-        host = urlparse(url).hostname or ""
-        try:
-            infos = await asyncio.to_thread(socket.getaddrinfo, host, None) if host else []
-        except OSError as error:
-            raise Invalid(f"the host does not resolve: {error}", field="url") from error
-        return check_url(url, addresses=[str(info[4][0]) for info in infos], allow_private=self.settings.webhook_allow_private)

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Self
 
 import strawberry
 from strawberry.types import Info
 
 from services.common.domain import DomainError, Invalid
-from services.common.graphql.errors import UserError, public_error
+from services.common.graphql.errors import public_error
 from services.common.graphql.mutations import attempt_for_caller
 from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
-from services.events.domain import Endpoint
 from services.events.schema.context import EventsContext
-from services.events.schema.types import DeadLetterType, DomainEvent, WebhookDelivery, WebhookEndpoint
+from services.events.schema.types import DeadLetterType, DomainEvent, FollowingWebhook, WebhookDelivery, WebhookEndpoint
+from services.events.schema.webhooks import (
+    DeleteWebhookInput,
+    DeleteWebhookPayload,
+    PauseWebhookInput,
+    PauseWebhookPayload,
+    RedeliverWebhookInput,
+    RedeliverWebhookPayload,
+    RegisterWebhookInput,
+    RegisterWebhookPayload,
+    RenewWebhookInput,
+    RenewWebhookPayload,
+    ResumeWebhookInput,
+    ResumeWebhookPayload,
+    RevokeWebhookAccessInput,
+    RevokeWebhookAccessPayload,
+    RotateWebhookSecretInput,
+    RotateWebhookSecretPayload,
+    UpdateWebhookInput,
+    UpdateWebhookPayload,
+)
 
 __all__ = ["Mutation", "Query", "Subscription"]
 
@@ -81,6 +99,18 @@ class Query:
         principal = info.context.require_principal()
         return [WebhookEndpoint.of(e) for e in await info.context.use_cases.store.endpoints_of(principal.subject)]
 
+    @strawberry.field(
+        description="Webhook endpoints that follow a community (its staff and district administrators), "
+        "to see who receives its events and revoke them (revokeWebhookAccess)."
+    )
+    async def webhooks_following(self, info: Info[EventsContext, None], community_id: strawberry.ID) -> list[FollowingWebhook]:
+        principal = info.context.require_principal()
+        try:
+            endpoints = await info.context.use_cases.following(principal, str(community_id))
+        except DomainError as error:
+            raise public_error(error) from error
+        return [FollowingWebhook.of(e) for e in endpoints]
+
 
 @strawberry.type(description="Follow events live.")
 class Subscription:
@@ -104,105 +134,6 @@ class Subscription:
                 yield DomainEvent.of(entry)
             if not entries:
                 await handlers.signal.wait(POLL_S)
-
-
-@strawberry.type(description="Result of a webhook endpoint mutation.")
-class WebhookPayload:
-    endpoint: WebhookEndpoint | None = strawberry.field(description="The endpoint after the change; null if nothing changed.")
-    secret: str | None = strawberry.field(description="The signing secret (whsec_…): shown only when registering or rotating.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
-
-    @classmethod
-    def of(cls, result: tuple[Endpoint | None, list[UserError]], *, with_secret: bool = False) -> Self:
-        """From an attempt's result."""
-        endpoint, errors = result
-        return cls(
-            endpoint=WebhookEndpoint.of(endpoint) if endpoint else None,
-            secret=endpoint.secret if endpoint and with_secret else None,
-            errors=errors,
-        )
-
-
-@strawberry.input(description="Register a webhook endpoint over communities you may see.")
-class RegisterWebhookInput:
-    url: str = strawberry.field(description="http(s) URL that receives POSTed CloudEvents.")
-    types: list[str] | None = strawberry.field(default=None, description="Routing keys to receive; default every event you may see.")
-    communities: list[strawberry.ID] | None = strawberry.field(default=None, description="Communities to follow; default all of yours.")
-    description: str = strawberry.field(default="", description="What it is for.")
-
-
-@strawberry.input(description="Change a webhook endpoint.")
-class UpdateWebhookInput:
-    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
-    url: str | None = strawberry.field(default=None, description="A new URL.")
-    types: list[str] | None = strawberry.field(default=None, description="New routing keys (empty list: every event).")
-    description: str | None = strawberry.field(default=None, description="A new description.")
-
-
-@strawberry.input(description="One of your webhook endpoints.")
-class WebhookEndpointInput:
-    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
-
-
-@strawberry.input(description="Pause an endpoint.")
-class PauseWebhookInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.input(description="Resume an endpoint.")
-class ResumeWebhookInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.input(description="Rotate an endpoint's signing secret.")
-class RotateWebhookSecretInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.input(description="Delete an endpoint.")
-class DeleteWebhookInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.type(description="Result of registerWebhook.")
-class RegisterWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of updateWebhook.")
-class UpdateWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of pauseWebhook.")
-class PauseWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of resumeWebhook.")
-class ResumeWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of rotateWebhookSecret.")
-class RotateWebhookSecretPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of deleteWebhook.")
-class DeleteWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.input(description="A delivery to send again now.")
-class RedeliverWebhookInput:
-    delivery_id: strawberry.ID = strawberry.field(description="The delivery.")
-
-
-@strawberry.type(description="Result of redeliverWebhook.")
-class RedeliverWebhookPayload:
-    delivery: WebhookDelivery | None = strawberry.field(description="The delivery, pending again.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
@@ -235,10 +166,27 @@ class Mutation:
     async def resume_webhook(self, info: Info[EventsContext, None], input: ResumeWebhookInput) -> ResumeWebhookPayload:
         return ResumeWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.resume(p, str(input.endpoint_id))))
 
-    @strawberry.mutation(description="A new signing secret; the payload shows it once.")
+    @strawberry.mutation(
+        description="A new signing secret, shown once; the old one keeps signing beside it for the overlap (24 h by default)."
+    )
     async def rotate_webhook_secret(self, info: Info[EventsContext, None], input: RotateWebhookSecretInput) -> RotateWebhookSecretPayload:
+        hours = input.overlap_hours
         return RotateWebhookSecretPayload.of(
-            await attempt_for_caller(info.context, lambda h, p: h.rotate_secret(p, str(input.endpoint_id))), with_secret=True
+            await attempt_for_caller(info.context, lambda h, p: h.rotate_secret(p, str(input.endpoint_id), overlap_hours=hours)),
+            with_secret=True,
+        )
+
+    @strawberry.mutation(
+        description="Renew the endpoint's grant with your current token (its scope re-derived from it); "
+        "an endpoint lives only as long as the token that registered or last renewed it."
+    )
+    async def renew_webhook(self, info: Info[EventsContext, None], input: RenewWebhookInput) -> RenewWebhookPayload:
+        return RenewWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.renew(p, str(input.endpoint_id))))
+
+    @strawberry.mutation(description="Take your community out of an endpoint's scope (its staff, district administrators).")
+    async def revoke_webhook_access(self, info: Info[EventsContext, None], input: RevokeWebhookAccessInput) -> RevokeWebhookAccessPayload:
+        return RevokeWebhookAccessPayload.of(
+            await attempt_for_caller(info.context, lambda h, p: h.revoke(p, str(input.endpoint_id), str(input.community_id)))
         )
 
     @strawberry.mutation(description="Delete an endpoint.")
