@@ -27,7 +27,7 @@ from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
 from services.common.settings import Settings
-from services.events.domain import GRANT_EXPIRED, Attempt, Delivery, DeliveryStatus, EndpointStatus, next_delay
+from services.events.domain import Attempt, Delivery, DeliveryStatus, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
 from services.events.network import guarded_client
 
@@ -91,8 +91,7 @@ class Dispatcher:
             )
             return
         if endpoint.status is EndpointStatus.ACTIVE and not endpoint.granted_at(now):
-            endpoint = endpoint.disable(GRANT_EXPIRED, at=now)
-            await self._store.save_endpoint(endpoint)
+            endpoint = await self._handlers.expire(endpoint, now)
         if endpoint.status is not EndpointStatus.ACTIVE:
             await self._store.postpone(delivery, now + timedelta(seconds=self._settings.webhook_retry_max_s))
             return

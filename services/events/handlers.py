@@ -13,7 +13,8 @@ from services.common.domain import Forbidden, Invalid, NotFound
 from services.common.events import Event
 from services.common.identity import Principal, Role
 from services.common.settings import Settings
-from services.events.domain import Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
+from services.common.store import VersionConflict
+from services.events.domain import GRANT_EXPIRED, Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
 from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
 
@@ -84,7 +85,9 @@ class EventsHandlers:
             return None
         now = self._clock()
         for endpoint in await self.store.active_endpoints():
-            if endpoint.wants(event.community, event.routing_key, now=now):
+            if not endpoint.granted_at(now):
+                await self.expire(endpoint, now)
+            elif endpoint.wants(event.community, event.routing_key, now=now):
                 await self.store.add_delivery(
                     Delivery(
                         f"{endpoint.id}:{event.id}",
@@ -216,6 +219,15 @@ class EventsHandlers:
     async def endpoint_of(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """An endpoint of the caller."""
         return await self._own(principal, endpoint_id)
+
+    async def expire(self, endpoint: Endpoint, now: datetime) -> Endpoint:
+        """Disable an endpoint whose grant has expired (if nobody changed it meanwhile); the endpoint as it now stands."""
+        expired = endpoint.disable(GRANT_EXPIRED, at=now)
+        try:
+            await self.store.save_endpoint(expired)
+        except VersionConflict:
+            return await self.store.endpoint(endpoint.id) or expired
+        return replace(expired, version=expired.version + 1)
 
     async def _steward(self, principal: Principal, community: str) -> None:
         if not principal.has_role(Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN) or community not in (await self.scope(principal)).full:
