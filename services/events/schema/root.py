@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import NoReturn
 
 import strawberry
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.types import Info
 
 from services.common.domain import DomainError, Invalid
-from services.common.graphql.errors import public_error
+from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.mutations import attempt_for_caller
 from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
@@ -38,11 +43,41 @@ from services.events.schema.webhooks import (
 __all__ = ["Mutation", "Query", "Subscription"]
 
 POLL_S = 1.0
+TOKEN_EXPIRED = "the token expired: connect again with a fresh one"
 CONSUMERS = ("needs", "claims", "orgs", "events")
 
 
 def _after(after: str | None) -> int:
-    return int(decode_cursor(after, 1)[0]) if after else 0
+    """The sequence number inside a feed cursor; :class:`Invalid` (field ``after``) for anything we did not hand out."""
+    if not after:
+        return 0
+    (seq,) = decode_cursor(after, 1)
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise Invalid("this cursor is not valid for this list", field="after")
+    return seq
+
+
+def _passed(moment: datetime | None) -> bool:
+    return moment is not None and datetime.now(UTC) >= moment
+
+
+def _seconds_until(moment: datetime) -> float:
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+async def _token_expired(info: Info[EventsContext, None]) -> NoReturn:
+    """The caller's token expired: over WebSocket the socket is closed (4403), else the operation ends with an error.
+
+    After the close nothing more may be sent, so the operation then waits to be cancelled (the
+    protocol handler cancels every operation of a socket that closed).
+    """
+    request = info.context.request
+    if isinstance(request, WebSocket):
+        if request.application_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError):
+                await request.close(code=4403, reason=TOKEN_EXPIRED)
+        await asyncio.Event().wait()
+    raise PublicError(TOKEN_EXPIRED, "UNAUTHENTICATED")
 
 
 async def _filter(info: Info[EventsContext, None], types: list[str] | None, communities: list[strawberry.ID] | None) -> dict[str, object]:
@@ -125,15 +160,23 @@ class Subscription:
         communities: list[strawberry.ID] | None = None,
     ) -> AsyncGenerator[DomainEvent, None]:
         handlers = info.context.use_cases
-        cursor = _after(after) if after else await handlers.store.last_seq()
+        try:
+            cursor = _after(after) if after else await handlers.store.last_seq()
+        except DomainError as error:
+            raise public_error(error) from error
         filter = await _filter(info, types, communities)
+        expires_at = info.context.require_principal().expires_at
         while True:
             entries = await handlers.store.read(filter, after=cursor, limit=100)
             for entry in entries:
+                if _passed(expires_at):
+                    await _token_expired(info)
                 cursor = entry["seq"]
                 yield DomainEvent.of(entry)
+            if _passed(expires_at):
+                await _token_expired(info)
             if not entries:
-                await handlers.signal.wait(POLL_S)
+                await handlers.signal.wait(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at)))
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
