@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from websockets.typing import Subprotocol
@@ -125,3 +126,31 @@ async def test_a_tampered_cursor_in_a_subscription_is_a_typed_error_naming_the_a
         "after",
     )
     assert not any("literal" in e["message"] or "int()" in e["message"] for e in errors)
+
+
+async def test_webhook_ssrf_addresses_and_tampered_cursors_are_refused_through_the_gateway(platform: Platform) -> None:
+    partner = platform.partner(ttl=timedelta(hours=1))
+    register = "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { endpoint { id } errors { code field message } } }"
+    async with httpx.AsyncClient(base_url=platform.gateway.replace("ws", "http", 1).removesuffix("/graphql")) as client:
+        answers = {}
+        for url in ["http://100.100.100.200/latest/meta-data/", "http://100.64.0.1/", "http://[2002:7f00:1::]/", "ftp://partner.example/"]:
+            response = await client.post(
+                "/graphql", json={"query": register, "variables": {"i": {"url": url}}}, headers={"authorization": f"Bearer {partner}"}
+            )
+            answers[url] = response.json()["data"]["registerWebhook"]
+        tampered = await client.post(
+            "/graphql",
+            json={"query": f'{{ events(after: "{encode_cursor(["abc"])}") {{ edges {{ cursor }} }} }}'},
+            headers={"authorization": f"Bearer {partner}"},
+        )
+
+    for url, answer in answers.items():
+        assert answer["endpoint"] is None, url
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("INVALID_INPUT", "url")], url
+    assert answers["ftp://partner.example/"]["errors"][0]["message"].startswith("the scheme ftp:// is not allowed")
+    error = tampered.json()["errors"][0]
+    assert (error["message"], error["extensions"]["code"], error["extensions"]["field"]) == (
+        "this cursor is not valid for this list",
+        "INVALID_INPUT",
+        "after",
+    )
