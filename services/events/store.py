@@ -209,9 +209,16 @@ def _endpoint(document: Mapping[str, Any]) -> Endpoint:
         updated_at=aware(document["updated_at"]),
         disabled_reason=document.get("disabled_reason"),
         version=document["version"],
-        grant_expires_at=aware(document["grant_expires_at"]) if document.get("grant_expires_at") else None,
+        grant_expires_at=_grant_expiry(document),
         previous_secrets=tuple((p["secret"], aware(p["until"])) for p in document.get("previous_secrets", [])),
     )
+
+
+def _grant_expiry(document: Mapping[str, Any]) -> datetime | None:
+    """When the endpoint's grant ends; one stored before grants existed must be renewed once (it ended when it was made)."""
+    if "grant_expires_at" not in document:
+        return aware(document["created_at"])
+    return aware(document["grant_expires_at"]) if document["grant_expires_at"] is not None else None
 
 
 def _delivery_fields(delivery: Delivery) -> dict[str, Any]:
