@@ -159,24 +159,32 @@ class Subscription:
         types: list[str] | None = None,
         communities: list[strawberry.ID] | None = None,
     ) -> AsyncGenerator[DomainEvent, None]:
+        # Checked before the stream starts, so that a bad argument is the operation's error (with its path), not an event's.
         handlers = info.context.use_cases
         try:
             cursor = _after(after) if after else await handlers.store.last_seq()
         except DomainError as error:
             raise public_error(error) from error
         filter = await _filter(info, types, communities)
-        expires_at = info.context.require_principal().expires_at
-        while True:
-            entries = await handlers.store.read(filter, after=cursor, limit=100)
-            for entry in entries:
-                if _passed(expires_at):
-                    await _token_expired(info)
-                cursor = entry["seq"]
-                yield DomainEvent.of(entry)
+        return _stream(info, filter, cursor, info.context.require_principal().expires_at)
+
+
+async def _stream(
+    info: Info[EventsContext, None], filter: dict[str, object], cursor: int, expires_at: datetime | None
+) -> AsyncGenerator[DomainEvent, None]:
+    """The feed after ``cursor`` and then live, until the caller's token expires."""
+    handlers = info.context.use_cases
+    while True:
+        entries = await handlers.store.read(filter, after=cursor, limit=100)
+        for entry in entries:
             if _passed(expires_at):
                 await _token_expired(info)
-            if not entries:
-                await handlers.signal.wait(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at)))
+            cursor = entry["seq"]
+            yield DomainEvent.of(entry)
+        if _passed(expires_at):
+            await _token_expired(info)
+        if not entries:
+            await handlers.signal.wait(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at)))
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
