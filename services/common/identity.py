@@ -45,7 +45,9 @@ class Principal:
     districts: frozenset[str] = field(default_factory=frozenset)
     organization: str | None = None
     name: str | None = None
-    expires_at: datetime | None = None  # the token's `exp`; None for principals built in-process (demo loader)
+    # The token's `exp` (None for principals built in-process, e.g. the demo loader): when sessions and
+    # webhook grants opened with it end. Not part of who the principal is, so not compared.
+    expires_at: datetime | None = field(default=None, compare=False)
 
     def has_role(self, *roles: Role) -> bool:
         """True if the principal holds any of ``roles``."""

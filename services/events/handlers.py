@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.common.bus import Bus, DeadLetter
-from services.common.domain import Forbidden, Invalid, NotFound
+from services.common.domain import Conflict, Forbidden, Invalid, NotFound
 from services.common.events import Event
+from services.common.handling import MAX_ATTEMPTS
 from services.common.identity import Principal, Role
 from services.common.settings import Settings
 from services.common.store import VersionConflict
@@ -140,50 +141,51 @@ class EventsHandlers:
         self, principal: Principal, endpoint_id: str, *, url: str | None, types: Sequence[str] | None, description: str | None
     ) -> Endpoint:
         """Change an endpoint's URL, type filter or description."""
-        endpoint = await self._own(principal, endpoint_id)
-        changed = replace(
-            endpoint,
-            url=await self.guard.checked_url(url) if url is not None else endpoint.url,
-            types=frozenset(types) if types else (endpoint.types if types is None else None),
-            description=description.strip() if description is not None else endpoint.description,
-            updated_at=self._clock(),
-        )
-        await self.store.save_endpoint(changed)
-        return replace(changed, version=changed.version + 1)
+        checked = await self.guard.checked_url(url) if url is not None else None
+
+        def change(endpoint: Endpoint) -> Endpoint:
+            return replace(
+                endpoint,
+                url=checked if checked is not None else endpoint.url,
+                types=frozenset(types) if types else (endpoint.types if types is None else None),
+                description=description.strip() if description is not None else endpoint.description,
+                updated_at=self._clock(),
+            )
+
+        return await self._change(lambda: self._own(principal, endpoint_id), change)
 
     async def pause(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Stop deliveries; pending ones wait."""
-        endpoint = (await self._own(principal, endpoint_id)).pause(at=self._clock())
-        await self.store.save_endpoint(endpoint)
-        return replace(endpoint, version=endpoint.version + 1)
+        return await self._change(lambda: self._own(principal, endpoint_id), lambda endpoint: endpoint.pause(at=self._clock()))
 
     async def resume(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Deliver again, under a grant renewed from the caller's current token; waiting deliveries go now."""
-        now = self._clock()
-        owned = await self._own(principal, endpoint_id)
-        endpoint = (await self._renewed(principal, owned, now)).resume(at=now)
-        await self.store.save_endpoint(endpoint)
-        await self.store.wake(endpoint.id, now)
-        await self.signal.notify()
-        return replace(endpoint, version=endpoint.version + 1)
+        scope = await self.scope(principal)
+        endpoint = await self._change(
+            lambda: self._own(principal, endpoint_id),
+            lambda endpoint: _renewed(endpoint, principal, scope, self._clock()).resume(at=self._clock()),
+        )
+        await self._wake(endpoint)
+        return endpoint
 
     async def renew(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """The endpoint's grant renewed from the caller's current token (scope re-derived, new expiry)."""
-        now = self._clock()
-        endpoint = await self._renewed(principal, await self._own(principal, endpoint_id), now)
-        await self.store.save_endpoint(endpoint)
-        await self.store.wake(endpoint.id, now)
-        await self.signal.notify()
-        return replace(endpoint, version=endpoint.version + 1)
+        scope = await self.scope(principal)
+        endpoint = await self._change(
+            lambda: self._own(principal, endpoint_id), lambda endpoint: _renewed(endpoint, principal, scope, self._clock())
+        )
+        await self._wake(endpoint)
+        return endpoint
 
     async def rotate_secret(self, principal: Principal, endpoint_id: str, *, overlap_hours: float | None = None) -> Endpoint:
         """A new signing secret; the old one keeps signing beside it for the overlap (default ``webhook_secret_overlap_s``)."""
         if overlap_hours is not None and not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
             raise Invalid(f"the overlap is between 0 and {MAX_OVERLAP_HOURS} hours", field="overlapHours")
         overlap = timedelta(hours=overlap_hours) if overlap_hours is not None else timedelta(seconds=self.settings.webhook_secret_overlap_s)
-        endpoint = (await self._own(principal, endpoint_id)).rotated(new_secret(), at=self._clock(), overlap=overlap)
-        await self.store.save_endpoint(endpoint)
-        return replace(endpoint, version=endpoint.version + 1)
+        secret = new_secret()
+        return await self._change(
+            lambda: self._own(principal, endpoint_id), lambda endpoint: endpoint.rotated(secret, at=self._clock(), overlap=overlap)
+        )
 
     async def following(self, principal: Principal, community: str) -> list[Endpoint]:
         """Endpoints that follow a community, for its staff and its district's administrators."""
@@ -193,12 +195,14 @@ class EventsHandlers:
     async def revoke(self, principal: Principal, endpoint_id: str, community: str) -> Endpoint:
         """Staff (or a district administrator) take their community out of an endpoint's scope."""
         await self._steward(principal, community)
-        endpoint = await self.store.endpoint(endpoint_id)
-        if endpoint is None or community not in endpoint.full | endpoint.public:
-            raise NotFound("no webhook endpoint follows this community with that id", field="endpointId")
-        changed = endpoint.without_community(community, at=self._clock())
-        await self.store.save_endpoint(changed)
-        return replace(changed, version=changed.version + 1)
+
+        async def following() -> Endpoint:
+            endpoint = await self.store.endpoint(endpoint_id)
+            if endpoint is None or community not in endpoint.full | endpoint.public:
+                raise NotFound("no webhook endpoint follows this community with that id", field="endpointId")
+            return endpoint
+
+        return await self._change(following, lambda endpoint: endpoint.without_community(community, at=self._clock()))
 
     async def delete(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Remove an endpoint."""
@@ -233,14 +237,32 @@ class EventsHandlers:
         if not principal.has_role(Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN) or community not in (await self.scope(principal)).full:
             raise Forbidden("only the community's staff and its district's administrators look after who follows it", field="communityId")
 
-    async def _renewed(self, principal: Principal, endpoint: Endpoint, now: datetime) -> Endpoint:
-        renewed = endpoint.renewed(await self.scope(principal), until=principal.expires_at, at=now)
-        if not renewed.full and not renewed.public:
-            raise Forbidden("your token no longer reaches any community this endpoint follows", field="endpointId")
-        return renewed
+    async def _change(self, load: Callable[[], Awaitable[Endpoint]], decide: Callable[[Endpoint], Endpoint]) -> Endpoint:
+        """Load, decide, save if nobody changed the endpoint meanwhile; decide again on fresh state if somebody did."""
+        for _ in range(MAX_ATTEMPTS):
+            changed = decide(await load())
+            try:
+                await self.store.save_endpoint(changed)
+            except VersionConflict:
+                continue
+            return replace(changed, version=changed.version + 1)
+        raise Conflict("the webhook endpoint is being changed by others; try again")
+
+    async def _wake(self, endpoint: Endpoint) -> None:
+        """Deliveries that waited for the endpoint go now."""
+        await self.store.wake(endpoint.id, self._clock())
+        await self.signal.notify()
 
     async def _own(self, principal: Principal, endpoint_id: str) -> Endpoint:
         endpoint = await self.store.endpoint(endpoint_id)
         if endpoint is None or endpoint.owner != principal.subject:
             raise NotFound("no such webhook endpoint", field="endpointId")
         return endpoint
+
+
+def _renewed(endpoint: Endpoint, principal: Principal, scope: Scope, now: datetime) -> Endpoint:
+    """The endpoint under a grant from the caller's current token, or FORBIDDEN if that token reaches none of its communities."""
+    renewed = endpoint.renewed(scope, until=principal.expires_at, at=now)
+    if not renewed.full and not renewed.public:
+        raise Forbidden("your token no longer reaches any community this endpoint follows", field="endpointId")
+    return renewed
