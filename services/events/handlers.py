@@ -141,6 +141,7 @@ class EventsHandlers:
         self, principal: Principal, endpoint_id: str, *, url: str | None, types: Sequence[str] | None, description: str | None
     ) -> Endpoint:
         """Change an endpoint's URL, type filter or description."""
+        await self._own(principal, endpoint_id)  # whose it is before anything about the input
         checked = await self.guard.checked_url(url) if url is not None else None
 
         def change(endpoint: Endpoint) -> Endpoint:
