@@ -14,6 +14,7 @@ from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
 from services.common.store.memory import MemoryServer
 from services.events.app import create_app
+from services.events.domain import Endpoint, EndpointStatus
 from tests.events.conftest import Events, Receiver, event, place
 from tests.support import eventually, fast_settings, running, serving
 
@@ -169,3 +170,36 @@ async def test_after_a_rotation_both_secrets_sign_during_the_overlap(events: Eve
         with pytest.raises(WebhookVerificationError):
             Webhook(old).verify(later_body, later_headers)
     assert [(e["code"], e["field"]) for e in too_long["errors"]] == [("INVALID_INPUT", "overlapHours")]
+
+
+async def test_an_endpoint_stored_before_grants_existed_must_be_renewed_once(events: Events) -> None:
+    receiver = Receiver()
+    partner = events.token(Role.PARTNER, "c1")
+    async with serving(receiver.app()) as base:
+        registered = await events.client.mutation("registerWebhook", {"url": f"{base}/hook"}, ENDPOINT, as_=partner)
+        store = events.app.state.handlers.store
+        await store.endpoints.update_one({"_id": registered["endpoint"]["id"]}, {"$unset": {"grant_expires_at": ""}})
+        await events.publish(event("needs.item.published.v1", item_id="legacy"))
+        legacy = (await events.client.data(STATUS, as_=partner))["webhooks"][0]
+        renewed = await events.client.mutation("renewWebhook", {"endpointId": registered["endpoint"]["id"]}, ENDPOINT, as_=partner)
+        await events.publish(event("needs.item.published.v1", item_id="renewed"))
+        await eventually(receiver.got_one, what="a delivery after the renewal")
+
+    assert legacy["status"] == "DISABLED"
+    assert legacy["disabledReason"].startswith("the token it was registered with expired")
+    assert renewed["endpoint"]["status"] == "ACTIVE"
+    assert item_ids(receiver) == ["renewed"]
+
+
+def test_rotating_twice_within_the_overlap_keeps_every_secret_still_in_it() -> None:
+    now = datetime.now(UTC)
+    endpoint = Endpoint("e", "o", "https://x.example/", "s1", EndpointStatus.ACTIVE, frozenset({"c1"}), frozenset(), None, "", now, now)
+
+    twice = endpoint.rotated("s2", at=now, overlap=timedelta(hours=24)).rotated(
+        "s3", at=now + timedelta(hours=1), overlap=timedelta(hours=24)
+    )
+
+    assert twice.signing_secrets(now + timedelta(hours=2)) == ["s3", "s2", "s1"]
+    assert twice.signing_secrets(now + timedelta(hours=24, minutes=30)) == ["s3", "s2"]
+    assert twice.signing_secrets(now + timedelta(hours=26)) == ["s3"]
+    assert twice.rotated("s4", at=now + timedelta(hours=2), overlap=timedelta(0)).signing_secrets(now + timedelta(hours=2)) == ["s4"]
