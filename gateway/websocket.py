@@ -1,8 +1,16 @@
 """graphql-transport-ws between clients and the gateway: subscriptions (and queries) over WebSocket.
 
 The token may come in the upgrade's Authorization header or, as browsers need, in the
-``connection_init`` payload; a bad one closes the socket with 4403. Each ``subscribe`` runs as
-its own task; ``complete`` from the client cancels it.
+``connection_init`` payload; a bad one closes the socket with 4403, and so does its expiry:
+the socket is closed (4403, "the token expired…") the moment the token's ``exp`` passes, so a
+subscription never outlives the credential it was opened with; clients re-connect with a fresh
+token. Each ``subscribe`` runs as its own task; ``complete`` from the client cancels it.
+
+The protocol's closures, as the spec lists them: a frame that is not a JSON object, a message of
+an unknown type, or a ``subscribe`` without a string id or an object payload closes with 4400;
+a second ``connection_init`` with 4429; a ``subscribe`` before ``connection_init`` with 4401; a
+repeated operation id with 4409. A failure inside one operation (a subgraph down, a bug) is an
+``error`` message for that operation only — the socket stays open for the others.
 """
 
 from __future__ import annotations
@@ -10,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from gateway.client import forwarded
 from gateway.gateway import Gateway
@@ -22,8 +32,21 @@ from services.common.identity import AuthenticationError, TokenVerifier
 
 __all__ = ["serve_websocket"]
 
+log = logging.getLogger(__name__)
+
 PROTOCOL = "graphql-transport-ws"
 INIT_TIMEOUT_S = 10.0
+EXPIRED = "the token expired: connect again with a fresh one"
+FAILED = [{"message": "the operation failed on the server", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+
+
+class _Close(Exception):
+    """Close the socket with this code and reason (a protocol violation)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 async def serve_websocket(socket: WebSocket) -> None:
@@ -32,86 +55,206 @@ async def serve_websocket(socket: WebSocket) -> None:
         await socket.close(code=4406, reason="use the graphql-transport-ws subprotocol")
         return
     await socket.accept(subprotocol=PROTOCOL)
-    connected = await _connection_init(socket)
+    try:
+        connected = await _connection_init(socket)
+    except _Close as close:
+        await _close(socket, close.code, close.reason)
+        return
     if connected is None:
         return
-    headers, caller = connected
-    limiter: RateLimiter | None = socket.app.state.limiter
-    gateway: Gateway = socket.app.state.gateway
-    running: dict[str, asyncio.Task[None]] = {}
-    send_lock = asyncio.Lock()
-
-    async def send(message: dict[str, Any]) -> None:
-        async with send_lock:
-            await socket.send_text(json.dumps(message))
-
-    async def operate(operation_id: str, payload: dict[str, Any]) -> None:
-        try:
-            async for response in gateway.subscribe(payload, headers):
-                await send({"id": operation_id, "type": "next", "payload": response})
-            await send({"id": operation_id, "type": "complete"})
-        finally:
-            running.pop(operation_id, None)
-
+    headers, caller, expires_at = connected
+    session = _Session(socket, headers, caller)
     try:
+        await session.run(expires_at)
+    finally:
+        await session.stop()
+
+
+class _Session:
+    """An acknowledged connection: the messages it receives and the operations it runs."""
+
+    def __init__(self, socket: WebSocket, headers: dict[str, str], caller: str) -> None:
+        self._socket = socket
+        self._headers = headers
+        self._caller = caller
+        self._limiter: RateLimiter | None = socket.app.state.limiter
+        self._gateway: Gateway = socket.app.state.gateway
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._send_lock = asyncio.Lock()
+
+    async def run(self, expires_at: datetime | None) -> None:
+        """Serve messages until the client leaves, breaks the protocol, or the token expires."""
+        receiving = asyncio.create_task(self._receive())
+        watching = asyncio.create_task(_until(expires_at))
+        try:
+            done, _ = await asyncio.wait({receiving, watching}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiving, watching):
+                task.cancel()
+            await asyncio.gather(receiving, watching, return_exceptions=True)
+        if watching in done:
+            await self._cancel_operations()
+            await _close(self._socket, 4403, EXPIRED)
+            return
+        failure = receiving.exception()
+        if isinstance(failure, _Close):
+            await self._cancel_operations()
+            await _close(self._socket, failure.code, failure.reason)
+        elif failure is not None and not isinstance(failure, WebSocketDisconnect):
+            log.error("websocket session failed", exc_info=failure)
+            await self._cancel_operations()
+            await _close(self._socket, 1011, "internal error")
+
+    async def stop(self) -> None:
+        """Cancel what still runs."""
+        await self._cancel_operations()
+
+    async def _receive(self) -> None:
         while True:
-            message = json.loads(await socket.receive_text())
+            message = _parsed(await _next_text(self._socket))
             kind = message.get("type")
             if kind == "ping":
-                await send({"type": "pong"})
+                await self._send({"type": "pong"})
+            elif kind == "pong":
+                continue
+            elif kind == "connection_init":
+                raise _Close(4429, "Too many initialisation requests")
             elif kind == "subscribe":
-                operation_id = str(message.get("id"))
-                if operation_id in running:
-                    await socket.close(code=4409, reason=f"Subscriber for {operation_id} already exists")
-                    return
-                wait = await limiter.admit(caller) if limiter is not None else None
-                if limiter is not None and wait is not None:
-                    await send({"id": operation_id, "type": "error", "payload": [limiter.refusal(wait)]})
-                    continue
-                running[operation_id] = asyncio.create_task(operate(operation_id, message.get("payload") or {}))
+                await self._subscribe(message)
             elif kind == "complete":
-                task = running.pop(str(message.get("id")), None)
+                operation_id = message.get("id")
+                if not isinstance(operation_id, str):
+                    raise _Close(4400, "complete needs the id of an operation")
+                task = self._running.pop(operation_id, None)
                 if task is not None:
                     task.cancel()
-    except (WebSocketDisconnect, json.JSONDecodeError):
-        pass
-    finally:
-        for task in running.values():
+            else:
+                raise _Close(4400, f"unknown message type {str(kind)[:40]!r}")
+
+    async def _subscribe(self, message: dict[str, Any]) -> None:
+        operation_id = message.get("id")
+        payload = message.get("payload")
+        if not isinstance(operation_id, str) or not operation_id:
+            raise _Close(4400, "subscribe needs a string id")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            raise _Close(4400, "subscribe needs a payload object with a query string")
+        if operation_id in self._running:
+            raise _Close(4409, f"Subscriber for {operation_id[:64]} already exists")
+        if self._limiter is not None:
+            try:
+                wait = await self._limiter.admit(self._caller)
+            except Exception:
+                log.exception("the rate limiter failed")
+                await self._send({"id": operation_id, "type": "error", "payload": FAILED})
+                return
+            if wait is not None:
+                await self._send({"id": operation_id, "type": "error", "payload": [self._limiter.refusal(wait)]})
+                return
+        self._running[operation_id] = asyncio.create_task(self._operate(operation_id, payload))
+
+    async def _operate(self, operation_id: str, payload: dict[str, Any]) -> None:
+        try:
+            async for response in self._gateway.subscribe(payload, self._headers):
+                await self._send({"id": operation_id, "type": "next", "payload": response})
+            await self._send({"id": operation_id, "type": "complete"})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("subscription %s failed", operation_id[:64])
+            with contextlib.suppress(Exception):
+                await self._send({"id": operation_id, "type": "error", "payload": FAILED})
+        finally:
+            self._running.pop(operation_id, None)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        async with self._send_lock:
+            await self._socket.send_text(json.dumps(message))
+
+    async def _cancel_operations(self) -> None:
+        tasks = list(self._running.values())
+        self._running.clear()
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _next_text(socket: WebSocket) -> str:
+    """The next text frame; :class:`WebSocketDisconnect` when the client left, a 4400 closure for a binary frame."""
+    message = await socket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    if not isinstance(text, str):
+        raise _Close(4400, "Invalid message received: use text frames")
+    return text
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    """A message: a JSON object, else a 4400 closure."""
+    try:
+        message = json.loads(text)
+    except ValueError as error:
+        raise _Close(4400, "Invalid message received: not JSON") from error
+    if not isinstance(message, dict):
+        raise _Close(4400, "Invalid message received: not a JSON object")
+    return message
+
+
+async def _until(moment: datetime | None) -> None:
+    """Sleep until ``moment`` (forever when there is none)."""
+    if moment is None:
+        await asyncio.Event().wait()
+        return
+    await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
+
+
+async def _close(socket: WebSocket, code: int, reason: str) -> None:
+    if socket.application_state is WebSocketState.CONNECTED and socket.client_state is WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
-            await asyncio.gather(*running.values(), return_exceptions=True)
+            await socket.close(code=code, reason=reason)
 
 
-async def _connection_init(socket: WebSocket) -> tuple[dict[str, str], str] | None:
+async def _connection_init(socket: WebSocket) -> tuple[dict[str, str], str, datetime | None] | None:
     """Wait for ``connection_init``, check the token, acknowledge.
 
-    The headers to forward and the caller's rate-limit key (token subject, else client address),
-    or None if the socket was closed.
+    The headers to forward, the caller's rate-limit key (token subject, else client address) and
+    the token's expiry; None if the socket was closed.
     """
     try:
         async with asyncio.timeout(INIT_TIMEOUT_S):
-            message = json.loads(await socket.receive_text())
-    except (TimeoutError, WebSocketDisconnect, json.JSONDecodeError):
-        await socket.close(code=4408, reason="Connection initialisation timeout")
+            text = await _next_text(socket)
+    except TimeoutError:
+        await _close(socket, 4408, "Connection initialisation timeout")
         return None
+    except WebSocketDisconnect:
+        return None
+    message = _parsed(text)
+    if message.get("type") == "subscribe":
+        raise _Close(4401, "Unauthorized")
     if message.get("type") != "connection_init":
-        await socket.close(code=4400, reason="expected connection_init")
-        return None
+        raise _Close(4400, "expected connection_init")
+    payload = message.get("payload")
+    if payload is not None and not isinstance(payload, dict):
+        raise _Close(4400, "the connection_init payload is an object")
     headers = forwarded(socket.headers)
-    payload = message.get("payload") or {}
-    given = payload.get("Authorization") or payload.get("authorization") if isinstance(payload, dict) else None
+    given = (payload.get("Authorization") or payload.get("authorization")) if payload else None
     if isinstance(given, str):
         headers["authorization"] = given
     token = bearer_token(headers)
     caller = f"address:{socket.client.host if socket.client else 'unknown'}"
+    expires_at: datetime | None = None
     if token is not None:
         verifier: TokenVerifier = socket.app.state.verifier
         try:
             if not token:
                 raise AuthenticationError("the Authorization value must be `Bearer <token>`")
-            caller = f"subject:{(await verifier.verify(token)).subject}"
+            principal = await verifier.verify(token)
         except AuthenticationError:
-            await socket.close(code=4403, reason="Forbidden")
+            await _close(socket, 4403, "Forbidden")
             return None
+        if principal.expires_at is not None and principal.expires_at <= datetime.now(UTC):
+            await _close(socket, 4403, EXPIRED)
+            return None
+        caller, expires_at = f"subject:{principal.subject}", principal.expires_at
     await socket.send_text(json.dumps({"type": "connection_ack"}))
-    return headers, caller
+    return headers, caller, expires_at

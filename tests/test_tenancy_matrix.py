@@ -100,6 +100,8 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "pauseWebhook": endpoint,
         "resumeWebhook": endpoint,
         "rotateWebhookSecret": endpoint,
+        "renewWebhook": endpoint,
+        "revokeWebhookAccess": {"endpointId": ids["endpoint2"], "communityId": HOME},
         "deleteWebhook": endpoint,
         "redeliverWebhook": {"deliveryId": ids["delivery"]},
     }  # fmt: skip
@@ -148,6 +150,9 @@ async def _targets(graph: Graph, admin: str) -> dict[str, str]:
     hook = await graph.client.data(
         'mutation { registerWebhook(input: {url: "http://127.0.0.1:9/hook"}) { endpoint { id } errors { message } } }', as_=partner
     )
+    second = await graph.client.data(
+        'mutation { registerWebhook(input: {url: "http://127.0.0.1:9/other"}) { endpoint { id } errors { message } } }', as_=partner
+    )
     return {
         "need": needs[0],
         "need2": needs[1],
@@ -157,6 +162,7 @@ async def _targets(graph: Graph, admin: str) -> dict[str, str]:
         "meeting": data["meetings"]["edges"][0]["node"]["id"],
         "member": data["organization"]["members"][-1]["id"],
         "endpoint": hook["registerWebhook"]["endpoint"]["id"],
+        "endpoint2": second["registerWebhook"]["endpoint"]["id"],
         "delivery": "delivery-of-home",
     }
 
@@ -240,6 +246,7 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
     ids = await _targets(graph, admin)
     home = await graph.client.data(SNAPSHOT, as_=admin)
     secrets = {ORG} | {edge["node"]["id"] for key in ("needs", "serviceItems", "claims", "meetings") for edge in home[key]["edges"]}
+    secrets |= {ids["endpoint"], ids["endpoint2"]}  # who follows the community (webhooksFollowing) is for its staff
     queries = [
         f'{{ need(id: "{ids["need"]}") {{ id title }} }}',
         "{ needs(first: 100) { totalCount edges { node { id } } } }",
@@ -256,6 +263,7 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
         f'{{ community(id: "{HOME}") {{ needStats {{ total }} }} }}',
         f'{{ district(id: "{DISTRICT}") {{ needStats {{ total }} claimStats {{ total }} }} }}',
         "{ webhooks { id url } }",
+        f'{{ webhooksFollowing(communityId: "{HOME}") {{ id owner }} }}',
         "{ events(first: 100) { edges { node { subject data community } } } }",
         "{ deadLetters { eventId data } }",
     ]

@@ -67,6 +67,9 @@ class Principal:
     districts: frozenset[str] = field(default_factory=frozenset)
     organization: str | None = None
     name: str | None = None
+    # The token's `exp` (None for principals built in-process, e.g. the demo loader): when sessions and
+    # webhook grants opened with it end. Not part of who the principal is, so not compared.
+    expires_at: datetime | None = field(default=None, compare=False)
 
     def has_role(self, *roles: Role) -> bool:
         """True if the principal holds any of ``roles``."""
@@ -164,6 +167,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
         districts=frozenset(_strings(claims.get("districts", []))),
         organization=organization if isinstance(organization, str) else None,
         name=name if isinstance(name, str) else None,
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC) if isinstance(claims.get("exp"), int | float) else None,
     )
 
 

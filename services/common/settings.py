@@ -42,7 +42,13 @@ class Settings(BaseSettings):
     orgs_port: int = 4003
     events_port: int = 4004
 
-    webhook_allow_private: bool = Field(False, description="allow webhook URLs on private or loopback addresses (tests, on-premises)")
+    webhook_allow_private: bool = Field(
+        False, description="allow webhook receivers on non-public addresses and any port (tests, a trusted on-premises receiver)"
+    )
+    webhook_allowed_ports: tuple[int, ...] = Field((), description="ports webhook URLs may use besides 80 (http) and 443 (https)")
+    webhook_secret_overlap_s: float = Field(
+        24 * 3600.0, ge=0, description="after a secret rotation, deliveries are signed with the old secret too for this long"
+    )
     webhook_retry_base_s: float = Field(30.0, gt=0, description="first retry delay; doubles each attempt, with jitter")
     webhook_retry_max_s: float = Field(8 * 3600.0, gt=0, description="longest delay between attempts")
     webhook_max_attempts: int = Field(14, ge=1, description="attempts before a delivery is given up (about a day)")

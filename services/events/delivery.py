@@ -2,7 +2,14 @@
 
 Deliveries live in the store, so a restart resumes them. The body is the event in structured
 CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
-repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec.
+repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec —
+one signature per secret still valid (after a rotation, the old one's too, during the overlap).
+
+Every connection goes through the address guard (:mod:`services.events.network`). The log
+records an answer's status and duration; a delivery that did not get an answer records only
+"could not connect", with no duration and no detail, so that the log tells nobody which
+addresses and ports exist. An endpoint whose registering token expired is disabled before
+anything is sent; deliveries of an endpoint that is not active wait until it is resumed.
 """
 
 from __future__ import annotations
@@ -20,13 +27,15 @@ from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
 from services.common.settings import Settings
-from services.events.domain import Attempt, Delivery, DeliveryStatus, next_delay
+from services.events.domain import Attempt, Delivery, DeliveryStatus, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
+from services.events.network import guarded_client
 
 __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
+COULD_NOT_CONNECT = "could not connect"
 
 
 class Dispatcher:
@@ -42,7 +51,7 @@ class Dispatcher:
 
     async def start(self) -> None:
         """Open the HTTP client and start the loop."""
-        self._http = httpx.AsyncClient(timeout=self._settings.webhook_timeout_s, follow_redirects=False)
+        self._http = guarded_client(self._handlers.guard, timeout_s=self._settings.webhook_timeout_s)
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
 
     async def stop(self) -> None:
@@ -81,23 +90,30 @@ class Dispatcher:
                 delivery, Attempt(now, None, "endpoint or event gone", 0), status=DeliveryStatus.FAILED, next_attempt_at=now
             )
             return
+        if endpoint.status is EndpointStatus.ACTIVE and not endpoint.granted_at(now):
+            endpoint = await self._handlers.expire(endpoint, now)
+        if endpoint.status is not EndpointStatus.ACTIVE:
+            await self._store.postpone(delivery, now + timedelta(seconds=self._settings.webhook_retry_max_s))
+            return
         body = _cloud_event(entry)
         headers = {
             "content-type": "application/cloudevents+json",
             "webhook-id": delivery.event_id,
             "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": " ".join(Webhook(secret).sign(delivery.event_id, now, body) for secret in endpoint.signing_secrets(now)),
         }
-        headers["webhook-signature"] = Webhook(endpoint.secret).sign(delivery.event_id, now, body)
         started = time.perf_counter()
         status_code: int | None = None
-        error: str | None = None
         assert self._http is not None
         try:
-            response = await self._http.post(endpoint.url, content=body.encode(), headers=headers)
-            status_code = response.status_code
+            async with self._http.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
+                status_code = response.status_code
         except httpx.HTTPError as failure:
-            error = type(failure).__name__
-        attempt = Attempt(now, status_code, error, int((time.perf_counter() - started) * 1000))
+            log.info("webhook delivery %s could not connect: %s", delivery.id, type(failure).__name__)
+        if status_code is None:
+            attempt = Attempt(now, None, COULD_NOT_CONNECT, 0)
+        else:
+            attempt = Attempt(now, status_code, None, int((time.perf_counter() - started) * 1000))
         attempts = len(delivery.attempts) + 1
         if status_code is not None and 200 <= status_code < 300:
             await self._store.record(delivery, attempt, status=DeliveryStatus.DELIVERED, next_attempt_at=now)

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
-from urllib.parse import urlparse
+from datetime import datetime, timedelta
 
 from services.common.bus import Bus, DeadLetter
-from services.common.domain import Forbidden, Invalid, NotFound
+from services.common.domain import Conflict, Forbidden, Invalid, NotFound
 from services.common.events import Event
+from services.common.handling import MAX_ATTEMPTS
 from services.common.identity import Principal, Role
 from services.common.settings import Settings
-from services.events.domain import Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, check_url, new_secret, scope_of
+from services.common.store import VersionConflict
+from services.events.domain import GRANT_EXPIRED, Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
+from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
 
 __all__ = ["EventsHandlers", "FeedSignal"]
 
 REGISTRANTS = (Role.PARTNER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN, Role.ORG_LEADER)
+MAX_OVERLAP_HOURS = 168
 
 
 class FeedSignal:
@@ -52,6 +54,7 @@ class EventsHandlers:
         self.settings = settings
         self.signal = FeedSignal()
         self.dispatcher: object = None
+        self.guard = AddressGuard(settings)
         self._clock = clock
 
     async def dead_letters(self, principal: Principal, consumers: Sequence[str], limit: int) -> list[DeadLetter]:
@@ -83,7 +86,9 @@ class EventsHandlers:
             return None
         now = self._clock()
         for endpoint in await self.store.active_endpoints():
-            if endpoint.wants(event.community, event.routing_key):
+            if not endpoint.granted_at(now):
+                await self.expire(endpoint, now)
+            elif endpoint.wants(event.community, event.routing_key, now=now):
                 await self.store.add_delivery(
                     Delivery(
                         f"{endpoint.id}:{event.id}",
@@ -120,7 +125,7 @@ class EventsHandlers:
             scope = scope.narrowed(known)
         if not scope.full and not scope.public:
             raise Invalid("there is no community to follow", field="communities")
-        checked = await self._checked_url(url)
+        checked = await self.guard.checked_url(url)
         now = self._clock()
         endpoint = Endpoint(
             uuid.uuid4().hex,
@@ -134,6 +139,7 @@ class EventsHandlers:
             description.strip(),
             now,
             now,
+            grant_expires_at=principal.expires_at,
         )
         await self.store.insert_endpoint(endpoint)
         return replace(endpoint, version=1)
@@ -142,34 +148,69 @@ class EventsHandlers:
         self, principal: Principal, endpoint_id: str, *, url: str | None, types: Sequence[str] | None, description: str | None
     ) -> Endpoint:
         """Change an endpoint's URL, type filter or description."""
-        endpoint = await self._own(principal, endpoint_id)
-        changed = replace(
-            endpoint,
-            url=await self._checked_url(url) if url is not None else endpoint.url,
-            types=frozenset(types) if types else (endpoint.types if types is None else None),
-            description=description.strip() if description is not None else endpoint.description,
-            updated_at=self._clock(),
-        )
-        await self.store.save_endpoint(changed)
-        return replace(changed, version=changed.version + 1)
+        await self._own(principal, endpoint_id)  # whose it is before anything about the input
+        checked = await self.guard.checked_url(url) if url is not None else None
+
+        def change(endpoint: Endpoint) -> Endpoint:
+            return replace(
+                endpoint,
+                url=checked if checked is not None else endpoint.url,
+                types=frozenset(types) if types else (endpoint.types if types is None else None),
+                description=description.strip() if description is not None else endpoint.description,
+                updated_at=self._clock(),
+            )
+
+        return await self._change(lambda: self._own(principal, endpoint_id), change)
 
     async def pause(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Stop deliveries; pending ones wait."""
-        endpoint = (await self._own(principal, endpoint_id)).pause(at=self._clock())
-        await self.store.save_endpoint(endpoint)
-        return replace(endpoint, version=endpoint.version + 1)
+        return await self._change(lambda: self._own(principal, endpoint_id), lambda endpoint: endpoint.pause(at=self._clock()))
 
     async def resume(self, principal: Principal, endpoint_id: str) -> Endpoint:
-        """Deliver again."""
-        endpoint = (await self._own(principal, endpoint_id)).resume(at=self._clock())
-        await self.store.save_endpoint(endpoint)
-        return replace(endpoint, version=endpoint.version + 1)
+        """Deliver again, under a grant renewed from the caller's current token; waiting deliveries go now."""
+        scope = await self.scope(principal)
+        endpoint = await self._change(
+            lambda: self._own(principal, endpoint_id),
+            lambda endpoint: _renewed(endpoint, principal, scope, self._clock()).resume(at=self._clock()),
+        )
+        await self._wake(endpoint)
+        return endpoint
 
-    async def rotate_secret(self, principal: Principal, endpoint_id: str) -> Endpoint:
-        """A new signing secret; later deliveries are signed with it."""
-        endpoint = replace(await self._own(principal, endpoint_id), secret=new_secret(), updated_at=self._clock())
-        await self.store.save_endpoint(endpoint)
-        return replace(endpoint, version=endpoint.version + 1)
+    async def renew(self, principal: Principal, endpoint_id: str) -> Endpoint:
+        """The endpoint's grant renewed from the caller's current token (scope re-derived, new expiry)."""
+        scope = await self.scope(principal)
+        endpoint = await self._change(
+            lambda: self._own(principal, endpoint_id), lambda endpoint: _renewed(endpoint, principal, scope, self._clock())
+        )
+        await self._wake(endpoint)
+        return endpoint
+
+    async def rotate_secret(self, principal: Principal, endpoint_id: str, *, overlap_hours: float | None = None) -> Endpoint:
+        """A new signing secret; the old one keeps signing beside it for the overlap (default ``webhook_secret_overlap_s``)."""
+        if overlap_hours is not None and not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+            raise Invalid(f"the overlap is between 0 and {MAX_OVERLAP_HOURS} hours", field="overlapHours")
+        overlap = timedelta(hours=overlap_hours) if overlap_hours is not None else timedelta(seconds=self.settings.webhook_secret_overlap_s)
+        secret = new_secret()
+        return await self._change(
+            lambda: self._own(principal, endpoint_id), lambda endpoint: endpoint.rotated(secret, at=self._clock(), overlap=overlap)
+        )
+
+    async def following(self, principal: Principal, community: str) -> list[Endpoint]:
+        """Endpoints that follow a community, for its staff and its district's administrators."""
+        await self._steward(principal, community)
+        return await self.store.endpoints_following(community)
+
+    async def revoke(self, principal: Principal, endpoint_id: str, community: str) -> Endpoint:
+        """Staff (or a district administrator) take their community out of an endpoint's scope."""
+        await self._steward(principal, community)
+
+        async def following() -> Endpoint:
+            endpoint = await self.store.endpoint(endpoint_id)
+            if endpoint is None or community not in endpoint.full | endpoint.public:
+                raise NotFound("no webhook endpoint follows this community with that id", field="endpointId")
+            return endpoint
+
+        return await self._change(following, lambda endpoint: endpoint.without_community(community, at=self._clock()))
 
     async def delete(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Remove an endpoint."""
@@ -191,16 +232,45 @@ class EventsHandlers:
         """An endpoint of the caller."""
         return await self._own(principal, endpoint_id)
 
+    async def expire(self, endpoint: Endpoint, now: datetime) -> Endpoint:
+        """Disable an endpoint whose grant has expired (if nobody changed it meanwhile); the endpoint as it now stands."""
+        expired = endpoint.disable(GRANT_EXPIRED, at=now)
+        try:
+            await self.store.save_endpoint(expired)
+        except VersionConflict:
+            return await self.store.endpoint(endpoint.id) or expired
+        return replace(expired, version=expired.version + 1)
+
+    async def _steward(self, principal: Principal, community: str) -> None:
+        if not principal.has_role(Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN) or community not in (await self.scope(principal)).full:
+            raise Forbidden("only the community's staff and its district's administrators look after who follows it", field="communityId")
+
+    async def _change(self, load: Callable[[], Awaitable[Endpoint]], decide: Callable[[Endpoint], Endpoint]) -> Endpoint:
+        """Load, decide, save if nobody changed the endpoint meanwhile; decide again on fresh state if somebody did."""
+        for _ in range(MAX_ATTEMPTS):
+            changed = decide(await load())
+            try:
+                await self.store.save_endpoint(changed)
+            except VersionConflict:
+                continue
+            return replace(changed, version=changed.version + 1)
+        raise Conflict("the webhook endpoint is being changed by others; try again")
+
+    async def _wake(self, endpoint: Endpoint) -> None:
+        """Deliveries that waited for the endpoint go now."""
+        await self.store.wake(endpoint.id, self._clock())
+        await self.signal.notify()
+
     async def _own(self, principal: Principal, endpoint_id: str) -> Endpoint:
         endpoint = await self.store.endpoint(endpoint_id)
         if endpoint is None or endpoint.owner != principal.subject:
             raise NotFound("no such webhook endpoint", field="endpointId")
         return endpoint
 
-    async def _checked_url(self, url: str) -> str:
-        host = urlparse(url).hostname or ""
-        try:
-            infos = await asyncio.to_thread(socket.getaddrinfo, host, None) if host else []
-        except OSError as error:
-            raise Invalid(f"the host does not resolve: {error}", field="url") from error
-        return check_url(url, addresses=[str(info[4][0]) for info in infos], allow_private=self.settings.webhook_allow_private)
+
+def _renewed(endpoint: Endpoint, principal: Principal, scope: Scope, now: datetime) -> Endpoint:
+    """The endpoint under a grant from the caller's current token, or FORBIDDEN if that token reaches none of its communities."""
+    renewed = endpoint.renewed(scope, until=principal.expires_at, at=now)
+    if not renewed.full and not renewed.public:
+        raise Forbidden("your token no longer reaches any community this endpoint follows", field="endpointId")
+    return renewed

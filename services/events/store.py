@@ -38,7 +38,7 @@ class EventsStore:
     async def create_indexes(self) -> None:
         """Declared indexes."""
         await self.feed.create_indexes([Index((("seq", 1),), unique=True), Index((("community", 1), ("seq", 1)))])
-        await self.endpoints.create_indexes([Index((("owner", 1),))])
+        await self.endpoints.create_indexes([Index((("owner", 1),)), Index((("full", 1),)), Index((("public", 1),))])
         await self.deliveries.create_indexes([Index((("status", 1), ("next_attempt_at", 1))), Index((("endpoint_id", 1), ("seq", -1)))])
         await self.places.create_indexes()
 
@@ -109,6 +109,11 @@ class EventsStore:
         """Endpoints that receive events."""
         return [_endpoint(d) for d in await self.endpoints.find({"status": "active"})]
 
+    async def endpoints_following(self, community: str) -> list[Endpoint]:
+        """Endpoints whose scope includes a community (for its staff and district administrators)."""
+        documents = await self.endpoints.find({"$or": [{"full": community}, {"public": community}]}, sort=[("created_at", 1)])
+        return [_endpoint(d) for d in documents]
+
     async def add_delivery(self, delivery: Delivery) -> None:
         """A delivery to make (its id is endpoint + event: the same event is queued once per endpoint)."""
         try:
@@ -142,6 +147,18 @@ class EventsStore:
             },
         )
 
+    async def postpone(self, delivery: Delivery, until: datetime) -> None:
+        """Not attempted now (its endpoint is paused or disabled): looked at again at ``until``, or when the endpoint is resumed."""
+        await self.deliveries.update_one(
+            {"_id": delivery.id, "status": "pending"}, {"$set": {"next_attempt_at": until}, "$inc": {"version": 1}}
+        )
+
+    async def wake(self, endpoint_id: str, now: datetime) -> None:
+        """The endpoint's pending deliveries are due now (it was resumed or renewed)."""
+        await self.deliveries.update_many(
+            {"endpoint_id": endpoint_id, "status": "pending"}, {"$set": {"next_attempt_at": now}, "$inc": {"version": 1}}
+        )
+
     async def delivery(self, delivery_id: str) -> Delivery | None:
         """One delivery."""
         document = await self.deliveries.find_one({"_id": delivery_id})
@@ -172,6 +189,8 @@ def _endpoint_fields(endpoint: Endpoint) -> dict[str, Any]:
         "created_at": endpoint.created_at,
         "updated_at": endpoint.updated_at,
         "disabled_reason": endpoint.disabled_reason,
+        "grant_expires_at": endpoint.grant_expires_at,
+        "previous_secrets": [{"secret": secret, "until": until} for secret, until in endpoint.previous_secrets],
     }
 
 
@@ -190,7 +209,16 @@ def _endpoint(document: Mapping[str, Any]) -> Endpoint:
         updated_at=aware(document["updated_at"]),
         disabled_reason=document.get("disabled_reason"),
         version=document["version"],
+        grant_expires_at=_grant_expiry(document),
+        previous_secrets=tuple((p["secret"], aware(p["until"])) for p in document.get("previous_secrets", [])),
     )
+
+
+def _grant_expiry(document: Mapping[str, Any]) -> datetime | None:
+    """When the endpoint's grant ends; one stored before grants existed must be renewed once (it ended when it was made)."""
+    if "grant_expires_at" not in document:
+        return aware(document["created_at"])
+    return aware(document["grant_expires_at"]) if document["grant_expires_at"] is not None else None
 
 
 def _delivery_fields(delivery: Delivery) -> dict[str, Any]:

@@ -7,13 +7,10 @@ import json
 import socket
 from typing import Any
 
-import pytest
 from graphql import ExecutionResult
 from standardwebhooks.webhooks import Webhook
 
-from services.common.domain import Invalid
 from services.common.identity import Role
-from services.events.domain import check_url
 from services.events.schema import build_schema
 from tests.events.conftest import EVENT, Events, Receiver, event
 from tests.support import eventually, serving
@@ -170,14 +167,3 @@ async def test_a_410_disables_the_endpoint_and_partners_never_get_other_communit
     endpoint = (await events.client.data("{ webhooks { status disabledReason } }", as_=partner_b))["webhooks"][0]
     assert endpoint == {"status": "DISABLED", "disabledReason": "the receiver answered 410 Gone"}
     assert registered["endpoint"]["status"] == "ACTIVE"
-
-
-async def test_webhook_urls_must_be_http_and_not_private_by_default(events: Events) -> None:
-
-    with pytest.raises(Invalid):
-        check_url("ftp://example.org/hook", addresses=["93.184.216.34"], allow_private=False)
-    with pytest.raises(Invalid):
-        check_url("http://internal/hook", addresses=["10.0.0.5"], allow_private=False)
-    with pytest.raises(Invalid):
-        check_url("http://localhost/hook", addresses=["127.0.0.1"], allow_private=False)
-    assert check_url("https://partner.example/hook", addresses=["93.184.216.34"], allow_private=False)

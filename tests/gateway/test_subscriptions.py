@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 from websockets.typing import Subprotocol
 
 from gateway.app import create_gateway_app
+from gateway.gateway import Gateway
 from gateway.settings import GatewaySettings
 from services.common.identity import Role, mint_token
 from tests.gateway import subgraphs
@@ -121,3 +122,79 @@ async def test_subscribing_over_the_limit_gets_a_rate_limited_error_and_the_sock
     assert frames[-1]["id"] == "q3"
     assert frames[-1]["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert pong == {"type": "pong"}
+
+
+INIT = json.dumps({"type": "connection_init", "payload": {}})
+WAREHOUSE = {"query": "{ warehouse }"}
+
+
+async def _close_of(socket: Any) -> tuple[int, str]:
+    """Read until the gateway closes the socket; its code and reason (a timeout if it never does)."""
+    frame = None
+    async with asyncio.timeout(10):
+        while True:
+            try:
+                await socket.recv()
+            except websockets.ConnectionClosed as closed:
+                frame = closed.rcvd
+                break
+    assert frame is not None, "the socket was dropped without a close frame"
+    return frame.code, frame.reason
+
+
+@pytest.mark.parametrize(
+    ("frames", "code"),
+    [
+        ([INIT, "[1, 2]"], 4400),
+        ([INIT, '"subscribe"'], 4400),
+        ([INIT, "not json"], 4400),
+        ([INIT, b"\x00binary"], 4400),
+        ([INIT, json.dumps({"type": "subscribe", "payload": WAREHOUSE})], 4400),
+        ([INIT, json.dumps({"id": 7, "type": "subscribe", "payload": WAREHOUSE})], 4400),
+        ([INIT, json.dumps({"id": "s", "type": "subscribe", "payload": "{ warehouse }"})], 4400),
+        ([INIT, json.dumps({"id": "s", "type": "subscribe"})], 4400),
+        ([INIT, json.dumps({"type": "no-such-type"})], 4400),
+        ([INIT, INIT], 4429),
+        ([json.dumps({"id": "s", "type": "subscribe", "payload": WAREHOUSE})], 4401),
+        (["[]"], 4400),
+        ([json.dumps({"type": "connection_init", "payload": "token"})], 4400),
+    ],
+)
+async def test_protocol_violations_close_the_socket_with_the_code_the_spec_gives(gateway_url: str, frames: list[Any], code: int) -> None:
+    async with websockets.connect(gateway_url, subprotocols=[PROTOCOL]) as socket:
+        for frame in frames:
+            await socket.send(frame)
+        closed = await _close_of(socket)
+
+    assert closed[0] == code
+
+
+async def test_a_server_failure_in_one_operation_is_an_error_message_and_the_socket_stays_open(
+    gateway_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Gateway.subscribe
+
+    async def failing(self: Gateway, body: Any, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+        if "boom" in body["query"]:
+            raise RuntimeError("a bug with internal details")
+        async for response in original(self, body, headers):
+            yield response
+
+    monkeypatch.setattr(Gateway, "subscribe", failing)
+    async with websockets.connect(gateway_url, subprotocols=[PROTOCOL]) as socket:
+        await socket.send(INIT)
+        assert (await _receive(socket))["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "bad", "type": "subscribe", "payload": {"query": "{ boom: warehouse }"}}))
+        failed = await _receive(socket)
+        await socket.send(json.dumps({"type": "ping"}))
+        pong = await _receive(socket)
+        await socket.send(json.dumps({"id": "good", "type": "subscribe", "payload": WAREHOUSE}))
+        good = [await _receive(socket) for _ in range(2)]
+
+    assert failed == {
+        "id": "bad",
+        "type": "error",
+        "payload": [{"message": "the operation failed on the server", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
+    }
+    assert pong == {"type": "pong"}
+    assert good == [{"id": "good", "type": "next", "payload": {"data": {"warehouse": "Chaoyang"}}}, {"id": "good", "type": "complete"}]

@@ -1,9 +1,20 @@
 """The pure domain of the events service: who sees what, webhook endpoints and deliveries."""
 
+from services.events.domain.addresses import Target, is_public, target_of
 from services.events.domain.visibility import PUBLIC_EVENTS, Scope, scope_of
-from services.events.domain.webhook import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus, check_url, new_secret, next_delay
+from services.events.domain.webhook import (
+    GRANT_EXPIRED,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    EndpointStatus,
+    new_secret,
+    next_delay,
+)
 
 __all__ = [
+    "GRANT_EXPIRED",
     "PUBLIC_EVENTS",
     "Attempt",
     "Delivery",
@@ -11,8 +22,10 @@ __all__ = [
     "Endpoint",
     "EndpointStatus",
     "Scope",
-    "check_url",
+    "Target",
+    "is_public",
     "new_secret",
     "next_delay",
     "scope_of",
+    "target_of",
 ]

@@ -1,25 +1,33 @@
 """Webhook endpoints and their deliveries: signed per Standard Webhooks, retried with back-off.
 
-An endpoint belongs to whoever registered it and sees what they saw then (their scope is kept
-with it). Only a 2xx answer counts as delivered; 410 Gone disables the endpoint; anything else
+An endpoint belongs to whoever registered it and sees what their token let them see — for as
+long as that token was valid. The token's claims (roles, communities) are the platform's only
+record of who is a partner of which community, and the identity provider revokes them by
+issuing no further tokens; so an endpoint's grant (its scope) ends when the registering token
+expires, and the owner renews it with a current token, which re-derives the scope (a community
+no longer in the token drops out). Staff of a community and its district administrators can
+also take their community out of any endpoint's scope at once.
+
+After a secret rotation the old secret keeps signing, beside the new one, for an overlap period
+(Standard Webhooks allows several space-separated signatures), so receivers switch without a gap. Only a 2xx answer counts as delivered; 410 Gone disables the endpoint; anything else
 is retried with exponential back-off and jitter, up to the attempt limit.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import random
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlparse
 
-from services.common.domain import Invalid, TransitionNotAllowed
+from services.common.domain import TransitionNotAllowed
 from services.events.domain.visibility import Scope
 
-__all__ = ["Attempt", "Delivery", "DeliveryStatus", "Endpoint", "EndpointStatus", "check_url", "new_secret", "next_delay"]
+__all__ = ["GRANT_EXPIRED", "Attempt", "Delivery", "DeliveryStatus", "Endpoint", "EndpointStatus", "new_secret", "next_delay"]
+
+GRANT_EXPIRED = "the token it was registered with expired: renew it (renewWebhook) with a current token"
 
 
 class EndpointStatus(StrEnum):
@@ -41,21 +49,6 @@ class DeliveryStatus(StrEnum):
 def new_secret() -> str:
     """A Standard Webhooks secret (``whsec_`` + base64 of 32 random bytes)."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def check_url(url: str, *, addresses: list[str], allow_private: bool) -> str:
-    """http(s) only; private, loopback and link-local addresses refused unless allowed."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise Invalid("a webhook URL is an http(s) address", field="url")
-    if len(url) > 2_000:
-        raise Invalid("the URL is longer than 2000 characters", field="url")
-    if not allow_private:
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%")[0])
-            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
-                raise Invalid("webhook URLs must not point at private or loopback addresses", field="url")
-    return url
 
 
 def next_delay(attempt: int, *, base_s: float, max_s: float) -> timedelta:
@@ -81,10 +74,12 @@ class Endpoint:
     updated_at: datetime
     disabled_reason: str | None = None
     version: int = 0
+    grant_expires_at: datetime | None = None
+    previous_secrets: tuple[tuple[str, datetime], ...] = ()
 
-    def wants(self, community: str, routing_key: str) -> bool:
-        """An active endpoint whose scope and type filter take this event."""
-        if self.status is not EndpointStatus.ACTIVE:
+    def wants(self, community: str, routing_key: str, *, now: datetime) -> bool:
+        """An active endpoint, its grant unexpired, whose scope and type filter take this event."""
+        if self.status is not EndpointStatus.ACTIVE or not self.granted_at(now):
             return False
         if self.types is not None and routing_key not in self.types:
             return False
@@ -103,8 +98,36 @@ class Endpoint:
         return replace(self, status=EndpointStatus.ACTIVE, disabled_reason=None, updated_at=at)
 
     def disable(self, reason: str, *, at: datetime) -> Endpoint:
-        """The receiver answered 410 Gone."""
+        """The receiver answered 410 Gone, or the grant expired."""
         return replace(self, status=EndpointStatus.DISABLED, disabled_reason=reason, updated_at=at)
+
+    def granted_at(self, now: datetime) -> bool:
+        """Whether the registering (or last renewing) token is still valid; None means no expiry is known."""
+        return self.grant_expires_at is None or now < self.grant_expires_at
+
+    def renewed(self, scope: Scope, *, until: datetime | None, at: datetime) -> Endpoint:
+        """A grant from a current token: its scope, narrowed to the communities the endpoint follows; re-enabled if it had expired."""
+        followed = scope.narrowed(self.full | self.public)
+        status, reason = self.status, self.disabled_reason
+        if status is EndpointStatus.DISABLED and reason == GRANT_EXPIRED:
+            status, reason = EndpointStatus.ACTIVE, None
+        return replace(
+            self, full=followed.full, public=followed.public, grant_expires_at=until, status=status, disabled_reason=reason, updated_at=at
+        )
+
+    def without_community(self, community: str, *, at: datetime) -> Endpoint:
+        """The community taken out of the scope (its staff or district administrator revoked it)."""
+        return replace(self, full=self.full - {community}, public=self.public - {community}, updated_at=at)
+
+    def rotated(self, secret: str, *, at: datetime, overlap: timedelta) -> Endpoint:
+        """A new secret; the current one (and older ones still in their overlap) keep signing until ``at + overlap``."""
+        kept = tuple((old, until) for old, until in self.previous_secrets if until > at)
+        previous = ((self.secret, at + overlap), *kept) if overlap > timedelta(0) else ()
+        return replace(self, secret=secret, previous_secrets=previous, updated_at=at)
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets that sign a delivery now: the current one first, then those still in their overlap."""
+        return [self.secret, *(old for old, until in self.previous_secrets if until > now)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,30 +2,82 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator
-from typing import Self
+from datetime import UTC, datetime
+from typing import NoReturn
 
 import strawberry
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.types import Info
 
 from services.common.domain import DomainError, Invalid
-from services.common.graphql.errors import UserError, public_error
+from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.mutations import attempt_for_caller
 from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
-from services.common.text import MULTILINE
-from services.events.domain import Endpoint
 from services.events.schema.context import EventsContext
-from services.events.schema.types import DeadLetterType, DomainEvent, WebhookDelivery, WebhookEndpoint
+from services.events.schema.types import DeadLetterType, DomainEvent, FollowingWebhook, WebhookDelivery, WebhookEndpoint
+from services.events.schema.webhooks import (
+    DeleteWebhookInput,
+    DeleteWebhookPayload,
+    PauseWebhookInput,
+    PauseWebhookPayload,
+    RedeliverWebhookInput,
+    RedeliverWebhookPayload,
+    RegisterWebhookInput,
+    RegisterWebhookPayload,
+    RenewWebhookInput,
+    RenewWebhookPayload,
+    ResumeWebhookInput,
+    ResumeWebhookPayload,
+    RevokeWebhookAccessInput,
+    RevokeWebhookAccessPayload,
+    RotateWebhookSecretInput,
+    RotateWebhookSecretPayload,
+    UpdateWebhookInput,
+    UpdateWebhookPayload,
+)
 
 __all__ = ["Mutation", "Query", "Subscription"]
 
 POLL_S = 1.0
+TOKEN_EXPIRED = "the token expired: connect again with a fresh one"
 CONSUMERS = ("needs", "claims", "orgs", "events")
 
 
 def _after(after: str | None) -> int:
-    return int(decode_cursor(after, 1)[0]) if after else 0
+    """The sequence number inside a feed cursor; :class:`Invalid` (field ``after``) for anything we did not hand out."""
+    if not after:
+        return 0
+    (seq,) = decode_cursor(after, 1)
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise Invalid("this cursor is not valid for this list", field="after")
+    return seq
+
+
+def _passed(moment: datetime | None) -> bool:
+    return moment is not None and datetime.now(UTC) >= moment
+
+
+def _seconds_until(moment: datetime) -> float:
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+async def _token_expired(info: Info[EventsContext, None]) -> NoReturn:
+    """The caller's token expired: over WebSocket the socket is closed (4403), else the operation ends with an error.
+
+    After the close nothing more may be sent, so the operation then waits to be cancelled (the
+    protocol handler cancels every operation of a socket that closed).
+    """
+    request = info.context.request
+    if isinstance(request, WebSocket):
+        if request.application_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError):
+                await request.close(code=4403, reason=TOKEN_EXPIRED)
+        await asyncio.Event().wait()
+    raise PublicError(TOKEN_EXPIRED, "UNAUTHENTICATED")
 
 
 async def _filter(info: Info[EventsContext, None], types: list[str] | None, communities: list[strawberry.ID] | None) -> dict[str, object]:
@@ -82,6 +134,18 @@ class Query:
         principal = info.context.require_principal()
         return [WebhookEndpoint.of(e) for e in await info.context.use_cases.store.endpoints_of(principal.subject)]
 
+    @strawberry.field(
+        description="Webhook endpoints that follow a community (its staff and district administrators), "
+        "to see who receives its events and revoke them (revokeWebhookAccess)."
+    )
+    async def webhooks_following(self, info: Info[EventsContext, None], community_id: strawberry.ID) -> list[FollowingWebhook]:
+        principal = info.context.require_principal()
+        try:
+            endpoints = await info.context.use_cases.following(principal, str(community_id))
+        except DomainError as error:
+            raise public_error(error) from error
+        return [FollowingWebhook.of(e) for e in endpoints]
+
 
 @strawberry.type(description="Follow events live.")
 class Subscription:
@@ -95,115 +159,32 @@ class Subscription:
         types: list[str] | None = None,
         communities: list[strawberry.ID] | None = None,
     ) -> AsyncGenerator[DomainEvent, None]:
+        # Checked before the stream starts, so that a bad argument is the operation's error (with its path), not an event's.
         handlers = info.context.use_cases
-        cursor = _after(after) if after else await handlers.store.last_seq()
+        try:
+            cursor = _after(after) if after else await handlers.store.last_seq()
+        except DomainError as error:
+            raise public_error(error) from error
         filter = await _filter(info, types, communities)
-        while True:
-            entries = await handlers.store.read(filter, after=cursor, limit=100)
-            for entry in entries:
-                cursor = entry["seq"]
-                yield DomainEvent.of(entry)
-            if not entries:
-                await handlers.signal.wait(POLL_S)
+        return _stream(info, filter, cursor, info.context.require_principal().expires_at)
 
 
-@strawberry.type(description="Result of a webhook endpoint mutation.")
-class WebhookPayload:
-    endpoint: WebhookEndpoint | None = strawberry.field(description="The endpoint after the change; null if nothing changed.")
-    secret: str | None = strawberry.field(description="The signing secret (whsec_…): shown only when registering or rotating.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
-
-    @classmethod
-    def of(cls, result: tuple[Endpoint | None, list[UserError]], *, with_secret: bool = False) -> Self:
-        """From an attempt's result."""
-        endpoint, errors = result
-        return cls(
-            endpoint=WebhookEndpoint.of(endpoint) if endpoint else None,
-            secret=endpoint.secret if endpoint and with_secret else None,
-            errors=errors,
-        )
-
-
-@strawberry.input(description="Register a webhook endpoint over communities you may see.")
-class RegisterWebhookInput:
-    url: str = strawberry.field(description="http(s) URL that receives POSTed CloudEvents.")
-    types: list[str] | None = strawberry.field(default=None, description="Routing keys to receive; default every event you may see.")
-    communities: list[strawberry.ID] | None = strawberry.field(default=None, description="Communities to follow; default all of yours.")
-    description: str = strawberry.field(metadata=MULTILINE, default="", description="What it is for.")
-
-
-@strawberry.input(description="Change a webhook endpoint.")
-class UpdateWebhookInput:
-    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
-    url: str | None = strawberry.field(default=None, description="A new URL.")
-    types: list[str] | None = strawberry.field(default=None, description="New routing keys (empty list: every event).")
-    description: str | None = strawberry.field(metadata=MULTILINE, default=None, description="A new description.")
-
-
-@strawberry.input(description="One of your webhook endpoints.")
-class WebhookEndpointInput:
-    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
-
-
-@strawberry.input(description="Pause an endpoint.")
-class PauseWebhookInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.input(description="Resume an endpoint.")
-class ResumeWebhookInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.input(description="Rotate an endpoint's signing secret.")
-class RotateWebhookSecretInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.input(description="Delete an endpoint.")
-class DeleteWebhookInput(WebhookEndpointInput):
-    pass
-
-
-@strawberry.type(description="Result of registerWebhook.")
-class RegisterWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of updateWebhook.")
-class UpdateWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of pauseWebhook.")
-class PauseWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of resumeWebhook.")
-class ResumeWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of rotateWebhookSecret.")
-class RotateWebhookSecretPayload(WebhookPayload):
-    pass
-
-
-@strawberry.type(description="Result of deleteWebhook.")
-class DeleteWebhookPayload(WebhookPayload):
-    pass
-
-
-@strawberry.input(description="A delivery to send again now.")
-class RedeliverWebhookInput:
-    delivery_id: strawberry.ID = strawberry.field(description="The delivery.")
-
-
-@strawberry.type(description="Result of redeliverWebhook.")
-class RedeliverWebhookPayload:
-    delivery: WebhookDelivery | None = strawberry.field(description="The delivery, pending again.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+async def _stream(
+    info: Info[EventsContext, None], filter: dict[str, object], cursor: int, expires_at: datetime | None
+) -> AsyncGenerator[DomainEvent, None]:
+    """The feed after ``cursor`` and then live, until the caller's token expires."""
+    handlers = info.context.use_cases
+    while True:
+        entries = await handlers.store.read(filter, after=cursor, limit=100)
+        for entry in entries:
+            if _passed(expires_at):
+                await _token_expired(info)
+            cursor = entry["seq"]
+            yield DomainEvent.of(entry)
+        if _passed(expires_at):
+            await _token_expired(info)
+        if not entries:
+            await handlers.signal.wait(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at)))
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
@@ -236,10 +217,27 @@ class Mutation:
     async def resume_webhook(self, info: Info[EventsContext, None], input: ResumeWebhookInput) -> ResumeWebhookPayload:
         return ResumeWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.resume(p, str(input.endpoint_id))))
 
-    @strawberry.mutation(description="A new signing secret; the payload shows it once.")
+    @strawberry.mutation(
+        description="A new signing secret, shown once; the old one keeps signing beside it for the overlap (24 h by default)."
+    )
     async def rotate_webhook_secret(self, info: Info[EventsContext, None], input: RotateWebhookSecretInput) -> RotateWebhookSecretPayload:
+        hours = input.overlap_hours
         return RotateWebhookSecretPayload.of(
-            await attempt_for_caller(info.context, lambda h, p: h.rotate_secret(p, str(input.endpoint_id))), with_secret=True
+            await attempt_for_caller(info.context, lambda h, p: h.rotate_secret(p, str(input.endpoint_id), overlap_hours=hours)),
+            with_secret=True,
+        )
+
+    @strawberry.mutation(
+        description="Renew the endpoint's grant with your current token (its scope re-derived from it); "
+        "an endpoint lives only as long as the token that registered or last renewed it."
+    )
+    async def renew_webhook(self, info: Info[EventsContext, None], input: RenewWebhookInput) -> RenewWebhookPayload:
+        return RenewWebhookPayload.of(await attempt_for_caller(info.context, lambda h, p: h.renew(p, str(input.endpoint_id))))
+
+    @strawberry.mutation(description="Take your community out of an endpoint's scope (its staff, district administrators).")
+    async def revoke_webhook_access(self, info: Info[EventsContext, None], input: RevokeWebhookAccessInput) -> RevokeWebhookAccessPayload:
+        return RevokeWebhookAccessPayload.of(
+            await attempt_for_caller(info.context, lambda h, p: h.revoke(p, str(input.endpoint_id), str(input.community_id)))
         )
 
     @strawberry.mutation(description="Delete an endpoint.")

@@ -12,7 +12,7 @@ from services.common.bus import DeadLetter
 from services.common.pagination import encode_cursor
 from services.events.domain import Delivery, DeliveryStatus, Endpoint, EndpointStatus
 
-__all__ = ["DeadLetterType", "DomainEvent", "WebhookDelivery", "WebhookEndpoint"]
+__all__ = ["DeadLetterType", "DomainEvent", "FollowingWebhook", "WebhookDelivery", "WebhookEndpoint"]
 
 strawberry.enum(EndpointStatus, description="ACTIVE receives events; PAUSED waits; DISABLED after the receiver answered 410 Gone.")
 strawberry.enum(DeliveryStatus, description="PENDING (retried with back-off), DELIVERED (a 2xx answer) or FAILED.")
@@ -88,6 +88,10 @@ class WebhookEndpoint:
     description: str = strawberry.field(description="What it is for.")
     disabled_reason: str | None = strawberry.field(description="Why it was disabled.")
     created_at: datetime = strawberry.field(description="Registered at.")
+    grant_expires_at: datetime | None = strawberry.field(
+        description="When the token it was registered (or last renewed) with expires: renew it before (renewWebhook), "
+        "or it is disabled then."
+    )
     _endpoint: strawberry.Private[Endpoint]
 
     @classmethod
@@ -102,6 +106,7 @@ class WebhookEndpoint:
             description=endpoint.description,
             disabled_reason=endpoint.disabled_reason,
             created_at=endpoint.created_at,
+            grant_expires_at=endpoint.grant_expires_at,
             _endpoint=endpoint,
         )
 
@@ -109,6 +114,30 @@ class WebhookEndpoint:
     async def deliveries(self, info: strawberry.Info, first: int = 20) -> list[WebhookDelivery]:
         store = info.context.use_cases.store
         return [WebhookDelivery.of(d) for d in await store.deliveries_of(self._endpoint.id, limit=min(max(first, 0), 100))]
+
+
+@strawberry.type(description="A webhook endpoint that follows your community, as its staff see it (not its URL, secret or log).")
+class FollowingWebhook:
+    id: strawberry.ID = strawberry.field(description="Endpoint id.")
+    owner: str = strawberry.field(description="Who registered it (the token's subject).")
+    status: EndpointStatus = strawberry.field(description="Active, paused or disabled.")
+    communities: list[strawberry.ID] = strawberry.field(description="Communities it follows.")
+    description: str = strawberry.field(description="What it is for.")
+    created_at: datetime = strawberry.field(description="Registered at.")
+    grant_expires_at: datetime | None = strawberry.field(description="When its grant ends unless its owner renews it.")
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> FollowingWebhook:
+        """From the domain endpoint."""
+        return cls(
+            id=strawberry.ID(endpoint.id),
+            owner=endpoint.owner,
+            status=endpoint.status,
+            communities=[strawberry.ID(c) for c in sorted(endpoint.full | endpoint.public)],
+            description=endpoint.description,
+            created_at=endpoint.created_at,
+            grant_expires_at=endpoint.grant_expires_at,
+        )
 
 
 @strawberry.type(
