@@ -15,6 +15,7 @@ from services.common.logs import configure_logging
 from services.common.serve import Listener, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
 from services.embedded import DEMO_PEOPLE, SERVICES, run_embedded
+from services.receiver import receiver_app
 
 __all__ = ["SERVICES", "main"]
 
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     token.add_argument("--community", action="append", default=[], help="repeatable")
     token.add_argument("--district", action="append", default=[], help="repeatable")
     token.add_argument("--organization", default=None)
+    receive = commands.add_parser("receive-webhooks", help="a local webhook receiver that prints each delivery (trying webhooks out)")
+    receive.add_argument("--port", type=int, default=4099)
+    receive.add_argument("--secret", default=None, help="the whsec_… secret registerWebhook showed: check each signature")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.command == "token":
@@ -45,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.command == "up":
             uvloop.run(run_embedded(settings, demo=not args.no_demo, fresh=args.fresh))
+        elif args.command == "receive-webhooks":
+            print(f"receiving webhooks on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
+            uvloop.run(serve_all([Listener("receiver", receiver_app(secret=args.secret), "127.0.0.1", args.port)]))
         else:
             uvloop.run(_serve_one(settings, args.service))
     except KeyboardInterrupt:
