@@ -3,8 +3,8 @@
 A service describes itself with a :class:`ServiceDefinition` (its name, its schema, and a
 ``wire`` function that builds its store, handlers and consumers from the runtime). The factory
 opens the store and the bus, creates the indexes, runs the outbox relay (first sweep at
-start-up), subscribes the consumers, and serves GraphQL on HTTP and WebSocket, ``/health`` and
-``/ready``. Nothing is created at import time.
+start-up), subscribes the consumers (measured), and serves GraphQL on HTTP and WebSocket,
+``/health``, ``/ready`` and ``/metrics``. Nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from services.common.bus.rabbit import RabbitBus
 from services.common.graphql.view import ContextFactory, GraphQLView
 from services.common.identity import Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
+from services.common.metrics import ConnectionsMiddleware, OperationMetrics, metrics_endpoint
+from services.common.observed import observed_subscription
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
 from services.common.store import Collection, Database, connect
@@ -133,7 +135,7 @@ def create_service_app(
             relay = OutboxRelay(the_bus, parts.outbox_collections, interval_s=settings.outbox_interval_s)
             await relay.start()
             for subscription in parts.subscriptions:
-                await the_bus.subscribe(subscription)
+                await the_bus.subscribe(observed_subscription(subscription))
             if parts.on_start is not None:
                 await parts.on_start()
             app.state.verifier = TokenVerifier(settings)
@@ -167,6 +169,8 @@ def create_service_app(
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
+    schema: Any = definition.schema
+    schema.extensions = (*schema.extensions, lambda: OperationMetrics(service=definition.name))
     view = GraphQLView(definition.schema, graphql_ide=settings.graphql_ide)
     return Starlette(
         routes=[
@@ -174,9 +178,10 @@ def create_service_app(
             WebSocketRoute("/graphql", view),
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics_endpoint),
             *definition.extra_routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(ConnectionsMiddleware, service=definition.name)],
         lifespan=lifespan,
     )
 

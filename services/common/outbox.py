@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 
 from services.common.bus import Bus, PublishError
 from services.common.events import Event
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from services.common.store import Collection, Index
 from services.common.store.aggregate import OUTBOX
 
@@ -81,11 +83,13 @@ class OutboxRelay:
         while True:
             documents = await collection.find(_PENDING, limit=self._batch_size, projection={OUTBOX: 1})
             if not documents:
+                _backlog(collection.name, [], 0)
                 return published
             # documents in parallel (their confirms overlap), each document's events in order
             progress = sum(await asyncio.gather(*(self._publish_document(collection, document) for document in documents)))
             published += progress
             if progress == 0 or len(documents) < self._batch_size:
+                _backlog(collection.name, documents, progress)
                 return published
 
     async def _publish_document(self, collection: Collection, document: dict[str, object]) -> int:
@@ -99,6 +103,16 @@ class OutboxRelay:
                 log.warning("publish of %s failed, kept in the outbox: %s", event.id, error)
                 break
             sent.append(event.id)
+            EVENTS_PUBLISHED.labels(event.routing_key).inc()
         if sent:
             await collection.update_one({"_id": document["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": sent}}}})
         return len(sent)
+
+
+def _backlog(collection: str, found: list[dict[str, object]], published: int) -> None:
+    """The metrics of what this sweep found pending and could not publish (its oldest event's age)."""
+    pending = [entry for document in found for entry in (document.get(OUTBOX) or []) if isinstance(entry, dict)]  # type: ignore[attr-defined]
+    left = max(len(pending) - published, 0)
+    OUTBOX_BACKLOG.labels(collection).set(left)
+    times = [Event.from_document(entry).time for entry in pending] if left else []
+    OUTBOX_OLDEST_AGE.labels(collection).set(max(0.0, time.time() - min(times).timestamp()) if times else 0.0)

@@ -1,0 +1,31 @@
+"""Consumers under observation: each handled event counted and timed by consumer, type and outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from services.common.bus import Subscription
+from services.common.events import Event
+from services.common.metrics import EVENT_HANDLING_SECONDS, EVENTS_CONSUMED
+
+__all__ = ["observed_subscription"]
+
+
+def observed_subscription(subscription: Subscription) -> Subscription:
+    """The same subscription, its handler measured (a failure is counted, then raised for the bus to retry)."""
+    handler = subscription.handler
+    consumer = subscription.consumer
+
+    async def observed(event: Event) -> None:
+        started = time.perf_counter()
+        try:
+            await handler(event)
+        except Exception:
+            EVENTS_CONSUMED.labels(consumer, event.routing_key, "failed").inc()
+            raise
+        finally:
+            EVENT_HANDLING_SECONDS.labels(consumer).observe(time.perf_counter() - started)
+        EVENTS_CONSUMED.labels(consumer, event.routing_key, "ok").inc()
+
+    return dataclasses.replace(subscription, handler=observed)
