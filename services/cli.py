@@ -16,6 +16,7 @@ from services.common.serve import Listener, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
 from services.embedded import DEMO_PEOPLE, SERVICES, run_embedded
 from services.receiver import receiver_app
+from services.setup import run_setup
 
 __all__ = ["SERVICES", "main"]
 
@@ -40,6 +41,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     receive = commands.add_parser("receive-webhooks", help="a local webhook receiver that prints each delivery (trying webhooks out)")
     receive.add_argument("--port", type=int, default=4099)
     receive.add_argument("--secret", default=None, help="the whsec_… secret registerWebhook showed: check each signature")
+    setup = commands.add_parser("setup", help="one-shot job of a fresh deployment: register a first district, or load the demo")
+    setup.add_argument("--gateway", default="http://127.0.0.1:4000/graphql", help="the gateway's GraphQL URL")
+    setup.add_argument("--district", default="district-dongcheng", help="the first district's id (slug)")
+    setup.add_argument("--name", default="东城区", help="the first district's name")
+    setup.add_argument("--demo", action="store_true", help="load the demo district instead (through the services' commands)")
+    setup.add_argument("--runner", default="python -m services", help="how the printed token commands start renling")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.command == "token":
@@ -49,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.command == "up":
             uvloop.run(run_embedded(settings, demo=not args.no_demo, fresh=args.fresh))
+        elif args.command == "setup":
+            report = uvloop.run(
+                run_setup(settings, gateway_url=args.gateway, district_id=args.district, name=args.name, demo=args.demo, runner=args.runner)
+            )
+            print(report, flush=True)
         elif args.command == "receive-webhooks":
             print(f"receiving webhooks on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
             uvloop.run(serve_all([Listener("receiver", receiver_app(secret=args.secret), "127.0.0.1", args.port)]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from services.cli import main
 from services.common.identity import Role, TokenVerifier
+from services.common.identity import mint_token as mint
 from services.common.settings import Settings
 from services.demo import HOME, demo_organization_id
 from tests.up import SERVICES, platform_up
@@ -79,3 +81,36 @@ async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(
         assert "graphiql" in console.text.lower()
         assert organizations.json()["data"]["community"]["organizationStats"]["total"] == 17
     assert up.exit_code in (0, 130)
+
+
+async def test_setup_registers_a_first_district_once_and_says_how_to_mint_tokens() -> None:
+    async with platform_up(demo=False) as up, httpx.AsyncClient() as client:
+        command = [
+            sys.executable,
+            "-m",
+            "services",
+            "setup",
+            "--gateway",
+            up.urls["gateway"],
+            "--district",
+            "district-xicheng",
+            "--name",
+            "西城区",
+        ]
+        first = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+        printed, _ = await first.communicate()
+        again = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+        printed_again, _ = await again.communicate()
+        admin = mint(Settings(), subject="someone", roles=[Role.DISTRICT_ADMIN], districts=["district-xicheng"])
+        district = await client.post(
+            up.urls["gateway"],
+            json={"query": '{ district(id: "district-xicheng") { name } }'},
+            headers={"authorization": f"Bearer {admin}"},
+        )
+
+    assert first.returncode == 0
+    assert again.returncode == 0
+    assert "registered the district 西城区 (district-xicheng)" in printed.decode()
+    assert "token --role district_admin --district district-xicheng" in printed.decode()
+    assert "registered before; nothing to do" in printed_again.decode()
+    assert district.json()["data"]["district"] == {"name": "西城区"}

@@ -51,11 +51,14 @@ async def platform_up(
     env: Mapping[str, str] | None = None,
     stderr: Path | None = None,
     fresh: bool = False,
+    demo: bool = True,
 ) -> AsyncIterator[RunningPlatform]:
     """Start ``up`` (memory store journalled to ``data`` — a new folder if not given —, in-process bus, demo data),
-    wait for its banner, stop it with Ctrl-C (SIGINT) after; ``stderr`` keeps its logs; ``fresh`` empties the folder first."""
+    wait for its banner, stop it with Ctrl-C (SIGINT) after; ``stderr`` keeps its logs; ``fresh`` empties the folder first; ``demo=False`` starts empty."""
     with tempfile.TemporaryDirectory(prefix="renling-up-") as scratch:
-        async with _platform_up(within, data or Path(scratch), env or {}, stderr, ["--fresh"] if fresh else []) as running:
+        async with _platform_up(
+            within, data or Path(scratch), env or {}, stderr, ["--fresh"] * fresh + ["--no-demo"] * (not demo)
+        ) as running:
             yield running
 
 
