@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -45,7 +46,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     setup.add_argument("--gateway", default="http://127.0.0.1:4000/graphql", help="the gateway's GraphQL URL")
     setup.add_argument("--district", default="district-dongcheng", help="the first district's id (slug)")
     setup.add_argument("--name", default="东城区", help="the first district's name")
-    setup.add_argument("--demo", action="store_true", help="load the demo district instead (through the services' commands)")
+    setup.add_argument(
+        "--demo", action="store_true", help="load the demo district instead, through the services' commands (also SETUP_DEMO=true)"
+    )
     setup.add_argument("--runner", default="python -m services", help="how the printed token commands start renling")
     args = parser.parse_args(argv)
     settings = Settings()
@@ -58,7 +61,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             uvloop.run(run_embedded(settings, demo=not args.no_demo, fresh=args.fresh))
         elif args.command == "setup":
             report = uvloop.run(
-                run_setup(settings, gateway_url=args.gateway, district_id=args.district, name=args.name, demo=args.demo, runner=args.runner)
+                run_setup(
+                    settings,
+                    gateway_url=args.gateway,
+                    district_id=args.district,
+                    name=args.name,
+                    demo=args.demo or _wants_demo(),
+                    runner=args.runner,
+                )
             )
             print(report, flush=True)
         elif args.command == "receive-webhooks":
@@ -83,6 +93,11 @@ def _token(settings: Settings, args: argparse.Namespace) -> str:
         districts=args.district,
         organization=args.organization,
     )
+
+
+def _wants_demo() -> bool:
+    """``SETUP_DEMO=true`` (docker compose): the setup job loads the demo."""
+    return os.environ.get("SETUP_DEMO", "").strip().lower() in {"1", "true", "yes"}
 
 
 async def _serve_one(settings: Settings, service: str) -> None:
