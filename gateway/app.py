@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.client import SubgraphClient, forwarded
 from gateway.composition import compose
-from gateway.console import asset, console_html
+from gateway.console import asset, console_html, describe_graph
 from gateway.execution import SubgraphError
 from gateway.model import Subgraph, Supergraph
 from gateway.operating import MeasuredGateway, ready
@@ -87,6 +87,7 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
                 client = SubgraphClient(client_http, supergraph.subgraphs, timeout_s=settings.subgraph_timeout_s)
             else:
                 supergraph = await compose_from_subgraphs(client, subgraphs, wait_s=settings.compose_wait_s)
+            describe_graph(supergraph.schema)
             app.state.gateway = MeasuredGateway(supergraph, client, settings)
             app.state.client = client
             app.state.verifier = TokenVerifier(settings)
