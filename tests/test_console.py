@@ -57,12 +57,11 @@ async def test_the_console_is_renlings_with_an_example_per_role_that_runs_as_tha
         "partner": {"communities": [HOME]},
     }
     answers = {}
-    async with serving(gateway) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            for role, query in TABS:
-                token = mint_token(platform.settings, subject=f"console-{role}", roles=[Role(role)], **people[role])  # type: ignore[arg-type]
-                answers[role] = (await client.post("/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"})).json()
-            described = (await client.post("/graphql", json={"query": "{ __schema { description queryType { description } } }"})).json()
+    async with serving(gateway) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        for role, query in TABS:
+            token = mint_token(platform.settings, subject=f"console-{role}", roles=[Role(role)], **people[role])  # type: ignore[arg-type]
+            answers[role] = (await client.post("/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"})).json()
+        described = (await client.post("/graphql", json={"query": "{ __schema { description queryType { description } } }"})).json()
     await http.aclose()
 
     assert [role for role, _ in TABS] == [role.value for role in Role]
