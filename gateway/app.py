@@ -36,6 +36,7 @@ from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
 from services.common.metrics import ConnectionsMiddleware, metrics_endpoint
+from services.common.tracing import TraceMiddleware
 
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
 
@@ -152,7 +153,11 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             Route("/ready", ready),
             Route("/metrics", metrics_endpoint),
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(ConnectionsMiddleware, service="gateway")],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(ConnectionsMiddleware, service="gateway"),
+            Middleware(TraceMiddleware, service="gateway"),
+        ],
         lifespan=lifespan,
     )
 

@@ -15,6 +15,7 @@ from gateway.execution import SubgraphError
 from gateway.model import Subgraph
 from gateway.transport import HttpTransport, TransportError
 from services.common.metrics import SUBGRAPH_FETCH_SECONDS, SUBGRAPH_FETCHES
+from services.common.tracing import SpanKind, enabled, inject_headers, span
 
 __all__ = ["SubgraphClient"]
 
@@ -34,8 +35,13 @@ class SubgraphClient:
     async def post(self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         """One GraphQL request; the body must be a GraphQL response. Counted and timed per subgraph and outcome."""
         started = time.perf_counter()
+        attributes = {"renling.subgraph": subgraph, "server.address": self._subgraphs[subgraph].url}
         try:
-            body = await self._post(subgraph, query, variables, headers)
+            with span(f"subgraph {subgraph}", kind=SpanKind.CLIENT, attributes=attributes):
+                if enabled():
+                    headers = dict(headers)
+                    inject_headers(headers)  # traceparent: the subgraph's spans are this one's children
+                body = await self._post(subgraph, query, variables, headers)
         except SubgraphError:
             SUBGRAPH_FETCHES.labels(subgraph, "failed").inc()
             raise

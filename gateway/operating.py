@@ -3,7 +3,8 @@
 ``/ready`` answers 200 when the supergraph is loaded and every subgraph answers a GraphQL request
 now, 503 (with what is missing) otherwise, so an orchestrator sends traffic only to a gateway
 that can serve it. :class:`MeasuredGateway` counts and times each operation by name and outcome,
-and the plan cache's hits and misses.
+and the plan cache's hits and misses; it names the request's span after the operation and plans
+a new operation inside a ``plan`` span.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway.client import SubgraphClient
 from gateway.gateway import Gateway
 from gateway.planning import Plan
 from services.common.metrics import PLAN_CACHE, observe_operation, outcome_of
+from services.common.tracing import name_current_span, span
 
 __all__ = ["MeasuredGateway", "ready"]
 
@@ -39,11 +41,16 @@ class MeasuredGateway(Gateway):
         finally:
             name, query = body.get("operationName"), body.get("query")
             planned = self._plans.get((query, name)) if isinstance(query, str) and (name is None or isinstance(name, str)) else None
-            observe_operation("gateway", name, outcome, started, planned[0] if planned is not None else None)
+            label = observe_operation("gateway", name, outcome, started, planned[0] if planned is not None else None)
+            name_current_span(f"gateway {label}", **{"graphql.operation.name": label, "renling.outcome": outcome})
 
     def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
-        PLAN_CACHE.labels("hit" if (query, operation_name) in self._plans else "miss").inc()
-        return super()._plan(query, operation_name)
+        hit = (query, operation_name) in self._plans
+        PLAN_CACHE.labels("hit" if hit else "miss").inc()
+        if hit:
+            return super()._plan(query, operation_name)
+        with span("plan", attributes={"renling.plan_cache": "miss"}):
+            return super()._plan(query, operation_name)
 
 
 async def ready(request: Request) -> JSONResponse:

@@ -15,6 +15,7 @@ from services.common.identity import Role, mint_token
 from services.common.logs import configure_logging
 from services.common.serve import Listener, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
+from services.common.tracing import configure_tracing
 from services.embedded import DEMO_PEOPLE, SERVICES, run_embedded
 from services.receiver import receiver_app
 from services.setup import run_setup
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(_token(settings, args))
         return
     configure_logging(settings.log_level)
+    configure_tracing("renling" if args.command == "up" else f"renling-{getattr(args, 'service', args.command)}")
     try:
         if args.command == "up":
             uvloop.run(run_embedded(settings, demo=not args.no_demo, fresh=args.fresh))

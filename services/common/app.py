@@ -36,6 +36,7 @@ from services.common.outbox import OutboxRelay
 from services.common.settings import Settings
 from services.common.store import Collection, Database, connect
 from services.common.store.memory import MemoryServer
+from services.common.tracing import TraceMiddleware
 
 __all__ = [
     "AppFactory",
@@ -181,7 +182,11 @@ def create_service_app(
             Route("/metrics", metrics_endpoint),
             *definition.extra_routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(ConnectionsMiddleware, service=definition.name)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(ConnectionsMiddleware, service=definition.name),
+            Middleware(TraceMiddleware, service=definition.name),
+        ],
         lifespan=lifespan,
     )
 

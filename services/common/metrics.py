@@ -24,6 +24,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from services.common.tracing import name_current_span
+
 __all__ = [
     "DEAD_LETTERS",
     "EVENTS_CONSUMED",
@@ -115,11 +117,12 @@ def outcome_of(result: dict[str, Any] | None) -> str:
     return "ok"
 
 
-def observe_operation(service: str, operation: object, outcome: str, started: float, document: DocumentNode | None = None) -> None:
-    """Count one operation and its latency (``started``: :func:`time.perf_counter` at its start)."""
+def observe_operation(service: str, operation: object, outcome: str, started: float, document: DocumentNode | None = None) -> str:
+    """Count one operation and its latency (``started``: :func:`time.perf_counter` at its start); its label."""
     label = operation_label(operation, document)
     REQUESTS.labels(service, label, outcome).inc()
     REQUEST_SECONDS.labels(service, label).observe(time.perf_counter() - started)
+    return label
 
 
 def webhook_outcome(status_code: int | None, attempts: int, max_attempts: int) -> str:
@@ -145,7 +148,8 @@ class OperationMetrics(SchemaExtension):
         errors = getattr(result, "errors", None) if result is not None else None
         data = getattr(result, "data", None) if result is not None else None
         outcome = "ok" if not errors else ("partial" if data else "error")
-        observe_operation(self.service, context.operation_name, outcome, started, context.graphql_document)
+        label = observe_operation(self.service, context.operation_name, outcome, started, context.graphql_document)
+        name_current_span(f"{self.service} {label}", **{"graphql.operation.name": label, "renling.outcome": outcome})
 
 
 class ConnectionsMiddleware:

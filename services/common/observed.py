@@ -1,4 +1,5 @@
-"""Consumers under observation: each handled event counted and timed by consumer, type and outcome."""
+"""Consumers under observation: each handled event counted and timed by consumer, type and outcome, in a consumer
+span that continues the trace the event carries (its ``traceparent``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from services.common.bus import Subscription
 from services.common.events import Event
 from services.common.metrics import EVENT_HANDLING_SECONDS, EVENTS_CONSUMED
+from services.common.tracing import SpanKind, context_of, span
 
 __all__ = ["observed_subscription"]
 
@@ -19,8 +21,15 @@ def observed_subscription(subscription: Subscription) -> Subscription:
 
     async def observed(event: Event) -> None:
         started = time.perf_counter()
+        parent = context_of({"traceparent": event.traceparent} if event.traceparent else None)
+        attributes = {
+            "messaging.consumer.group.name": consumer,
+            "messaging.destination.name": event.routing_key,
+            "messaging.message.id": event.id,
+        }
         try:
-            await handler(event)
+            with span(f"consume {event.routing_key}", kind=SpanKind.CONSUMER, parent=parent, attributes=attributes):
+                await handler(event)
         except Exception:
             EVENTS_CONSUMED.labels(consumer, event.routing_key, "failed").inc()
             raise

@@ -40,9 +40,9 @@ W, S, M = Purpose.PUBLIC_WELFARE, Purpose.SELF_BENEFIT, Purpose.MUTUAL_BENEFIT
 ACTIVE, FILED, DORMANT = FilingStatus.ACTIVE, FilingStatus.FILED, FilingStatus.DORMANT
 NEIGHBOURHOOD = (
     Neighbour(
-        "community-longtanxili",
-        (("龙潭西里助老服务队", W, F.ELDERLY_CARE, Stage.ACTIVITY_PROJECTS, ACTIVE, "马桂兰"),
-         ("龙潭西里京剧社", S, F.CULTURE_SPORTS, Stage.SERVICE_ACTIVITIES, ACTIVE, "孔德华"),
+        "community-zuoanmennei",
+        (("左安门内助老服务队", W, F.ELDERLY_CARE, Stage.ACTIVITY_PROJECTS, ACTIVE, "马桂兰"),
+         ("左安门内京剧社", S, F.CULTURE_SPORTS, Stage.SERVICE_ACTIVITIES, ACTIVE, "孔德华"),
          ("护绿小队", W, F.ENVIRONMENT, Stage.NEEDS_ASSESSMENT, FILED, "罗小燕")),
         (("为独居老人安装紧急呼叫器", Category.BLUE_GUARD, TargetGroup.ELDERLY),
          ("小区绿地补种", Category.GREEN_GUARDIANS, TargetGroup.EVERYONE),
