@@ -13,13 +13,18 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from services.common import tracing
+from services.common.bus import Subscription
+from services.common.bus.rabbit import RabbitBus
 from services.common.events import Event, new_event
 from services.common.identity import Role
 from services.common.logs import JsonFormatter
-from tests.support import running_gateway
+from services.common.observed import observed_subscription
+from services.needs.app import create_app as create_needs_app
+from tests.broker import DELAYS, Broker, broker
+from tests.support import AMQP_URL, eventually, running, running_gateway, token
 from tests.test_platform import Platform, platform
 
-__all__ = ["platform"]
+__all__ = ["broker", "platform"]
 
 SUBMIT = """mutation {
   submitNeed(input: {communityId: "c1", title: "楼道装扶手", category: BLUE_GUARD, targetGroups: [ELDERLY]}) { need { id } errors { code } }
@@ -46,6 +51,17 @@ async def register_places(platform: Platform) -> None:
         ("registerCommunity", {"id": "c1", "streetId": "s1", "name": "左安浦园社区"}, "community { id }"),
     ]:
         await platform.mutate("orgs", name, input, selection, as_=admin)
+
+
+def parent_id(span: ReadableSpan) -> int:
+    assert span.parent is not None, span.name
+    span_id: int = span.parent.span_id
+    return span_id
+
+
+def own_id(span: ReadableSpan) -> int:
+    assert span.context is not None, span.name
+    return span.context.span_id
 
 
 def one(found: list[ReadableSpan], what: str) -> ReadableSpan:
@@ -121,3 +137,45 @@ def test_off_by_default_nothing_is_recorded_or_carried() -> None:
     assert "traceparent" not in json.loads(event.to_json())
     assert "traceparent" not in event.to_document()
     assert "trace_id" not in json.loads(JsonFormatter().format(record))
+
+
+async def test_the_trace_crosses_rabbitmq_from_the_request_to_a_consumer_in_another_connection(
+    broker: Broker, spans: InMemorySpanExporter
+) -> None:
+    listener = RabbitBus(AMQP_URL, namespace=broker.settings.events_exchange, retry_delays_ms=DELAYS)
+    await listener.start()
+    handled: list[Event] = []
+
+    async def handle(event: Event) -> None:
+        handled.append(event)
+
+    await listener.subscribe(observed_subscription(Subscription("orgs", ["needs.need.submitted.v1"], handle)))
+    resident = token(broker.settings, Role.RESIDENT, communities=["c1"], subject="resident-1")
+    try:
+        async with running(create_needs_app(broker.settings)) as client:
+            with tracing.span("a partner's client", kind=SpanKind.CLIENT) as caller:
+                headers = {"authorization": f"Bearer {resident}"}
+                tracing.inject_headers(headers)
+            response = await client.http.post("/graphql", json={"query": SUBMIT, "variables": {}}, headers=headers)
+            assert response.json()["data"]["submitNeed"]["errors"] == []
+
+            async def consumed() -> bool:
+                return any(s.name == "consume needs.need.submitted.v1" for s in spans.get_finished_spans())
+
+            await eventually(consumed, within=20, what="the consumer's span on RabbitMQ")
+    finally:
+        await listener.close()
+
+    assert caller is not None
+    trace_id = caller.get_span_context().trace_id
+    recorded = {s.name: s for s in spans.get_finished_spans() if s.context is not None and s.context.trace_id == trace_id}
+    served, published, consume = (
+        recorded["needs submitNeed"],
+        recorded["publish needs.need.submitted.v1"],
+        recorded["consume needs.need.submitted.v1"],
+    )
+    assert parent_id(served) == caller.get_span_context().span_id
+    assert parent_id(published) == own_id(served)
+    assert parent_id(consume) == own_id(published)
+    assert handled[0].traceparent is not None
+    assert format(own_id(published), "016x") in handled[0].traceparent  # the CloudEvents extension, over the wire
