@@ -61,7 +61,8 @@ def parent_id(span: ReadableSpan) -> int:
 
 def own_id(span: ReadableSpan) -> int:
     assert span.context is not None, span.name
-    return span.context.span_id
+    span_id: int = span.context.span_id
+    return span_id
 
 
 def one(found: list[ReadableSpan], what: str) -> ReadableSpan:
