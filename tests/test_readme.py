@@ -135,6 +135,7 @@ async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> N
             return "org.renling.claims.project.evaluated.v1" in delivered and "claims.project.evaluated.v1" in map(_routing, live)
 
         await eventually(arrived, within=30, what="the evaluation by webhook and subscription")
+        metrics = (await http.get(up.urls["events"].removesuffix("/graphql") + "/metrics")).text
 
     assert set(saved) == {"WEBHOOK_SECRET", "NEED_ID", "ITEM_ID", "CLAIM_ID", "MEETING_ID", "VISIT_ID"}
     deliveries = receiver.state.received.deliveries
@@ -145,6 +146,9 @@ async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> N
     assert "org.renling.claims.project.evaluated.v1" in {delivery["event"]["type"] for delivery in deliveries}
     for delivery in deliveries:
         Webhook(saved["WEBHOOK_SECRET"]).verify(delivery["body"], delivery["headers"])  # signed with the secret shown once
+    delivered = [line for line in metrics.splitlines() if line.startswith('renling_webhook_deliveries_total{outcome="delivered"}')]
+    assert delivered, "the deliveries are counted on /metrics"
+    assert float(delivered[0].split()[-1]) >= len(deliveries)
     routing_keys = [_routing(event) for event in live]
     assert {"needs.item.published.v1", "claims.claim.approved.v1", "claims.project.evaluated.v1"} <= set(routing_keys)
     outcome, district = results[-2], results[-1]["district"]

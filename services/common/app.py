@@ -10,6 +10,7 @@ start-up), subscribes the consumers (measured), and serves GraphQL on HTTP and W
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -171,7 +172,8 @@ def create_service_app(
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     schema: Any = definition.schema
-    schema.extensions = (*schema.extensions, lambda: OperationMetrics(service=definition.name))
+    if not any(extension is OperationMetrics or getattr(extension, "func", None) is OperationMetrics for extension in schema.extensions):
+        schema.extensions = (*schema.extensions, functools.partial(OperationMetrics, service=definition.name))
     view = GraphQLView(definition.schema, graphql_ide=settings.graphql_ide)
     return Starlette(
         routes=[
