@@ -83,12 +83,16 @@ async def test_a_need_and_the_feed_survive_sigkill_and_the_demo_loads_once(tmp_p
 
 
 @pytest.mark.timeout(180)
-async def test_fresh_starts_again_with_only_the_demo(tmp_path: Path) -> None:
+async def test_ctrl_c_keeps_what_was_entered_and_fresh_starts_again_with_only_the_demo(tmp_path: Path) -> None:
     async with platform_up(data=tmp_path) as up, httpx.AsyncClient(timeout=30) as http:
         demo = (await ask(up, http, "community_staff", "{ needs { totalCount } }"))["needs"]["totalCount"]
         gone = await submit(up, http, "要忘掉的需求")
+    assert up.exit_code in (0, 130)  # stopped with Ctrl-C (SIGINT)
+    async with platform_up(data=tmp_path) as kept, httpx.AsyncClient(timeout=30) as http:
+        still = await ask(kept, http, "community_staff", f'{{ need(id: "{gone}") {{ title }} }}')
     async with platform_up(data=tmp_path, fresh=True) as again, httpx.AsyncClient(timeout=30) as http:
         forgotten = await ask(again, http, "community_staff", f'{{ need(id: "{gone}") {{ title }} }}')
         count = (await ask(again, http, "community_staff", "{ needs { totalCount } }"))["needs"]["totalCount"]
+    assert still["need"] == {"title": "要忘掉的需求"}
     assert forgotten["need"] is None
     assert count == demo
