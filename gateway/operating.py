@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from graphql import DocumentNode
@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from gateway.client import SubgraphClient
 from gateway.gateway import Gateway
 from gateway.planning import Plan
-from services.common.metrics import PLAN_CACHE, observe_operation, outcome_of
+from services.common.metrics import PLAN_CACHE, SUBSCRIPTIONS, observe_operation, outcome_of
 from services.common.tracing import name_current_span, span
 
 __all__ = ["MeasuredGateway", "ready"]
@@ -43,6 +43,16 @@ class MeasuredGateway(Gateway):
             planned = self._plans.get((query, name)) if isinstance(query, str) and (name is None or isinstance(name, str)) else None
             label = observe_operation("gateway", name, outcome, started, planned[0] if planned is not None else None)
             name_current_span(f"gateway {label}", **{"graphql.operation.name": label, "renling.outcome": outcome})
+
+    async def subscribe(self, body: Mapping[str, Any], headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+        """As :meth:`Gateway.subscribe`, counted in ``renling_subscriptions_active`` while it runs."""
+        active = SUBSCRIPTIONS.labels("gateway")
+        active.inc()
+        try:
+            async for response in super().subscribe(body, headers):
+                yield response
+        finally:
+            active.dec()
 
     def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
         hit = (query, operation_name) in self._plans

@@ -136,6 +136,8 @@ async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> N
 
         await eventually(arrived, within=30, what="the evaluation by webhook and subscription")
         metrics = (await http.get(up.urls["events"].removesuffix("/graphql") + "/metrics")).text
+        assert 'renling_subscriptions_active{service="gateway"} 1.0' in metrics  # the partner's, still open
+        assert 'renling_websocket_connections{service="gateway"} 1.0' in metrics
 
     assert set(saved) == {"WEBHOOK_SECRET", "NEED_ID", "ITEM_ID", "CLAIM_ID", "MEETING_ID", "VISIT_ID"}
     deliveries = receiver.state.received.deliveries

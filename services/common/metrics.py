@@ -38,6 +38,7 @@ __all__ = [
     "REQUEST_SECONDS",
     "SUBGRAPH_FETCHES",
     "SUBGRAPH_FETCH_SECONDS",
+    "SUBSCRIPTIONS",
     "WEBHOOK_DELIVERIES",
     "WEBSOCKETS",
     "ConnectionsMiddleware",
@@ -82,6 +83,7 @@ WEBHOOK_DELIVERIES = Counter(
     "renling_webhook_deliveries", "Webhook delivery attempts by outcome (delivered, retrying, given_up, gone)", ["outcome"]
 )
 WEBSOCKETS = Gauge("renling_websocket_connections", "Open WebSocket connections (subscriptions, graphql-transport-ws)", ["service"])
+SUBSCRIPTIONS = Gauge("renling_subscriptions_active", "GraphQL subscriptions being served", ["service"])
 
 
 def operation_label(name: object, document: DocumentNode | None = None) -> str:
