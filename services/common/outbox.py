@@ -21,6 +21,7 @@ from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLD
 from services.common.store import Collection, Index
 from services.common.store.aggregate import OUTBOX
 from services.common.tracing import SpanKind, context_of, current_traceparent, span
+from services.common.tracing import enabled as tracing_enabled
 
 __all__ = ["OUTBOX_INDEX", "OutboxRelay"]
 
@@ -112,6 +113,9 @@ class OutboxRelay:
 
     async def _publish(self, event: Event) -> None:
         """One event from a producer span, child of the span that made it; the published event carries the producer's context."""
+        if not tracing_enabled():
+            await self._bus.publish(event)
+            return
         parent = context_of({"traceparent": event.traceparent} if event.traceparent else None)
         attributes = {"messaging.system": "renling-bus", "messaging.destination.name": event.routing_key, "messaging.message.id": event.id}
         with span(f"publish {event.routing_key}", kind=SpanKind.PRODUCER, parent=parent, attributes=attributes):
