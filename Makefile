@@ -11,8 +11,8 @@ PY := $(VENV)/bin/python
 
 .PHONY: up test check lint typecheck pytest token install browser bench bench-tools clean
 
-up: install ## run every service in one process with demo data, print the console URL and tokens
-	$(PY) -m services up
+up: install ## run every service in one process, data kept in .renling/ (FRESH=1 starts afresh with the demo)
+	$(PY) -m services up $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
 test: install browser check pytest ## lint, type-check and run the whole test suite
 
@@ -42,8 +42,8 @@ $(PEERS)/node_modules/.installed: $(PEERS)/package-lock.json
 	cd $(PEERS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-token: install ## make token ROLE=resident COMMUNITY=community-zuoanpuyuan
-	$(PY) -m services token --role $(ROLE) $(if $(COMMUNITY),--community $(COMMUNITY)) $(if $(DISTRICT),--district $(DISTRICT))
+token: install ## make token ROLE=org_leader (the demo's person of that role), or ROLE=resident COMMUNITY=… ORGANIZATION=…
+	@$(PY) -m services token --role $(ROLE) $(if $(COMMUNITY),--community $(COMMUNITY)) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(ORGANIZATION),--organization $(ORGANIZATION))
 
 install: $(VENV)/.installed $(CONSOLE)/node_modules/.installed
 

@@ -1,4 +1,4 @@
-"""The gateway's ASGI app: the federated graph on /graphql, GraphiQL on a browser GET, /health.
+"""The gateway's ASGI app: the federated graph on /graphql, GraphiQL on a browser GET, /health, /ready, /metrics.
 
 The supergraph is composed at start-up from the subgraphs' ``_service { sdl }`` (waiting for
 them to come up), or loaded from ``SUPERGRAPH_FILE``. The caller's JWT is checked here and
@@ -23,10 +23,10 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.client import SubgraphClient, forwarded
 from gateway.composition import compose
-from gateway.console import asset, console_html
+from gateway.console import asset, console_html, describe_graph
 from gateway.execution import SubgraphError
-from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
+from gateway.operating import MeasuredGateway, ready
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
@@ -35,7 +35,9 @@ from gateway.websocket import serve_websocket
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
+from services.common.metrics import ConnectionsMiddleware, metrics_endpoint
 from services.common.request_limits import RequestLimitsMiddleware
+from services.common.tracing import TraceMiddleware
 
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
 
@@ -87,7 +89,9 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
                 client = SubgraphClient(client_http, supergraph.subgraphs, timeout_s=settings.subgraph_timeout_s)
             else:
                 supergraph = await compose_from_subgraphs(client, subgraphs, wait_s=settings.compose_wait_s)
-            app.state.gateway = Gateway(supergraph, client, settings)
+            describe_graph(supergraph.schema)
+            app.state.gateway = MeasuredGateway(supergraph, client, settings)
+            app.state.client = client
             app.state.verifier = TokenVerifier(settings)
             app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
             app.state.address_limiter = (
@@ -145,10 +149,14 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
             Route("/health", health),
+            Route("/ready", ready),
+            Route("/metrics", metrics_endpoint),
         ],
         middleware=[
             Middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes),
             Middleware(RequestIdMiddleware),
+            Middleware(ConnectionsMiddleware, service="gateway"),
+            Middleware(TraceMiddleware, service="gateway"),
         ],
         lifespan=lifespan,
     )

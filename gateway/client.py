@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,8 @@ from websockets.typing import Subprotocol
 from gateway.execution import SubgraphError
 from gateway.model import Subgraph
 from gateway.transport import HttpTransport, TransportError
+from services.common.metrics import SUBGRAPH_FETCH_SECONDS, SUBGRAPH_FETCHES
+from services.common.tracing import SpanKind, enabled, inject_headers, span
 
 __all__ = ["SubgraphClient"]
 
@@ -30,7 +33,39 @@ class SubgraphClient:
         self._connect_timeout_s = min(timeout_s, 2.0)
 
     async def post(self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-        """One GraphQL request; the body must be a GraphQL response."""
+        """One GraphQL request; the body must be a GraphQL response. Counted and timed per subgraph and outcome."""
+        started = time.perf_counter()
+        attributes = {"renling.subgraph": subgraph, "server.address": self._subgraphs[subgraph].url}
+        try:
+            with span(f"subgraph {subgraph}", kind=SpanKind.CLIENT, attributes=attributes):
+                if enabled():
+                    headers = dict(headers)
+                    inject_headers(headers)  # traceparent: the subgraph's spans are this one's children
+                body = await self._post(subgraph, query, variables, headers)
+        except SubgraphError:
+            SUBGRAPH_FETCHES.labels(subgraph, "failed").inc()
+            raise
+        finally:
+            SUBGRAPH_FETCH_SECONDS.labels(subgraph).observe(time.perf_counter() - started)
+        SUBGRAPH_FETCHES.labels(subgraph, "graphql_errors" if body.get("errors") else "ok").inc()
+        return body
+
+    async def reachable(self, subgraph: str) -> bool:
+        """Whether the subgraph answers a GraphQL request (``{ __typename }``) now, within the connect timeout."""
+        try:
+            status, _ = await self._http.post(
+                self._subgraphs[subgraph].url, b'{"query": "{ __typename }"}', {}, timeout_s=self._connect_timeout_s
+            )
+        except TransportError:
+            return False
+        return status == 200
+
+    @property
+    def subgraphs(self) -> list[str]:
+        """The names of the subgraphs this client calls."""
+        return list(self._subgraphs)
+
+    async def _post(self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         url = self._subgraphs[subgraph].url
         try:
             status, raw = await self._http.post(

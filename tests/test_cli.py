@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
 from services.cli import main
 from services.common.identity import Role, TokenVerifier
+from services.common.identity import mint_token as mint
 from services.common.settings import Settings
+from services.demo import HOME, demo_organization_id
 from tests.up import SERVICES, platform_up
 
 
@@ -25,11 +28,31 @@ async def test_token_command_prints_a_token_that_verifies(capsys: pytest.Capture
     assert principal.communities == frozenset({"c1", "c2"})
 
 
-async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c() -> None:
-    async with platform_up() as up:
+def test_token_command_without_places_gives_the_demo_leader_who_leads_the_organization(capsys: pytest.CaptureFixture[str]) -> None:
+    """`make token ROLE=org_leader`: a leader token that leads 夕阳天使志愿服务队 in 左安浦园 (not one with no organization)."""
+    main(["token", "--role", "org_leader"])
+
+    principal = asyncio.run(TokenVerifier(Settings()).verify(capsys.readouterr().out.strip()))
+
+    assert principal.roles == frozenset({Role.ORG_LEADER})
+    assert principal.organization == demo_organization_id("夕阳天使志愿服务队")
+    assert principal.communities == frozenset({HOME})
+
+
+async def test_up_serves_the_demo_prints_console_and_tokens_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    async with platform_up(stderr=tmp_path / "stderr.log") as up:
         for name in SERVICES:
             assert up.urls[name] in up.banner
         assert set(up.tokens) == {role.value for role in Role}
+        shell = await asyncio.create_subprocess_exec(
+            "bash", "-c", f"source {up.data / 'tokens.env'} && echo $STAFF_TOKEN $LEADER_TOKEN", stdout=asyncio.subprocess.PIPE
+        )
+        sourced, _ = await shell.communicate()
+        assert sourced.decode().split() == [up.tokens["community_staff"], up.tokens["org_leader"]]
+        assert f"source {up.data / 'tokens.env'}" in up.banner
+        logs = (tmp_path / "stderr.log").read_text()
+        assert "Uvicorn running on" not in logs  # the banner says it, once
+        assert "Application startup complete" not in logs
         staff_token = up.tokens["community_staff"]
         async with httpx.AsyncClient() as client:
             response = await client.post(
@@ -78,3 +101,36 @@ async def test_a_service_run_alone_refuses_to_start_with_an_insecure_secret(comm
     assert process.returncode == 2
     assert "refusing to start" in stderr.decode()
     assert reason in stderr.decode()
+
+
+async def test_setup_registers_a_first_district_once_and_says_how_to_mint_tokens() -> None:
+    async with platform_up(demo=False) as up, httpx.AsyncClient() as client:
+        command = [
+            sys.executable,
+            "-m",
+            "services",
+            "setup",
+            "--gateway",
+            up.urls["gateway"],
+            "--district",
+            "district-xicheng",
+            "--name",
+            "西城区",
+        ]
+        first = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+        printed, _ = await first.communicate()
+        again = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+        printed_again, _ = await again.communicate()
+        admin = mint(Settings(), subject="someone", roles=[Role.DISTRICT_ADMIN], districts=["district-xicheng"])
+        district = await client.post(
+            up.urls["gateway"],
+            json={"query": '{ district(id: "district-xicheng") { name } }'},
+            headers={"authorization": f"Bearer {admin}"},
+        )
+
+    assert first.returncode == 0
+    assert again.returncode == 0
+    assert "registered the district 西城区 (district-xicheng)" in printed.decode()
+    assert "token --role district_admin --district district-xicheng" in printed.decode()
+    assert "registered before; nothing to do" in printed_again.decode()
+    assert district.json()["data"]["district"] == {"name": "西城区"}

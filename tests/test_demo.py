@@ -8,6 +8,7 @@ from services.common.bus.memory import InProcessBus
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
+from services.demo.neighbours import NEIGHBOURHOOD
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.support import fast_settings, running, token
@@ -51,15 +52,40 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
             f'{{ _entities(representations: [{{__typename: "District", id: "{DISTRICT}"}}]) {{ ... on District {{ needStats {{ total byCategory {{ category }} }} }} }} }}',
             as_=admin,
         )
+        neighbours = {
+            neighbour.community_id: await orgs.data(
+                f'{{ community(id: "{neighbour.community_id}") {{ organizations(first: 10) {{ edges {{ node {{ status }} }} }} }} }}',
+                as_=admin,
+            )
+            for neighbour in NEIGHBOURHOOD
+        }
+        neighbour_needs = await needs.data(
+            "query($ids: [ID!]) { needs(first: 100, filter: {communityIds: $ids}) { edges { node { communityId status } } } }",
+            {"ids": [neighbour.community_id for neighbour in NEIGHBOURHOOD]},
+            as_=admin,
+        )
+        neighbour_claims = await claims.data(
+            "query($ids: [ID!]) { claims(first: 50, filter: {communityIds: $ids}) { totalCount } }",
+            {"ids": [neighbour.community_id for neighbour in NEIGHBOURHOOD]},
+            as_=admin,
+        )
     await bus.close()
 
+    # life beyond 左安浦园: five more communities with organizations in several states, needs, and a claimed item each
+    organization_statuses = {
+        edge["node"]["status"] for answer in neighbours.values() for edge in answer["community"]["organizations"]["edges"]
+    }
+    assert {"ACTIVE", "FILED", "DORMANT"} <= organization_statuses
+    assert {edge["node"]["communityId"] for edge in neighbour_needs["needs"]["edges"]} == {n.community_id for n in NEIGHBOURHOOD}
+    assert {"SUBMITTED", "PLANNED", "REJECTED"} <= {edge["node"]["status"] for edge in neighbour_needs["needs"]["edges"]}
+    assert neighbour_claims["claims"]["totalCount"] == len(NEIGHBOURHOOD)
     assert community["name"] == "左安浦园社区"
     assert (by_year["2008"], by_year["2015"], by_year["2019"]) == (4, 11, 17)
     assert community["organizations"]["totalCount"] == 18  # the 17 of its own and the partner 福寿百年 serving it
     assert len(team["organization"]["managementGroup"]) == 3
     assert team["organization"]["partners"] == [{"name": "福寿百年养老服务中心", "kind": "PARTNER_ORGANIZATION"}]
     stats = district["_entities"][0]["needStats"]
-    assert stats["total"] == 5 + 9
+    assert stats["total"] == 5 + 9 + sum(len(neighbour.needs) for neighbour in NEIGHBOURHOOD)
     assert len(stats["byCategory"]) == 5
     assert items["serviceItems"]["totalCount"] == 9
     assert {edge["node"]["status"] for edge in items["serviceItems"]["edges"]} == {

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 from typing import Any
 
 import yaml
+from prometheus_client import REGISTRY
 
+import services.common.metrics  # noqa: F401 - registers the metrics the dashboard uses
 from gateway.settings import GatewaySettings
 
 ROOT = pathlib.Path(__file__).parent.parent
@@ -27,7 +30,7 @@ def test_compose_runs_every_role_on_healthy_mongodb_and_rabbitmq() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
 
-    assert set(services) == ROLES | {"mongodb", "rabbitmq"}
+    assert set(services) == ROLES | {"mongodb", "rabbitmq", "setup", "prometheus", "grafana"}
     assert set(compose["volumes"]) == {"mongodb-data", "rabbitmq-data"}
     for role in ROLES:
         service = services[role]
@@ -43,6 +46,63 @@ def test_compose_runs_every_role_on_healthy_mongodb_and_rabbitmq() -> None:
     assert services["gateway"]["ports"] == ["4000:4000"]
     assert "15672:15672" in services["rabbitmq"]["ports"]
     assert services["mongodb"]["volumes"] == ["mongodb-data:/data/db"]
+    assert "/ready" in " ".join(services["gateway"]["healthcheck"]["test"])
+
+
+def test_compose_runs_a_one_shot_setup_job_after_the_gateway_is_ready() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    setup = services["setup"]
+
+    assert setup["command"][:3] == ["setup", "--gateway", "http://gateway:4000/graphql"]
+    assert setup["restart"] == "no"
+    assert setup["depends_on"]["gateway"]["condition"] == "service_healthy"
+    assert set(setup["environment"]) <= SETTINGS | {"SETUP_DEMO"}
+    for tool in ("prometheus", "grafana"):
+        assert services[tool]["profiles"] == ["observability"]
+        for volume in services[tool]["volumes"]:
+            assert (ROOT / volume.split(":")[0]).is_file(), volume
+
+
+def test_no_credentials_in_the_configmap_and_every_setting_documented_where_the_manifests_point() -> None:
+    documents = _manifests()
+    settings = next(d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "renling-settings")
+    secret = next(d for d in documents if d["kind"] == "Secret")
+    credentials = re.compile(r"://[^/@\s]+:[^/@\s]+@")
+
+    assert not [value for value in settings["data"].values() if credentials.search(str(value))]
+    assert not {"MONGODB_URL", "AMQP_URL", "JWT_SECRET", "JWT_JWKS_URL"} & set(settings["data"])
+    assert {"MONGODB_URL", "AMQP_URL"} <= set(secret["stringData"])
+    pointed = {match for path in (ROOT / "deploy").rglob("*.yaml") for match in re.findall(r"deploy/[\w./-]+\.md", path.read_text())}
+    assert pointed == {"deploy/settings.md"}
+    listed = (ROOT / "deploy" / "settings.md").read_text(encoding="utf-8")
+    assert not [name for name in SETTINGS if f"| `{name}` |" not in listed]
+
+
+def test_prometheus_scrapes_every_part_and_the_dashboard_uses_only_metrics_we_export() -> None:
+    config = yaml.safe_load((ROOT / "deploy" / "observability" / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = {target for job in config["scrape_configs"] for group in job["static_configs"] for target in group["targets"]}
+    monitor = next(d for d in _manifests() if d["kind"] == "PodMonitor")
+    dashboard = json.loads((ROOT / "deploy" / "observability" / "renling-dashboard.json").read_text(encoding="utf-8"))
+    exported = {sample_name for metric in REGISTRY.collect() if metric.name.startswith("renling_") for sample_name in _names(metric)}
+    used = {name for panel in dashboard["panels"] for target in panel["targets"] for name in re.findall(r"renling_\w+", target["expr"])}
+
+    assert {f"{role}:{port}" for role, port in PORTS.items()} <= targets
+    assert monitor["spec"]["podMetricsEndpoints"][0] == {**monitor["spec"]["podMetricsEndpoints"][0], "port": "http", "path": "/metrics"}
+    for deployment in (d for d in _manifests() if d["kind"] == "Deployment"):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["ports"][0]["name"] == "http"
+        assert deployment["spec"]["template"]["metadata"]["labels"]["app"] == monitor["spec"]["selector"]["matchLabels"]["app"]
+    assert used
+    assert used <= exported, used - exported
+
+
+def _names(metric: Any) -> set[str]:
+    """The sample names a metric family is scraped as (counters get _total, histograms _bucket/_sum/_count)."""
+    if metric.type == "counter":
+        return {f"{metric.name}_total"}
+    if metric.type == "histogram":
+        return {f"{metric.name}_{suffix}" for suffix in ("bucket", "sum", "count")}
+    return {metric.name}
 
 
 def test_the_image_runs_a_role_per_command() -> None:

@@ -2,26 +2,39 @@
 
 Each step in the README is a ``graphql`` block preceded by an HTML comment
 ``<!-- step: as=<role> [save=NAME:path.to.id] [expect=path:VALUE] -->``; the placeholders a step
-saves (``NEED_ID``…) are put into the later steps, as a reader would paste them.
+saves (``NEED_ID``…) are put into the later steps, as a reader would paste them. The partner's
+``<!-- subscribe: as=<role> -->`` block runs over the gateway's WebSocket for the whole cycle, and
+its webhook goes to the local receiver the README starts, on the port its URL names.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import websockets
 from graphql import parse
+from standardwebhooks.webhooks import Webhook
+from websockets.typing import Subprotocol
 
+from services.receiver import receiver_app
+from tests.support import eventually, serving
 from tests.up import platform_up
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 STEP = re.compile(r"<!-- step: (?P<annotation>[^>]*?) -->\n```graphql\n(?P<operation>.*?)```", re.DOTALL)
 BLOCK = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
+SUBSCRIBE = re.compile(r"<!-- subscribe: as=(?P<role>\w+) -->\n```graphql\n(?P<operation>.*?)```", re.DOTALL)
+RECEIVER = re.compile(r'url: "(http://127\.0\.0\.1:\d+/[^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -61,13 +74,45 @@ def test_every_graphql_block_in_the_readme_parses() -> None:
         parse(block)
 
 
-@pytest.mark.timeout(120)
+@contextlib.asynccontextmanager
+async def subscribed(url: str, token: str, operation: str) -> AsyncIterator[list[dict[str, Any]]]:
+    """The subscription running over graphql-transport-ws; the list fills with each event's data as it arrives."""
+    received: list[dict[str, Any]] = []
+    async with websockets.connect(url.replace("http", "ws", 1), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": operation}}))
+
+        async def listen() -> None:
+            async for raw in socket:
+                message = json.loads(raw)
+                assert message["type"] == "next", message
+                received.append(message["payload"])
+
+        listening = asyncio.create_task(listen())
+        try:
+            yield received
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+
+
+@pytest.mark.timeout(150)
 async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> None:
     steps = walkthrough()
     assert len(steps) >= 15
     saved: dict[str, str] = {}
     results: list[dict[str, Any]] = []
-    async with platform_up() as up, httpx.AsyncClient(timeout=30) as http:
+    (subscription,) = SUBSCRIBE.finditer(README.read_text())
+    (receiver_url,) = RECEIVER.findall(README.read_text())
+    receiver = receiver_app(echo=False)
+    async with (
+        platform_up() as up,
+        httpx.AsyncClient(timeout=30) as http,
+        serving(receiver, port=urlsplit(receiver_url).port or 80),
+        subscribed(up.urls["gateway"], up.tokens[subscription["role"]], subscription["operation"]) as live,
+    ):
         for step in steps:
             operation = step.operation
             for name, value in saved.items():
@@ -85,7 +130,29 @@ async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> N
             saved.update({name: at(body["data"], path) for name, path in step.saves.items()})
             results.append(body["data"])
 
-    assert set(saved) == {"NEED_ID", "ITEM_ID", "CLAIM_ID", "MEETING_ID", "VISIT_ID"}
+        async def arrived() -> bool:  # the webhook delivery and the live event follow the evaluation
+            delivered = {delivery["event"]["type"] for delivery in receiver.state.received.deliveries}
+            return "org.renling.claims.project.evaluated.v1" in delivered and "claims.project.evaluated.v1" in map(_routing, live)
+
+        await eventually(arrived, within=30, what="the evaluation by webhook and subscription")
+        metrics = (await http.get(up.urls["events"].removesuffix("/graphql") + "/metrics")).text
+        assert 'renling_subscriptions_active{service="gateway"} 1.0' in metrics  # the partner's, still open
+        assert 'renling_websocket_connections{service="gateway"} 1.0' in metrics
+
+    assert set(saved) == {"WEBHOOK_SECRET", "NEED_ID", "ITEM_ID", "CLAIM_ID", "MEETING_ID", "VISIT_ID"}
+    deliveries = receiver.state.received.deliveries
+    assert {delivery["event"]["type"] for delivery in deliveries} <= {
+        "org.renling.needs.item.published.v1",
+        "org.renling.claims.project.evaluated.v1",
+    }
+    assert "org.renling.claims.project.evaluated.v1" in {delivery["event"]["type"] for delivery in deliveries}
+    for delivery in deliveries:
+        Webhook(saved["WEBHOOK_SECRET"]).verify(delivery["body"], delivery["headers"])  # signed with the secret shown once
+    delivered = [line for line in metrics.splitlines() if line.startswith('renling_webhook_deliveries_total{outcome="delivered"}')]
+    assert delivered, "the deliveries are counted on /metrics"
+    assert float(delivered[0].split()[-1]) >= len(deliveries)
+    routing_keys = [_routing(event) for event in live]
+    assert {"needs.item.published.v1", "claims.claim.approved.v1", "claims.project.evaluated.v1"} <= set(routing_keys)
     outcome, district = results[-2], results[-1]["district"]
     assert outcome["need"]["serviceItem"]["status"] == "EVALUATED"
     record = outcome["organization"]["trackRecord"]
@@ -93,3 +160,8 @@ async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> N
     assert record["volunteerHours"] >= 48
     assert district["claimStats"]["projectsCompleted"] >= 2  # the demo's and the walkthrough's
     assert results[-3]["evaluateProject"]["claim"]["evaluation"]["grade"] == "EXCELLENT"  # 0.7 × 4.6 + 0.3 × 5 = 4.72
+
+
+def _routing(payload: dict[str, Any]) -> str:
+    key: str = payload["data"]["events"]["routingKey"]
+    return key

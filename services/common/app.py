@@ -3,13 +3,14 @@
 A service describes itself with a :class:`ServiceDefinition` (its name, its schema, and a
 ``wire`` function that builds its store, handlers and consumers from the runtime). The factory
 opens the store and the bus, creates the indexes, runs the outbox relay (first sweep at
-start-up), subscribes the consumers, and serves GraphQL on HTTP and WebSocket, ``/health`` and
-``/ready``. Nothing is created at import time.
+start-up), subscribes the consumers (measured), and serves GraphQL on HTTP and WebSocket,
+``/health``, ``/ready`` and ``/metrics``. Nothing is created at import time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +31,14 @@ from services.common.bus.rabbit import RabbitBus
 from services.common.graphql.view import ContextFactory, GraphQLView
 from services.common.identity import Principal, TokenVerifier
 from services.common.logs import RequestIdMiddleware
+from services.common.metrics import ConnectionsMiddleware, OperationMetrics, metrics_endpoint
+from services.common.observed import observed_subscription
 from services.common.outbox import OutboxRelay
 from services.common.request_limits import RequestLimitsMiddleware
 from services.common.settings import Settings
 from services.common.store import Collection, Database, connect
 from services.common.store.memory import MemoryServer
+from services.common.tracing import TraceMiddleware
 
 __all__ = [
     "AppFactory",
@@ -134,7 +138,7 @@ def create_service_app(
             relay = OutboxRelay(the_bus, parts.outbox_collections, interval_s=settings.outbox_interval_s)
             await relay.start()
             for subscription in parts.subscriptions:
-                await the_bus.subscribe(subscription)
+                await the_bus.subscribe(observed_subscription(subscription))
             if parts.on_start is not None:
                 await parts.on_start()
             app.state.verifier = TokenVerifier(settings)
@@ -168,6 +172,9 @@ def create_service_app(
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
+    schema: Any = definition.schema
+    if not any(extension is OperationMetrics or getattr(extension, "func", None) is OperationMetrics for extension in schema.extensions):
+        schema.extensions = (*schema.extensions, functools.partial(OperationMetrics, service=definition.name))
     view = GraphQLView(definition.schema, graphql_ide=settings.graphql_ide)
     return Starlette(
         routes=[
@@ -175,11 +182,14 @@ def create_service_app(
             WebSocketRoute("/graphql", view),
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics_endpoint),
             *definition.extra_routes,
         ],
         middleware=[
             Middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes),
             Middleware(RequestIdMiddleware),
+            Middleware(ConnectionsMiddleware, service=definition.name),
+            Middleware(TraceMiddleware, service=definition.name),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""The event envelope: CloudEvents 1.0 in structured JSON mode, with the ``community`` extension.
+"""The event envelope: CloudEvents 1.0 in structured JSON mode, with the ``community`` extension (and, while
+tracing is on, the distributed-tracing extension ``traceparent``).
 
 An :class:`Event` is an immutable fact. Its ``type`` is ``org.renling.`` + the routing key
 (``<service>.<aggregate>.<event>.v1``); its ``id`` is the dedupe key every consumer records.
@@ -17,6 +18,8 @@ from typing import Any
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+
+from services.common.tracing import current_traceparent
 
 __all__ = ["EVENT_TYPE_PREFIX", "Event", "InvalidEvent", "new_event"]
 
@@ -39,6 +42,8 @@ class Event:
     time: datetime
     data: Mapping[str, Any] = field(default_factory=dict)
     subject: str | None = None
+    traceparent: str | None = None
+    """W3C trace context of the span that made (or published) it: the CloudEvents distributed-tracing extension."""
 
     @property
     def routing_key(self) -> str:
@@ -47,7 +52,7 @@ class Event:
 
     def to_document(self) -> dict[str, Any]:
         """The form kept in an outbox array inside an aggregate's document."""
-        return {
+        document = {
             "id": self.id,
             "type": self.type,
             "source": self.source,
@@ -56,6 +61,9 @@ class Event:
             "data": dict(self.data),
             "subject": self.subject,
         }
+        if self.traceparent is not None:
+            document["traceparent"] = self.traceparent
+        return document
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Event:
@@ -71,6 +79,7 @@ class Event:
             time=time,
             data=document.get("data") or {},
             subject=document.get("subject"),
+            traceparent=document.get("traceparent"),
         )
 
     def to_json(self) -> bytes:
@@ -85,6 +94,8 @@ class Event:
         }
         if self.subject is not None:
             attributes["subject"] = self.subject
+        if self.traceparent is not None:
+            attributes["traceparent"] = self.traceparent
         return _FORMAT.write(CloudEvent(attributes, dict(self.data)))
 
     @classmethod
@@ -95,6 +106,7 @@ class Event:
         except (BaseCloudEventException, ValueError, KeyError, TypeError) as error:
             raise InvalidEvent(f"not a CloudEvent: {error}") from error
         community = cloud_event.get_extension("community")
+        traceparent = cloud_event.get_extension("traceparent")
         data = cloud_event.get_data()
         time = cloud_event.get_time()
         if not isinstance(community, str) or not community:
@@ -111,6 +123,7 @@ class Event:
             time=time if time is not None else datetime.now(UTC),
             data=data,
             subject=cloud_event.get_subject(),
+            traceparent=traceparent if isinstance(traceparent, str) else None,
         )
 
 
@@ -132,4 +145,5 @@ def new_event(
         time=time or datetime.now(UTC),
         data=data,
         subject=subject,
+        traceparent=current_traceparent(),
     )

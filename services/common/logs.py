@@ -1,4 +1,4 @@
-"""Structured (JSON) logs carrying the request id, and the middleware that sets it."""
+"""Structured (JSON) logs carrying the request id (and the trace id while tracing is on), and the middleware that sets it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common.tracing import current_trace_id
+
 __all__ = ["REQUEST_ID", "JsonFormatter", "RequestIdMiddleware", "configure_logging"]
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -17,7 +19,7 @@ HEADER = b"x-request-id"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, exception."""
+    """One JSON object per line: time, level, logger, message, request id, trace id, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -29,6 +31,9 @@ class JsonFormatter(logging.Formatter):
         request_id = REQUEST_ID.get()
         if request_id is not None:
             entry["request_id"] = request_id
+        trace_id = current_trace_id()
+        if trace_id is not None:
+            entry["trace_id"] = trace_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

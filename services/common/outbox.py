@@ -11,12 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from services.common.bus import Bus, PublishError
 from services.common.events import Event
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from services.common.store import Collection, Index
 from services.common.store.aggregate import OUTBOX
+from services.common.tracing import SpanKind, context_of, current_traceparent, span
+from services.common.tracing import enabled as tracing_enabled
 
 __all__ = ["OUTBOX_INDEX", "OutboxRelay"]
 
@@ -81,11 +86,13 @@ class OutboxRelay:
         while True:
             documents = await collection.find(_PENDING, limit=self._batch_size, projection={OUTBOX: 1})
             if not documents:
+                _backlog(collection.name, [], 0)
                 return published
             # documents in parallel (their confirms overlap), each document's events in order
             progress = sum(await asyncio.gather(*(self._publish_document(collection, document) for document in documents)))
             published += progress
             if progress == 0 or len(documents) < self._batch_size:
+                _backlog(collection.name, documents, progress)
                 return published
 
     async def _publish_document(self, collection: Collection, document: dict[str, object]) -> int:
@@ -94,11 +101,31 @@ class OutboxRelay:
         for entry in pending if isinstance(pending, list) else []:
             event = Event.from_document(entry)
             try:
-                await self._bus.publish(event)
+                await self._publish(event)
             except PublishError as error:
                 log.warning("publish of %s failed, kept in the outbox: %s", event.id, error)
                 break
             sent.append(event.id)
+            EVENTS_PUBLISHED.labels(event.routing_key).inc()
         if sent:
             await collection.update_one({"_id": document["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": sent}}}})
         return len(sent)
+
+    async def _publish(self, event: Event) -> None:
+        """One event from a producer span, child of the span that made it; the published event carries the producer's context."""
+        if not tracing_enabled():
+            await self._bus.publish(event)
+            return
+        parent = context_of({"traceparent": event.traceparent} if event.traceparent else None)
+        attributes = {"messaging.system": "renling-bus", "messaging.destination.name": event.routing_key, "messaging.message.id": event.id}
+        with span(f"publish {event.routing_key}", kind=SpanKind.PRODUCER, parent=parent, attributes=attributes):
+            await self._bus.publish(replace(event, traceparent=current_traceparent() or event.traceparent))
+
+
+def _backlog(collection: str, found: list[dict[str, object]], published: int) -> None:
+    """The metrics of what this sweep found pending and could not publish (its oldest event's age)."""
+    pending = [entry for document in found for entry in (document.get(OUTBOX) or []) if isinstance(entry, dict)]  # type: ignore[attr-defined]
+    left = max(len(pending) - published, 0)
+    OUTBOX_BACKLOG.labels(collection).set(left)
+    times = [Event.from_document(entry).time for entry in pending] if left else []
+    OUTBOX_OLDEST_AGE.labels(collection).set(max(0.0, time.time() - min(times).timestamp()) if times else 0.0)

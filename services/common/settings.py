@@ -68,3 +68,6 @@ class Settings(BaseSettings):
     graphql_ide: bool = Field(True, description="serve GraphiQL on GET")
     graphql_introspection: bool = Field(True, description="answer `__schema` / `__type` (turn off in production if the schema is private)")
     log_level: str = "INFO"
+    data_dir: str = Field(
+        ".renling", description="embedded mode (`up`): the folder of the memory:// journal, the demo marker and tokens.env"
+    )

@@ -7,6 +7,7 @@ from services.common.domain import Conflict
 from services.common.identity import Principal, Role
 from services.common.ids import new_id
 from services.demo.needs import seed_needs
+from services.demo.neighbours import seed_neighbours
 from services.demo.organizations import ACTIVE, HOME_ORGANIZATIONS, PARTNER, PARTNER_KIND, DemoOrganization, team
 from services.demo.places import COMMUNITIES, DISTRICT, DISTRICT_NAME, HOME, NEIGHBOUR, STREETS
 from services.demo.projects import seed_projects, until_place
@@ -33,6 +34,7 @@ async def load_demo(orgs: OrgsHandlers, needs: NeedsHandlers, claims: ClaimsHand
     await seed_needs(needs, HOME)
     if claims is not None:
         await seed_projects(needs, claims, HOME, {demo[0]: demo_organization_id(demo[0]) for demo in HOME_ORGANIZATIONS})
+    await seed_neighbours(orgs, needs, claims)
 
 
 def demo_organization_id(name: str) -> str:

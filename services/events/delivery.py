@@ -26,6 +26,7 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
+from services.common.metrics import WEBHOOK_DELIVERIES, webhook_outcome
 from services.common.settings import Settings
 from services.events.domain import Attempt, Delivery, DeliveryStatus, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
@@ -115,6 +116,7 @@ class Dispatcher:
         else:
             attempt = Attempt(now, status_code, None, int((time.perf_counter() - started) * 1000))
         attempts = len(delivery.attempts) + 1
+        WEBHOOK_DELIVERIES.labels(webhook_outcome(status_code, attempts, self._settings.webhook_max_attempts)).inc()
         if status_code is not None and 200 <= status_code < 300:
             await self._store.record(delivery, attempt, status=DeliveryStatus.DELIVERED, next_attempt_at=now)
         elif status_code == 410:

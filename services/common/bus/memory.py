@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from services.common.bus.port import DeadLetter, Subscription, UnprocessableEvent
 from services.common.bus.topic import topic_matches
 from services.common.events import Event
+from services.common.metrics import DEAD_LETTERS
 
 __all__ = ["DeadLetter", "InProcessBus"]
 
@@ -103,6 +104,7 @@ class InProcessBus:
         if delivery.attempt >= self._delivery_limit or isinstance(error, UnprocessableEvent):
             log.error("dead-lettered %s for %s: %r", delivery.event.id, consumer, error)
             self.dead.append(DeadLetter(consumer, delivery.event, delivery.attempt, repr(error)))
+            DEAD_LETTERS.labels(consumer).inc()
             return
         delay = self._retry_delays_s[min(delivery.attempt - 1, len(self._retry_delays_s) - 1)]
         log.warning("retrying %s for %s in %.1fs: %r", delivery.event.id, consumer, delay, error)

@@ -33,6 +33,7 @@ from aio_pika.abc import (
 
 from services.common.bus.port import DeadLetter, PublishError, Subscription, UnprocessableEvent
 from services.common.events import Event, InvalidEvent
+from services.common.metrics import DEAD_LETTERS
 
 __all__ = ["RabbitBus", "delete_namespace"]
 
@@ -191,6 +192,7 @@ class RabbitBus:
         except InvalidEvent as error:
             log.error("dead-lettering an unparseable message on %s: %s", subscription.consumer, error)
             await message.reject(requeue=False)
+            DEAD_LETTERS.labels(subscription.consumer).inc()
             return
         try:
             await subscription.handler(event)
@@ -211,6 +213,7 @@ class RabbitBus:
                 log.error("dead-lettering %s for %s after %d attempts: %r", event.id, consumer, attempt, error)
                 dead = _message(event, attempt=attempt, error=repr(error))
                 await self._publish_raw(self._require_dead(), consumer, dead)
+                DEAD_LETTERS.labels(consumer).inc()
         except PublishError:
             await message.nack(requeue=True)
             return

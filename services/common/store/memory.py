@@ -13,9 +13,11 @@ runs natively: mongomock alone tests every document on every query, which at dis
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import mongomock
@@ -24,6 +26,7 @@ from mongomock import aggregate as mongomock_aggregate
 from mongomock import helpers
 from pymongo import ReturnDocument
 
+from services.common.store.journal import Journal
 from services.common.store.memory_group import counted_groups, group_natively
 from services.common.store.memory_index import IndexedStore, count, indexed, matches, sorted_ids
 from services.common.store.port import Document, DuplicateKey, Filter, Index, StoreUnsupported, Update, UpdateOutcome
@@ -45,12 +48,28 @@ def _run(operation: str, action: Callable[[], T]) -> T:
 class MemoryCollection:
     """:class:`~services.common.store.port.Collection` over a mongomock collection."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, journal: Journal | None = None) -> None:
         self._collection = collection
+        self._journal = journal
         indexed(collection)
 
     def _store(self) -> IndexedStore:
         return indexed(self._collection)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around one write: indexes kept up to date, and (with a journal) what it left behind made durable before it returns."""
+        store = self._store()
+        journal = self._journal
+        with store.writing() as touched:
+            try:
+                yield
+            finally:
+                if journal is not None:
+                    documents = store._documents
+                    journal.record(self._collection.database.name, self.name, [(doc_id, documents.get(doc_id)) for doc_id in touched])
+        if journal is not None and journal.due():
+            journal.compact(self._collection.database.client)
 
     @property
     def name(self) -> str:
@@ -59,7 +78,7 @@ class MemoryCollection:
 
     async def insert_one(self, document: Document) -> None:
         """Insert; a unique-index clash becomes :class:`DuplicateKey`."""
-        with self._store().writing():
+        with self._writing():
             _run("insert_one", lambda: self._collection.insert_one(document))
 
     async def find_one(self, filter: Filter, *, projection: Mapping[str, Any] | None = None) -> Document | None:
@@ -112,14 +131,14 @@ class MemoryCollection:
     async def update_one(self, filter: Filter, update: Update, *, upsert: bool = False) -> UpdateOutcome:
         """One atomic update."""
         _refuse_pipeline(update)
-        with self._store().writing():
+        with self._writing():
             result = _run("update_one", lambda: self._collection.update_one(dict(filter), dict(update), upsert=upsert))
         return UpdateOutcome(result.matched_count, result.modified_count, result.upserted_id)
 
     async def update_many(self, filter: Filter, update: Update) -> UpdateOutcome:
         """Each match updated."""
         _refuse_pipeline(update)
-        with self._store().writing():
+        with self._writing():
             result = _run("update_many", lambda: self._collection.update_many(dict(filter), dict(update)))
         return UpdateOutcome(result.matched_count, result.modified_count)
 
@@ -128,7 +147,7 @@ class MemoryCollection:
     ) -> Document | None:
         """Atomic update returning the document."""
         _refuse_pipeline(update)
-        with self._store().writing():
+        with self._writing():
             found: Document | None = _run(
                 "find_one_and_update",
                 lambda: self._collection.find_one_and_update(
@@ -142,7 +161,7 @@ class MemoryCollection:
 
     async def delete_one(self, filter: Filter) -> int:
         """Delete the first match."""
-        with self._store().writing():
+        with self._writing():
             return int(_run("delete_one", lambda: self._collection.delete_one(dict(filter))).deleted_count)
 
     async def count_documents(self, filter: Filter) -> int:
@@ -224,7 +243,7 @@ class MemoryDatabase:
 
     def collection(self, name: str) -> MemoryCollection:
         """The named collection."""
-        return MemoryCollection(self._server.client[self._name][name])
+        return MemoryCollection(self._server.client[self._name][name], self._server.journal)
 
     async def ping(self) -> None:
         """Always reachable: it lives in this process."""
@@ -232,10 +251,32 @@ class MemoryDatabase:
     async def drop(self) -> None:
         """Drop this database."""
         self._server.client.drop_database(self._name)
+        if self._server.journal is not None:
+            self._server.journal.record_drop(self._name)
 
 
 class MemoryServer:
-    """One in-memory "server"; keep a reference to simulate a process restart on the same data."""
+    """One in-memory "server"; keep a reference to simulate a process restart on the same data.
 
-    def __init__(self) -> None:
+    With a :class:`~services.common.store.journal.Journal` (:meth:`journalled`), every write is
+    also on disk when it returns, and a new process on the same folder starts where the last one ended.
+    """
+
+    def __init__(self, journal: Journal | None = None) -> None:
         self.client: Any = mongomock.MongoClient(tz_aware=True)
+        self.journal = journal
+
+    @classmethod
+    def journalled(cls, folder: Path | str) -> MemoryServer:
+        """A server holding what the journal in ``folder`` recorded (nothing if new), journalling from now on."""
+        journal = Journal(folder)
+        server = cls()
+        journal.replay(server.client)
+        server.journal = journal
+        return server
+
+    def close(self) -> None:
+        """Fold the journal into the snapshot and close it (a clean stop; a crash needs no close)."""
+        if self.journal is not None:
+            self.journal.compact(self.client)
+            self.journal.close()

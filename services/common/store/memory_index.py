@@ -227,12 +227,16 @@ class IndexedStore(CollectionStore):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         super().__setitem__(key, value)
+        if self.touched is not None:
+            self.touched.add(key)
         if key not in self.order:
             self._note_order(key)
         self._reindex(key, value)
 
     def __delitem__(self, key: Any) -> None:
         super().__delitem__(key)
+        if self.touched is not None:
+            self.touched.add(key)
         self.order.pop(key, None)
         for index in self.fields.values():
             index.remove(key)
@@ -245,11 +249,14 @@ class IndexedStore(CollectionStore):
         self.setup()
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        """Around a write: the documents it matched are indexed again afterwards (mongomock updates in place)."""
+    def writing(self) -> Iterator[set[Any]]:
+        """Around a write: the documents it matched are indexed again afterwards (mongomock updates in place).
+
+        Yields the ids it touched (matched, stored or deleted), for the journal once the write ends.
+        """
         self.touched = set()
         try:
-            yield
+            yield self.touched
         finally:
             touched, self.touched = self.touched, None
             for doc_id in touched:
