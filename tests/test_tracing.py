@@ -21,6 +21,7 @@ from services.common.logs import JsonFormatter
 from services.common.observed import observed_subscription
 from services.needs.app import create_app as create_needs_app
 from tests.broker import DELAYS, Broker, broker
+from tests.needs.conftest import knowing
 from tests.support import AMQP_URL, eventually, running, running_gateway, token
 from tests.test_platform import Platform, platform
 
@@ -153,7 +154,7 @@ async def test_the_trace_crosses_rabbitmq_from_the_request_to_a_consumer_in_anot
     await listener.subscribe(observed_subscription(Subscription("orgs", ["needs.need.submitted.v1"], handle)))
     resident = token(broker.settings, Role.RESIDENT, communities=["c1"], subject="resident-1")
     try:
-        async with running(create_needs_app(broker.settings)) as client:
+        async with running(create_needs_app(broker.settings, memory=knowing("c1"))) as client:
             with tracing.span("a partner's client", kind=SpanKind.CLIENT) as caller:
                 headers = {"authorization": f"Bearer {resident}"}
                 tracing.inject_headers(headers)
