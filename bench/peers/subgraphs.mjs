@@ -12,12 +12,15 @@
 //     two reviews; the User entity is any id with username "user" and the first two reviews;
 //     `Product.reviews` are the reviews of that upc.
 // The reference's SUBGRAPH_DELAY_MS (a sleep before each answer) is honoured too.
+// SHIPPING_ESTIMATE=computed makes inventory use the price and weight of the representation
+// instead (what the benchmark's newer k6 script expects: shippingEstimate 50 for the Table).
 // Usage: node subgraphs.mjs <port>        (bench/public.py puts replay.mjs in front of it)
 import { createServer } from "node:http";
 import { buildSchema, execute, parse, validate } from "graphql";
 
 const port = Number(process.argv[2] ?? 4200);
 const delayMs = Number(process.env.SUBGRAPH_DELAY_MS ?? 0);
+const shippingComputed = process.env.SHIPPING_ESTIMATE === "computed";
 
 const USERS = [
   ["1", "Uri Goldshtein", "urigo"],
@@ -89,8 +92,9 @@ const SUBGRAPHS = {
     root: {},
     entity: {
       // The key only: price and weight of the representation are dropped (the reference's quirk).
-      Product: ({ upc }) => {
+      Product: ({ upc, price, weight }) => {
         const inStock = required(IN_STOCK[String(upc)], `product ${upc}`);
+        if (shippingComputed) return { upc: String(upc), inStock, price: price ?? null, weight: weight ?? null };
         return { upc: String(upc), inStock, price: null, weight: null };
       },
     },
