@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.dataset import DISTRICT_ID, District
 from bench.load import get_json, post_json
-from bench.measure import PEERS, ROOT, GatewaySpec, check, ensure_jwt_secret, measure, post_raw
+from bench.measure import PEERS, ROOT, Answer, GatewaySpec, check, ensure_jwt_secret, measure, post_raw, start_gateway
 from bench.processes import Measured, free_port, started
 from bench.public import APOLLO_VERSION, HIVE_VERSION, ours_env
 from services.common.identity import Role, mint_token
@@ -237,16 +237,19 @@ def run_gateways(*, seconds: int, connections: int, district: list[str], report:
             for spec in own_gateways(supergraph, port := free_port()):
                 report(f"{spec.name}: {spec.configuration}")
                 url = f"http://127.0.0.1:{port}/graphql"
-                log = logs / f"{spec.name}.log"
-                with started(spec.name, spec.command, port=port, env=spec.env, cwd=spec.cwd, cpus=GATEWAY_CPU, log=log) as process:
+                with ExitStack() as running:
+                    process = start_gateway(running, spec, port=port, cpus=GATEWAY_CPU, log=logs / f"{spec.name}.log")
                     for operation in OPERATIONS:
                         authorization = tokens[operation.role]
-                        status, raw = post_raw(url, json.dumps(operation.body()).encode(), authorization=authorization)
-                        answer = check(status, raw, references[operation.name])
+                        payload = json.dumps(operation.body()).encode()
+                        if isinstance(process, str):
+                            answer = Answer(0, b"", f"WRONG: {process}", False)
+                        else:
+                            answer = check(*post_raw(url, payload, authorization=authorization), references[operation.name])
                         if answer.correct and references[operation.name] is None:
-                            references[operation.name] = raw
-                        figures: dict[str, Any] = {"answer": answer.verdict, "response_bytes": len(raw)}
-                        if answer.correct:
+                            references[operation.name] = answer.raw
+                        figures: dict[str, Any] = {"answer": answer.verdict, "response_bytes": len(answer.raw)}
+                        if answer.correct and not isinstance(process, str):
                             figures |= measure(
                                 process,
                                 url,
@@ -257,6 +260,8 @@ def run_gateways(*, seconds: int, connections: int, district: list[str], report:
                                 load_cpus=LOAD_CPU,
                                 others=others,
                             )
+                            after = post_raw(url, payload, authorization=authorization)
+                            figures["answer_after_load"] = check(*after, references[operation.name]).verdict
                         else:
                             figures["not_measured"] = "its answer is wrong (see answer)"
                         runs.append(GatewayRun(spec.name, operation.name, figures))

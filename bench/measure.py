@@ -15,6 +15,7 @@ import os
 import resource
 import secrets
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,9 @@ from typing import Any
 import httpx
 
 from bench.load import wrk
-from bench.processes import Measured
+from bench.processes import Measured, started
 
-__all__ = ["Answer", "GatewaySpec", "check", "ensure_jwt_secret", "machine_busy_s", "measure", "post_raw"]
+__all__ = ["Answer", "GatewaySpec", "check", "ensure_jwt_secret", "machine_busy_s", "measure", "post_raw", "start_gateway"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "bench" / "peers"
@@ -58,6 +59,15 @@ def ensure_jwt_secret() -> None:
 
     if os.environ.get("JWT_SECRET", DEV_JWT_SECRET) == DEV_JWT_SECRET:
         os.environ["JWT_SECRET"] = secrets.token_hex(32)
+
+
+def start_gateway(stack: ExitStack, spec: GatewaySpec, *, port: int, cpus: str, log: Path) -> Measured | str:
+    """Start ``spec`` until ``stack`` closes; a gateway that does not start gives why (its rows say so) instead of stopping the run."""
+    try:
+        return stack.enter_context(started(spec.name, spec.command, port=port, env=spec.env, cwd=spec.cwd, cpus=cpus, log=log))
+    except (RuntimeError, TimeoutError) as error:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-600:] if log.exists() else ""
+        return f"did not start: {error}; its log ends: {tail}"
 
 
 def post_raw(url: str, body: bytes, *, authorization: str = "", timeout_s: float = 30.0) -> tuple[int, bytes]:

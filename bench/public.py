@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import get_json
-from bench.measure import PEERS, ROOT, GatewaySpec, check, ensure_jwt_secret, measure, post_raw
+from bench.measure import PEERS, ROOT, Answer, GatewaySpec, check, ensure_jwt_secret, measure, post_raw, start_gateway
 from bench.processes import Measured, free_port, started
 
 __all__ = ["QUERIES", "public_gateways", "run_public"]
@@ -151,23 +151,26 @@ def run_public(
                     continue
                 report(f"{spec.name}: {spec.configuration}")
                 url = f"http://127.0.0.1:{port}/graphql"
-                log = logs / f"{spec.name}.log"
-                with started(spec.name, spec.command, port=port, env=spec.env, cwd=spec.cwd, cpus=GATEWAY_CPU, log=log) as process:
+                with ExitStack() as running:
+                    process = start_gateway(running, spec, port=port, cpus=GATEWAY_CPU, log=logs / f"{spec.name}.log")
                     for query_name, query in QUERIES.items():
                         body = _body(query)
-                        status, raw = post_raw(url, json.dumps(body, separators=(",", ":")).encode())
-                        answer = check(status, raw, references[query_name])
+                        payload = json.dumps(body, separators=(",", ":")).encode()
+                        if isinstance(process, str):
+                            answer = Answer(0, b"", f"WRONG: {process}", False)
+                        else:
+                            answer = check(*post_raw(url, payload), references[query_name])
                         if answer.correct and references[query_name] is None:
-                            references[query_name] = raw
+                            references[query_name] = answer.raw
                         for count in connections:
                             row: dict[str, Any] = {
                                 "gateway": spec.name,
                                 "query": query_name,
                                 "connections": count,
                                 "answer": answer.verdict,
-                                "response_bytes": len(raw),
+                                "response_bytes": len(answer.raw),
                             }
-                            if answer.correct:
+                            if answer.correct and not isinstance(process, str):
                                 row |= measure(
                                     process,
                                     url,
@@ -178,6 +181,7 @@ def run_public(
                                     load_cpus=LOAD_CPU,
                                     others=others,
                                 )
+                                row["answer_after_load"] = check(*post_raw(url, payload), references[query_name]).verdict
                             else:
                                 row["not_measured"] = "its answer is wrong (see answer)"
                             rows.append(row)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from graphql import parse, validate
 
-from bench.measure import check
+from bench.measure import GatewaySpec, check, start_gateway
+from bench.processes import free_port
 from bench.public import OFFICIAL, QUERIES, WITHOUT_SHIPPING, WORKLOAD, pointed_at
 from gateway.supergraph_sdl import load_supergraph
 
@@ -50,3 +53,12 @@ def test_both_queries_are_valid_on_the_supergraph_and_differ_by_shipping_estimat
     assert OFFICIAL.count("shippingEstimate") == 1
     assert "shippingEstimate" not in WITHOUT_SHIPPING
     assert OFFICIAL.replace("      shippingEstimate\n", "") == WITHOUT_SHIPPING
+
+
+def test_a_gateway_that_does_not_start_gives_why_instead_of_stopping_the_run(tmp_path: Path) -> None:
+    spec = GatewaySpec("broken", [sys.executable, "-c", "print('refusing to start: no'); raise SystemExit(3)"], {}, tmp_path, "")
+    with ExitStack() as stack:
+        outcome = start_gateway(stack, spec, port=free_port(), cpus="0", log=tmp_path / "broken.log")
+    assert isinstance(outcome, str)
+    assert outcome.startswith("did not start:")
+    assert "refusing to start: no" in outcome
