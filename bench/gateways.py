@@ -234,6 +234,11 @@ def run_gateways(*, seconds: int, connections: int, district: list[str], report:
         with subgraphs_with_replay(district, logs) as (platform, _replay, supergraph, replay_port):
             report(f"subgraphs: platform pid {platform.process.pid} (district {' '.join(district)}), replay on CPU {LOAD_CPU}")
             others = {"replay": lambda: _replay_cpu(replay_port), "platform": platform.cpu_s}
+
+            def replay_requests() -> int:
+                stats = get_json(f"http://127.0.0.1:{replay_port}/stats")
+                return int(stats["hits"]) + int(stats["misses"])
+
             for spec in own_gateways(supergraph, port := free_port()):
                 report(f"{spec.name}: {spec.configuration}")
                 url = f"http://127.0.0.1:{port}/graphql"
@@ -259,6 +264,7 @@ def run_gateways(*, seconds: int, connections: int, district: list[str], report:
                                 connections=connections,
                                 load_cpus=LOAD_CPU,
                                 others=others,
+                                subgraph_requests=replay_requests,
                             )
                             after = post_raw(url, payload, authorization=authorization)
                             figures["answer_after_load"] = check(*after, references[operation.name]).verdict

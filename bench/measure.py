@@ -124,14 +124,24 @@ def measure(
     connections: int,
     load_cpus: str,
     others: Mapping[str, Callable[[], float]],
+    subgraph_requests: Callable[[], int] | None = None,
     warm_up_s: int = 2,
 ) -> dict[str, Any]:
-    """Warm up, then load ``url`` with ``body`` for ``seconds``; RPS, latency percentiles, peak memory, CPU of everything (% of one core)."""
+    """Warm up, then load ``url`` with ``body`` for ``seconds``; RPS, latency percentiles, peak memory, CPU of everything (% of one core).
+
+    With ``subgraph_requests`` (a counter of the requests the subgraph side received), also the
+    subgraph requests per answer: the fetches of one plan at 1 connection, fewer at 50 when the
+    gateway shares work between identical requests in flight.
+    """
     wrk(url, body, authorization=authorization, seconds=warm_up_s, connections=connections, cpus=load_cpus)
     before = {name: read() for name, read in others.items()}
+    sent = subgraph_requests() if subgraph_requests else 0
     gateway_cpu, machine, load = gateway.cpu_s(), machine_busy_s(), _children_cpu_s()
     result = wrk(url, body, authorization=authorization, seconds=seconds, connections=connections, cpus=load_cpus)
     load_cpu, machine_cpu = _children_cpu_s() - load, machine_busy_s() - machine
+    fetches: dict[str, float] = {}
+    if subgraph_requests is not None and result.requests:
+        fetches["subgraph_requests_per_answer"] = round((subgraph_requests() - sent) / result.requests, 2)
 
     def share(cpu_s: float) -> int:
         return round(100 * cpu_s / seconds)
@@ -144,4 +154,5 @@ def measure(
         **{f"{name}_cpu_pct": share(read() - before[name]) for name, read in others.items()},
         "wrk_cpu_pct": share(load_cpu),
         "machine_cpu_pct": share(machine_cpu),
+        **fetches,
     }

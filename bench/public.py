@@ -146,6 +146,11 @@ def run_public(
             supergraph = pointed_at(replay_port, logs)
             replay_url = f"http://127.0.0.1:{replay_port}/stats"
             others = {"replay": lambda: float(get_json(replay_url)["cpu_s"]), "subgraphs": subgraphs.cpu_s}
+
+            def replay_requests() -> int:
+                stats = get_json(replay_url)
+                return int(stats["hits"]) + int(stats["misses"])
+
             for spec in public_gateways(supergraph, port := free_port()):
                 if only and spec.name not in only:
                     continue
@@ -180,6 +185,7 @@ def run_public(
                                     connections=count,
                                     load_cpus=LOAD_CPU,
                                     others=others,
+                                    subgraph_requests=replay_requests,
                                 )
                                 row["answer_after_load"] = check(*post_raw(url, payload), references[query_name]).verdict
                             else:
