@@ -134,7 +134,7 @@ def own_gateways(supergraph: Path, port: int) -> list[GatewaySpec]:
             hive,
             production,
             PEERS / "hive-renling-nodedup",
-            f"{HIVE_VERSION}: the same without deduplication (inboundInflightRequestDeduplication: false)",
+            f"{HIVE_VERSION}: the same without inbound deduplication (inboundInflightRequestDeduplication: false)",
         ),
         GatewaySpec(
             "apollo",
