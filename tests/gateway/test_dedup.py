@@ -118,6 +118,22 @@ async def test_identical_subgraph_requests_in_flight_share_one_call(monkeypatch:
     assert all(answer == answers[0] and "errors" not in answer for answer in answers)
 
 
+async def test_identical_get_queries_in_flight_share_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with held_gateway(monkeypatch, dedup_outbound=False) as gateway:
+
+        async def get() -> dict[str, Any]:
+            response = await gateway.client.get("/graphql", params={"query": PRODUCTS})
+            body: dict[str, Any] = response.json()
+            return body
+
+        callers = [asyncio.create_task(get()) for _ in range(3)]
+        await eventually(lambda: _true(gateway.inbound.flights.joined == 2), what="two GETs joining the first")
+        gateway.port.released.set()
+        answers = await asyncio.gather(*callers)
+    assert len(gateway.port.requests) == 1
+    assert all(answer == answers[0] and "errors" not in answer for answer in answers)
+
+
 async def test_callers_with_different_tokens_never_share(monkeypatch: pytest.MonkeyPatch) -> None:
     ann, bob = _bearer("ann"), _bearer("bob")
     async with held_gateway(monkeypatch) as gateway:
