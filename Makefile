@@ -31,7 +31,7 @@ pytest: install browser
 browser: ## headless Chromium for the console test (Debian's package)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-bench: install bench-tools ## every benchmark (gateways vs Hive/Apollo, events, district scale); see docs/benchmarks.md
+bench: install bench-tools ## every benchmark (the public gateway workload and our services vs Hive/Apollo, events, district scale); see docs/benchmarks.md
 	$(PY) -m bench
 
 bench-tools: $(PEERS)/node_modules/.installed ## wrk (Debian), the peer gateways (npm, locked), RabbitMQ running

@@ -1,4 +1,4 @@
-"""``python -m bench [gateways|events|district]…`` (``make bench``): run the benchmarks, print the figures.
+"""``python -m bench [public|gateways|events|district]…`` (``make bench``): run the benchmarks, print the figures.
 
 No pass/fail: the figures go into docs/benchmarks.md, compared as ratios within one run.
 ``BENCH_SECONDS`` sets the length of each measured load (default 10 s).
@@ -17,10 +17,11 @@ from bench.dataset import District
 from bench.district import run_district
 from bench.events import run_events
 from bench.gateways import run_gateways
+from bench.public import run_public
 
 __all__ = ["main"]
 
-SUITES = ("gateways", "events", "district")
+SUITES = ("public", "gateways", "events", "district")
 
 
 def main() -> None:
@@ -37,7 +38,9 @@ def main() -> None:
     for suite in args.suites or SUITES:
         began = time.perf_counter()
         print(f"\n== {suite} ==", flush=True)
-        if suite == "gateways":
+        if suite == "public":
+            figures["public"] = run_public(seconds=seconds, connections=(50, 1))
+        elif suite == "gateways":
             district = District(communities=20, needs=4_000, items=800, organizations=400).arguments()
             runs = run_gateways(seconds=seconds, connections=16, district=district)
             figures["gateways"] = [{"gateway": run.gateway, "operation": run.operation, **run.figures} for run in runs]
@@ -54,13 +57,16 @@ def main() -> None:
 def _print_ratios(rows: object) -> None:
     """Ours against each peer, operation by operation: RPS ratio and p95 ratio."""
     assert isinstance(rows, list)
-    ours = {row["operation"]: row for row in rows if row["gateway"] == "renling"}
+    ours = {row["operation"]: row for row in rows if row["gateway"] == "renling" and "rps" in row}
     for row in rows:
         if row["gateway"] == "renling":
             continue
-        mine = ours[row["operation"]]
+        mine = ours.get(row["operation"])
+        if mine is None or "rps" not in row:
+            print(f"  renling / {row['gateway']:<12} {row['operation']:<42} not compared: one of the two answered wrong")
+            continue
         print(
-            f"  renling / {row['gateway']:<7} {row['operation']:<42} "
+            f"  renling / {row['gateway']:<12} {row['operation']:<42} "
             f"RPS ×{mine['rps'] / row['rps']:.2f}   p95 ×{mine['p95_ms'] / row['p95_ms']:.2f}   peak memory ×{mine['peak_mib'] / row['peak_mib']:.2f}"
         )
 

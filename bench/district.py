@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.dataset import DISTRICT_ID, District
-from bench.gateways import DASHBOARD, ROOT, wait_for_line
+from bench.gateways import DASHBOARD, wait_for_line
 from bench.load import post_json, wrk
+from bench.measure import ROOT, ensure_jwt_secret
 from bench.processes import free_port, started
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
@@ -98,6 +99,7 @@ def _tokens() -> dict[str, str]:
 
 def run_district(district: District, *, seconds: int, connections: int, report: Callable[[str], None] = print) -> dict[str, Any]:
     """Load the district, measure every query through the gateway, print and return the figures."""
+    ensure_jwt_secret()
     ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
     sizes = district.arguments()
@@ -113,7 +115,10 @@ def run_district(district: District, *, seconds: int, connections: int, report: 
             report(
                 f"platform: listening in {platform.started_in_s:.1f} s; district loaded in {loaded['loaded_s']} s {json.dumps(loaded['load_s'])}"
             )
-            gateway_env = env | {"RATE_LIMIT": "", "GRAPHQL_IDE": "false"}
+            # wrk sends one token from every connection; administrators at once have a token each, and
+            # requests with different tokens never share work, so deduplication is off here.
+            gateway_env = env | {"RATE_LIMIT": "", "RATE_LIMIT_PER_ADDRESS": "", "GRAPHQL_IDE": "false", "DEDUP_INBOUND": "false"}
+            gateway_env |= {"DEDUP_OUTBOUND": "false"}
             command = [sys.executable, "-m", "services", "serve", "gateway"]
             with started("gateway", command, port=ports["gateway"], env=gateway_env, cwd=ROOT, log=logs / "g.log") as gateway:
                 url = f"http://127.0.0.1:{ports['gateway']}/graphql"

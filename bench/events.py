@@ -35,7 +35,7 @@ import aiohttp
 import websockets
 from websockets.typing import Subprotocol
 
-from bench.gateways import ROOT
+from bench.measure import ROOT, ensure_jwt_secret
 from bench.processes import Measured, cpu_seconds, free_port, pids_of, started
 from services.common.bus.rabbit import RabbitBus, delete_namespace
 from services.common.events import new_event
@@ -237,11 +237,19 @@ async def _places(gateway_url: str, admin: str) -> None:
 
 def run_events(*, count: int, rates: list[float], seconds: float, report: Callable[[str], None] = print) -> dict[str, Any]:
     """Start the services on RabbitMQ and the gateway, then measure; print and return the figures."""
+    ensure_jwt_secret()
     url = os.environ.get("AMQP_URL") or LOCAL_RABBITMQ
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
     ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()}
-    env |= {"AMQP_URL": url, "EVENTS_EXCHANGE": namespace, "LOG_LEVEL": "WARNING", "RATE_LIMIT": "", "OUTBOX_INTERVAL_S": "1"}
+    env |= {
+        "AMQP_URL": url,
+        "EVENTS_EXCHANGE": namespace,
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT": "",
+        "RATE_LIMIT_PER_ADDRESS": "",
+        "OUTBOX_INTERVAL_S": "1",
+    }
     settings = Settings(amqp_url=url, events_exchange=namespace)
     tokens = {
         "admin": mint_token(settings, subject="bench-admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT]),

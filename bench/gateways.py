@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.dataset import DISTRICT_ID, District
-from bench.load import get_json, post_json, wrk
+from bench.load import get_json, post_json
+from bench.measure import PEERS, ROOT, Answer, GatewaySpec, check, ensure_jwt_secret, measure, post_raw, start_gateway
 from bench.processes import Measured, free_port, started
+from bench.public import APOLLO_VERSION, HIVE_VERSION, ours_env
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 
 __all__ = ["OPERATIONS", "run_gateways"]
 
-ROOT = Path(__file__).resolve().parent.parent
-PEERS = ROOT / "bench" / "peers"
 SUBGRAPHS = ("needs", "claims", "orgs")
 GATEWAY_CPU, LOAD_CPU = "1", "0"
 
@@ -103,7 +103,7 @@ class GatewayRun:
 
     gateway: str
     operation: str
-    figures: dict[str, float]
+    figures: dict[str, Any]
 
 
 def _tokens() -> dict[str, str]:
@@ -114,21 +114,44 @@ def _tokens() -> dict[str, str]:
     }
 
 
-def _gateway_commands(supergraph: Path, port: int) -> dict[str, tuple[list[str], dict[str, str], Path]]:
-    ours_env = {
-        "GATEWAY_PORT": str(port),
-        "SUPERGRAPH_FILE": str(supergraph),
-        "RATE_LIMIT": "",
-        "MAX_COST": "1000000",
-        "LOG_LEVEL": "WARNING",
-        "GRAPHQL_IDE": "false",
-    }
-    node_env = {"NODE_ENV": "production", "APOLLO_TELEMETRY_DISABLED": "1"}
-    return {
-        "renling": ([sys.executable, "-m", "services", "serve", "gateway"], ours_env, ROOT),
-        "hive": (["node", "hive.mjs", str(supergraph), str(port)], node_env, PEERS),
-        "apollo": (["node", "apollo.mjs", str(supergraph), str(port)], node_env, PEERS),
-    }
+def own_gateways(supergraph: Path, port: int) -> list[GatewaySpec]:
+    """The gateways over our services: Hive Gateway configured as the public benchmark configures it (and without
+    deduplication), Apollo Gateway with its defaults, each forwarding the caller's Authorization; ours."""
+    hive = [str(PEERS / "node_modules" / ".bin" / "hive-gateway"), "supergraph", str(supergraph), "--host", "127.0.0.1"]
+    hive += ["--port", str(port), "--jit"]
+    production = {"NODE_ENV": "production"}
+    return [
+        GatewaySpec(
+            "hive",
+            hive,
+            production,
+            PEERS / "hive-renling",
+            f"{HIVE_VERSION}: NODE_ENV=production hive-gateway supergraph <file> --jit, gateway.config.ts "
+            "{inboundInflightRequestDeduplication: true, jit: true, propagateHeaders: Authorization}",
+        ),
+        GatewaySpec(
+            "hive-nodedup",
+            hive,
+            production,
+            PEERS / "hive-renling-nodedup",
+            f"{HIVE_VERSION}: the same without inbound deduplication (inboundInflightRequestDeduplication: false)",
+        ),
+        GatewaySpec(
+            "apollo",
+            ["node", "apollo.mjs", str(supergraph), str(port)],
+            production | {"APOLLO_TELEMETRY_DISABLED": "1"},
+            PEERS,
+            f"{APOLLO_VERSION}: new ApolloGateway({{supergraphSdl, buildService: Authorization forwarded by willSendRequest}}), "
+            "new ApolloServer({gateway, introspection: false}), startStandaloneServer, NODE_ENV=production",
+        ),
+        GatewaySpec(
+            "renling",
+            [sys.executable, "-m", "services", "serve", "gateway"],
+            ours_env(port, supergraph),
+            ROOT,
+            "ours: python -m services serve gateway, SUPERGRAPH_FILE, in-flight deduplication on (its default), rate limits off, MAX_COST=10⁶",
+        ),
+    ]
 
 
 def _compose(platform_ports: dict[str, int], replay_port: int, into: Path) -> Path:
@@ -201,51 +224,57 @@ def _replay_cpu(replay_port: int) -> float:
 
 
 def run_gateways(*, seconds: int, connections: int, district: list[str], report: Callable[[str], None] = print) -> list[GatewayRun]:
-    """Every gateway under every operation; the figures, and a printed table."""
+    """Every gateway under every operation; the figures (or why a gateway was not loaded), and a printed table."""
+    ensure_jwt_secret()
     tokens = _tokens()
     runs: list[GatewayRun] = []
+    references: dict[str, bytes | None] = {operation.name: None for operation in OPERATIONS}
     with tempfile.TemporaryDirectory(prefix="renling-bench-") as folder:
         logs = Path(folder)
         with subgraphs_with_replay(district, logs) as (platform, _replay, supergraph, replay_port):
             report(f"subgraphs: platform pid {platform.process.pid} (district {' '.join(district)}), replay on CPU {LOAD_CPU}")
-            reference: dict[str, Any] = {}
-            for gateway, (command, env, cwd) in _gateway_commands(supergraph, port := free_port()).items():
+            others = {"replay": lambda: _replay_cpu(replay_port), "platform": platform.cpu_s}
+
+            def replay_requests() -> int:
+                stats = get_json(f"http://127.0.0.1:{replay_port}/stats")
+                return int(stats["hits"]) + int(stats["misses"])
+
+            for spec in own_gateways(supergraph, port := free_port()):
+                report(f"{spec.name}: {spec.configuration}")
                 url = f"http://127.0.0.1:{port}/graphql"
-                with started(gateway, command, port=port, env=env, cwd=cwd, cpus=GATEWAY_CPU, log=logs / f"{gateway}.log") as process:
+                with ExitStack() as running:
+                    process = start_gateway(running, spec, port=port, cpus=GATEWAY_CPU, log=logs / f"{spec.name}.log")
                     for operation in OPERATIONS:
                         authorization = tokens[operation.role]
-                        answer = post_json(url, operation.body(), authorization=authorization)
-                        _check(gateway, operation, answer, reference)
-                        wrk(url, operation.body(), authorization=authorization, seconds=2, connections=connections, cpus=LOAD_CPU)
-                        cpu, replay_cpu = process.cpu_s(), _replay_cpu(replay_port)
-                        result = wrk(
-                            url, operation.body(), authorization=authorization, seconds=seconds, connections=connections, cpus=LOAD_CPU
-                        )
-                        figures: dict[str, float] = {
-                            **result.row(),
-                            "errors": result.errors,
-                            "gateway_cpu_pct": round(100 * (process.cpu_s() - cpu) / seconds),
-                            "subgraph_cpu_pct": round(100 * (_replay_cpu(replay_port) - replay_cpu) / seconds),
-                            "peak_mib": round(process.peak_rss_mib()),
-                            "response_bytes": len(json.dumps(answer, ensure_ascii=False).encode()),
-                        }
-                        runs.append(GatewayRun(gateway, operation.name, figures))
-                        report(f"  {gateway:<8} {operation.name:<42} {json.dumps(figures)}")
+                        payload = json.dumps(operation.body()).encode()
+                        if isinstance(process, str):
+                            answer = Answer(0, b"", f"WRONG: {process}", False)
+                        else:
+                            answer = check(*post_raw(url, payload, authorization=authorization), references[operation.name])
+                        if answer.correct and references[operation.name] is None:
+                            references[operation.name] = answer.raw
+                        figures: dict[str, Any] = {"answer": answer.verdict, "response_bytes": len(answer.raw)}
+                        if answer.correct and not isinstance(process, str):
+                            figures |= measure(
+                                process,
+                                url,
+                                operation.body(),
+                                authorization=authorization,
+                                seconds=seconds,
+                                connections=connections,
+                                load_cpus=LOAD_CPU,
+                                others=others,
+                                subgraph_requests=replay_requests,
+                            )
+                            after = post_raw(url, payload, authorization=authorization)
+                            figures["answer_after_load"] = check(*after, references[operation.name]).verdict
+                        else:
+                            figures["not_measured"] = "its answer is wrong (see answer)"
+                        runs.append(GatewayRun(spec.name, operation.name, figures))
+                        report(f"  {spec.name:<13} {operation.name:<42} {json.dumps(figures, ensure_ascii=False)}")
             stats = get_json(f"http://127.0.0.1:{replay_port}/stats")
             report(f"replay: {stats['hits']} answered from the record, {stats['misses']} forwarded, {stats['errors']} errors")
     return runs
-
-
-def _check(gateway: str, operation: Operation, answer: Any, reference: dict[str, Any]) -> None:
-    """No errors, and the same data as our gateway's (keys in any order; 0 and 0.0 are the same JSON number)."""
-    if answer.get("errors") or not answer.get("data"):
-        raise RuntimeError(f"{gateway} answered {operation.name} with errors: {json.dumps(answer)[:2000]}")
-    expected = reference.setdefault(operation.name, answer["data"])
-    if answer["data"] != expected:
-        shown = json.dumps(answer["data"], ensure_ascii=False)[:1500]
-        raise RuntimeError(
-            f"{gateway} answered {operation.name} differently from ours:\n{shown}\n---\n{json.dumps(expected, ensure_ascii=False)[:1500]}"
-        )
 
 
 def main() -> None:

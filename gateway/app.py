@@ -24,7 +24,9 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.client import SubgraphClient, forwarded
 from gateway.composition import compose
 from gateway.console import asset, console_html, describe_graph
+from gateway.dedup import InboundDeduplicator
 from gateway.execution import SubgraphError
+from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
 from gateway.operating import MeasuredGateway, ready
 from gateway.rate_limit import RateLimiter
@@ -82,17 +84,20 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
         client_http = http or AiohttpTransport(max_connections=200)
         try:
             subgraphs = {name: Subgraph(name, url) for name, url in settings.subgraph_urls().items()}
-            client = SubgraphClient(client_http, subgraphs, timeout_s=settings.subgraph_timeout_s)
+            client = SubgraphClient(client_http, subgraphs, timeout_s=settings.subgraph_timeout_s, dedup=settings.dedup_outbound)
             if settings.supergraph_file:
                 text = await asyncio.to_thread(pathlib.Path(settings.supergraph_file).read_text, encoding="utf-8")
                 supergraph = load_supergraph(text)
-                client = SubgraphClient(client_http, supergraph.subgraphs, timeout_s=settings.subgraph_timeout_s)
+                client = SubgraphClient(
+                    client_http, supergraph.subgraphs, timeout_s=settings.subgraph_timeout_s, dedup=settings.dedup_outbound
+                )
             else:
                 supergraph = await compose_from_subgraphs(client, subgraphs, wait_s=settings.compose_wait_s)
             describe_graph(supergraph.schema)
             app.state.gateway = MeasuredGateway(supergraph, client, settings)
             app.state.client = client
             app.state.verifier = TokenVerifier(settings)
+            app.state.inbound = InboundDeduplicator(enabled=settings.dedup_inbound, max_tokens=settings.graphql_max_tokens)
             app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
             app.state.address_limiter = (
                 RateLimiter(settings.rate_limit_per_address, settings.rate_limit_storage, per="client address")
@@ -130,7 +135,9 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
                 "operationName": request.query_params.get("operationName"),
                 "variables": variables,
             }
-            return OrjsonResponse(await request.app.state.gateway.execute(body, headers, allow_mutations=False))
+            gateway: Gateway = request.app.state.gateway
+            inbound: InboundDeduplicator = request.app.state.inbound
+            return await inbound.respond(body, headers, lambda: gateway.execute(body, headers, allow_mutations=False))
         raw = await request.body()
         try:
             body = orjson.loads(raw)
@@ -138,7 +145,8 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             return _bad_request("the body is not JSON (UTF-8, nested at most 1024 levels)")
         if not isinstance(body, dict):
             return _bad_request("the body must be a JSON object")
-        return OrjsonResponse(await request.app.state.gateway.execute(body, headers))
+        gateway, inbound = request.app.state.gateway, request.app.state.inbound
+        return await inbound.respond(body, headers, lambda: gateway.execute(body, headers))
 
     async def health(request: Request) -> OrjsonResponse:
         return OrjsonResponse({"status": "ok", "service": "gateway"})

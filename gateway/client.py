@@ -11,6 +11,7 @@ import orjson
 import websockets
 from websockets.typing import Subprotocol
 
+from gateway.dedup import InFlight, is_read_document
 from gateway.execution import SubgraphError
 from gateway.model import Subgraph
 from gateway.transport import HttpTransport, TransportError
@@ -26,8 +27,9 @@ PROTOCOL = Subprotocol("graphql-transport-ws")
 class SubgraphClient:
     """Posts GraphQL to subgraphs; errors of transport become :class:`SubgraphError`."""
 
-    def __init__(self, http: HttpTransport, subgraphs: dict[str, Subgraph], *, timeout_s: float) -> None:
+    def __init__(self, http: HttpTransport, subgraphs: dict[str, Subgraph], *, timeout_s: float, dedup: bool = True) -> None:
         self._http = http
+        self.in_flight: InFlight[tuple[int, bytes]] | None = InFlight() if dedup else None
         self._subgraphs = subgraphs
         self._timeout_s = timeout_s
         self._connect_timeout_s = min(timeout_s, 2.0)
@@ -67,10 +69,13 @@ class SubgraphClient:
 
     async def _post(self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         url = self._subgraphs[subgraph].url
+        payload = orjson.dumps({"query": query, "variables": variables})
         try:
-            status, raw = await self._http.post(
-                url, orjson.dumps({"query": query, "variables": variables}), headers, timeout_s=self._timeout_s
-            )
+            if self.in_flight is not None and is_read_document(query):
+                key = (url, payload, tuple(sorted(headers.items())))
+                status, raw = await self.in_flight.run(key, lambda: self._http.post(url, payload, headers, timeout_s=self._timeout_s))
+            else:
+                status, raw = await self._http.post(url, payload, headers, timeout_s=self._timeout_s)
         except TransportError as error:
             raise SubgraphError(str(error)) from error
         if status >= 500:

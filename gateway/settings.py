@@ -25,6 +25,10 @@ class GatewaySettings(Settings):
         "3000/minute",
         description="requests per client address, counted before any token is verified (many people may share an address); empty turns it off",
     )
+    dedup_inbound: bool = Field(
+        True, description="identical queries in flight (text, name, variables, forwarded headers) share one execution and response"
+    )
+    dedup_outbound: bool = Field(True, description="identical subgraph requests in flight (URL, body, forwarded headers) share one answer")
     rate_limit_storage: str = Field("memory://", description="where the windows live: memory:// (per replica) or a shared redis://…")
 
     def subgraph_urls(self) -> dict[str, str]:
