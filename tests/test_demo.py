@@ -28,10 +28,11 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
                 await app.state.relay.run_once()
             await bus.drain()
         items = await needs.data(
-            f'{{ serviceItems(first: 50, filter: {{communityIds: ["{HOME}"]}}) {{ totalCount edges {{ node {{ status }} }} }} }}', as_=admin
+            f'{{ serviceItems(first: 50, filter: {{communityIds: ["{HOME}"]}}) {{ totalCount edges {{ node {{ id title status }} }} }} }}',
+            as_=admin,
         )
         claim_list = await claims.data(
-            "{ claims(first: 50) { totalCount edges { node { status disbursed { fundSource } evaluation { grade } } } } }", as_=admin
+            "{ claims(first: 50) { totalCount edges { node { itemId status disbursed { fundSource } evaluation { grade } } } } }", as_=admin
         )
         meetings = await claims.data("{ meetings { edges { node { status minutes decisions { outcome } } } } }", as_=admin)
 
@@ -84,6 +85,17 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
         "COMPLETED",
         "EVALUATED",
     }
+    claims_of: dict[str, list[str]] = {}
+    for edge in claim_list["claims"]["edges"]:
+        claims_of.setdefault(edge["node"]["itemId"], []).append(edge["node"]["status"])
+    nodes = [edge["node"] for edge in items["serviceItems"]["edges"]]
+    under_way = [node for node in nodes if node["status"] in ("CLAIMED", "IN_PROGRESS", "COMPLETED")]
+    carried = {"APPROVED", "TRAINING", "IMPLEMENTING", "COMPLETED", "EVALUATED"}
+    assert all(carried & set(claims_of[node["id"]]) for node in under_way), "an item under way has a live claim"
+    assert not [node for node in nodes if node["status"] == "HALTED"]
+    (parking,) = [node for node in nodes if node["title"] == "东门停车调解"]
+    assert parking["status"] == "PUBLISHED"  # its claim was terminated: open for claiming again, and claimed anew
+    assert sorted(claims_of[parking["id"]]) == ["SUBMITTED", "TERMINATED"]
     sources = {line["fundSource"] for edge in claim_list["claims"]["edges"] for line in edge["node"]["disbursed"]}
     assert sources == {"PARTY_SERVICE_FUND", "COMMUNITY_WELFARE_FUND"}
     assert {edge["node"]["evaluation"]["grade"] for edge in claim_list["claims"]["edges"] if edge["node"]["evaluation"]} == {"EXCELLENT"}

@@ -58,6 +58,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "createServiceItem": {"communityId": HOME, "needIds": [need], **ITEM_CONTENT},
         "reviseServiceItem": {"itemId": ids["draft_item"], **ITEM_CONTENT},
         "publishServiceItem": {"itemId": ids["draft_item"]},
+        "reopenServiceItem": {"itemId": item, "claimWindowClosesAt": "2027-01-01T00:00:00+08:00"},
         "cancelServiceItem": {"itemId": item, "reason": "越权"},
         "submitClaim": {"itemId": item, "proposal": {"plan": "越权认领"}},
         "withdrawClaim": {"claimId": claim},

@@ -220,17 +220,19 @@ class ClaimsStore:
         }
         return (await self.boards.update_one(guard, update)).modified > 0
 
-    async def release(self, item_id: str, claim_id: str) -> None:
-        """Give a reserved slot and its budget back (idempotent)."""
+    async def release(self, item_id: str, claim_id: str, *, spent: Mapping[str, int] | None = None) -> None:
+        """Give a reserved slot and its budget back (idempotent); fen already ``spent`` per source stay committed."""
         document = await self.boards.find_one({"_id": item_id, "reservations.claim_id": claim_id})
         if document is None:
             return
         reservation = next(r for r in document["reservations"] if r["claim_id"] == claim_id)
+        kept = spent or {}
+        back = {key: amount - min(kept.get(key, 0), amount) for key, amount in reservation["budget"].items()}
         await self.boards.update_one(
             {"_id": item_id, "reservations.claim_id": claim_id},
             {
                 "$pull": {"reservations": {"claim_id": claim_id}},
-                "$inc": {"reserved": -1, **{f"committed.{k}": -v for k, v in reservation["budget"].items()}},
+                "$inc": {"reserved": -1, **{f"committed.{k}": -v for k, v in back.items()}},
             },
         )
 

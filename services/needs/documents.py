@@ -115,6 +115,7 @@ def item_to_fields(item: ServiceItem) -> dict[str, Any]:
         "started_claim_ids": list(item.started_claim_ids),
         "completed_claim_ids": list(item.completed_claim_ids),
         "evaluated_claim_ids": list(item.evaluated_claim_ids),
+        "terminated_claim_ids": list(item.terminated_claim_ids),
         "history": history_to_documents(item.history),
     }
 
@@ -155,6 +156,7 @@ def item_from_document(document: Document) -> ServiceItem:
         started_claim_ids=tuple(document["started_claim_ids"]),
         completed_claim_ids=tuple(document["completed_claim_ids"]),
         evaluated_claim_ids=tuple(document["evaluated_claim_ids"]),
+        terminated_claim_ids=tuple(document.get("terminated_claim_ids", ())),
         history=history_from_documents(document["history"], ItemStatus),
         version=document["version"],
     )

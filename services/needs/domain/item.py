@@ -1,21 +1,25 @@
 """The ServiceItem (公益服务项目 / 活动) aggregate: drafted from needs, funded, published, claimed.
 
 States: draft → published → claimed → in progress → completed → evaluated; cancelled (reason)
-from draft or published. After publication the claims service drives it through its events;
-:meth:`ServiceItem.advance` moves it as far as the claims it has heard of justify, so events
-arriving out of order or twice still lead to the same state.
+from draft, published or halted. After publication the claims service drives it through its
+events; :meth:`ServiceItem.advance` moves it as far as the claims it has heard of justify
+(the rules are in :mod:`services.needs.domain.outcomes`), so events arriving out of order or
+twice still lead to the same state. A terminated claim frees its slot: the item re-opens for
+claiming while the window is open, completes with the claims that finished, or — when every
+approved claim was terminated after the window closed — halts until staff reopen it with a
+new window or cancel it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from services.common.domain import Invalid, StateMachine, Transition
 from services.common.events import Event, new_event
-from services.needs.domain.vocabulary import Category, ClaimantKind, FundSource, ItemKind, SupportKind, TargetGroup
+from services.needs.domain.outcomes import ClaimOutcomes, next_step
+from services.needs.domain.vocabulary import Category, ClaimantKind, FundSource, ItemKind, ItemStatus, SupportKind, TargetGroup
 
 __all__ = ["ITEM_MACHINE", "BudgetLine", "ClaimWindow", "ItemDraft", "ItemStatus", "Schedule", "ServiceItem", "draft_item"]
 
@@ -24,26 +28,17 @@ MAX_SLOTS = 50
 MAX_FEN = 10**13
 
 
-class ItemStatus(StrEnum):
-    """Where a service item stands."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CLAIMED = "claimed"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    EVALUATED = "evaluated"
-    CANCELLED = "cancelled"
-
-
 S = ItemStatus
 ITEM_MACHINE: StateMachine[ItemStatus] = StateMachine(
     "service item",
     {
         "revise": {S.DRAFT: S.DRAFT},
         "publish": {S.DRAFT: S.PUBLISHED},
-        "cancel": {S.DRAFT: S.CANCELLED, S.PUBLISHED: S.CANCELLED},
+        "cancel": {S.DRAFT: S.CANCELLED, S.PUBLISHED: S.CANCELLED, S.HALTED: S.CANCELLED},
         "fill": {S.PUBLISHED: S.CLAIMED},
+        "reopen": {S.CLAIMED: S.PUBLISHED, S.IN_PROGRESS: S.PUBLISHED, S.COMPLETED: S.PUBLISHED},
+        "halt": {S.CLAIMED: S.HALTED, S.IN_PROGRESS: S.HALTED, S.COMPLETED: S.HALTED},
+        "republish": {S.HALTED: S.PUBLISHED},
         "start": {S.PUBLISHED: S.IN_PROGRESS, S.CLAIMED: S.IN_PROGRESS},
         "complete": {S.IN_PROGRESS: S.COMPLETED},
         "evaluate": {S.COMPLETED: S.EVALUATED},
@@ -121,6 +116,7 @@ class ServiceItem:
     started_claim_ids: tuple[str, ...] = ()
     completed_claim_ids: tuple[str, ...] = ()
     evaluated_claim_ids: tuple[str, ...] = ()
+    terminated_claim_ids: tuple[str, ...] = ()
     history: tuple[Transition[ItemStatus], ...] = field(default=())
     version: int = 0
 
@@ -162,38 +158,49 @@ class ServiceItem:
         item = self._with_claim(stage, claim_id, at)
         return item.advance(actor=actor, at=at)
 
+    def republish(self, closes_at: datetime, *, actor: str, at: datetime) -> tuple[ServiceItem, list[Event]]:
+        """Staff reopen a halted item for claiming with a new closing time of the claim window."""
+        if closes_at <= at:
+            raise Invalid("the new claim window must close in the future", field="claimWindowClosesAt")
+        if closes_at.date() > self.draft.schedule.ends_on:
+            raise Invalid("the claim window would close after the activity has ended", field="claimWindowClosesAt")
+        window = ClaimWindow(min(self.draft.claim_window.opens_at, at), closes_at)
+        item = replace(self, draft=replace(self.draft, claim_window=window))
+        return item._move(
+            "republish", actor=actor, at=at, routing_key="needs.item.published.v1", extra={**item.published_data(), "reopened": True}
+        )
+
+    @property
+    def outcomes(self) -> ClaimOutcomes:
+        """The claims heard of, by stage."""
+        return ClaimOutcomes.of(
+            self.approved_claim_ids, self.started_claim_ids, self.completed_claim_ids, self.evaluated_claim_ids, self.terminated_claim_ids
+        )
+
     def _with_claim(self, stage: str, claim_id: str, at: datetime) -> ServiceItem:
-        if stage == "approved" and claim_id not in self.approved_claim_ids:
-            return replace(self, approved_claim_ids=(*self.approved_claim_ids, claim_id), updated_at=at)
-        if stage == "started" and claim_id not in self.started_claim_ids:
-            return replace(self, started_claim_ids=(*self.started_claim_ids, claim_id), updated_at=at)
-        if stage == "completed" and claim_id not in self.completed_claim_ids:
-            return replace(self, completed_claim_ids=(*self.completed_claim_ids, claim_id), updated_at=at)
-        if stage == "evaluated" and claim_id not in self.evaluated_claim_ids:
-            return replace(self, evaluated_claim_ids=(*self.evaluated_claim_ids, claim_id), updated_at=at)
-        if stage not in ("approved", "started", "completed", "evaluated"):
+        stages = {
+            "approved": "approved_claim_ids",
+            "started": "started_claim_ids",
+            "completed": "completed_claim_ids",
+            "evaluated": "evaluated_claim_ids",
+            "terminated": "terminated_claim_ids",
+        }
+        name = stages.get(stage)
+        if name is None:
             raise ValueError(f"unknown claim stage {stage!r}")
-        return self
+        ids: tuple[str, ...] = getattr(self, name)
+        if claim_id in ids:
+            return self
+        return replace(self, **{name: (*ids, claim_id)}, updated_at=at)  # type: ignore[arg-type]
 
     def advance(self, *, actor: str, at: datetime) -> tuple[ServiceItem, list[Event]]:
         """Take every step the recorded claims justify."""
         item, events = self, []
-        while (action := item._next_action()) is not None:
+        window_open = self.draft.claim_window.is_open(at)
+        while (action := next_step(item.status, item.outcomes, slots=item.draft.slots, window_open=window_open)) is not None:
             item, step = item._move(action, actor=actor, at=at)
             events += step
         return item, events
-
-    def _next_action(self) -> str | None:
-        approved = set(self.approved_claim_ids)
-        if self.status is S.PUBLISHED and len(approved) >= self.draft.slots:
-            return "fill"
-        if self.status in (S.PUBLISHED, S.CLAIMED) and approved and set(self.started_claim_ids) & approved:
-            return "start"
-        if self.status is S.IN_PROGRESS and approved and approved <= set(self.completed_claim_ids):
-            return "complete"
-        if self.status is S.COMPLETED and set(self.completed_claim_ids) <= set(self.evaluated_claim_ids):
-            return "evaluate"
-        return None
 
     def published_data(self) -> dict[str, Any]:
         """What the claims service needs to take claims without calling back."""

@@ -203,13 +203,25 @@ class PublishServiceItemInput:
     item_id: strawberry.ID = strawberry.field(description="The draft item.")
 
 
-@strawberry.input(description="Cancel a draft or published item, saying why; its needs become accepted again.")
+@strawberry.input(description="Reopen a halted item (every approved claim was terminated) for claiming, with a new closing time.")
+class ReopenServiceItemInput:
+    item_id: strawberry.ID = strawberry.field(description="The halted item.")
+    claim_window_closes_at: datetime = strawberry.field(
+        description="When the new claim window closes (with a UTC offset); in the future and not after the schedule ends."
+    )
+
+    def closes_at(self) -> datetime:
+        """The closing time, refused without a UTC offset."""
+        return _aware(self.claim_window_closes_at, "closesAt", field="claimWindowClosesAt")
+
+
+@strawberry.input(description="Cancel a draft, published or halted item, saying why; its needs become accepted again.")
 class CancelServiceItemInput:
     item_id: strawberry.ID = strawberry.field(description="The item.")
     reason: str = strawberry.field(description="Why.")
 
 
-def _aware(value: datetime, name: str) -> datetime:
+def _aware(value: datetime, name: str, *, field: str | None = None) -> datetime:
     if value.tzinfo is None:
-        raise Invalid("give the time with a UTC offset, e.g. 2026-12-01T09:00:00+08:00", field=f"claimWindow.{name}")
+        raise Invalid("give the time with a UTC offset, e.g. 2026-12-01T09:00:00+08:00", field=field or f"claimWindow.{name}")
     return value

@@ -20,6 +20,7 @@ from services.needs.schema.inputs import (
     MergeNeedInput,
     PublishServiceItemInput,
     RejectNeedInput,
+    ReopenServiceItemInput,
     ReviseServiceItemInput,
     StartNeedReviewInput,
     SubmitNeedInput,
@@ -101,6 +102,11 @@ class ReviseServiceItemPayload(ServiceItemPayload):
 
 @strawberry.type(description="Result of publishServiceItem.")
 class PublishServiceItemPayload(ServiceItemPayload):
+    pass
+
+
+@strawberry.type(description="Result of reopenServiceItem.")
+class ReopenServiceItemPayload(ServiceItemPayload):
     pass
 
 
@@ -199,7 +205,16 @@ class Mutation:
         principal = info.context.require_principal()
         return PublishServiceItemPayload.of(await attempt(lambda: info.context.use_cases.publish_item(principal, str(input.item_id))))
 
-    @strawberry.mutation(description="Staff: cancel a draft or published item with a reason; its needs become accepted again.")
+    @strawberry.mutation(
+        description="Staff: reopen a HALTED item (every approved claim was terminated after its window closed) with a new claim window."
+    )
+    async def reopen_service_item(self, info: Info[NeedsContext, None], input: ReopenServiceItemInput) -> ReopenServiceItemPayload:
+        principal = info.context.require_principal()
+        return ReopenServiceItemPayload.of(
+            await attempt(lambda: info.context.use_cases.reopen_item(principal, str(input.item_id), input.closes_at()))
+        )
+
+    @strawberry.mutation(description="Staff: cancel a draft, published or halted item with a reason; its needs become accepted again.")
     async def cancel_service_item(self, info: Info[NeedsContext, None], input: CancelServiceItemInput) -> CancelServiceItemPayload:
         principal = info.context.require_principal()
         return CancelServiceItemPayload.of(
