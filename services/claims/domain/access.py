@@ -7,14 +7,33 @@ from services.common.access import is_staff, require_staff
 from services.common.domain import Forbidden
 from services.common.identity import Principal, Role
 
-__all__ = ["can_see_claim", "is_claimant", "is_staff", "require_claimant", "require_resident", "require_staff"]
+__all__ = [
+    "ORGANIZATION_ROLES",
+    "can_see_claim",
+    "is_claimant",
+    "is_staff",
+    "require_claimant",
+    "require_resident",
+    "require_staff",
+    "speaks_for",
+]
+
+ORGANIZATION_ROLES = (Role.ORG_LEADER, Role.PARTNER)
+
+
+def speaks_for(principal: Principal, organization_id: str) -> bool:
+    """The one rule for who acts for an organization in the claims service, from claiming to completion.
+
+    An organization's leader (``org_leader``) or a partner NGO (``partner``) whose token names it.
+    """
+    return principal.has_role(*ORGANIZATION_ROLES) and principal.organization == organization_id
 
 
 def is_claimant(principal: Principal, claim: Claim) -> bool:
-    """The resident who claimed, or the claiming organization's leader (its management group acts with the leader's token)."""
+    """The resident who claimed, or whoever speaks for the claiming organization (:func:`speaks_for`)."""
     if claim.claimant.organization_id is None:
         return principal.subject == claim.claimant.subject
-    return principal.has_role(Role.ORG_LEADER) and principal.organization == claim.claimant.organization_id
+    return speaks_for(principal, claim.claimant.organization_id)
 
 
 def can_see_claim(principal: Principal, claim: Claim, district_id: str | None) -> bool:

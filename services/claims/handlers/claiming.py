@@ -24,15 +24,14 @@ class Claiming(HandlerBase):
         if board is None:
             raise NotFound("no such published item", field="itemId")
         district = await self.store.places.district_of(board.community_id)
-        if not principal.belongs_to(board.community_id, district) and not principal.has_role(Role.ORG_LEADER, Role.PARTNER):
+        if not principal.belongs_to(board.community_id, district) and not principal.has_role(*access.ORGANIZATION_ROLES):
             raise NotFound("no such published item", field="itemId")
         card = None
         if organization_id is not None:
             card = await self.store.card(organization_id)
             if card is None:
                 raise NotFound("no such organization", field="organizationId")
-            leads = principal.has_role(Role.ORG_LEADER, Role.PARTNER) and principal.organization == organization_id
-            if not (leads or access.is_staff(principal, board.community_id, district)):
+            if not (access.speaks_for(principal, organization_id) or access.is_staff(principal, board.community_id, district)):
                 raise Forbidden("only the organization's leader (or the community's staff) claims for it", field="organizationId")
             claimant = Claimant(card.kind, principal.subject, organization_id, card.name)
         else:
