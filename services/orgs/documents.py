@@ -114,7 +114,8 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
         "status": organization.status.value,
         "status_since": day_to_bson(organization.status_since),
         "members": [
-            {"id": m.id, "name": m.name, "phone": m.phone, "joined_on": optional_day_to_bson(m.joined_on)} for m in organization.members
+            {"id": m.id, "name": m.name, "phone": m.phone, "joined_on": optional_day_to_bson(m.joined_on), "account": m.account}
+            for m in organization.members
         ],
         "leader_id": organization.leader_id,
         "management_group": list(organization.management_group),
@@ -200,7 +201,9 @@ def organization_from_document(document: Document) -> Organization:
         ),
         status=FilingStatus(document["status"]),
         status_since=day_from_bson(document["status_since"]),
-        members=tuple(Member(m["id"], m["name"], m["phone"], optional_day_from_bson(m["joined_on"])) for m in document["members"]),
+        members=tuple(
+            Member(m["id"], m["name"], m["phone"], optional_day_from_bson(m["joined_on"]), m.get("account")) for m in document["members"]
+        ),
         leader_id=document["leader_id"],
         stage=Stage(document["stage"]),
         registered_by=document["registered_by"],

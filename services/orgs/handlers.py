@@ -221,7 +221,7 @@ class OrgsHandlers:
             organization = loaded[0]
             district = await self.district_of(organization.community_id)
             if editor:
-                access.require_editor(principal, organization.id, organization.community_id, district)
+                access.require_editor(principal, organization, district)
             else:
                 access.require_staff(principal, organization.community_id, district, field="organizationId")
             return loaded

@@ -96,12 +96,13 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Staff's summary evaluation."""
+    """Staff's summary evaluation, with the overall score (1–5) frozen when it was made."""
 
     rubric: Rubric
     summary: str
     evaluated_by: str
     at: datetime
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +145,10 @@ class Claim:
 
     @property
     def overall_score(self) -> float | None:
-        """The evaluation's overall score (1–5), once evaluated."""
-        return overall_score(self.evaluation.rubric, self.ratings) if self.evaluation else None
+        """The evaluation's overall score (1–5), once evaluated; frozen at the evaluation."""
+        if self.evaluation is None:
+            return None
+        return self.evaluation.score if self.evaluation.score is not None else overall_score(self.evaluation.rubric, self.ratings)
 
     @property
     def grade(self) -> Grade | None:
@@ -279,14 +282,21 @@ class Claim:
 
     def evaluate(self, rubric: Rubric, summary: str, *, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
         """总结评估: the rubric and a summary; the grade follows the documented rule."""
-        evaluation = Evaluation(rubric.checked(), _required(summary, "summary"), actor, at)
-        score = overall_score(evaluation.rubric, self.ratings)
+        checked = rubric.checked()
+        score = overall_score(checked, self.ratings)
+        evaluation = Evaluation(checked, _required(summary, "summary"), actor, at, score)
         claim, events = self._move("evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value)
         return replace(claim, evaluation=evaluation), events
 
     def rate(self, rating: ResidentRating) -> tuple[Claim, list[Event]]:
-        """A served resident's rating (one each), once the work is completed."""
-        if self.status not in (S.COMPLETED, S.EVALUATED):
+        """A served resident's rating (one each) while the rating window is open: from completion until the evaluation.
+
+        The evaluation takes the ratings into its overall score and freezes it, so a rating after
+        it would change nothing anyone was told; it is refused (``RATING_CLOSED``).
+        """
+        if self.status is S.EVALUATED:
+            raise Invalid("ratings closed with the summary evaluation", field="claimId", code="RATING_CLOSED")
+        if self.status is not S.COMPLETED:
             raise _not_now(self, "rate")
         if not 1 <= rating.score <= 5:
             raise Invalid("ratings are from 1 to 5", field="score")

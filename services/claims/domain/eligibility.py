@@ -71,6 +71,9 @@ class OrganizationCard:
     kind: ClaimantKind
     status: str
     name: str
+    accounts_linked: bool = False
+    acting_accounts: frozenset[str] = frozenset()
+    member_accounts: frozenset[str] = frozenset()
 
 
 def check_eligibility(board: ItemBoard, kind: ClaimantKind, organization: OrganizationCard | None, *, at: datetime) -> None:

@@ -8,6 +8,7 @@ from services.claims.domain import (
     BudgetLine,
     Claim,
     Disbursement,
+    OrganizationCard,
     ProgressReport,
     ResidentRating,
     Rubric,
@@ -102,8 +103,8 @@ class Implementation(HandlerBase):
         """A resident who was served rates the work (one rating each)."""
         rating = ResidentRating(principal.subject, score, comment.strip(), self.now())
 
-        def check(claim: Claim, district: str | None) -> None:
-            access.require_resident(principal, claim.community_id)
+        def check(claim: Claim, district: str | None, card: OrganizationCard | None) -> None:
+            access.require_rater(principal, claim, card)
 
         return await self.change_claim(principal, claim_id, lambda c: c.rate(rating), check=check)
 

@@ -64,5 +64,8 @@ class Reactions(Meetings):
             "kind": text(data, "kind"),
             "status": text(data, "status"),
             "name": str(data.get("name", "")),
+            "accounts_linked": bool(data.get("accounts_linked", False)),
+            "acting_accounts": texts(data, "acting_accounts") if "acting_accounts" in data else [],
+            "member_accounts": texts(data, "member_accounts") if "member_accounts" in data else [],
         }
         await self.store.record_organization(text(data, "organization_id"), fields, event.time)
