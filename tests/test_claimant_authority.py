@@ -8,6 +8,7 @@ leader and the members of the three-person management group (三人管理小组)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,7 @@ async def test_a_partner_ngo_carries_out_its_own_claim(community: Community) -> 
     assert stranger["errors"][0]["code"] in ("FORBIDDEN", "NOT_FOUND")
 
 
-TEAM = {
+TEAM: dict[str, Any] = {
     "leader": {"name": "王秀兰", "account": "wang"},
     "members": [
         {"name": "李建国", "account": "li", "inManagementGroup": True},
@@ -62,7 +63,7 @@ def _person(community: Community, account: str, organization_id: str) -> str:
     return community.token(account, Role.ORG_LEADER, organization=organization_id)
 
 
-async def _rename(community: Community, organization_id: str, name: str, *, as_: str) -> dict[str, object]:
+async def _rename(community: Community, organization_id: str, name: str, *, as_: str) -> dict[str, Any]:
     return await community.attempt(
         "updateOrganizationProfile",
         {"organizationId": organization_id, "name": name, "purpose": "PUBLIC_WELFARE"},

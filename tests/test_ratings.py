@@ -13,7 +13,7 @@ import pytest
 from services.common.identity import Role
 from tests.community import Community, community_platform
 
-TEAM = {"leader": {"name": "郑卫东", "account": "zheng"}, "members": [{"name": "何静", "account": "he"}]}
+TEAM: dict[str, Any] = {"leader": {"name": "郑卫东", "account": "zheng"}, "members": [{"name": "何静", "account": "he"}]}
 
 
 @pytest.fixture
