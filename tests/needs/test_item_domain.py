@@ -93,8 +93,6 @@ def test_cannot_publish_after_the_window_closed() -> None:
         ({"title": " "}, "title"),
         ({"need_ids": ()}, "needIds"),
         ({"need_ids": ("n1", "n1")}, "needIds"),
-        ({"budget": ()}, "budget"),
-        ({"budget": (BudgetLine(FundSource.PARTY_SERVICE_FUND, 0),)}, "budget.0.amountFen"),
         ({"budget": (BudgetLine(FundSource.PARTY_SERVICE_FUND, -5),)}, "budget.0.amountFen"),
         ({"budget": (BudgetLine(FundSource.OTHER, 100),)}, "budget.0.sourceName"),
         ({"budget": (BudgetLine(FundSource.PARTY_SERVICE_FUND, 1), BudgetLine(FundSource.PARTY_SERVICE_FUND, 2))}, "budget.1.fundSource"),

@@ -25,7 +25,7 @@ class Reactions(Meetings):
             raise UnprocessableEvent("needs.item.published.v1 lacks claim_window or budget")
         try:
             lines = [
-                BudgetLine(FundSource(line["fund_source"]), integer(line, "amount_fen", 1, 10**13), line.get("source_name"))
+                BudgetLine(FundSource(line["fund_source"]), integer(line, "amount_fen", 0, 10**13), line.get("source_name"))
                 for line in budget
             ]
             opens_at, closes_at = datetime.fromisoformat(text(window, "opens_at")), datetime.fromisoformat(text(window, "closes_at"))

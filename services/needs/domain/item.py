@@ -287,12 +287,12 @@ def _validate(draft: ItemDraft) -> None:
 
 
 def _validate_budget(budget: tuple[BudgetLine, ...]) -> None:
-    if not budget:
-        raise Invalid("an item needs a budget from at least one fund source", field="budget")
+    """Whole fen per fund source, each source once. An empty budget (or lines of 0 fen) is a
+    volunteer-only activity: many cost nothing but the volunteers' time."""
     seen: set[tuple[FundSource, str | None]] = set()
     for index, line in enumerate(budget):
-        if line.amount_fen <= 0:
-            raise Invalid("a budget amount must be more than 0 fen", field=f"budget.{index}.amountFen")
+        if line.amount_fen < 0:
+            raise Invalid("a budget amount is 0 fen or more", field=f"budget.{index}.amountFen")
         if line.amount_fen > MAX_FEN:
             raise Invalid("a budget amount is implausibly large", field=f"budget.{index}.amountFen")
         name = (line.source_name or "").strip() or None

@@ -128,7 +128,7 @@ class MergeNeedInput:
 @strawberry.input(description="Money from one fund source.")
 class BudgetLineInput:
     fund_source: FundSource = strawberry.field(description="Which fund.")
-    amount_fen: Fen = strawberry.field(description="Amount in fen (分), more than 0.")
+    amount_fen: Fen = strawberry.field(description="Amount in fen (分), 0 or more.")
     source_name: str | None = strawberry.field(default=None, description="Name of an OTHER source.")
 
 
@@ -150,7 +150,9 @@ class ServiceItemContentInput:
     kind: ItemKind = strawberry.field(description="Activity or project.")
     category: Category = strawberry.field(description="五色土 category.")
     title: str = strawberry.field(description="Title, 1–120 characters.")
-    budget: list[BudgetLineInput] = strawberry.field(description="Budget per fund source; each amount more than 0.")
+    budget: list[BudgetLineInput] = strawberry.field(
+        description="Budget per fund source (0 fen or more each); empty for a volunteer-only activity."
+    )
     schedule: ScheduleInput = strawberry.field(description="When the work happens.")
     claim_window: ClaimWindowInput = strawberry.field(description="When claims are taken.")
     eligible_claimant_kinds: list[ClaimantKind] = strawberry.field(description="Who may claim; at least one kind.")
