@@ -44,3 +44,33 @@ async def test_a_volunteer_only_activity_is_drafted_and_run(community: Community
     item = await community.query("query($id: ID!) { serviceItem(id: $id) { totalFen } }", {"id": item_id})
     assert (state["status"], state["needs"]) == ("EVALUATED", [{"status": "RESOLVED"}])
     assert item["serviceItem"]["totalFen"] == 0
+
+
+async def test_the_agenda_takes_only_items_open_for_claiming(community: Community) -> None:
+    draft = await community.item(publish=False)
+    cancelled = await community.item()
+    await community.do("cancelServiceItem", {"itemId": cancelled, "reason": "经费调整"}, as_=community.staff)
+    filled = await community.item()
+    organization_id = await community.organization("夕阳天使志愿服务队")
+    await community.approve(await community.meeting(filled), await community.claim(filled, organization_id))
+    open_item = await community.item()
+
+    answers = {}
+    for name, item_id in (("draft", draft), ("cancelled", cancelled), ("filled", filled)):
+        payload = await community.attempt(
+            "scheduleMeeting",
+            {"communityId": "c1", "scheduledAt": "2026-12-05T19:00:00+08:00", "venue": "活动室", "agenda": [open_item, item_id]},
+            "meeting { id }",
+            as_=community.staff,
+        )
+        answers[name] = [(error["code"], error["field"]) for error in payload["errors"]]
+    meeting_id = await community.meeting(open_item)
+    replanned = await community.attempt(
+        "replanMeeting",
+        {"meetingId": meeting_id, "scheduledAt": "2026-12-05T19:00:00+08:00", "venue": "活动室", "agenda": [open_item, cancelled]},
+        as_=community.staff,
+    )
+
+    refused = [("AGENDA_ITEM_NOT_OPEN", "agenda.1")]
+    assert answers == {"draft": refused, "cancelled": refused, "filled": refused}
+    assert [(error["code"], error["field"]) for error in replanned["errors"]] == refused

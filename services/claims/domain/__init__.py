@@ -2,7 +2,14 @@
 
 from services.claims.domain.budget import BudgetLine, totals
 from services.claims.domain.claim import ACTIVE, CLAIM_MACHINE, OPEN, Claim, Claimant, Evaluation, Proposal, submit
-from services.claims.domain.eligibility import ItemBoard, OrganizationCard, Reservation, check_eligibility, check_request
+from services.claims.domain.eligibility import (
+    ItemBoard,
+    OrganizationCard,
+    Reservation,
+    check_agenda,
+    check_eligibility,
+    check_request,
+)
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
 from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession
 from services.claims.domain.meeting import MEETING_MACHINE, Attendee, Decision, IntentionMeeting, MeetingPlan, schedule
@@ -41,6 +48,7 @@ __all__ = [
     "Rubric",
     "SupervisionVisit",
     "TrainingSession",
+    "check_agenda",
     "check_eligibility",
     "check_request",
     "combined",
