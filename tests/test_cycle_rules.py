@@ -74,3 +74,69 @@ async def test_the_agenda_takes_only_items_open_for_claiming(community: Communit
     refused = [("AGENDA_ITEM_NOT_OPEN", "agenda.1")]
     assert answers == {"draft": refused, "cancelled": refused, "filled": refused}
     assert [(error["code"], error["field"]) for error in replanned["errors"]] == refused
+
+
+async def test_a_claim_window_closing_after_the_activity_has_ended_is_refused(community: Community) -> None:
+    need_id = await community.need()
+    input = community.item_input([need_id], schedule={"startsOn": "2026-01-01", "endsOn": "2026-01-31"})
+    input["claimWindow"]["opensAt"] = "2025-12-01T00:00:00+08:00"
+
+    payload = await community.attempt("createServiceItem", input, "serviceItem { id }", as_=community.staff)
+
+    assert [(error["code"], error["field"]) for error in payload["errors"]] == [("INVALID_INPUT", "claimWindow.closesAt")]
+
+
+async def test_volunteer_hours_are_bounded_by_the_team_and_the_days(community: Community) -> None:
+    item_id = await community.item()
+    organization_id = await community.organization("夕阳天使志愿服务队")
+    leader = community.leader(organization_id)
+    claim_id = await community.claim(item_id, organization_id)  # a team of two
+    await community.approve(await community.meeting(item_id), claim_id)
+    await community.implement(claim_id, as_=leader)
+
+    def report(hours: float) -> dict[str, Any]:
+        return {"claimId": claim_id, "percent": 10, "narrative": "探访", "volunteerHours": hours}
+
+    absurd = await community.attempt("reportProgress", report(100_000), as_=leader)
+    too_many = await community.attempt("reportProgress", report(48.5), as_=leader)
+    a_full_day = await community.attempt("reportProgress", report(48), "claim { volunteerHours }", as_=leader)
+
+    assert [(error["code"], error["field"]) for error in absurd["errors"]] == [("INVALID_INPUT", "volunteerHours")]
+    assert [error["field"] for error in too_many["errors"]] == ["volunteerHours"]
+    assert a_full_day == {"claim": {"volunteerHours": 48.0}, "errors": []}
+
+
+async def test_supporting_your_own_need_is_refused(community: Community) -> None:
+    need_id = await community.need(by="resident-zhou")
+
+    own = await community.attempt("supportNeed", {"needId": need_id}, "need { supportCount }", as_=community.resident("resident-zhou"))
+    neighbour = await community.attempt("supportNeed", {"needId": need_id}, "need { supportCount }", as_=community.resident("resident-wu"))
+
+    assert [(error["code"], error["field"]) for error in own["errors"]] == [("OWN_NEED", "needId")]
+    assert neighbour == {"need": {"supportCount": 1}, "errors": []}
+
+
+async def test_every_validation_error_of_an_input_is_returned(community: Community) -> None:
+    need_id = await community.need()
+    input = community.item_input([need_id], title=" ", slots=0, schedule={"startsOn": "2026-12-31", "endsOn": "2026-12-01"})
+
+    item = await community.attempt("createServiceItem", input, "serviceItem { id }", as_=community.staff)
+    need = await community.attempt("submitNeed", {"communityId": "c1", "title": "", "location": "楼" * 201}, as_=community.resident("r"))
+
+    assert {error["field"] for error in item["errors"]} >= {"title", "slots", "schedule.endsOn"}
+    assert [error["field"] for error in need["errors"]] == ["title", "location"]
+
+
+@pytest.mark.parametrize("amount", [1.5, "100", True], ids=["decimal", "string", "boolean"])
+async def test_a_fen_that_is_not_a_whole_number_is_a_typed_input_error(community: Community, amount: object) -> None:
+    need_id = await community.need()
+    input = community.item_input([need_id], budget=[{"fundSource": "PARTY_SERVICE_FUND", "amountFen": amount}])
+
+    body = await community.client.post(
+        "mutation($input: CreateServiceItemInput!) { createServiceItem(input: $input) { serviceItem { id } errors { code field } } }",
+        {"input": input},
+        as_=community.staff,
+    )
+
+    assert "errors" not in body, body
+    assert body["data"]["createServiceItem"] == {"serviceItem": None, "errors": [{"code": "INVALID_INPUT", "field": "budget.0.amountFen"}]}

@@ -181,6 +181,7 @@ async def test_one_claim_cycle_from_need_to_evaluation(gateway: Client) -> None:
 
         proposal = {
             "plan": "每季度一次生日会",
+            "team": ["王秀兰", "李建国"],
             "budget": [
                 {"fundSource": "PARTY_SERVICE_FUND", "amountFen": 150_000},
                 {"fundSource": "COMMUNITY_WELFARE_FUND", "amountFen": 50_000},

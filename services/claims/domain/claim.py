@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from services.claims.domain.budget import BudgetLine, check_lines, totals
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
-from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession
+from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession, report_problems
 from services.claims.domain.vocabulary import ClaimStatus, Grade
-from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date
+from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date, raise_all
 from services.common.events import Event, new_event
 from services.common.vocabulary import ClaimantKind
 
@@ -238,22 +237,21 @@ class Claim:
         """The claimant reports how far it got, with photos and volunteer hours."""
         if self.status is not S.IMPLEMENTING:
             raise _not_now(self, "report progress on")
-        if not 0 <= report.percent <= 100:
-            raise Invalid("percent is from 0 to 100", field="percent")
-        if self.progress_reports and report.percent < self.progress_reports[-1].percent:
-            raise Invalid("progress does not go backwards", field="percent")
-        if not 0 <= report.volunteer_hours <= 100_000:
-            raise Invalid("volunteer hours are from 0 to 100000", field="volunteerHours")
-        _required(report.narrative, "narrative")
-        for index, url in enumerate(report.photo_urls):
-            if urlparse(url).scheme not in ("http", "https") or len(url) > 2_000:
-                raise Invalid("photo URLs are http(s) addresses", field=f"photoUrls.{index}")
+        raise_all(report_problems(report, self.progress_reports, started_at=self._started_at(), team_size=self.team_size))
         claim = replace(self, progress_reports=(*self.progress_reports, report), updated_at=report.at)
         event = claim._event(
             "claims.project.progress_reported.v1", report.at, report_id=report.id, percent=report.percent,
             volunteer_hours=report.volunteer_hours, actor=report.reported_by,
         )  # fmt: skip
         return claim, [event]
+
+    @property
+    def team_size(self) -> int:
+        """People named on the proposal's team (at least the claimant)."""
+        return max(len(self.proposal.team), 1)
+
+    def _started_at(self) -> datetime | None:
+        return next((step.at for step in reversed(self.history) if step.action == "start_implementation"), None)
 
     def disburse(self, disbursement: Disbursement) -> tuple[Claim, list[Event]]:
         """Funds drawn; the total per source never exceeds the approved budget."""

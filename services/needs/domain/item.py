@@ -12,11 +12,12 @@ new window or cancel it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from services.common.domain import Invalid, StateMachine, Transition
+from services.common.domain import Invalid, StateMachine, Transition, local_date, raise_all
 from services.common.events import Event, new_event
 from services.needs.domain.outcomes import ClaimOutcomes, next_step
 from services.needs.domain.vocabulary import Category, ClaimantKind, FundSource, ItemKind, ItemStatus, SupportKind, TargetGroup
@@ -162,7 +163,7 @@ class ServiceItem:
         """Staff reopen a halted item for claiming with a new closing time of the claim window."""
         if closes_at <= at:
             raise Invalid("the new claim window must close in the future", field="claimWindowClosesAt")
-        if closes_at.date() > self.draft.schedule.ends_on:
+        if local_date(closes_at) > self.draft.schedule.ends_on:
             raise Invalid("the claim window would close after the activity has ended", field="claimWindowClosesAt")
         window = ClaimWindow(min(self.draft.claim_window.opens_at, at), closes_at)
         item = replace(self, draft=replace(self.draft, claim_window=window))
@@ -263,42 +264,50 @@ def draft_item(draft: ItemDraft, *, item_id: str, actor: str, at: datetime) -> t
 
 
 def _validate(draft: ItemDraft) -> None:
+    """Every rule a draft breaks, reported together."""
+    raise_all(_problems(draft))
+
+
+def _problems(draft: ItemDraft) -> Iterator[Invalid]:
     if not draft.title.strip():
-        raise Invalid("the title must not be empty", field="title")
+        yield Invalid("the title must not be empty", field="title")
     if len(draft.title) > 120:
-        raise Invalid("the title is longer than 120 characters", field="title")
+        yield Invalid("the title is longer than 120 characters", field="title")
     if len(draft.description) > 8_000:
-        raise Invalid("the description is longer than 8000 characters", field="description")
+        yield Invalid("the description is longer than 8000 characters", field="description")
     if not draft.need_ids:
-        raise Invalid("an item is made from at least one accepted need", field="needIds")
+        yield Invalid("an item is made from at least one accepted need", field="needIds")
     if len(set(draft.need_ids)) != len(draft.need_ids):
-        raise Invalid("a need is listed twice", field="needIds")
-    _validate_budget(draft.budget)
-    if draft.schedule.ends_on < draft.schedule.starts_on:
-        raise Invalid("the schedule ends before it starts", field="schedule.endsOn")
+        yield Invalid("a need is listed twice", field="needIds")
+    yield from _budget_problems(draft.budget)
+    schedule_reversed = draft.schedule.ends_on < draft.schedule.starts_on
+    if schedule_reversed:
+        yield Invalid("the schedule ends before it starts", field="schedule.endsOn")
     if draft.claim_window.closes_at <= draft.claim_window.opens_at:
-        raise Invalid("the claim window must close after it opens", field="claimWindow.closesAt")
+        yield Invalid("the claim window must close after it opens", field="claimWindow.closesAt")
+    elif not schedule_reversed and local_date(draft.claim_window.closes_at) > draft.schedule.ends_on:
+        yield Invalid("the claim window closes after the activity has ended", field="claimWindow.closesAt")
     if not draft.eligible_claimant_kinds:
-        raise Invalid("name at least one kind of claimant", field="eligibleClaimantKinds")
+        yield Invalid("name at least one kind of claimant", field="eligibleClaimantKinds")
     if not 1 <= draft.slots <= MAX_SLOTS:
-        raise Invalid(f"slots must be between 1 and {MAX_SLOTS}", field="slots")
+        yield Invalid(f"slots must be between 1 and {MAX_SLOTS}", field="slots")
     if any(len(goal) > 500 for goal in draft.goals):
-        raise Invalid("a goal is longer than 500 characters", field="goals")
+        yield Invalid("a goal is longer than 500 characters", field="goals")
 
 
-def _validate_budget(budget: tuple[BudgetLine, ...]) -> None:
+def _budget_problems(budget: tuple[BudgetLine, ...]) -> Iterator[Invalid]:
     """Whole fen per fund source, each source once. An empty budget (or lines of 0 fen) is a
     volunteer-only activity: many cost nothing but the volunteers' time."""
     seen: set[tuple[FundSource, str | None]] = set()
     for index, line in enumerate(budget):
         if line.amount_fen < 0:
-            raise Invalid("a budget amount is 0 fen or more", field=f"budget.{index}.amountFen")
+            yield Invalid("a budget amount is 0 fen or more", field=f"budget.{index}.amountFen")
         if line.amount_fen > MAX_FEN:
-            raise Invalid("a budget amount is implausibly large", field=f"budget.{index}.amountFen")
+            yield Invalid("a budget amount is implausibly large", field=f"budget.{index}.amountFen")
         name = (line.source_name or "").strip() or None
         if line.fund_source is FundSource.OTHER and name is None:
-            raise Invalid("name the other fund source", field=f"budget.{index}.sourceName")
+            yield Invalid("name the other fund source", field=f"budget.{index}.sourceName")
         key = (line.fund_source, name if line.fund_source is FundSource.OTHER else None)
         if key in seen:
-            raise Invalid("a fund source is listed twice", field=f"budget.{index}.fundSource")
+            yield Invalid("a fund source is listed twice", field=f"budget.{index}.fundSource")
         seen.add(key)

@@ -7,11 +7,12 @@ is evaluated). A planned need goes back to accepted if its item is cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from services.common.domain import Invalid, StateMachine, Transition
+from services.common.domain import Invalid, StateMachine, Transition, raise_all
 from services.common.events import Event, new_event
 from services.needs.domain.vocabulary import Category, NeedSource, Priority, TargetGroup
 
@@ -98,9 +99,11 @@ class Need:
         return len(self.supporter_ids)
 
     def support(self, resident: str, *, at: datetime) -> Need:
-        """Add one resident's support; supporting twice changes nothing."""
+        """Add one resident's support; supporting twice changes nothing, supporting one's own need is refused."""
         if self.status not in SUPPORTABLE:
             raise Invalid(f"a {self.status.value} need can no longer be supported", field="needId")
+        if resident == self.submitter_id:
+            raise Invalid("you submitted this need: your support is already counted in it", field="needId", code="OWN_NEED")
         if resident in self.supporter_ids:
             return self
         return replace(self, supporter_ids=(*self.supporter_ids, resident), updated_at=at)
@@ -206,13 +209,7 @@ class Need:
 def submit(draft: NeedDraft, *, need_id: str, submitter: str, at: datetime) -> tuple[Need, list[Event]]:
     """A new need, checked field by field."""
     title = draft.title.strip()
-    if not title:
-        raise Invalid("the title must not be empty", field="title")
-    _check_text("title", title, TITLE_MAX)
-    _check_text("description", draft.description, TEXT_MAX)
-    _check_text("location", draft.location, 200)
-    if not draft.community_id:
-        raise Invalid("a need belongs to a community", field="communityId")
+    raise_all(_draft_problems(draft, title))
     need = Need(
         id=need_id,
         community_id=draft.community_id,
@@ -246,6 +243,21 @@ def submit(draft: NeedDraft, *, need_id: str, submitter: str, at: datetime) -> t
         },
     )
     return need, [event]
+
+
+def _draft_problems(draft: NeedDraft, title: str) -> Iterator[Invalid]:
+    """Every rule a submitted need breaks, reported together."""
+    if not title:
+        yield Invalid("the title must not be empty", field="title")
+    for name, value, limit in (
+        ("title", title, TITLE_MAX),
+        ("description", draft.description, TEXT_MAX),
+        ("location", draft.location, 200),
+    ):
+        if len(value) > limit:
+            yield Invalid(f"{name} is longer than {limit} characters", field=name)
+    if not draft.community_id:
+        yield Invalid("a need belongs to a community", field="communityId")
 
 
 def _groups(groups: tuple[TargetGroup, ...]) -> tuple[TargetGroup, ...]:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import strawberry
 
 from services.common.domain import Invalid
-from services.common.graphql.scalars import Fen
+from services.common.graphql.scalars import Fen, fen_value
 from services.needs.domain import BudgetLine, ClaimWindow, ItemDraft, Schedule
 from services.needs.schema.enums import (
     Category,
@@ -173,7 +173,10 @@ class ServiceItemContentInput:
             description=self.description.strip(),
             goals=tuple(goal.strip() for goal in self.goals if goal.strip()),
             target_groups=tuple(dict.fromkeys(self.target_groups)) or (TargetGroup.EVERYONE,),
-            budget=tuple(BudgetLine(line.fund_source, int(line.amount_fen), line.source_name) for line in self.budget),
+            budget=tuple(
+                BudgetLine(line.fund_source, fen_value(line.amount_fen, field=f"budget.{index}.amountFen"), line.source_name)
+                for index, line in enumerate(self.budget)
+            ),
             schedule=Schedule(self.schedule.starts_on, self.schedule.ends_on, self.schedule.note.strip()),
             claim_window=ClaimWindow(_aware(self.claim_window.opens_at, "opensAt"), _aware(self.claim_window.closes_at, "closesAt")),
             eligible_claimant_kinds=frozenset(self.eligible_claimant_kinds),

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from services.common.graphql.errors import UserError
 from services.common.graphql.mutations import attempt, attempt_for_caller
+from services.common.graphql.scalars import fen_value
 from services.common.identity import Principal
 from services.orgs.domain import Organization
 from services.orgs.handlers import OrgsHandlers
@@ -222,7 +223,7 @@ class Mutation:
                 str(input.organization_id),
                 kind=input.kind,
                 on=input.on,
-                amount_fen=input.amount_fen,
+                amount_fen=None if input.amount_fen is None else fen_value(input.amount_fen, field="amountFen"),
                 provider=input.provider,
                 note=input.note,
             ),
