@@ -59,6 +59,26 @@ class NeedsHandlers:
 
         return await self._change_need(principal, need_id, decide)
 
+    async def withdraw_support(self, principal: Principal, need_id: str) -> Need:
+        """A resident takes their support back."""
+        at = self._clock()
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            access.require_supporter(principal, need.community_id)
+            return need.withdraw_support(principal.subject, at=at), []
+
+        return await self._change_need(principal, need_id, decide)
+
+    async def revise_need(self, principal: Principal, need_id: str, draft: NeedDraft) -> Need:
+        """The submitter edits a need before review."""
+        at = self._clock()
+        return await self._change_need(principal, need_id, lambda need: (need.revise(draft, by=principal.subject, at=at), []))
+
+    async def withdraw_need(self, principal: Principal, need_id: str, reason: str) -> Need:
+        """The submitter withdraws a need before review."""
+        at = self._clock()
+        return await self._change_need(principal, need_id, lambda need: need.withdraw(reason, by=principal.subject, at=at))
+
     async def start_review(self, principal: Principal, need_id: str) -> Need:
         """Staff take a need up for review."""
         at = self._clock()

@@ -27,6 +27,8 @@ NEED_INDEXES = (
     Index((("community_id", 1), ("category", 1), ("status", 1))),
     Index((("community_id", 1), ("support_count", -1), ("_id", -1))),
     Index((("community_id", 1), ("created_at", -1), ("_id", -1))),
+    Index((("community_id", 1), ("submitter_id", 1), ("created_at", -1))),
+    Index((("community_id", 1), ("supporter_ids", 1), ("created_at", -1))),
     OUTBOX_INDEX,
 )
 ITEM_INDEXES = (
@@ -47,6 +49,8 @@ class NeedQuery:
     target_groups: Sequence[TargetGroup] = ()
     text: str | None = None
     most_supported: bool = False
+    submitter_id: str | None = None
+    supporter_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +174,10 @@ def _need_filter(query: NeedQuery) -> dict[str, Any]:
         filter["target_groups"] = {"$in": [group.value for group in query.target_groups]}
     if query.text:
         filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+    if query.submitter_id is not None:
+        filter["submitter_id"] = query.submitter_id
+    if query.supporter_id is not None:
+        filter["supporter_ids"] = query.supporter_id
     return filter
 
 

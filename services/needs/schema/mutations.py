@@ -26,6 +26,7 @@ from services.needs.schema.inputs import (
     SubmitNeedInput,
     SupportNeedInput,
 )
+from services.needs.schema.mine import OwnNeedsMutation
 from services.needs.schema.types import NeedType, ServiceItemType
 
 __all__ = ["Mutation"]
@@ -116,7 +117,7 @@ class CancelServiceItemPayload(ServiceItemPayload):
 
 
 @strawberry.type(description="Change needs and service items; every change is checked against your role and community.")
-class Mutation:
+class Mutation(OwnNeedsMutation):
     @strawberry.mutation(description="需求征集 Submit a need in your community.")
     async def submit_need(self, info: Info[NeedsContext, None], input: SubmitNeedInput) -> SubmitNeedPayload:
         principal = info.context.require_principal()
