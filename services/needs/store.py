@@ -6,7 +6,6 @@ are scoped by ``community_id``, which leads every compound index.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
 
@@ -29,12 +29,14 @@ NEED_INDEXES = (
     Index((("community_id", 1), ("created_at", -1), ("_id", -1))),
     Index((("community_id", 1), ("submitter_id", 1), ("created_at", -1))),
     Index((("community_id", 1), ("supporter_ids", 1), ("created_at", -1))),
+    Index((("community_id", 1), (SEARCH_GRAMS, 1))),
     OUTBOX_INDEX,
 )
 ITEM_INDEXES = (
     Index((("community_id", 1), ("status", 1), ("created_at", -1))),
     Index((("community_id", 1), ("category", 1), ("status", 1))),
     Index((("community_id", 1), ("need_ids", 1))),
+    Index((("community_id", 1), (SEARCH_GRAMS, 1))),
     OUTBOX_INDEX,
 )
 
@@ -173,7 +175,7 @@ def _need_filter(query: NeedQuery) -> dict[str, Any]:
     if query.target_groups:
         filter["target_groups"] = {"$in": [group.value for group in query.target_groups]}
     if query.text:
-        filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+        filter.update(text_filter(query.text, ("title", "description")))
     if query.submitter_id is not None:
         filter["submitter_id"] = query.submitter_id
     if query.supporter_id is not None:
@@ -190,7 +192,7 @@ def _item_filter(query: ItemQuery) -> dict[str, Any]:
     if query.kinds:
         filter["kind"] = {"$in": [kind.value for kind in query.kinds]}
     if query.text:
-        filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+        filter.update(text_filter(query.text, ("title", "description")))
     if query.hide_drafts_in:
         filter = {
             "$and": [

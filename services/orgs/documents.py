@@ -6,6 +6,7 @@ from typing import Any
 
 from services.common.store import Document
 from services.common.store.dates import aware, day_from_bson, day_to_bson, optional_day_from_bson, optional_day_to_bson
+from services.common.store.search import SEARCH_GRAMS, grams_of
 from services.orgs.domain import (
     ActivityField,
     Community,
@@ -109,6 +110,7 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
         "purpose": profile.purpose.value,
         "fields": [field.value for field in profile.fields],
         "description": profile.description,
+        SEARCH_GRAMS: grams_of((profile.name, profile.description)),
         "mentors": [{"name": m.name, "expertise": m.expertise, "affiliation": m.affiliation} for m in profile.mentors],
         "partner_ids": list(profile.partner_ids),
         "status": organization.status.value,

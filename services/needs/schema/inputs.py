@@ -52,7 +52,9 @@ class NeedFilter:
     categories: list[Category] | None = strawberry.field(default=None, description="Any of these categories.")
     statuses: list[NeedStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
     target_groups: list[TargetGroup] | None = strawberry.field(default=None, description="Serving any of these groups.")
-    text: str | None = strawberry.field(default=None, description="Text contained in the title (case-insensitive).")
+    text: str | None = strawberry.field(
+        default=None, description="Text contained in the title or description (any substring, no word splitting; case-insensitive)."
+    )
 
     @staticmethod
     def scoped(given: NeedFilter | None, community_ids: list[strawberry.ID]) -> NeedFilter:
@@ -66,7 +68,9 @@ class ServiceItemFilter:
     categories: list[Category] | None = strawberry.field(default=None, description="Any of these categories.")
     statuses: list[ItemStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
     kinds: list[ItemKind] | None = strawberry.field(default=None, description="Activities, projects or both.")
-    text: str | None = strawberry.field(default=None, description="Text contained in the title (case-insensitive).")
+    text: str | None = strawberry.field(
+        default=None, description="Text contained in the title or description (any substring, no word splitting; case-insensitive)."
+    )
 
     @staticmethod
     def scoped(given: ServiceItemFilter | None, community_ids: list[strawberry.ID]) -> ServiceItemFilter:

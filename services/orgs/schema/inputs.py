@@ -40,7 +40,9 @@ class OrganizationFilter:
     statuses: list[FilingStatus] | None = strawberry.field(default=None, description="Any of these filing statuses.")
     stages: list[Stage] | None = strawberry.field(default=None, description="Any of these stages.")
     fields: list[ActivityField] | None = strawberry.field(default=None, description="Active in any of these fields.")
-    text: str | None = strawberry.field(default=None, description="Text contained in the name.")
+    text: str | None = strawberry.field(
+        default=None, description="Text contained in the name or description (any substring; case-insensitive)."
+    )
 
     @staticmethod
     def scoped(given: OrganizationFilter | None, community_ids: list[strawberry.ID]) -> OrganizationFilter:
