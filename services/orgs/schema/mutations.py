@@ -14,6 +14,7 @@ from services.common.graphql.scalars import fen_value
 from services.common.identity import Principal
 from services.orgs.domain import Organization
 from services.orgs.handlers import OrgsHandlers
+from services.orgs.schema.applications import ApplicationMutation
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.inputs import (
     AddOrganizationMemberInput,
@@ -113,7 +114,7 @@ class RecordOrganizationSupportPayload(OrganizationPayload):
 @strawberry.type(
     description="Register places and organizations and look after them; every change is checked against your role and community."
 )
-class Mutation:
+class Mutation(ApplicationMutation):
     @strawberry.mutation(description="District administrators: register the district named in your token.")
     async def register_district(self, info: Info[OrgsContext, None], input: RegisterDistrictInput) -> RegisterDistrictPayload:
         principal = info.context.require_principal()
