@@ -197,7 +197,7 @@ async def test_a_whole_claim_cycle_across_the_three_services(platform: Platform)
     assert record["organization"]["trackRecord"] == {
         "itemsClaimed": 1,
         "projectsCompleted": 1,
-        "averageScore": 88.0,
+        "averageScore": 4.4,
         "volunteerHours": 36.0,
         "fundsTotalFen": 150_000,
     }

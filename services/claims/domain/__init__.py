@@ -13,7 +13,7 @@ from services.claims.domain.eligibility import (
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
 from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession
 from services.claims.domain.meeting import MEETING_MACHINE, Attendee, Decision, IntentionMeeting, MeetingPlan, schedule
-from services.claims.domain.statistics import WITH_OUTCOMES, ClaimFigures, combined, figures_from, figures_of
+from services.claims.domain.statistics import WITH_OUTCOMES, ClaimFigures, combined, figures_from, figures_in_period, figures_of
 from services.claims.domain.vocabulary import AttendeeRole, ClaimantKind, ClaimStatus, DecisionOutcome, FundSource, Grade, MeetingStatus
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "check_request",
     "combined",
     "figures_from",
+    "figures_in_period",
     "figures_of",
     "grade_of",
     "overall_score",
