@@ -138,3 +138,33 @@ async def test_staff_reopen_a_halted_item_with_a_new_window(community: Community
     assert refused["errors"][0]["code"] in ("FORBIDDEN", "NOT_FOUND")
     newcomer = await community.organization("绿色卫士环保队")
     await community.claim(item_id, newcomer)  # the claims service took the new window
+
+
+async def test_a_reopened_item_whose_window_ran_out_gets_a_new_window(community: Community) -> None:
+    item_id = await community.item()
+    organization = await community.organization("橙色使者调解队")
+    claim_id = await community.claim(item_id, organization)
+    await community.approve(await community.meeting(item_id), claim_id)
+    await community.terminate(claim_id)
+    assert (await community.item_state(item_id))["status"] == "PUBLISHED"
+    community.clock.advance(timedelta(days=20))
+    newcomer = await community.organization("邻里互助会")
+    proposal = {"plan": "接手调解", "team": ["任建华"]}
+
+    late = await community.attempt(
+        "submitClaim", {"itemId": item_id, "organizationId": newcomer, "proposal": proposal}, as_=community.leader(newcomer)
+    )
+    await community.do(
+        "reopenServiceItem",
+        {"itemId": item_id, "claimWindowClosesAt": (community.clock() + timedelta(days=7)).isoformat()},
+        as_=community.staff,
+    )
+    again = await community.attempt(
+        "submitClaim",
+        {"itemId": item_id, "organizationId": newcomer, "proposal": proposal},
+        "claim { status }",
+        as_=community.leader(newcomer),
+    )
+
+    assert late["errors"][0]["code"] == "CLAIM_WINDOW_CLOSED"
+    assert again == {"claim": {"status": "SUBMITTED"}, "errors": []}

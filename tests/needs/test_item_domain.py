@@ -29,6 +29,7 @@ ALLOWED = {
     ("cancel", ItemStatus.PUBLISHED): ItemStatus.CANCELLED,
     ("cancel", ItemStatus.HALTED): ItemStatus.CANCELLED,
     ("republish", ItemStatus.HALTED): ItemStatus.PUBLISHED,
+    ("republish", ItemStatus.PUBLISHED): ItemStatus.PUBLISHED,
     ("reopen", ItemStatus.CLAIMED): ItemStatus.PUBLISHED,
     ("reopen", ItemStatus.IN_PROGRESS): ItemStatus.PUBLISHED,
     ("reopen", ItemStatus.COMPLETED): ItemStatus.PUBLISHED,

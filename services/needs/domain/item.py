@@ -39,7 +39,7 @@ ITEM_MACHINE: StateMachine[ItemStatus] = StateMachine(
         "fill": {S.PUBLISHED: S.CLAIMED},
         "reopen": {S.CLAIMED: S.PUBLISHED, S.IN_PROGRESS: S.PUBLISHED, S.COMPLETED: S.PUBLISHED},
         "halt": {S.CLAIMED: S.HALTED, S.IN_PROGRESS: S.HALTED, S.COMPLETED: S.HALTED},
-        "republish": {S.HALTED: S.PUBLISHED},
+        "republish": {S.HALTED: S.PUBLISHED, S.PUBLISHED: S.PUBLISHED},
         "start": {S.PUBLISHED: S.IN_PROGRESS, S.CLAIMED: S.IN_PROGRESS},
         "complete": {S.IN_PROGRESS: S.COMPLETED},
         "evaluate": {S.COMPLETED: S.EVALUATED},
@@ -160,7 +160,8 @@ class ServiceItem:
         return item.advance(actor=actor, at=at)
 
     def republish(self, closes_at: datetime, *, actor: str, at: datetime) -> tuple[ServiceItem, list[Event]]:
-        """Staff reopen a halted item for claiming with a new closing time of the claim window."""
+        """Staff reopen a halted item for claiming with a new closing time of the claim window (or move a
+        published item's closing time, e.g. when it re-opened after a termination and the window ran out)."""
         if closes_at <= at:
             raise Invalid("the new claim window must close in the future", field="claimWindowClosesAt")
         if local_date(closes_at) > self.draft.schedule.ends_on:

@@ -212,9 +212,9 @@ class PublishServiceItemInput:
     item_id: strawberry.ID = strawberry.field(description="The draft item.")
 
 
-@strawberry.input(description="Reopen a halted item (every approved claim was terminated) for claiming, with a new closing time.")
+@strawberry.input(description="Reopen a halted (or published) item for claiming, with a new closing time of its claim window.")
 class ReopenServiceItemInput:
-    item_id: strawberry.ID = strawberry.field(description="The halted item.")
+    item_id: strawberry.ID = strawberry.field(description="The halted or published item.")
     claim_window_closes_at: datetime = strawberry.field(
         description="When the new claim window closes (with a UTC offset); in the future and not after the schedule ends."
     )

@@ -207,7 +207,7 @@ class Mutation(OwnNeedsMutation):
         return PublishServiceItemPayload.of(await attempt(lambda: info.context.use_cases.publish_item(principal, str(input.item_id))))
 
     @strawberry.mutation(
-        description="Staff: reopen a HALTED item (every approved claim was terminated after its window closed) with a new claim window."
+        description="Staff: reopen a HALTED item (every approved claim was terminated after its window closed), or a PUBLISHED one whose window ran out, with a new closing time."
     )
     async def reopen_service_item(self, info: Info[NeedsContext, None], input: ReopenServiceItemInput) -> ReopenServiceItemPayload:
         principal = info.context.require_principal()
