@@ -48,8 +48,18 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("huge list", SUBMIT, {"i": _need(targetGroups=["ELDERLY"] * 20_000)}, "variables.i.targetGroups has 20000 items"),
     ("unknown community id", SUBMIT, {"i": _need(communityId="c-nowhere")}, "field:communityId"),
     ("negative money", CREATE, {"i": _item(budget=[{"fundSource": "PARTY_SERVICE_FUND", "amountFen": -5}])}, "field:budget.0.amountFen"),
-    ("non-integer money", CREATE, {"i": _item(budget=[{"fundSource": "PARTY_SERVICE_FUND", "amountFen": 10.5}])}, "amountFen"),
-    ("money as a string", CREATE, {"i": _item(budget=[{"fundSource": "PARTY_SERVICE_FUND", "amountFen": "100"}])}, "amountFen"),
+    (
+        "non-integer money",
+        CREATE,
+        {"i": _item(budget=[{"fundSource": "PARTY_SERVICE_FUND", "amountFen": 10.5}])},
+        "field:budget.0.amountFen",
+    ),
+    (
+        "money as a string",
+        CREATE,
+        {"i": _item(budget=[{"fundSource": "PARTY_SERVICE_FUND", "amountFen": "100"}])},
+        "field:budget.0.amountFen",
+    ),
     ("dates out of order", CREATE, {"i": _item(schedule={"startsOn": "2027-03-31", "endsOn": "2027-01-01"})}, "field:schedule.endsOn"),
     (
         "claim window out of order",

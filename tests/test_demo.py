@@ -29,10 +29,11 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
                 await app.state.relay.run_once()
             await bus.drain()
         items = await needs.data(
-            f'{{ serviceItems(first: 50, filter: {{communityIds: ["{HOME}"]}}) {{ totalCount edges {{ node {{ status }} }} }} }}', as_=admin
+            f'{{ serviceItems(first: 50, filter: {{communityIds: ["{HOME}"]}}) {{ totalCount edges {{ node {{ id title status }} }} }} }}',
+            as_=admin,
         )
         claim_list = await claims.data(
-            "{ claims(first: 50) { totalCount edges { node { status disbursed { fundSource } evaluation { grade } } } } }", as_=admin
+            "{ claims(first: 50) { totalCount edges { node { itemId status disbursed { fundSource } evaluation { grade } } } } }", as_=admin
         )
         meetings = await claims.data("{ meetings { edges { node { status minutes decisions { outcome } } } } }", as_=admin)
 
@@ -49,7 +50,7 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
         every_claim = figures_of(await store.claims_of_communities([HOME]), 1)
         grouped = await store.figures_of_communities([HOME, "community-empty"])
         district = await needs.data(
-            f'{{ _entities(representations: [{{__typename: "District", id: "{DISTRICT}"}}]) {{ ... on District {{ needStats {{ total byCategory {{ category }} }} }} }} }}',
+            f'{{ _entities(representations: [{{__typename: "District", id: "{DISTRICT}"}}]) {{ ... on District {{ needStats {{ total byCategory {{ category count }} }} }} }} }}',
             as_=admin,
         )
         neighbours = {
@@ -86,7 +87,8 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
     assert team["organization"]["partners"] == [{"name": "福寿百年养老服务中心", "kind": "PARTNER_ORGANIZATION"}]
     stats = district["_entities"][0]["needStats"]
     assert stats["total"] == 5 + 9 + sum(len(neighbour.needs) for neighbour in NEIGHBOURHOOD)
-    assert len(stats["byCategory"]) == 5
+    assert len([row for row in stats["byCategory"] if row["count"]]) == 5
+    assert len(stats["byCategory"]) == 6  # every category, zero included
     assert items["serviceItems"]["totalCount"] == 9
     assert {edge["node"]["status"] for edge in items["serviceItems"]["edges"]} == {
         "DRAFT",
@@ -110,6 +112,17 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
         "COMPLETED",
         "EVALUATED",
     }
+    claims_of: dict[str, list[str]] = {}
+    for edge in claim_list["claims"]["edges"]:
+        claims_of.setdefault(edge["node"]["itemId"], []).append(edge["node"]["status"])
+    nodes = [edge["node"] for edge in items["serviceItems"]["edges"]]
+    under_way = [node for node in nodes if node["status"] in ("CLAIMED", "IN_PROGRESS", "COMPLETED")]
+    carried = {"APPROVED", "TRAINING", "IMPLEMENTING", "COMPLETED", "EVALUATED"}
+    assert all(carried & set(claims_of[node["id"]]) for node in under_way), "an item under way has a live claim"
+    assert not [node for node in nodes if node["status"] == "HALTED"]
+    (parking,) = [node for node in nodes if node["title"] == "东门停车调解"]
+    assert parking["status"] == "PUBLISHED"  # its claim was terminated: open for claiming again, and claimed anew
+    assert sorted(claims_of[parking["id"]]) == ["SUBMITTED", "TERMINATED"]
     sources = {line["fundSource"] for edge in claim_list["claims"]["edges"] for line in edge["node"]["disbursed"]}
     assert sources == {"PARTY_SERVICE_FUND", "COMMUNITY_WELFARE_FUND"}
     assert {edge["node"]["evaluation"]["grade"] for edge in claim_list["claims"]["edges"] if edge["node"]["evaluation"]} == {"EXCELLENT"}

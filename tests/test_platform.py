@@ -136,7 +136,11 @@ async def test_a_whole_claim_cycle_across_the_three_services(platform: Platform)
         {
             "itemId": item_id,
             "organizationId": org_id,
-            "proposal": {"plan": "每季度一次生日会", "budget": [{"fundSource": "PARTY_SERVICE_FUND", "amountFen": 200_000}]},
+            "proposal": {
+                "plan": "每季度一次生日会",
+                "team": ["王秀兰", "李建国"],
+                "budget": [{"fundSource": "PARTY_SERVICE_FUND", "amountFen": 200_000}],
+            },
         },
         "claim { id }",
         as_=leader,
@@ -194,7 +198,7 @@ async def test_a_whole_claim_cycle_across_the_three_services(platform: Platform)
     assert record["organization"]["trackRecord"] == {
         "itemsClaimed": 1,
         "projectsCompleted": 1,
-        "averageScore": 88.0,
+        "averageScore": 4.4,
         "volunteerHours": 36.0,
         "fundsTotalFen": 150_000,
     }

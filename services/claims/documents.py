@@ -123,6 +123,7 @@ def claim_fields(claim: Claim) -> dict[str, Any]:
             "summary": claim.evaluation.summary,
             "evaluated_by": claim.evaluation.evaluated_by,
             "at": claim.evaluation.at,
+            "score": claim.evaluation.score,
         },
         "ratings": [{"resident": r.resident, "score": r.score, "comment": r.comment, "at": r.at} for r in claim.ratings],
         "overall_score": claim.overall_score,
@@ -180,7 +181,13 @@ def claim_from_document(document: Document) -> Claim:
         ),
         evaluation=None
         if evaluation is None
-        else Evaluation(Rubric(**evaluation["rubric"]), evaluation["summary"], evaluation["evaluated_by"], aware(evaluation["at"])),
+        else Evaluation(
+            Rubric(**evaluation["rubric"]),
+            evaluation["summary"],
+            evaluation["evaluated_by"],
+            aware(evaluation["at"]),
+            evaluation.get("score"),
+        ),
         ratings=tuple(ResidentRating(r["resident"], r["score"], r["comment"], aware(r["at"])) for r in document["ratings"]),
         version=document["version"],
     )
@@ -259,4 +266,7 @@ def card_from_document(document: Document) -> OrganizationCard:
         kind=ClaimantKind(document["kind"]),
         status=document["status"],
         name=document["name"],
+        accounts_linked=bool(document.get("accounts_linked", False)),
+        acting_accounts=frozenset(document.get("acting_accounts", ())),
+        member_accounts=frozenset(document.get("member_accounts", ())),
     )

@@ -44,6 +44,8 @@ CLAIM_INDEXES = (
     Index((("community_id", 1), ("status", 1), ("submitted_at", -1))),
     Index((("item_id", 1), ("status", 1))),
     Index((("organization_id", 1), ("submitted_at", -1))),
+    Index((("community_id", 1), ("claimant.subject", 1), ("submitted_at", -1))),
+    Index((("community_id", 1), ("ratings.resident", 1), ("submitted_at", -1))),
     OUTBOX_INDEX,
 )
 MEETING_INDEXES = (Index((("community_id", 1), ("scheduled_at", -1))), OUTBOX_INDEX)
@@ -58,6 +60,8 @@ class ClaimQuery:
     item_ids: Sequence[str] = ()
     organization_ids: Sequence[str] = ()
     statuses: Sequence[ClaimStatus] = ()
+    claimant_subject: str | None = None
+    rated_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,17 +224,19 @@ class ClaimsStore:
         }
         return (await self.boards.update_one(guard, update)).modified > 0
 
-    async def release(self, item_id: str, claim_id: str) -> None:
-        """Give a reserved slot and its budget back (idempotent)."""
+    async def release(self, item_id: str, claim_id: str, *, spent: Mapping[str, int] | None = None) -> None:
+        """Give a reserved slot and its budget back (idempotent); fen already ``spent`` per source stay committed."""
         document = await self.boards.find_one({"_id": item_id, "reservations.claim_id": claim_id})
         if document is None:
             return
         reservation = next(r for r in document["reservations"] if r["claim_id"] == claim_id)
+        kept = spent or {}
+        back = {key: amount - min(kept.get(key, 0), amount) for key, amount in reservation["budget"].items()}
         await self.boards.update_one(
             {"_id": item_id, "reservations.claim_id": claim_id},
             {
                 "$pull": {"reservations": {"claim_id": claim_id}},
-                "$inc": {"reserved": -1, **{f"committed.{k}": -v for k, v in reservation["budget"].items()}},
+                "$inc": {"reserved": -1, **{f"committed.{k}": -v for k, v in back.items()}},
             },
         )
 
@@ -273,4 +279,8 @@ def _claim_filter(query: ClaimQuery) -> dict[str, Any]:
         filter["organization_id"] = {"$in": list(query.organization_ids)}
     if query.statuses:
         filter["status"] = {"$in": [status.value for status in query.statuses]}
+    if query.claimant_subject is not None:
+        filter["claimant.subject"] = query.claimant_subject
+    if query.rated_by is not None:
+        filter["ratings.resident"] = query.rated_by
     return filter

@@ -7,7 +7,7 @@ GraphQL errors naming the field and the reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -25,6 +25,7 @@ __all__ = [
     "TransitionNotAllowed",
     "check_past_date",
     "local_date",
+    "raise_all",
 ]
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -61,9 +62,30 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    """The input breaks a rule (empty title, budget ≤ 0, window closing before it opens…)."""
+    """The input breaks a rule (empty title, budget ≤ 0, window closing before it opens…).
+
+    One Invalid may carry the input's other failures (``also``), so a caller learns every field
+    at fault at once (see :func:`raise_all`).
+    """
 
     code = "INVALID_INPUT"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, also: Iterable[Invalid] = ()) -> None:
+        super().__init__(message, field=field, code=code)
+        self.also = tuple(also)
+
+    @property
+    def every(self) -> tuple[Invalid, ...]:
+        """This failure and the others it carries."""
+        return (self, *self.also)
+
+
+def raise_all(problems: Iterable[Invalid]) -> None:
+    """Raise one :class:`Invalid` carrying every problem found (the first leads), or return if none."""
+    found = [problem for each in problems for problem in each.every]
+    if found:
+        first = found[0]
+        raise Invalid(first.message, field=first.field, code=first.code, also=found[1:])
 
 
 class NotFound(DomainError):

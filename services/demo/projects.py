@@ -51,6 +51,7 @@ ITEMS = [
     DemoItem("高龄老人集体生日会", Category.BLUE_GUARD, ItemKind.PROJECT, ((PARTY, 240_000), (WELFARE, 120_000)), ("夕阳天使志愿服务队",), "evaluated"),
 ]  # fmt: skip
 HOME_PAST = datetime(2026, 10, 15, 19, 0, tzinfo=UTC)
+TAKES_OVER = "邻里互助会"  # claims 东门停车调解 again after the first claim was terminated
 
 
 async def seed_projects(needs: NeedsHandlers, claims: ClaimsHandlers, community: str, organization_ids: dict[str, str]) -> None:
@@ -96,9 +97,26 @@ async def seed_projects(needs: NeedsHandlers, claims: ClaimsHandlers, community:
     await claims.conclude_meeting(staff, meeting.id, "认领意向会：各认领方陈述方案，居民代表投票，通过如下认领。")
 
 
-async def until_board(claims: ClaimsHandlers, item_id: str, *, within_s: float = 30.0) -> None:
-    """The published item travels to the claims service as an event: wait until it is there."""
-    await _until(lambda: claims.store.board(item_id), f"item {item_id}", within_s)
+async def until_board(claims: ClaimsHandlers, item_id: str, *, status: str | None = None, within_s: float = 30.0) -> None:
+    """The published item travels to the claims service as an event: wait until it is there (in ``status``, if given)."""
+
+    async def board() -> object | None:
+        found = await claims.store.board(item_id)
+        return found if found is not None and status in (None, found.status) else None
+
+    await _until(board, f"item {item_id}" + (f" {status}" if status else ""), within_s)
+
+
+async def _taken_over(claims: ClaimsHandlers, staff: Principal, claim_id: str, item_id: str, organization: str) -> None:
+    """The approved claim is terminated; its slot frees, the item is open for claiming again and another team claims it."""
+    await claims.terminate_claim(staff, claim_id, "调解队骨干搬离社区，无法继续；项目重新开放认领")
+    await until_board(claims, item_id, status="published")
+    await until_card(claims, organization)
+    leader = Principal(
+        f"demo-leader-{organization}", frozenset({Role.ORG_LEADER}), frozenset({staff_community(staff)}), organization=organization
+    )
+    plan = Proposal("邻里互助会接手东门停车调解：每周两次现场协商，制定停车公约", "按月", ("会长", "副会长"), (BudgetLine(PARTY, 30_000),))
+    await claims.submit_claim(leader, item_id, organization, plan, idempotency_key=f"demo-claim-{item_id}-again")
 
 
 async def until_card(claims: ClaimsHandlers, organization_id: str, *, within_s: float = 30.0) -> None:
@@ -153,7 +171,7 @@ async def _story(
     if demo.stage == "claimed":
         return
     if demo.stage == "terminated":
-        await claims.terminate_claim(staff, winner, "调解双方自行和解，项目提前终止")
+        await _taken_over(claims, staff, winner, item_id, organization_ids[TAKES_OVER])
         return
     await claims.record_training(
         staff, winner, on=date(2026, 10, 20), topic="项目管理与安全", trainer="社区督导 周老师", attendees=["队长", "副队长"]

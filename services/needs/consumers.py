@@ -22,6 +22,7 @@ CLAIM_STAGES = {
     "claims.project.started.v1": "started",
     "claims.project.completed.v1": "completed",
     "claims.project.evaluated.v1": "evaluated",
+    "claims.claim.terminated.v1": "terminated",
 }
 
 
@@ -51,7 +52,7 @@ class NeedsConsumers:
         await reaction(event)
 
     async def claim_progressed(self, event: Event) -> None:
-        """claim approved → item claimed; project started → in progress; completed; evaluated."""
+        """claim approved → item claimed; project started → in progress; completed; evaluated; terminated (slot freed)."""
         await self._handlers.record_claim(
             text(event.data, "item_id"), CLAIM_STAGES[event.routing_key], text(event.data, "claim_id"), event=event
         )

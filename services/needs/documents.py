@@ -7,6 +7,7 @@ from typing import Any
 from services.common.store import Document
 from services.common.store.dates import aware, day_from_bson, day_to_bson
 from services.common.store.history import history_from_documents, history_to_documents
+from services.common.store.search import SEARCH_GRAMS, grams_of
 from services.needs.domain import (
     BudgetLine,
     Category,
@@ -52,6 +53,7 @@ def need_to_fields(need: Need) -> dict[str, Any]:
         "merged_into": need.merged_into,
         "item_id": need.item_id,
         "history": history_to_documents(need.history),
+        SEARCH_GRAMS: grams_of((need.title, need.description)),
     }
 
 
@@ -115,7 +117,9 @@ def item_to_fields(item: ServiceItem) -> dict[str, Any]:
         "started_claim_ids": list(item.started_claim_ids),
         "completed_claim_ids": list(item.completed_claim_ids),
         "evaluated_claim_ids": list(item.evaluated_claim_ids),
+        "terminated_claim_ids": list(item.terminated_claim_ids),
         "history": history_to_documents(item.history),
+        SEARCH_GRAMS: grams_of((draft.title, draft.description)),
     }
 
 
@@ -155,6 +159,7 @@ def item_from_document(document: Document) -> ServiceItem:
         started_claim_ids=tuple(document["started_claim_ids"]),
         completed_claim_ids=tuple(document["completed_claim_ids"]),
         evaluated_claim_ids=tuple(document["evaluated_claim_ids"]),
+        terminated_claim_ids=tuple(document.get("terminated_claim_ids", ())),
         history=history_from_documents(document["history"], ItemStatus),
         version=document["version"],
     )

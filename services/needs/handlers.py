@@ -60,6 +60,26 @@ class NeedsHandlers:
 
         return await self._change_need(principal, need_id, decide)
 
+    async def withdraw_support(self, principal: Principal, need_id: str) -> Need:
+        """A resident takes their support back."""
+        at = self._clock()
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            access.require_supporter(principal, need.community_id)
+            return need.withdraw_support(principal.subject, at=at), []
+
+        return await self._change_need(principal, need_id, decide)
+
+    async def revise_need(self, principal: Principal, need_id: str, draft: NeedDraft) -> Need:
+        """The submitter edits a need before review."""
+        at = self._clock()
+        return await self._change_need(principal, need_id, lambda need: (need.revise(draft, by=principal.subject, at=at), []))
+
+    async def withdraw_need(self, principal: Principal, need_id: str, reason: str) -> Need:
+        """The submitter withdraws a need before review."""
+        at = self._clock()
+        return await self._change_need(principal, need_id, lambda need: need.withdraw(reason, by=principal.subject, at=at))
+
     async def start_review(self, principal: Principal, need_id: str) -> Need:
         """Staff take a need up for review."""
         at = self._clock()
@@ -146,15 +166,20 @@ class NeedsHandlers:
         at = self._clock()
         return await self._staff_change_item(principal, item_id, lambda item: item.publish(actor=principal.subject, at=at))
 
+    async def reopen_item(self, principal: Principal, item_id: str, closes_at: datetime) -> ServiceItem:
+        """A halted item (every approved claim terminated) is opened for claiming again with a new window."""
+        at = self._clock()
+        return await self._staff_change_item(principal, item_id, lambda item: item.republish(closes_at, actor=principal.subject, at=at))
+
     async def cancel_item(self, principal: Principal, item_id: str, reason: str) -> ServiceItem:
-        """Withdraw an item; its needs return to accepted."""
+        """Withdraw an item (draft, published, or halted after its claims were terminated); its needs return to accepted."""
         at = self._clock()
         item = await self._staff_change_item(principal, item_id, lambda item: item.cancel(reason, actor=principal.subject, at=at))
         await self.release_needs(item.draft.need_ids, actor=principal.subject, reason=reason)
         return item
 
     async def record_claim(self, item_id: str, stage: str, claim_id: str, *, event: Event) -> ServiceItem:
-        """The claims service reports a claim approved, started, completed or evaluated."""
+        """The claims service reports a claim approved, started, completed, evaluated or terminated."""
         at = self._clock()
         actor = f"claims:{event.data.get('actor', 'service')}"
 

@@ -6,9 +6,9 @@ are scoped by ``community_id``, which leads every compound index.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from services.common.events import Event
@@ -17,22 +17,30 @@ from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
 
-__all__ = ["ItemQuery", "NeedQuery", "NeedsStore"]
+__all__ = ["ItemQuery", "NeedQuery", "NeedsStore", "Period"]
+
+Period = tuple[datetime | None, datetime | None]
+"""From (inclusive) and to (exclusive) instants; None for open-ended."""
 
 NEED_INDEXES = (
     Index((("community_id", 1), ("status", 1), ("created_at", -1))),
     Index((("community_id", 1), ("category", 1), ("status", 1))),
     Index((("community_id", 1), ("support_count", -1), ("_id", -1))),
     Index((("community_id", 1), ("created_at", -1), ("_id", -1))),
+    Index((("community_id", 1), ("submitter_id", 1), ("created_at", -1))),
+    Index((("community_id", 1), ("supporter_ids", 1), ("created_at", -1))),
+    Index((("community_id", 1), (SEARCH_GRAMS, 1))),
     OUTBOX_INDEX,
 )
 ITEM_INDEXES = (
     Index((("community_id", 1), ("status", 1), ("created_at", -1))),
     Index((("community_id", 1), ("category", 1), ("status", 1))),
     Index((("community_id", 1), ("need_ids", 1))),
+    Index((("community_id", 1), (SEARCH_GRAMS, 1))),
     OUTBOX_INDEX,
 )
 
@@ -47,6 +55,8 @@ class NeedQuery:
     target_groups: Sequence[TargetGroup] = ()
     text: str | None = None
     most_supported: bool = False
+    submitter_id: str | None = None
+    supporter_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,21 +153,59 @@ class NeedsStore:
         """How many items match."""
         return await self.items.count_documents(_item_filter(query))
 
-    async def need_counts(self, community_ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
-        """Per community: needs counted by status and by category, in one aggregation."""
+    async def need_counts(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, dict[str, int]]]:
+        """Per community: needs (submitted in ``period``, if given) counted by status, by category, and by
+        category and status (``category/status`` keys), in one aggregation."""
         rows = await self.needs.aggregate(
             [
-                {"$match": {"community_id": {"$in": list(community_ids)}}},
+                {"$match": {"community_id": {"$in": list(community_ids)}, **_created_in(period)}},
                 {"$group": {"_id": {"community": "$community_id", "status": "$status", "category": "$category"}, "count": {"$sum": 1}}},
             ]
         )
-        counts: dict[str, dict[str, dict[str, int]]] = {cid: {"status": {}, "category": {}} for cid in community_ids}
+        counts: dict[str, dict[str, dict[str, int]]] = {cid: {"status": {}, "category": {}, "category_status": {}} for cid in community_ids}
         for row in rows:
             key, count = row["_id"], int(row["count"])
             bucket = counts[key["community"]]
             bucket["status"][key["status"]] = bucket["status"].get(key["status"], 0) + count
             bucket["category"][key["category"]] = bucket["category"].get(key["category"], 0) + count
+            pair = f"{key['category']}/{key['status']}"
+            bucket["category_status"][pair] = bucket["category_status"].get(pair, 0) + count
         return counts
+
+    async def planned_budgets(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, int]]:
+        """Per community: fen planned in items published (not drafts, not cancelled; created in ``period``),
+        summed by ``category/fund_source`` keys, in one aggregation."""
+        rows = await self.items.aggregate(
+            [
+                {
+                    "$match": {
+                        "community_id": {"$in": list(community_ids)},
+                        "status": {"$nin": [ItemStatus.DRAFT.value, ItemStatus.CANCELLED.value]},
+                        **_created_in(period),
+                    }
+                },
+                {"$unwind": "$budget"},
+                {
+                    "$group": {
+                        "_id": {"community": "$community_id", "category": "$category", "source": "$budget.fund_source"},
+                        "fen": {"$sum": "$budget.amount_fen"},
+                    }
+                },
+            ]
+        )
+        budgets: dict[str, dict[str, int]] = {cid: {} for cid in community_ids}
+        for row in rows:
+            key = row["_id"]
+            pair = f"{key['category']}/{key['source']}"
+            budgets[key["community"]][pair] = budgets[key["community"]].get(pair, 0) + int(row["fen"])
+        return budgets
+
+
+def _created_in(period: Period) -> dict[str, Any]:
+    """The ``created_at`` condition; instants as naive UTC, as BSON stores them (PyMongo and ``memory://`` alike)."""
+    start, end = (moment.astimezone(UTC).replace(tzinfo=None) if moment else None for moment in period)
+    bounds = {**({"$gte": start} if start else {}), **({"$lt": end} if end else {})}
+    return {"created_at": bounds} if bounds else {}
 
 
 def _need_filter(query: NeedQuery) -> dict[str, Any]:
@@ -169,7 +217,11 @@ def _need_filter(query: NeedQuery) -> dict[str, Any]:
     if query.target_groups:
         filter["target_groups"] = {"$in": [group.value for group in query.target_groups]}
     if query.text:
-        filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+        filter.update(text_filter(query.text, ("title", "description")))
+    if query.submitter_id is not None:
+        filter["submitter_id"] = query.submitter_id
+    if query.supporter_id is not None:
+        filter["supporter_ids"] = query.supporter_id
     return filter
 
 
@@ -182,7 +234,7 @@ def _item_filter(query: ItemQuery) -> dict[str, Any]:
     if query.kinds:
         filter["kind"] = {"$in": [kind.value for kind in query.kinds]}
     if query.text:
-        filter["title"] = {"$regex": re.escape(query.text), "$options": "i"}
+        filter.update(text_filter(query.text, ("title", "description")))
     if query.hide_drafts_in:
         filter = {
             "$and": [

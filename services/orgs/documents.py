@@ -6,6 +6,7 @@ from typing import Any
 
 from services.common.store import Document
 from services.common.store.dates import aware, day_from_bson, day_to_bson, optional_day_from_bson, optional_day_to_bson
+from services.common.store.search import SEARCH_GRAMS, grams_of
 from services.orgs.domain import (
     ActivityField,
     Community,
@@ -123,12 +124,14 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
         "purpose": profile.purpose.value,
         "fields": [field.value for field in profile.fields],
         "description": profile.description,
+        SEARCH_GRAMS: grams_of((profile.name, profile.description)),
         "mentors": [{"name": m.name, "expertise": m.expertise, "affiliation": m.affiliation} for m in profile.mentors],
         "partner_ids": list(profile.partner_ids),
         "status": organization.status.value,
         "status_since": day_to_bson(organization.status_since),
         "members": [
-            {"id": m.id, "name": m.name, "phone": m.phone, "joined_on": optional_day_to_bson(m.joined_on)} for m in organization.members
+            {"id": m.id, "name": m.name, "phone": m.phone, "joined_on": optional_day_to_bson(m.joined_on), "account": m.account}
+            for m in organization.members
         ],
         "leader_id": organization.leader_id,
         "management_group": list(organization.management_group),
@@ -235,7 +238,9 @@ def organization_from_document(document: Document) -> Organization:
         ),
         status=FilingStatus(document["status"]),
         status_since=day_from_bson(document["status_since"]),
-        members=tuple(Member(m["id"], m["name"], m["phone"], optional_day_from_bson(m["joined_on"])) for m in document["members"]),
+        members=tuple(
+            Member(m["id"], m["name"], m["phone"], optional_day_from_bson(m["joined_on"]), m.get("account")) for m in document["members"]
+        ),
         leader_id=document["leader_id"],
         stage=Stage(document["stage"]),
         registered_by=document["registered_by"],

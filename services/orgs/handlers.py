@@ -117,7 +117,7 @@ class OrgsHandlers:
     async def update_profile(self, principal: Principal, organization_id: str, profile: Profile) -> Organization:
         """Name, purpose, fields, description, mentors, partners; communities to serve become requests."""
         current = await self._load_visible(principal, organization_id)
-        access.require_editor(principal, current.id, current.community_id, await self.district_of(current.community_id))
+        access.require_editor(principal, current, await self.district_of(current.community_id))
         await self._check_references(
             profile, current.community_id, served=current.profile.served_community_ids, known_partners=current.profile.partner_ids
         )
@@ -134,7 +134,7 @@ class OrgsHandlers:
         """The organization's side asks to serve another community; granted at once if the caller may grant it."""
         current = await self._load_visible(principal, organization_id)
         home_district = await self.district_of(current.community_id)
-        access.require_editor(principal, current.id, current.community_id, home_district)
+        access.require_editor(principal, current, home_district)
         community_district = await self._known_community(community_id)
         grantable = access.may_grant_service(principal, community_id, community_district, home_district)
         at = self._clock()
@@ -150,7 +150,7 @@ class OrgsHandlers:
         community_district = await self._known_community(community_id)
 
         def authorize(organization: Organization, home_district: str | None) -> None:
-            if action == "end" and access.is_editor(principal, organization.id, organization.community_id, home_district):
+            if action == "end" and access.is_editor(principal, organization, home_district):
                 return
             access.require_grantor(principal, community_id, community_district, home_district)
 
@@ -313,7 +313,7 @@ class OrgsHandlers:
             if authorize is not None:
                 authorize(organization, district)
             elif editor:
-                access.require_editor(principal, organization.id, organization.community_id, district)
+                access.require_editor(principal, organization, district)
             else:
                 access.require_staff(principal, organization.community_id, district, field="organizationId")
             return loaded

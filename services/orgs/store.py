@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from services.common.places import in_streets_or_districts
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
 from services.common.store.dates import day_from_bson, optional_day_from_bson
+from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.orgs.documents import (
     community_fields,
     community_from_document,
@@ -44,6 +44,7 @@ ORGANIZATION_INDEXES = (
     Index((("community_id", 1), ("kind", 1), ("status", 1))),
     Index((("served_community_ids", 1),)),
     Index((("requested_community_ids", 1), ("name", 1))),
+    Index(((SEARCH_GRAMS, 1),)),
     OUTBOX_INDEX,
 )
 STREET_INDEXES = (Index((("district_id", 1), ("name", 1)), unique=True), OUTBOX_INDEX)
@@ -206,5 +207,5 @@ def _organization_filter(query: OrganizationQuery) -> dict[str, Any]:
         if values:
             filter[name] = {"$in": [value.value for value in values]}
     if query.text:
-        filter["name"] = {"$regex": re.escape(query.text), "$options": "i"}
+        filter.update(text_filter(query.text, ("name", "description")))
     return filter

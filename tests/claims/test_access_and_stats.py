@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from services.claims.domain import ClaimStatus
 from services.common.identity import Role
+from services.common.vocabulary import FundSource
 from tests.claims.conftest import Claims, item_published, organization_registered, place
+
+ALL_STATUSES = [status.name for status in ClaimStatus]
+
+
+def _sources(**amounts: int) -> list[dict[str, object]]:
+    """Every fund source in enum order, zero where nothing was counted."""
+    return [{"fundSource": source.name, "amountFen": amounts.get(source.name, 0)} for source in FundSource]
 
 
 async def test_only_staff_decide_and_supervise_and_only_the_claimant_reports(claims: Claims) -> None:
@@ -107,17 +116,14 @@ async def test_statistics_per_community_street_and_district_match_hand_counts(cl
     assert community == {
         "communities": 1,
         "total": 2,
-        "byStatus": [{"status": "SUBMITTED", "count": 1}, {"status": "EVALUATED", "count": 1}],
+        "byStatus": [{"status": status, "count": {"SUBMITTED": 1, "EVALUATED": 1}.get(status, 0)} for status in ALL_STATUSES],
         "projectsCompleted": 1,
-        "fundsApproved": [{"fundSource": "community_welfare_fund", "amountFen": 60_000}],
-        "fundsDisbursed": [{"fundSource": "community_welfare_fund", "amountFen": 25_000}],
+        "fundsApproved": _sources(COMMUNITY_WELFARE_FUND=60_000),
+        "fundsDisbursed": _sources(COMMUNITY_WELFARE_FUND=25_000),
         "volunteerHours": 30.0,
         "averageScore": 4.0,
     }
     assert street["communities"] == 2
     assert street["total"] == 3
-    assert street["fundsApproved"] == [
-        {"fundSource": "community_welfare_fund", "amountFen": 60_000},
-        {"fundSource": "party_service_fund", "amountFen": 20_000},
-    ]
+    assert street["fundsApproved"] == _sources(COMMUNITY_WELFARE_FUND=60_000, PARTY_SERVICE_FUND=20_000)
     assert district == {**street, "communities": 3}

@@ -11,6 +11,7 @@ import pytest
 from services.common.domain import Invalid, TransitionNotAllowed
 from services.common.events import Event
 from services.needs.domain import ITEM_MACHINE, BudgetLine, ClaimWindow, FundSource, ItemStatus, ServiceItem, draft_item
+from services.needs.domain.outcomes import ClaimOutcomes, next_step
 from tests.needs.factories import NOW, item, item_draft
 
 LATER = NOW + timedelta(hours=1)
@@ -19,12 +20,22 @@ ACTIONS: dict[str, Callable[[ServiceItem], tuple[ServiceItem, list[Event]]]] = {
     "publish": lambda i: i.publish(actor="staff", at=LATER),
     "cancel": lambda i: i.cancel("经费调整", actor="staff", at=LATER),
     "revise": lambda i: (i.revise(replace(i.draft, title="新标题"), actor="staff", at=LATER), []),
+    "republish": lambda i: i.republish(LATER + timedelta(days=3), actor="staff", at=LATER),
 }
 ALLOWED = {
     ("revise", ItemStatus.DRAFT): ItemStatus.DRAFT,
     ("publish", ItemStatus.DRAFT): ItemStatus.PUBLISHED,
     ("cancel", ItemStatus.DRAFT): ItemStatus.CANCELLED,
     ("cancel", ItemStatus.PUBLISHED): ItemStatus.CANCELLED,
+    ("cancel", ItemStatus.HALTED): ItemStatus.CANCELLED,
+    ("republish", ItemStatus.HALTED): ItemStatus.PUBLISHED,
+    ("republish", ItemStatus.PUBLISHED): ItemStatus.PUBLISHED,
+    ("reopen", ItemStatus.CLAIMED): ItemStatus.PUBLISHED,
+    ("reopen", ItemStatus.IN_PROGRESS): ItemStatus.PUBLISHED,
+    ("reopen", ItemStatus.COMPLETED): ItemStatus.PUBLISHED,
+    ("halt", ItemStatus.CLAIMED): ItemStatus.HALTED,
+    ("halt", ItemStatus.IN_PROGRESS): ItemStatus.HALTED,
+    ("halt", ItemStatus.COMPLETED): ItemStatus.HALTED,
     ("fill", ItemStatus.PUBLISHED): ItemStatus.CLAIMED,
     ("start", ItemStatus.PUBLISHED): ItemStatus.IN_PROGRESS,
     ("start", ItemStatus.CLAIMED): ItemStatus.IN_PROGRESS,
@@ -50,10 +61,10 @@ def test_every_staff_action_from_every_status(action: str, status: ItemStatus) -
     assert after.status is expected
     if action != "revise":
         assert after.history[-1].to_status is expected
-        assert events[0].routing_key == f"needs.item.{'published' if action == 'publish' else 'cancelled'}.v1"
+        assert events[0].routing_key == f"needs.item.{'cancelled' if action == 'cancel' else 'published'}.v1"
 
 
-@pytest.mark.parametrize("action", ["fill", "start", "complete", "evaluate"])
+@pytest.mark.parametrize("action", ["fill", "start", "complete", "evaluate", "reopen", "halt"])
 @pytest.mark.parametrize("status", list(ItemStatus), ids=lambda s: s.value)
 def test_every_claims_driven_move_from_every_status(action: str, status: ItemStatus) -> None:
     assert ITEM_MACHINE.allows(status, action) is ((action, status) in ALLOWED)
@@ -83,8 +94,6 @@ def test_cannot_publish_after_the_window_closed() -> None:
         ({"title": " "}, "title"),
         ({"need_ids": ()}, "needIds"),
         ({"need_ids": ("n1", "n1")}, "needIds"),
-        ({"budget": ()}, "budget"),
-        ({"budget": (BudgetLine(FundSource.PARTY_SERVICE_FUND, 0),)}, "budget.0.amountFen"),
         ({"budget": (BudgetLine(FundSource.PARTY_SERVICE_FUND, -5),)}, "budget.0.amountFen"),
         ({"budget": (BudgetLine(FundSource.OTHER, 100),)}, "budget.0.sourceName"),
         ({"budget": (BudgetLine(FundSource.PARTY_SERVICE_FUND, 1), BudgetLine(FundSource.PARTY_SERVICE_FUND, 2))}, "budget.1.fundSource"),
@@ -140,3 +149,38 @@ def test_an_item_with_two_slots_is_claimed_when_both_are_approved() -> None:
 def test_revise_cannot_move_needs_or_community() -> None:
     with pytest.raises(Invalid):
         item().revise(item_draft(need_ids=("n2",)), actor="staff", at=LATER)
+
+
+OUTCOME_RULES = [
+    # (status, approved, started, completed, evaluated, terminated, slots, window open) → action
+    (ItemStatus.PUBLISHED, "ab", "", "", "", "", 2, True, "fill"),
+    (ItemStatus.PUBLISHED, "ab", "", "", "", "a", 2, True, None),
+    (ItemStatus.CLAIMED, "ab", "", "", "", "a", 2, True, "reopen"),
+    (ItemStatus.CLAIMED, "ab", "", "", "", "a", 2, False, None),
+    (ItemStatus.CLAIMED, "ab", "", "", "", "ab", 2, False, "halt"),
+    (ItemStatus.IN_PROGRESS, "ab", "ab", "b", "", "a", 2, True, "complete"),
+    (ItemStatus.IN_PROGRESS, "ab", "ab", "", "", "ab", 2, True, "reopen"),
+    (ItemStatus.IN_PROGRESS, "ab", "ab", "", "", "ab", 2, False, "halt"),
+    (ItemStatus.COMPLETED, "ab", "ab", "ab", "a", "b", 2, False, "evaluate"),
+    (ItemStatus.COMPLETED, "ab", "ab", "ab", "", "ab", 2, False, "halt"),
+    (ItemStatus.COMPLETED, "ab", "ab", "ab", "a", "", 2, False, None),
+    (ItemStatus.HALTED, "ab", "ab", "", "", "ab", 2, True, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "approved", "started", "completed", "evaluated", "terminated", "slots", "window", "action"), OUTCOME_RULES
+)
+def test_the_claims_an_item_heard_of_decide_its_next_step(
+    status: ItemStatus,
+    approved: str,
+    started: str,
+    completed: str,
+    evaluated: str,
+    terminated: str,
+    slots: int,
+    window: bool,
+    action: str | None,
+) -> None:
+    outcomes = ClaimOutcomes.of(approved, started, completed, evaluated, terminated)
+    assert next_step(status, outcomes, slots=slots, window_open=window) == action

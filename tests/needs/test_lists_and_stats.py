@@ -74,11 +74,15 @@ async def test_stats_roll_up_for_community_street_and_district_in_one_query(need
     assert {row["category"]: row["count"] for row in district["needStats"]["byCategory"]} == {
         "RED_CLASSROOM": 1,
         "GREEN_GUARDIANS": 1,
+        "PINK_STATION": 0,
+        "ORANGE_ENVOYS": 0,
         "BLUE_GUARD": 2,
+        "OTHER": 0,
     }
     assert street1["needStats"] == {"total": 3, "communities": 1}
     assert street3["needStats"] == {"total": 1, "communities": 1}
-    assert {row["status"]: row["count"] for row in community["needStats"]["byStatus"]} == {"SUBMITTED": 2, "ACCEPTED": 1}
+    assert {row["status"]: row["count"] for row in community["needStats"]["byStatus"] if row["count"]} == {"SUBMITTED": 2, "ACCEPTED": 1}
+    assert len(community["needStats"]["byStatus"]) == 8  # every status, zero included
 
 
 async def test_stats_count_only_communities_the_caller_may_read(needs: Needs) -> None:

@@ -23,6 +23,7 @@ ACTIONS: dict[str, Callable[[Need], tuple[Need, list[Event]]]] = {
     "plan": lambda n: n.plan("i1", actor="staff", at=LATER),
     "release": lambda n: n.release(actor="staff", at=LATER),
     "resolve": lambda n: n.resolve(actor="needs", at=LATER),
+    "withdraw": lambda n: n.withdraw("物业已修好", by=n.submitter_id, at=LATER),
 }
 ALLOWED = {
     ("start_review", NeedStatus.SUBMITTED): NeedStatus.UNDER_REVIEW,
@@ -36,6 +37,7 @@ ALLOWED = {
     ("plan", NeedStatus.ACCEPTED): NeedStatus.PLANNED,
     ("release", NeedStatus.PLANNED): NeedStatus.ACCEPTED,
     ("resolve", NeedStatus.PLANNED): NeedStatus.RESOLVED,
+    ("withdraw", NeedStatus.SUBMITTED): NeedStatus.WITHDRAWN,
 }
 EVENT_TYPES = {
     "accept": "needs.need.accepted.v1",
@@ -65,7 +67,7 @@ def test_every_action_from_every_status(action: str, status: NeedStatus) -> None
     assert after.status is expected
     assert after.history[-1].from_status is status
     assert after.history[-1].to_status is expected
-    assert after.history[-1].actor in ("staff", "needs")
+    assert after.history[-1].actor in ("staff", "needs", before.submitter_id)
     assert after.history[-1].at == LATER
     assert [event.routing_key for event in events] == [EVENT_TYPES.get(action, "needs.need.status_changed.v1")]
     assert events[0].data["need_id"] == before.id

@@ -80,7 +80,7 @@ async def test_a_need_becomes_a_published_item_and_is_resolved_when_its_work_is_
 async def test_support_counts_once_per_resident_even_when_sent_concurrently(needs: Needs) -> None:
     need_id = (await needs.submit())["need"]["id"]
     same_resident = needs.token(Role.RESIDENT, "c1", subject="neighbour")
-    others = [needs.token(Role.RESIDENT, "c1", subject=f"resident-{n}") for n in range(5)]
+    others = [needs.token(Role.RESIDENT, "c1", subject=f"neighbour-{n}") for n in range(5)]  # not the submitter
 
     payloads = await asyncio.gather(
         *(needs.mutate("supportNeed", {"needId": need_id}, "need { supportCount }", as_=same_resident) for _ in range(10)),

@@ -60,9 +60,13 @@ async def test_counts_by_community_status_and_category_in_one_aggregation(store:
 
     counts = await store.need_counts(["c1", "c2", "c3"])
 
-    assert counts["c1"] == {"status": {"submitted": 2, "accepted": 1}, "category": {"blue_guard": 2, "red_classroom": 1}}
-    assert counts["c2"] == {"status": {"submitted": 1}, "category": {"blue_guard": 1}}
-    assert counts["c3"] == {"status": {}, "category": {}}
+    assert counts["c1"] == {
+        "status": {"submitted": 2, "accepted": 1},
+        "category": {"blue_guard": 2, "red_classroom": 1},
+        "category_status": {"blue_guard/submitted": 1, "blue_guard/accepted": 1, "red_classroom/submitted": 1},
+    }
+    assert counts["c2"] == {"status": {"submitted": 1}, "category": {"blue_guard": 1}, "category_status": {"blue_guard/submitted": 1}}
+    assert counts["c3"] == {"status": {}, "category": {}, "category_status": {}}
 
 
 async def test_lists_filter_and_hide_drafts_where_asked(store: NeedsStore) -> None:

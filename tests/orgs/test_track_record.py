@@ -43,12 +43,13 @@ async def test_claims_events_build_the_track_record_and_duplicates_count_once(or
     assert record == {
         "itemsClaimed": 2,
         "projectsCompleted": 1,
-        "averageScore": 92.0,
+        "averageScore": 4.6,  # the claims event's 92 of 100, on the graph's one scale (1–5)
         "volunteerHours": 12.5,
         "fundsTotalFen": 100000,
         "fundsReceived": [
-            {"fundSource": "community_welfare_fund", "amountFen": 80000},
-            {"fundSource": "party_service_fund", "amountFen": 20000},
+            {"fundSource": "PARTY_SERVICE_FUND", "amountFen": 20000},
+            {"fundSource": "COMMUNITY_WELFARE_FUND", "amountFen": 80000},
+            {"fundSource": "OTHER", "amountFen": 0},
         ],
     }
     assert list(orgs.bus.dead) == []

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from services.claims.domain.budget import BudgetLine, check_lines, totals
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
-from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession
+from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession, report_problems
 from services.claims.domain.vocabulary import ClaimStatus, Grade
-from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date
+from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date, raise_all
 from services.common.events import Event, new_event
 from services.common.vocabulary import ClaimantKind
 
@@ -96,12 +95,13 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Staff's summary evaluation."""
+    """Staff's summary evaluation, with the overall score (1–5) frozen when it was made."""
 
     rubric: Rubric
     summary: str
     evaluated_by: str
     at: datetime
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +144,10 @@ class Claim:
 
     @property
     def overall_score(self) -> float | None:
-        """The evaluation's overall score (1–5), once evaluated."""
-        return overall_score(self.evaluation.rubric, self.ratings) if self.evaluation else None
+        """The evaluation's overall score (1–5), once evaluated; frozen at the evaluation."""
+        if self.evaluation is None:
+            return None
+        return self.evaluation.score if self.evaluation.score is not None else overall_score(self.evaluation.rubric, self.ratings)
 
     @property
     def grade(self) -> Grade | None:
@@ -235,22 +237,21 @@ class Claim:
         """The claimant reports how far it got, with photos and volunteer hours."""
         if self.status is not S.IMPLEMENTING:
             raise _not_now(self, "report progress on")
-        if not 0 <= report.percent <= 100:
-            raise Invalid("percent is from 0 to 100", field="percent")
-        if self.progress_reports and report.percent < self.progress_reports[-1].percent:
-            raise Invalid("progress does not go backwards", field="percent")
-        if not 0 <= report.volunteer_hours <= 100_000:
-            raise Invalid("volunteer hours are from 0 to 100000", field="volunteerHours")
-        _required(report.narrative, "narrative")
-        for index, url in enumerate(report.photo_urls):
-            if urlparse(url).scheme not in ("http", "https") or len(url) > 2_000:
-                raise Invalid("photo URLs are http(s) addresses", field=f"photoUrls.{index}")
+        raise_all(report_problems(report, self.progress_reports, started_at=self._started_at(), team_size=self.team_size))
         claim = replace(self, progress_reports=(*self.progress_reports, report), updated_at=report.at)
         event = claim._event(
             "claims.project.progress_reported.v1", report.at, report_id=report.id, percent=report.percent,
             volunteer_hours=report.volunteer_hours, actor=report.reported_by,
         )  # fmt: skip
         return claim, [event]
+
+    @property
+    def team_size(self) -> int:
+        """People named on the proposal's team (at least the claimant)."""
+        return max(len(self.proposal.team), 1)
+
+    def _started_at(self) -> datetime | None:
+        return next((step.at for step in reversed(self.history) if step.action == "start_implementation"), None)
 
     def disburse(self, disbursement: Disbursement) -> tuple[Claim, list[Event]]:
         """Funds drawn; the total per source never exceeds the approved budget."""
@@ -279,14 +280,21 @@ class Claim:
 
     def evaluate(self, rubric: Rubric, summary: str, *, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
         """总结评估: the rubric and a summary; the grade follows the documented rule."""
-        evaluation = Evaluation(rubric.checked(), _required(summary, "summary"), actor, at)
-        score = overall_score(evaluation.rubric, self.ratings)
+        checked = rubric.checked()
+        score = overall_score(checked, self.ratings)
+        evaluation = Evaluation(checked, _required(summary, "summary"), actor, at, score)
         claim, events = self._move("evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value)
         return replace(claim, evaluation=evaluation), events
 
     def rate(self, rating: ResidentRating) -> tuple[Claim, list[Event]]:
-        """A served resident's rating (one each), once the work is completed."""
-        if self.status not in (S.COMPLETED, S.EVALUATED):
+        """A served resident's rating (one each) while the rating window is open: from completion until the evaluation.
+
+        The evaluation takes the ratings into its overall score and freezes it, so a rating after
+        it would change nothing anyone was told; it is refused (``RATING_CLOSED``).
+        """
+        if self.status is S.EVALUATED:
+            raise Invalid("ratings closed with the summary evaluation", field="claimId", code="RATING_CLOSED")
+        if self.status is not S.COMPLETED:
             raise _not_now(self, "rate")
         if not 1 <= rating.score <= 5:
             raise Invalid("ratings are from 1 to 5", field="score")

@@ -6,6 +6,7 @@ synchronous call. Each eligibility failure has its own code, so a claimant learn
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from services.claims.domain.budget import BudgetLine, totals
 from services.common.domain import Invalid
 from services.common.vocabulary import ClaimantKind
 
-__all__ = ["ItemBoard", "OrganizationCard", "Reservation", "check_eligibility", "check_request"]
+__all__ = ["ItemBoard", "OrganizationCard", "Reservation", "check_agenda", "check_eligibility", "check_request"]
 
 PUBLISHED = "published"
 
@@ -71,6 +72,9 @@ class OrganizationCard:
     kind: ClaimantKind
     status: str
     name: str
+    accounts_linked: bool = False
+    acting_accounts: frozenset[str] = frozenset()
+    member_accounts: frozenset[str] = frozenset()
 
 
 def check_eligibility(board: ItemBoard, kind: ClaimantKind, organization: OrganizationCard | None, *, at: datetime) -> None:
@@ -91,6 +95,31 @@ def check_eligibility(board: ItemBoard, kind: ClaimantKind, organization: Organi
             "the organization does not belong to (or serve) the item's community",
             field="organizationId",
             code="ORGANIZATION_NOT_OF_COMMUNITY",
+        )
+
+
+def check_agenda(
+    agenda: Sequence[str], boards: Mapping[str, ItemBoard], *, community_id: str, with_open_claims: Set[str], kept: Set[str] = frozenset()
+) -> None:
+    """An intention meeting discusses items open for claiming, or items with claims still to decide.
+
+    Unpublished, cancelled and filled items (with no open claim) are refused with
+    ``AGENDA_ITEM_NOT_OPEN``; ``kept`` items (already decided at this meeting) stay regardless.
+    """
+    for index, item_id in enumerate(agenda):
+        board = boards.get(item_id)
+        if board is None or board.community_id != community_id:
+            raise Invalid(
+                "no such published item in this community (a draft is not open for claiming)",
+                field=f"agenda.{index}",
+                code="AGENDA_ITEM_NOT_OPEN",
+            )
+        if item_id in kept or board.status == PUBLISHED or item_id in with_open_claims:
+            continue
+        raise Invalid(
+            f"the item is {board.status.replace('_', ' ')} with no claim to decide: it cannot go on an agenda",
+            field=f"agenda.{index}",
+            code="AGENDA_ITEM_NOT_OPEN",
         )
 
 

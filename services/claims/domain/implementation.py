@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlparse
 
 from services.claims.domain.budget import BudgetLine
+from services.common.domain import Invalid, local_date
 
-__all__ = ["Disbursement", "ProgressReport", "SupervisionVisit", "TrainingSession"]
+__all__ = ["HOURS_PER_DAY", "Disbursement", "ProgressReport", "SupervisionVisit", "TrainingSession", "max_hours", "report_problems"]
+
+HOURS_PER_DAY = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +71,33 @@ class Disbursement:
     purpose: str
     recorded_by: str
     at: datetime
+
+
+def max_hours(at: datetime, since: datetime | None, team_size: int) -> float:
+    """Volunteer hours one report may carry: 24 h × the days since ``since`` (both counted) × the team."""
+    days = (local_date(at) - local_date(since)).days + 1 if since else 1
+    return float(HOURS_PER_DAY * max(days, 1) * max(team_size, 1))
+
+
+def report_problems(
+    report: ProgressReport, earlier: Sequence[ProgressReport], *, started_at: datetime | None, team_size: int
+) -> Iterator[Invalid]:
+    """Every rule a progress report breaks: percent forward only, hours a team could give, a narrative, web photos."""
+    if not 0 <= report.percent <= 100:
+        yield Invalid("percent is from 0 to 100", field="percent")
+    elif earlier and report.percent < earlier[-1].percent:
+        yield Invalid("progress does not go backwards", field="percent")
+    limit = max_hours(report.at, earlier[-1].at if earlier else started_at, team_size)
+    if not 0 <= report.volunteer_hours <= limit:
+        yield Invalid(
+            f"volunteer hours are from 0 to {limit:g}: 24 h a day since the last report for each of the team's {team_size}",
+            field="volunteerHours",
+        )
+    narrative = report.narrative.strip()
+    if not narrative:
+        yield Invalid("narrative must not be empty", field="narrative")
+    elif len(narrative) > 8_000:
+        yield Invalid("narrative is longer than 8000 characters", field="narrative")
+    for index, url in enumerate(report.photo_urls):
+        if urlparse(url).scheme not in ("http", "https") or len(url) > 2_000:
+            yield Invalid("photo URLs are http(s) addresses", field=f"photoUrls.{index}")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.claims.domain.claim import Claim
 from services.claims.domain.vocabulary import ClaimStatus
+from services.common.domain import local_date
 
-__all__ = ["WITH_OUTCOMES", "ClaimFigures", "combined", "figures_from", "figures_of"]
+__all__ = ["WITH_OUTCOMES", "ClaimFigures", "combined", "figures_from", "figures_in_period", "figures_of"]
 
 APPROVED_OR_LATER = frozenset(
     {ClaimStatus.APPROVED, ClaimStatus.TRAINING, ClaimStatus.IMPLEMENTING, ClaimStatus.COMPLETED, ClaimStatus.EVALUATED}
@@ -54,6 +56,36 @@ class ClaimFigures:
         if claim.overall_score is not None:
             self.score_total += claim.overall_score
             self.evaluated += 1
+
+
+def figures_in_period(claims: Iterable[Claim], communities: int, start: datetime | None, end: datetime | None) -> ClaimFigures:
+    """Figures of what happened in ``[start, end)``: claims submitted, budgets approved, funds paid out
+    (by the day of the disbursement), hours reported, projects completed and evaluated in it."""
+
+    def within(at: datetime) -> bool:
+        return (start is None or at >= start) and (end is None or at < end)
+
+    first_day = local_date(start) if start else None
+    last_day = local_date(end) if end else None
+    figures = ClaimFigures(communities=communities)
+    for claim in claims:
+        if within(claim.submitted_at):
+            figures.by_status[claim.status] = figures.by_status.get(claim.status, 0) + 1
+        moves = {step.action: step.at for step in claim.history}
+        if "complete" in moves and within(moves["complete"]):
+            figures.projects_completed += 1
+        if "approve" in moves and within(moves["approve"]):
+            for line in claim.proposal.budget:
+                figures.approved_fen[line.fund_source.value] = figures.approved_fen.get(line.fund_source.value, 0) + line.amount_fen
+        for disbursement in claim.disbursements:
+            if (first_day is None or disbursement.on >= first_day) and (last_day is None or disbursement.on < last_day):
+                source = disbursement.line.fund_source.value
+                figures.disbursed_fen[source] = figures.disbursed_fen.get(source, 0) + disbursement.line.amount_fen
+        figures.volunteer_hours += sum(report.volunteer_hours for report in claim.progress_reports if within(report.at))
+        if claim.evaluation is not None and claim.overall_score is not None and within(claim.evaluation.at):
+            figures.score_total += claim.overall_score
+            figures.evaluated += 1
+    return figures
 
 
 def figures_of(claims: Iterable[Claim], communities: int) -> ClaimFigures:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from services.claims.domain import Claim, IntentionMeeting, access
+from services.claims.domain import Claim, IntentionMeeting, OrganizationCard, access
 from services.claims.store import ClaimsStore
 from services.common.domain import NotFound
 from services.common.events import Event
@@ -17,7 +17,7 @@ __all__ = ["ClaimDecision", "HandlerBase", "MeetingDecision", "short_id"]
 
 ClaimDecision = Callable[[Claim], tuple[Claim, list[Event]]]
 MeetingDecision = Callable[[IntentionMeeting], tuple[IntentionMeeting, list[Event]]]
-Check = Callable[[Claim, str | None], None]
+Check = Callable[[Claim, str | None, OrganizationCard | None], None]
 
 
 def short_id() -> str:
@@ -54,7 +54,9 @@ class HandlerBase:
                 if not access.can_see_claim(principal, loaded[0], district):
                     return None
                 if check is not None:
-                    check(loaded[0], district)
+                    organization_id = loaded[0].claimant.organization_id
+                    card = await self.store.card(organization_id) if organization_id else None
+                    check(loaded[0], district, card)
             return loaded
 
         claim, events = await change_aggregate(load=load, decide=decide, save=self._save_claim, handled_event=event_id, what="claim")
@@ -80,11 +82,11 @@ class HandlerBase:
 
     def staff_only(self, principal: Principal) -> Check:
         """A check: the caller is staff of the claim's community."""
-        return lambda claim, district: access.require_staff(principal, claim.community_id, district, field="claimId")
+        return lambda claim, district, card: access.require_staff(principal, claim.community_id, district, field="claimId")
 
     def claimant_or_staff(self, principal: Principal) -> Check:
         """A check: the claimant (or staff acting for it)."""
-        return lambda claim, district: access.require_claimant(principal, claim, district)
+        return lambda claim, district, card: access.require_claimant(principal, claim, district, card)
 
     def notify_if(self, events: Sequence[Event]) -> None:
         """Nudge the outbox relay when events were stored."""

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from services.claims.domain import OPEN, Claim, Claimant, ClaimantKind, Proposal, access, check_eligibility, check_request, submit
+from services.claims.domain import (
+    OPEN,
+    Claim,
+    Claimant,
+    ClaimantKind,
+    OrganizationCard,
+    Proposal,
+    access,
+    check_eligibility,
+    check_request,
+    submit,
+)
 from services.claims.handlers.base import HandlerBase
 from services.common.domain import Forbidden, Invalid, NotFound
 from services.common.events import Event
@@ -24,15 +35,14 @@ class Claiming(HandlerBase):
         if board is None:
             raise NotFound("no such published item", field="itemId")
         district = await self.store.places.district_of(board.community_id)
-        if not principal.belongs_to(board.community_id, district) and not principal.has_role(Role.ORG_LEADER, Role.PARTNER):
+        if not principal.belongs_to(board.community_id, district) and not principal.has_role(*access.ORGANIZATION_ROLES):
             raise NotFound("no such published item", field="itemId")
         card = None
         if organization_id is not None:
             card = await self.store.card(organization_id)
             if card is None:
                 raise NotFound("no such organization", field="organizationId")
-            leads = principal.has_role(Role.ORG_LEADER, Role.PARTNER) and principal.organization == organization_id
-            if not (leads or access.is_staff(principal, board.community_id, district)):
+            if not (access.speaks_for(principal, organization_id, card) or access.is_staff(principal, board.community_id, district)):
                 raise Forbidden("only the organization's leader (or the community's staff) claims for it", field="organizationId")
             claimant = Claimant(card.kind, principal.subject, organization_id, card.name)
         else:
@@ -64,8 +74,8 @@ class Claiming(HandlerBase):
         """The claimant steps back before the decision."""
         at = self.now()
 
-        def check(claim: Claim, district: str | None) -> None:
-            if not access.is_claimant(principal, claim):
+        def check(claim: Claim, district: str | None, card: OrganizationCard | None) -> None:
+            if not access.is_claimant(principal, claim, card):
                 raise Forbidden("only the claimant withdraws its claim", field="claimId")
 
         return await self.change_claim(principal, claim_id, lambda c: c.withdraw(reason, actor=principal.subject, at=at), check=check)

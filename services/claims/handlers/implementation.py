@@ -8,6 +8,7 @@ from services.claims.domain import (
     BudgetLine,
     Claim,
     Disbursement,
+    OrganizationCard,
     ProgressReport,
     ResidentRating,
     Rubric,
@@ -102,14 +103,21 @@ class Implementation(HandlerBase):
         """A resident who was served rates the work (one rating each)."""
         rating = ResidentRating(principal.subject, score, comment.strip(), self.now())
 
-        def check(claim: Claim, district: str | None) -> None:
-            access.require_resident(principal, claim.community_id)
+        def check(claim: Claim, district: str | None, card: OrganizationCard | None) -> None:
+            access.require_rater(principal, claim, card)
 
         return await self.change_claim(principal, claim_id, lambda c: c.rate(rating), check=check)
 
     async def terminate_claim(self, principal: Principal, claim_id: str, reason: str) -> Claim:
-        """Staff stop an approved claim's work, with a reason."""
+        """Staff stop an approved claim's work, with a reason; its slot and unspent budget go back to the item.
+
+        The needs service hears ``claims.claim.terminated.v1`` and re-opens, completes or halts
+        the item. Should the process stop between the two writes, the stale-reservation repair
+        of the next approval gives the slot back (a terminated holder is not active).
+        """
         at = self.now()
-        return await self.change_claim(
+        claim = await self.change_claim(
             principal, claim_id, lambda c: c.terminate(reason, actor=principal.subject, at=at), check=self.staff_only(principal)
         )
+        await self.store.release(claim.item_id, claim.id, spent=claim.disbursed)
+        return claim

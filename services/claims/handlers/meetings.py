@@ -9,10 +9,13 @@ last slot is taken, every other open claim of the item is rejected with the reas
 from __future__ import annotations
 
 import logging
+from collections.abc import Set
+from dataclasses import replace
 from datetime import timedelta
 
 from services.claims.domain import (
     ACTIVE,
+    OPEN,
     Claim,
     ClaimStatus,
     Decision,
@@ -21,6 +24,7 @@ from services.claims.domain import (
     ItemBoard,
     MeetingPlan,
     access,
+    check_agenda,
     schedule,
     totals,
 )
@@ -42,11 +46,7 @@ class Meetings(Claiming):
         """Staff call a meeting on published items of their community."""
         place = await self.store.places.require(plan.community_id)
         access.require_staff(principal, plan.community_id, place.district_id)
-        boards = await self.store.boards_by_ids(plan.agenda)
-        for index, item_id in enumerate(plan.agenda):
-            board = boards.get(item_id)
-            if board is None or board.community_id != plan.community_id:
-                raise Invalid("no such published item in this community", field=f"agenda.{index}")
+        await self._check_agenda(plan)
         meeting_id = new_id("meeting", subject=principal.subject, idempotency_key=idempotency_key)
         existing = await self.store.meeting(meeting_id)
         if existing is not None:
@@ -57,9 +57,18 @@ class Meetings(Claiming):
         return meeting
 
     async def replan_meeting(self, principal: Principal, meeting_id: str, plan: MeetingPlan) -> IntentionMeeting:
-        """Change time, venue, agenda or attendees while it is scheduled."""
+        """Change time, venue, agenda or attendees while it is scheduled; items added must be open for claiming."""
         at = self.now()
+        loaded = await self.store.meeting(meeting_id)
+        if loaded is not None and principal.belongs_to(loaded[0].community_id, await self.store.places.district_of(loaded[0].community_id)):
+            kept = {decision.item_id for decision in loaded[0].decisions} | set(loaded[0].plan.agenda)
+            await self._check_agenda(replace(plan, community_id=loaded[0].community_id), kept=kept)
         return await self.change_meeting(principal, meeting_id, lambda meeting: (meeting.replan(plan, at=at), []))
+
+    async def _check_agenda(self, plan: MeetingPlan, *, kept: Set[str] = frozenset()) -> None:
+        boards = await self.store.boards_by_ids(plan.agenda)
+        open_claims = {claim.item_id for claim in await self.store.claims_of_items(list(plan.agenda)) if claim.status in OPEN}
+        check_agenda(plan.agenda, boards, community_id=plan.community_id, with_open_claims=open_claims, kept=kept)
 
     async def conclude_meeting(self, principal: Principal, meeting_id: str, minutes: str) -> IntentionMeeting:
         """Close the meeting with its minutes."""

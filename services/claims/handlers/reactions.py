@@ -25,7 +25,7 @@ class Reactions(Meetings):
             raise UnprocessableEvent("needs.item.published.v1 lacks claim_window or budget")
         try:
             lines = [
-                BudgetLine(FundSource(line["fund_source"]), integer(line, "amount_fen", 1, 10**13), line.get("source_name"))
+                BudgetLine(FundSource(line["fund_source"]), integer(line, "amount_fen", 0, 10**13), line.get("source_name"))
                 for line in budget
             ]
             opens_at, closes_at = datetime.fromisoformat(text(window, "opens_at")), datetime.fromisoformat(text(window, "closes_at"))
@@ -64,5 +64,8 @@ class Reactions(Meetings):
             "kind": text(data, "kind"),
             "status": text(data, "status"),
             "name": str(data.get("name", "")),
+            "accounts_linked": bool(data.get("accounts_linked", False)),
+            "acting_accounts": texts(data, "acting_accounts") if "acting_accounts" in data else [],
+            "member_accounts": texts(data, "member_accounts") if "member_accounts" in data else [],
         }
         await self.store.record_organization(text(data, "organization_id"), fields, event.time)

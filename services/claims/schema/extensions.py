@@ -11,15 +11,18 @@ import asyncio
 import strawberry
 from strawberry.types import Info
 
-from services.claims.domain import ClaimFigures, ClaimStatus, combined, figures_of
+from services.claims.domain import ClaimFigures, ClaimStatus, combined, figures_in_period, figures_of
 from services.claims.schema.claim import ClaimType
 from services.claims.schema.context import ClaimsContext
 from services.claims.schema.inputs import ClaimFilter
 from services.claims.schema.lists import claim_query, list_claims, list_meetings
 from services.claims.schema.meeting import IntentionMeetingType
-from services.common.graphql.errors import PublicError
+from services.common.domain import DomainError
+from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.pagination import Connection
+from services.common.graphql.period import PeriodInput, bounds
 from services.common.graphql.scalars import Fen
+from services.common.graphql.vocabulary import FundSource
 from services.common.places import CommunityPlace
 
 __all__ = ["ClaimStats", "CommunityType", "DistrictType", "OrganizationType", "ServiceItemType", "StreetType"]
@@ -33,18 +36,22 @@ class ClaimStatusCount:
 
 @strawberry.type(description="Money per fund source, in fen.")
 class FundTotal:
-    fund_source: str = strawberry.field(description="party_service_fund, community_welfare_fund or other.")
+    fund_source: FundSource = strawberry.field(description="The fund (the same enum as in inputs).")
     amount_fen: Fen = strawberry.field(description="Fen.")
+
+
+def _per_source(amounts: dict[str, int]) -> list[FundTotal]:
+    return [FundTotal(fund_source=source, amount_fen=Fen(amounts.get(source.value, 0))) for source in FundSource]
 
 
 @strawberry.type(description="认领统计 Claims statistics of a community, or rolled up for a street, district or organization.")
 class ClaimStats:
     communities: int = strawberry.field(description="Communities counted (those you may see).")
     total: int = strawberry.field(description="All claims.")
-    by_status: list[ClaimStatusCount] = strawberry.field(description="Claims per status.")
+    by_status: list[ClaimStatusCount] = strawberry.field(description="Claims per status (every status, zero included).")
     projects_completed: int = strawberry.field(description="Projects completed (and evaluated).")
-    funds_approved: list[FundTotal] = strawberry.field(description="Budget approved, per fund source.")
-    funds_disbursed: list[FundTotal] = strawberry.field(description="Funds paid out, per fund source.")
+    funds_approved: list[FundTotal] = strawberry.field(description="Budget approved, per fund source (every source).")
+    funds_disbursed: list[FundTotal] = strawberry.field(description="Funds paid out, per fund source (every source).")
     volunteer_hours: float = strawberry.field(description="Volunteer hours reported.")
     average_score: float | None = strawberry.field(description="Mean overall evaluation score (1–5) of evaluated projects.")
 
@@ -54,25 +61,31 @@ class ClaimStats:
         return cls(
             communities=figures.communities,
             total=sum(figures.by_status.values()),
-            by_status=[
-                ClaimStatusCount(status=status, count=figures.by_status[status]) for status in ClaimStatus if status in figures.by_status
-            ],
+            by_status=[ClaimStatusCount(status=status, count=figures.by_status.get(status, 0)) for status in ClaimStatus],
             projects_completed=figures.projects_completed,
-            funds_approved=[
-                FundTotal(fund_source=source, amount_fen=Fen(amount)) for source, amount in sorted(figures.approved_fen.items())
-            ],
-            funds_disbursed=[
-                FundTotal(fund_source=source, amount_fen=Fen(amount)) for source, amount in sorted(figures.disbursed_fen.items())
-            ],
+            funds_approved=_per_source(figures.approved_fen),
+            funds_disbursed=_per_source(figures.disbursed_fen),
             volunteer_hours=figures.volunteer_hours,
             average_score=figures.average_score,
         )
 
 
-async def _rollup(info: Info[ClaimsContext, None], places: list[CommunityPlace]) -> ClaimStats:
+async def _rollup(info: Info[ClaimsContext, None], places: list[CommunityPlace], period: PeriodInput | None = None) -> ClaimStats:
     principal = info.context.require_principal()
     visible = [place.community_id for place in places if principal.belongs_to(place.community_id, place.district_id)]
-    return ClaimStats.of(combined(await info.context.figures_of_community.load_many(visible)))
+    return await _stats(info, visible, period)
+
+
+async def _stats(info: Info[ClaimsContext, None], community_ids: list[str], period: PeriodInput | None) -> ClaimStats:
+    """All time from the grouped figures; a period from the claims of the communities, by when each thing happened."""
+    if period is None:
+        return ClaimStats.of(combined(await info.context.figures_of_community.load_many(community_ids)))
+    try:
+        start, end = bounds(period)
+    except DomainError as error:
+        raise public_error(error) from error
+    claims = await info.context.store.claims_of_communities(community_ids)
+    return ClaimStats.of(figures_in_period(claims, len(community_ids), start, end))
 
 
 @strawberry.federation.type(name="ServiceItem", keys=["id"], description="公益服务项目 A service item (owned by needs), with its claims.")
@@ -145,10 +158,10 @@ class CommunityType:
     @strawberry.field(
         description="认领统计 Claims by status, projects completed, funds approved and disbursed, volunteer hours, average evaluation."
     )
-    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
+    async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
         if not await info.context.belongs_to(info.context.require_principal(), str(self.id)):
             raise PublicError("you may not read this community's claims", "FORBIDDEN", "id")
-        return ClaimStats.of(await info.context.figures_of_community.load(str(self.id)))
+        return await _stats(info, [str(self.id)], period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> CommunityType:
@@ -160,9 +173,9 @@ class CommunityType:
 class StreetType:
     id: strawberry.ID = strawberry.field(description="Street id.")
 
-    @strawberry.field(description="认领统计 rolled up over the street's communities you may see.")
-    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
-        return await _rollup(info, await info.context.places.street.load(str(self.id)))
+    @strawberry.field(description="认领统计 rolled up over the street's communities you may see (what happened in the period, if given).")
+    async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
+        return await _rollup(info, await info.context.places.street.load(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> StreetType:
@@ -174,9 +187,9 @@ class StreetType:
 class DistrictType:
     id: strawberry.ID = strawberry.field(description="District id.")
 
-    @strawberry.field(description="认领统计 rolled up over the district's communities you may see.")
-    async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
-        return await _rollup(info, await info.context.places.district.load(str(self.id)))
+    @strawberry.field(description="认领统计 rolled up over the district's communities you may see (what happened in the period, if given).")
+    async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
+        return await _rollup(info, await info.context.places.district.load(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> DistrictType:

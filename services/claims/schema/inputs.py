@@ -10,7 +10,7 @@ import strawberry
 from services.claims.domain import Attendee, BudgetLine, MeetingPlan, Proposal, Rubric
 from services.claims.schema.enums import AttendeeRole, ClaimStatus, DecisionOutcome, FundSource
 from services.common.domain import Invalid
-from services.common.graphql.scalars import Fen
+from services.common.graphql.scalars import Fen, fen_value
 from services.common.text import MULTILINE
 
 __all__ = [
@@ -42,9 +42,10 @@ class BudgetLineInput:
     amount_fen: Fen = strawberry.field(description="Amount in fen (分), more than 0.")
     source_name: str | None = strawberry.field(default=None, description="Name of an OTHER source.")
 
-    def to_line(self) -> BudgetLine:
-        """The domain's budget line."""
-        return BudgetLine(self.fund_source, int(self.amount_fen), (self.source_name or "").strip() or None)
+    def to_line(self, field: str = "line") -> BudgetLine:
+        """The domain's budget line (an amount that is not whole fen is refused naming ``field``.amountFen)."""
+        amount = fen_value(self.amount_fen, field=f"{field}.amountFen")
+        return BudgetLine(self.fund_source, amount, (self.source_name or "").strip() or None)
 
 
 @strawberry.input(description="The claimant's plan.")
@@ -56,7 +57,12 @@ class ProposalInput:
 
     def to_proposal(self) -> Proposal:
         """The domain's proposal."""
-        return Proposal(self.plan, self.schedule, tuple(self.team), tuple(line.to_line() for line in self.budget))
+        return Proposal(
+            self.plan,
+            self.schedule,
+            tuple(self.team),
+            tuple(line.to_line(f"proposal.budget.{index}") for index, line in enumerate(self.budget)),
+        )
 
 
 @strawberry.input(description="Someone at the meeting.")

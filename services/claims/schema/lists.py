@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
+from services.claims.domain import access
 from services.claims.schema.claim import ClaimType
 from services.claims.schema.context import ClaimsContext
 from services.claims.schema.inputs import ClaimFilter
@@ -12,7 +13,6 @@ from services.claims.store import ClaimQuery, MeetingQuery
 from services.common.domain import DomainError
 from services.common.graphql.errors import public_error
 from services.common.graphql.pagination import Connection, connection
-from services.common.identity import Role
 
 __all__ = ["claim_query", "list_claims", "list_meetings"]
 
@@ -22,7 +22,7 @@ async def claim_query(info: Info[ClaimsContext, None], filter: ClaimFilter | Non
     context = info.context
     principal = context.require_principal()
     organization_ids = [str(oid) for oid in filter.organization_ids] if filter and filter.organization_ids else []
-    own_only = bool(organization_ids) and principal.has_role(Role.ORG_LEADER, Role.PARTNER) and organization_ids == [principal.organization]
+    own_only = bool(organization_ids) and principal.has_role(*access.ORGANIZATION_ROLES) and organization_ids == [principal.organization]
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
     communities = (
         None

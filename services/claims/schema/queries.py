@@ -10,13 +10,14 @@ from services.claims.schema.context import ClaimsContext
 from services.claims.schema.inputs import ClaimFilter
 from services.claims.schema.lists import list_claims, list_meetings
 from services.claims.schema.meeting import IntentionMeetingType
+from services.claims.schema.mine import OwnClaimsQuery
 from services.common.graphql.pagination import Connection
 
 __all__ = ["Query"]
 
 
 @strawberry.type(description="Read claims (认领) and intention meetings (认领意向会).")
-class Query:
+class Query(OwnClaimsQuery):
     @strawberry.field(description="One claim, if you may see it.")
     async def claim(self, info: Info[ClaimsContext, None], id: strawberry.ID) -> ClaimType | None:
         claim = await info.context.visible_claim(str(id))

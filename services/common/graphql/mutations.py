@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from services.common.domain import DomainError
+from services.common.domain import DomainError, Invalid
 from services.common.graphql.errors import UserError, user_error
 from services.common.identity import Principal
 
@@ -28,9 +28,12 @@ class UseCaseContext(Protocol[H_co]):
 
 
 async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """``(result, [])`` on success; ``(None, [error])`` when a rule said no (nothing changed)."""
+    """``(result, [])`` on success; ``(None, errors)`` when a rule said no (nothing changed): every
+    failure of an input at once when the domain found several."""
     try:
         return await action(), []
+    except Invalid as error:
+        return None, [user_error(each) for each in error.every]
     except DomainError as error:
         return None, [user_error(error)]
 

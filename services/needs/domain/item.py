@@ -1,21 +1,26 @@
 """The ServiceItem (公益服务项目 / 活动) aggregate: drafted from needs, funded, published, claimed.
 
 States: draft → published → claimed → in progress → completed → evaluated; cancelled (reason)
-from draft or published. After publication the claims service drives it through its events;
-:meth:`ServiceItem.advance` moves it as far as the claims it has heard of justify, so events
-arriving out of order or twice still lead to the same state.
+from draft, published or halted. After publication the claims service drives it through its
+events; :meth:`ServiceItem.advance` moves it as far as the claims it has heard of justify
+(the rules are in :mod:`services.needs.domain.outcomes`), so events arriving out of order or
+twice still lead to the same state. A terminated claim frees its slot: the item re-opens for
+claiming while the window is open, completes with the claims that finished, or — when every
+approved claim was terminated after the window closed — halts until staff reopen it with a
+new window or cancel it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
-from services.common.domain import Invalid, StateMachine, Transition
+from services.common.domain import Invalid, StateMachine, Transition, local_date, raise_all
 from services.common.events import Event, new_event
-from services.needs.domain.vocabulary import Category, ClaimantKind, FundSource, ItemKind, SupportKind, TargetGroup
+from services.needs.domain.outcomes import ClaimOutcomes, next_step
+from services.needs.domain.vocabulary import Category, ClaimantKind, FundSource, ItemKind, ItemStatus, SupportKind, TargetGroup
 
 __all__ = ["ITEM_MACHINE", "BudgetLine", "ClaimWindow", "ItemDraft", "ItemStatus", "Schedule", "ServiceItem", "draft_item"]
 
@@ -24,26 +29,17 @@ MAX_SLOTS = 50
 MAX_FEN = 10**13
 
 
-class ItemStatus(StrEnum):
-    """Where a service item stands."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CLAIMED = "claimed"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    EVALUATED = "evaluated"
-    CANCELLED = "cancelled"
-
-
 S = ItemStatus
 ITEM_MACHINE: StateMachine[ItemStatus] = StateMachine(
     "service item",
     {
         "revise": {S.DRAFT: S.DRAFT},
         "publish": {S.DRAFT: S.PUBLISHED},
-        "cancel": {S.DRAFT: S.CANCELLED, S.PUBLISHED: S.CANCELLED},
+        "cancel": {S.DRAFT: S.CANCELLED, S.PUBLISHED: S.CANCELLED, S.HALTED: S.CANCELLED},
         "fill": {S.PUBLISHED: S.CLAIMED},
+        "reopen": {S.CLAIMED: S.PUBLISHED, S.IN_PROGRESS: S.PUBLISHED, S.COMPLETED: S.PUBLISHED},
+        "halt": {S.CLAIMED: S.HALTED, S.IN_PROGRESS: S.HALTED, S.COMPLETED: S.HALTED},
+        "republish": {S.HALTED: S.PUBLISHED, S.PUBLISHED: S.PUBLISHED},
         "start": {S.PUBLISHED: S.IN_PROGRESS, S.CLAIMED: S.IN_PROGRESS},
         "complete": {S.IN_PROGRESS: S.COMPLETED},
         "evaluate": {S.COMPLETED: S.EVALUATED},
@@ -121,6 +117,7 @@ class ServiceItem:
     started_claim_ids: tuple[str, ...] = ()
     completed_claim_ids: tuple[str, ...] = ()
     evaluated_claim_ids: tuple[str, ...] = ()
+    terminated_claim_ids: tuple[str, ...] = ()
     history: tuple[Transition[ItemStatus], ...] = field(default=())
     version: int = 0
 
@@ -162,38 +159,50 @@ class ServiceItem:
         item = self._with_claim(stage, claim_id, at)
         return item.advance(actor=actor, at=at)
 
+    def republish(self, closes_at: datetime, *, actor: str, at: datetime) -> tuple[ServiceItem, list[Event]]:
+        """Staff reopen a halted item for claiming with a new closing time of the claim window (or move a
+        published item's closing time, e.g. when it re-opened after a termination and the window ran out)."""
+        if closes_at <= at:
+            raise Invalid("the new claim window must close in the future", field="claimWindowClosesAt")
+        if local_date(closes_at) > self.draft.schedule.ends_on:
+            raise Invalid("the claim window would close after the activity has ended", field="claimWindowClosesAt")
+        window = ClaimWindow(min(self.draft.claim_window.opens_at, at), closes_at)
+        item = replace(self, draft=replace(self.draft, claim_window=window))
+        return item._move(
+            "republish", actor=actor, at=at, routing_key="needs.item.published.v1", extra={**item.published_data(), "reopened": True}
+        )
+
+    @property
+    def outcomes(self) -> ClaimOutcomes:
+        """The claims heard of, by stage."""
+        return ClaimOutcomes.of(
+            self.approved_claim_ids, self.started_claim_ids, self.completed_claim_ids, self.evaluated_claim_ids, self.terminated_claim_ids
+        )
+
     def _with_claim(self, stage: str, claim_id: str, at: datetime) -> ServiceItem:
-        if stage == "approved" and claim_id not in self.approved_claim_ids:
-            return replace(self, approved_claim_ids=(*self.approved_claim_ids, claim_id), updated_at=at)
-        if stage == "started" and claim_id not in self.started_claim_ids:
-            return replace(self, started_claim_ids=(*self.started_claim_ids, claim_id), updated_at=at)
-        if stage == "completed" and claim_id not in self.completed_claim_ids:
-            return replace(self, completed_claim_ids=(*self.completed_claim_ids, claim_id), updated_at=at)
-        if stage == "evaluated" and claim_id not in self.evaluated_claim_ids:
-            return replace(self, evaluated_claim_ids=(*self.evaluated_claim_ids, claim_id), updated_at=at)
-        if stage not in ("approved", "started", "completed", "evaluated"):
+        stages = {
+            "approved": "approved_claim_ids",
+            "started": "started_claim_ids",
+            "completed": "completed_claim_ids",
+            "evaluated": "evaluated_claim_ids",
+            "terminated": "terminated_claim_ids",
+        }
+        name = stages.get(stage)
+        if name is None:
             raise ValueError(f"unknown claim stage {stage!r}")
-        return self
+        ids: tuple[str, ...] = getattr(self, name)
+        if claim_id in ids:
+            return self
+        return replace(self, **{name: (*ids, claim_id)}, updated_at=at)  # type: ignore[arg-type]
 
     def advance(self, *, actor: str, at: datetime) -> tuple[ServiceItem, list[Event]]:
         """Take every step the recorded claims justify."""
         item, events = self, []
-        while (action := item._next_action()) is not None:
+        window_open = self.draft.claim_window.is_open(at)
+        while (action := next_step(item.status, item.outcomes, slots=item.draft.slots, window_open=window_open)) is not None:
             item, step = item._move(action, actor=actor, at=at)
             events += step
         return item, events
-
-    def _next_action(self) -> str | None:
-        approved = set(self.approved_claim_ids)
-        if self.status is S.PUBLISHED and len(approved) >= self.draft.slots:
-            return "fill"
-        if self.status in (S.PUBLISHED, S.CLAIMED) and approved and set(self.started_claim_ids) & approved:
-            return "start"
-        if self.status is S.IN_PROGRESS and approved and approved <= set(self.completed_claim_ids):
-            return "complete"
-        if self.status is S.COMPLETED and set(self.completed_claim_ids) <= set(self.evaluated_claim_ids):
-            return "evaluate"
-        return None
 
     def published_data(self) -> dict[str, Any]:
         """What the claims service needs to take claims without calling back."""
@@ -256,42 +265,50 @@ def draft_item(draft: ItemDraft, *, item_id: str, actor: str, at: datetime) -> t
 
 
 def _validate(draft: ItemDraft) -> None:
+    """Every rule a draft breaks, reported together."""
+    raise_all(_problems(draft))
+
+
+def _problems(draft: ItemDraft) -> Iterator[Invalid]:
     if not draft.title.strip():
-        raise Invalid("the title must not be empty", field="title")
+        yield Invalid("the title must not be empty", field="title")
     if len(draft.title) > 120:
-        raise Invalid("the title is longer than 120 characters", field="title")
+        yield Invalid("the title is longer than 120 characters", field="title")
     if len(draft.description) > 8_000:
-        raise Invalid("the description is longer than 8000 characters", field="description")
+        yield Invalid("the description is longer than 8000 characters", field="description")
     if not draft.need_ids:
-        raise Invalid("an item is made from at least one accepted need", field="needIds")
+        yield Invalid("an item is made from at least one accepted need", field="needIds")
     if len(set(draft.need_ids)) != len(draft.need_ids):
-        raise Invalid("a need is listed twice", field="needIds")
-    _validate_budget(draft.budget)
-    if draft.schedule.ends_on < draft.schedule.starts_on:
-        raise Invalid("the schedule ends before it starts", field="schedule.endsOn")
+        yield Invalid("a need is listed twice", field="needIds")
+    yield from _budget_problems(draft.budget)
+    schedule_reversed = draft.schedule.ends_on < draft.schedule.starts_on
+    if schedule_reversed:
+        yield Invalid("the schedule ends before it starts", field="schedule.endsOn")
     if draft.claim_window.closes_at <= draft.claim_window.opens_at:
-        raise Invalid("the claim window must close after it opens", field="claimWindow.closesAt")
+        yield Invalid("the claim window must close after it opens", field="claimWindow.closesAt")
+    elif not schedule_reversed and local_date(draft.claim_window.closes_at) > draft.schedule.ends_on:
+        yield Invalid("the claim window closes after the activity has ended", field="claimWindow.closesAt")
     if not draft.eligible_claimant_kinds:
-        raise Invalid("name at least one kind of claimant", field="eligibleClaimantKinds")
+        yield Invalid("name at least one kind of claimant", field="eligibleClaimantKinds")
     if not 1 <= draft.slots <= MAX_SLOTS:
-        raise Invalid(f"slots must be between 1 and {MAX_SLOTS}", field="slots")
+        yield Invalid(f"slots must be between 1 and {MAX_SLOTS}", field="slots")
     if any(len(goal) > 500 for goal in draft.goals):
-        raise Invalid("a goal is longer than 500 characters", field="goals")
+        yield Invalid("a goal is longer than 500 characters", field="goals")
 
 
-def _validate_budget(budget: tuple[BudgetLine, ...]) -> None:
-    if not budget:
-        raise Invalid("an item needs a budget from at least one fund source", field="budget")
+def _budget_problems(budget: tuple[BudgetLine, ...]) -> Iterator[Invalid]:
+    """Whole fen per fund source, each source once. An empty budget (or lines of 0 fen) is a
+    volunteer-only activity: many cost nothing but the volunteers' time."""
     seen: set[tuple[FundSource, str | None]] = set()
     for index, line in enumerate(budget):
-        if line.amount_fen <= 0:
-            raise Invalid("a budget amount must be more than 0 fen", field=f"budget.{index}.amountFen")
+        if line.amount_fen < 0:
+            yield Invalid("a budget amount is 0 fen or more", field=f"budget.{index}.amountFen")
         if line.amount_fen > MAX_FEN:
-            raise Invalid("a budget amount is implausibly large", field=f"budget.{index}.amountFen")
+            yield Invalid("a budget amount is implausibly large", field=f"budget.{index}.amountFen")
         name = (line.source_name or "").strip() or None
         if line.fund_source is FundSource.OTHER and name is None:
-            raise Invalid("name the other fund source", field=f"budget.{index}.sourceName")
+            yield Invalid("name the other fund source", field=f"budget.{index}.sourceName")
         key = (line.fund_source, name if line.fund_source is FundSource.OTHER else None)
         if key in seen:
-            raise Invalid("a fund source is listed twice", field=f"budget.{index}.fundSource")
+            yield Invalid("a fund source is listed twice", field=f"budget.{index}.fundSource")
         seen.add(key)

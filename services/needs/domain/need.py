@@ -2,16 +2,18 @@
 
 States: submitted → under review → accepted | rejected (reason) | merged (into another need,
 supporters carried over) → planned (linked to a service item) → resolved (when the item's work
-is evaluated). A planned need goes back to accepted if its item is cancelled.
+is evaluated). A planned need goes back to accepted if its item is cancelled. Before staff take
+it up for review, its submitter may edit it or withdraw it (withdrawn).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from services.common.domain import Invalid, StateMachine, Transition
+from services.common.domain import Forbidden, Invalid, StateMachine, Transition, TransitionNotAllowed, raise_all
 from services.common.events import Event, new_event
 from services.needs.domain.vocabulary import Category, NeedSource, Priority, TargetGroup
 
@@ -32,6 +34,7 @@ class NeedStatus(StrEnum):
     MERGED = "merged"
     PLANNED = "planned"
     RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
 
 
 S = NeedStatus
@@ -45,6 +48,7 @@ NEED_MACHINE: StateMachine[NeedStatus] = StateMachine(
         "plan": {S.ACCEPTED: S.PLANNED},
         "release": {S.PLANNED: S.ACCEPTED},
         "resolve": {S.PLANNED: S.RESOLVED},
+        "withdraw": {S.SUBMITTED: S.WITHDRAWN},
     },
 )
 SUPPORTABLE = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.ACCEPTED, S.PLANNED})
@@ -98,12 +102,52 @@ class Need:
         return len(self.supporter_ids)
 
     def support(self, resident: str, *, at: datetime) -> Need:
-        """Add one resident's support; supporting twice changes nothing."""
+        """Add one resident's support; supporting twice changes nothing, supporting one's own need is refused."""
         if self.status not in SUPPORTABLE:
             raise Invalid(f"a {self.status.value} need can no longer be supported", field="needId")
+        if resident == self.submitter_id:
+            raise Invalid("you submitted this need: your support is already counted in it", field="needId", code="OWN_NEED")
         if resident in self.supporter_ids:
             return self
         return replace(self, supporter_ids=(*self.supporter_ids, resident), updated_at=at)
+
+    def withdraw_support(self, resident: str, *, at: datetime) -> Need:
+        """A resident takes their support back while the need is open; not supporting changes nothing."""
+        if self.status not in SUPPORTABLE:
+            raise Invalid(f"a {self.status.value} need can no longer change its supporters", field="needId")
+        if resident not in self.supporter_ids:
+            return self
+        return replace(self, supporter_ids=tuple(s for s in self.supporter_ids if s != resident), updated_at=at)
+
+    def revise(self, draft: NeedDraft, *, by: str, at: datetime) -> Need:
+        """The submitter edits the need before staff take it up for review."""
+        self._require_own_and_unreviewed(by, "edit")
+        if draft.community_id != self.community_id:
+            raise Invalid("a need stays in its community", field="communityId")
+        title = draft.title.strip()
+        raise_all(_draft_problems(draft, title))
+        return replace(
+            self,
+            title=title,
+            description=draft.description.strip(),
+            category=draft.category,
+            target_groups=_groups(draft.target_groups),
+            location=draft.location.strip(),
+            anonymous=draft.anonymous,
+            updated_at=at,
+        )
+
+    def withdraw(self, reason: str, *, by: str, at: datetime) -> tuple[Need, list[Event]]:
+        """The submitter withdraws the need before staff take it up for review."""
+        self._require_own_and_unreviewed(by, "withdraw")
+        _check_text("reason", reason.strip(), TEXT_MAX)
+        return self._move("withdraw", actor=by, at=at, reason=reason.strip() or None)
+
+    def _require_own_and_unreviewed(self, by: str, action: str) -> None:
+        if by != self.submitter_id:
+            raise Forbidden(f"only the resident who submitted a need may {action} it", field="needId")
+        if self.status is not S.SUBMITTED:
+            raise TransitionNotAllowed("need", self.status, action)
 
     def classify(
         self,
@@ -206,13 +250,7 @@ class Need:
 def submit(draft: NeedDraft, *, need_id: str, submitter: str, at: datetime) -> tuple[Need, list[Event]]:
     """A new need, checked field by field."""
     title = draft.title.strip()
-    if not title:
-        raise Invalid("the title must not be empty", field="title")
-    _check_text("title", title, TITLE_MAX)
-    _check_text("description", draft.description, TEXT_MAX)
-    _check_text("location", draft.location, 200)
-    if not draft.community_id:
-        raise Invalid("a need belongs to a community", field="communityId")
+    raise_all(_draft_problems(draft, title))
     need = Need(
         id=need_id,
         community_id=draft.community_id,
@@ -246,6 +284,21 @@ def submit(draft: NeedDraft, *, need_id: str, submitter: str, at: datetime) -> t
         },
     )
     return need, [event]
+
+
+def _draft_problems(draft: NeedDraft, title: str) -> Iterator[Invalid]:
+    """Every rule a submitted need breaks, reported together."""
+    if not title:
+        yield Invalid("the title must not be empty", field="title")
+    for name, value, limit in (
+        ("title", title, TITLE_MAX),
+        ("description", draft.description, TEXT_MAX),
+        ("location", draft.location, 200),
+    ):
+        if len(value) > limit:
+            yield Invalid(f"{name} is longer than {limit} characters", field=name)
+    if not draft.community_id:
+        yield Invalid("a need belongs to a community", field="communityId")
 
 
 def _groups(groups: tuple[TargetGroup, ...]) -> tuple[TargetGroup, ...]:

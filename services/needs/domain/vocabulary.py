@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from services.common.vocabulary import ClaimantKind, FundSource
 
-__all__ = ["Category", "ClaimantKind", "FundSource", "ItemKind", "NeedSource", "Priority", "SupportKind", "TargetGroup"]
+__all__ = ["Category", "ClaimantKind", "FundSource", "ItemKind", "ItemStatus", "NeedSource", "Priority", "SupportKind", "TargetGroup"]
 
 
 class Category(StrEnum):
@@ -67,3 +67,16 @@ class SupportKind(StrEnum):
     TRAINING = "training"
     PUBLICITY = "publicity"
     MENTOR = "mentor"
+
+
+class ItemStatus(StrEnum):
+    """Where a service item stands."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLAIMED = "claimed"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    EVALUATED = "evaluated"
+    HALTED = "halted"  # every approved claim was terminated after the window closed: reopen or cancel
+    CANCELLED = "cancelled"

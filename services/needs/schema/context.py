@@ -12,7 +12,7 @@ from services.common.graphql.places import PlaceLoaders
 from services.common.identity import Principal
 from services.needs.domain import Need, ServiceItem, access
 from services.needs.handlers import NeedsHandlers
-from services.needs.store import NeedsStore
+from services.needs.store import NeedsStore, Period
 
 __all__ = ["NeedsContext"]
 
@@ -27,7 +27,8 @@ class NeedsContext(RequestContext):
     need_loader: DataLoader[str, Need | None] = field(init=False)
     item_loader: DataLoader[str, ServiceItem | None] = field(init=False)
     places: PlaceLoaders = field(init=False)
-    need_counts_loader: DataLoader[str, Counts] = field(init=False)
+    need_counts_loader: DataLoader[tuple[str, Period], Counts] = field(init=False)
+    budgets_loader: DataLoader[tuple[str, Period], dict[str, int]] = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.store
@@ -40,14 +41,25 @@ class NeedsContext(RequestContext):
             found = await store.items_by_ids(ids)
             return [found.get(item_id) for item_id in ids]
 
-        async def counts(ids: Sequence[str]) -> list[Counts]:
-            found = await store.need_counts(ids)
-            return [found[community_id] for community_id in ids]
+        async def counts(keys: Sequence[tuple[str, Period]]) -> list[Counts]:
+            found = {}
+            for period in dict.fromkeys(period for _, period in keys):
+                ids = [community_id for community_id, asked in keys if asked == period]
+                found.update({(cid, period): value for cid, value in (await store.need_counts(ids, period)).items()})
+            return [found[key] for key in keys]
+
+        async def budgets(keys: Sequence[tuple[str, Period]]) -> list[dict[str, int]]:
+            found = {}
+            for period in dict.fromkeys(period for _, period in keys):
+                ids = [community_id for community_id, asked in keys if asked == period]
+                found.update({(cid, period): value for cid, value in (await store.planned_budgets(ids, period)).items()})
+            return [found[key] for key in keys]
 
         self.places = PlaceLoaders(store.places)
         self.need_loader = DataLoader(load_fn=needs)
         self.item_loader = DataLoader(load_fn=items)
         self.need_counts_loader = DataLoader(load_fn=counts)
+        self.budgets_loader = DataLoader(load_fn=budgets)
 
     @property
     def store(self) -> NeedsStore:

@@ -45,7 +45,12 @@ strawberry.enum(Priority, description="Staff's judgement of urgency after analys
 strawberry.enum(ItemKind, description="ACTIVITY 活动 (one-off or recurring) or PROJECT 项目 (longer work with a plan).")
 strawberry.enum(
     ItemStatus,
-    description="Service item status: DRAFT → PUBLISHED → CLAIMED → IN_PROGRESS → COMPLETED → EVALUATED; CANCELLED from draft or published.",
+    description=(
+        "Service item status: DRAFT → PUBLISHED → CLAIMED → IN_PROGRESS → COMPLETED → EVALUATED; CANCELLED from draft, published or"
+        " halted. A terminated claim frees its slot: the item goes back to PUBLISHED while the claim window is open, completes with"
+        " the claims that finished, or is HALTED when every approved claim was terminated after the window closed (staff then"
+        " reopenServiceItem or cancelServiceItem)."
+    ),
 )
 strawberry.enum(SupportKind, description="Support the community offers a claimant.")
 

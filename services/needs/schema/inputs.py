@@ -8,7 +8,7 @@ from datetime import date, datetime
 import strawberry
 
 from services.common.domain import Invalid
-from services.common.graphql.scalars import Fen
+from services.common.graphql.scalars import Fen, fen_value
 from services.common.text import MULTILINE
 from services.needs.domain import BudgetLine, ClaimWindow, ItemDraft, Schedule
 from services.needs.schema.enums import (
@@ -53,7 +53,9 @@ class NeedFilter:
     categories: list[Category] | None = strawberry.field(default=None, description="Any of these categories.")
     statuses: list[NeedStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
     target_groups: list[TargetGroup] | None = strawberry.field(default=None, description="Serving any of these groups.")
-    text: str | None = strawberry.field(default=None, description="Text contained in the title (case-insensitive).")
+    text: str | None = strawberry.field(
+        default=None, description="Text contained in the title or description (any substring, no word splitting; case-insensitive)."
+    )
 
     @staticmethod
     def scoped(given: NeedFilter | None, community_ids: list[strawberry.ID]) -> NeedFilter:
@@ -67,7 +69,9 @@ class ServiceItemFilter:
     categories: list[Category] | None = strawberry.field(default=None, description="Any of these categories.")
     statuses: list[ItemStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
     kinds: list[ItemKind] | None = strawberry.field(default=None, description="Activities, projects or both.")
-    text: str | None = strawberry.field(default=None, description="Text contained in the title (case-insensitive).")
+    text: str | None = strawberry.field(
+        default=None, description="Text contained in the title or description (any substring, no word splitting; case-insensitive)."
+    )
 
     @staticmethod
     def scoped(given: ServiceItemFilter | None, community_ids: list[strawberry.ID]) -> ServiceItemFilter:
@@ -129,7 +133,7 @@ class MergeNeedInput:
 @strawberry.input(description="Money from one fund source.")
 class BudgetLineInput:
     fund_source: FundSource = strawberry.field(description="Which fund.")
-    amount_fen: Fen = strawberry.field(description="Amount in fen (分), more than 0.")
+    amount_fen: Fen = strawberry.field(description="Amount in fen (分), 0 or more.")
     source_name: str | None = strawberry.field(default=None, description="Name of an OTHER source.")
 
 
@@ -151,7 +155,9 @@ class ServiceItemContentInput:
     kind: ItemKind = strawberry.field(description="Activity or project.")
     category: Category = strawberry.field(description="五色土 category.")
     title: str = strawberry.field(description="Title, 1–120 characters.")
-    budget: list[BudgetLineInput] = strawberry.field(description="Budget per fund source; each amount more than 0.")
+    budget: list[BudgetLineInput] = strawberry.field(
+        description="Budget per fund source (0 fen or more each); empty for a volunteer-only activity."
+    )
     schedule: ScheduleInput = strawberry.field(description="When the work happens.")
     claim_window: ClaimWindowInput = strawberry.field(description="When claims are taken.")
     eligible_claimant_kinds: list[ClaimantKind] = strawberry.field(description="Who may claim; at least one kind.")
@@ -172,7 +178,10 @@ class ServiceItemContentInput:
             description=self.description.strip(),
             goals=tuple(goal.strip() for goal in self.goals if goal.strip()),
             target_groups=tuple(dict.fromkeys(self.target_groups)) or (TargetGroup.EVERYONE,),
-            budget=tuple(BudgetLine(line.fund_source, int(line.amount_fen), line.source_name) for line in self.budget),
+            budget=tuple(
+                BudgetLine(line.fund_source, fen_value(line.amount_fen, field=f"budget.{index}.amountFen"), line.source_name)
+                for index, line in enumerate(self.budget)
+            ),
             schedule=Schedule(self.schedule.starts_on, self.schedule.ends_on, self.schedule.note.strip()),
             claim_window=ClaimWindow(_aware(self.claim_window.opens_at, "opensAt"), _aware(self.claim_window.closes_at, "closesAt")),
             eligible_claimant_kinds=frozenset(self.eligible_claimant_kinds),
@@ -204,13 +213,25 @@ class PublishServiceItemInput:
     item_id: strawberry.ID = strawberry.field(description="The draft item.")
 
 
-@strawberry.input(description="Cancel a draft or published item, saying why; its needs become accepted again.")
+@strawberry.input(description="Reopen a halted (or published) item for claiming, with a new closing time of its claim window.")
+class ReopenServiceItemInput:
+    item_id: strawberry.ID = strawberry.field(description="The halted or published item.")
+    claim_window_closes_at: datetime = strawberry.field(
+        description="When the new claim window closes (with a UTC offset); in the future and not after the schedule ends."
+    )
+
+    def closes_at(self) -> datetime:
+        """The closing time, refused without a UTC offset."""
+        return _aware(self.claim_window_closes_at, "closesAt", field="claimWindowClosesAt")
+
+
+@strawberry.input(description="Cancel a draft, published or halted item, saying why; its needs become accepted again.")
 class CancelServiceItemInput:
     item_id: strawberry.ID = strawberry.field(description="The item.")
     reason: str = strawberry.field(metadata=MULTILINE, description="Why.")
 
 
-def _aware(value: datetime, name: str) -> datetime:
+def _aware(value: datetime, name: str, *, field: str | None = None) -> datetime:
     if value.tzinfo is None:
-        raise Invalid("give the time with a UTC offset, e.g. 2026-12-01T09:00:00+08:00", field=f"claimWindow.{name}")
+        raise Invalid("give the time with a UTC offset, e.g. 2026-12-01T09:00:00+08:00", field=field or f"claimWindow.{name}")
     return value

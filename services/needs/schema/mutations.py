@@ -20,11 +20,13 @@ from services.needs.schema.inputs import (
     MergeNeedInput,
     PublishServiceItemInput,
     RejectNeedInput,
+    ReopenServiceItemInput,
     ReviseServiceItemInput,
     StartNeedReviewInput,
     SubmitNeedInput,
     SupportNeedInput,
 )
+from services.needs.schema.mine import OwnNeedsMutation
 from services.needs.schema.types import NeedType, ServiceItemType
 
 __all__ = ["Mutation"]
@@ -104,13 +106,18 @@ class PublishServiceItemPayload(ServiceItemPayload):
     pass
 
 
+@strawberry.type(description="Result of reopenServiceItem.")
+class ReopenServiceItemPayload(ServiceItemPayload):
+    pass
+
+
 @strawberry.type(description="Result of cancelServiceItem.")
 class CancelServiceItemPayload(ServiceItemPayload):
     pass
 
 
 @strawberry.type(description="Change needs and service items; every change is checked against your role and community.")
-class Mutation:
+class Mutation(OwnNeedsMutation):
     @strawberry.mutation(description="需求征集 Submit a need in your community.")
     async def submit_need(self, info: Info[NeedsContext, None], input: SubmitNeedInput) -> SubmitNeedPayload:
         principal = info.context.require_principal()
@@ -199,7 +206,16 @@ class Mutation:
         principal = info.context.require_principal()
         return PublishServiceItemPayload.of(await attempt(lambda: info.context.use_cases.publish_item(principal, str(input.item_id))))
 
-    @strawberry.mutation(description="Staff: cancel a draft or published item with a reason; its needs become accepted again.")
+    @strawberry.mutation(
+        description="Staff: reopen a HALTED item (every approved claim was terminated after its window closed), or a PUBLISHED one whose window ran out, with a new closing time."
+    )
+    async def reopen_service_item(self, info: Info[NeedsContext, None], input: ReopenServiceItemInput) -> ReopenServiceItemPayload:
+        principal = info.context.require_principal()
+        return ReopenServiceItemPayload.of(
+            await attempt(lambda: info.context.use_cases.reopen_item(principal, str(input.item_id), input.closes_at()))
+        )
+
+    @strawberry.mutation(description="Staff: cancel a draft, published or halted item with a reason; its needs become accepted again.")
     async def cancel_service_item(self, info: Info[NeedsContext, None], input: CancelServiceItemInput) -> CancelServiceItemPayload:
         principal = info.context.require_principal()
         return CancelServiceItemPayload.of(

@@ -10,13 +10,14 @@ from services.needs.schema.context import NeedsContext
 from services.needs.schema.enums import NeedSort
 from services.needs.schema.inputs import NeedFilter, ServiceItemFilter
 from services.needs.schema.lists import list_items, list_needs
+from services.needs.schema.mine import OwnNeedsQuery
 from services.needs.schema.types import NeedType, ServiceItemType
 
 __all__ = ["Query"]
 
 
 @strawberry.type(description="Read needs (需求) and service items (服务项目).")
-class Query:
+class Query(OwnNeedsQuery):
     @strawberry.field(description="One need, if you may see it.")
     async def need(self, info: Info[NeedsContext, None], id: strawberry.ID) -> NeedType | None:
         need = await info.context.visible_need(str(id))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from services.common.access import is_staff, require_staff
 from services.common.domain import Forbidden
 from services.common.identity import Principal, Role
+from services.orgs.domain.organization import Organization
 
 __all__ = [
     "can_see_organization",
@@ -32,17 +33,17 @@ def can_see_organization(principal: Principal, communities: Places, requested: P
     return any(is_staff(principal, community_id, district_id) for community_id, district_id in requested)
 
 
-def is_editor(principal: Principal, organization_id: str, community_id: str, district_id: str | None) -> bool:
-    """Staff of its home community, or the organization's own leader."""
-    if principal.has_role(Role.ORG_LEADER) and principal.organization == organization_id:
+def is_editor(principal: Principal, organization: Organization, district_id: str | None) -> bool:
+    """Staff of its home community, or whoever acts for the organization now (its current leader or management group)."""
+    if principal.has_role(Role.ORG_LEADER) and organization.may_act(principal.subject, principal.organization):
         return True
-    return is_staff(principal, community_id, district_id)
+    return is_staff(principal, organization.community_id, district_id)
 
 
-def require_editor(principal: Principal, organization_id: str, community_id: str, district_id: str | None) -> None:
-    """Staff, or the organization's own leader, may edit its profile and members."""
-    if not is_editor(principal, organization_id, community_id, district_id):
-        require_staff(principal, community_id, district_id, field="organizationId")
+def require_editor(principal: Principal, organization: Organization, district_id: str | None) -> None:
+    """Staff, or whoever acts for the organization now (its current leader or management group), may edit it."""
+    if not is_editor(principal, organization, district_id):
+        require_staff(principal, organization.community_id, district_id, field="organizationId")
 
 
 def may_grant_service(principal: Principal, community_id: str, community_district: str | None, home_district: str | None) -> bool:

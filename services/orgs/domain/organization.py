@@ -94,6 +94,33 @@ class Organization:
                 return member
         raise Invalid("no such member of this organization", field="memberId")
 
+    @property
+    def accounts_linked(self) -> bool:
+        """Authority is checked per person: a member's account is linked, or the leadership was handed over."""
+        return bool(self.leader_history) or any(member.account for member in self.members)
+
+    @property
+    def acting_accounts(self) -> frozenset[str]:
+        """The accounts that act for the organization now: its leader's and its management group's (三人管理小组)."""
+        people = {self.leader_id, *self.management_group}
+        return frozenset(member.account for member in self.members if member.id in people and member.account)
+
+    @property
+    def member_accounts(self) -> frozenset[str]:
+        """Every linked account of its members."""
+        return frozenset(member.account for member in self.members if member.account)
+
+    def may_act(self, subject: str, token_organization: str | None) -> bool:
+        """Whether a leader's token (naming ``token_organization``) held by ``subject`` acts for the organization now.
+
+        The token must name the organization; once accounts are linked (or a leader was handed
+        over), the holder must also be its current leader or in its management group, so a
+        handover moves authority to the new leader the moment it is recorded.
+        """
+        if token_organization != self.id:
+            return False
+        return subject in self.acting_accounts if self.accounts_linked else True
+
     def snapshot(self) -> dict[str, Any]:
         """What every orgs.org.* event carries, so consumers keep read models without calling back."""
         return {
@@ -105,6 +132,9 @@ class Organization:
             "purpose": self.profile.purpose.value,
             "status": self.status.value,
             "stage": self.stage.value,
+            "accounts_linked": self.accounts_linked,
+            "acting_accounts": sorted(self.acting_accounts),
+            "member_accounts": sorted(self.member_accounts),
         }
 
     def update_profile(
@@ -182,7 +212,7 @@ class Organization:
         if checked.joined_on is not None:
             check_past_date(checked.joined_on, at=at, field="member.joinedOn")
         organization = replace(
-            self, members=(*self.members, Member(member_id, checked.name, checked.phone, checked.joined_on)), updated_at=at
+            self, members=(*self.members, Member(member_id, checked.name, checked.phone, checked.joined_on, checked.account)), updated_at=at
         )
         return organization, [organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id)]
 
@@ -315,7 +345,12 @@ def register(
     links, moves = planned_links((), profile.served_community_ids, home=draft.community_id, grantable=grantable, actor=actor, at=at)
     profile = replace(profile, served_community_ids=(draft.community_id, *granted_ids(links)))
     people = [draft.leader.checked("leader"), *(member.checked(f"members.{index}") for index, member in enumerate(draft.members))]
-    members = tuple(Member(new_member_id(), person.name, person.phone, person.joined_on or draft.founded_on) for person in people)
+    accounts = [person.account for person in people if person.account]
+    if len(set(accounts)) != len(accounts):
+        raise Invalid("an account belongs to one member only", field="members")
+    members = tuple(
+        Member(new_member_id(), person.name, person.phone, person.joined_on or draft.founded_on, person.account) for person in people
+    )
     flagged = tuple(member.id for member, person in zip(members, people, strict=True) if person.in_management_group)
     team = check_team(flagged, members, field="members") if flagged else ()
     organization = Organization(

@@ -20,6 +20,7 @@ class MemberDraft:
     phone: str = ""
     joined_on: date | None = None
     in_management_group: bool = False
+    account: str | None = None
 
     def checked(self, field: str) -> MemberDraft:
         """Trimmed and checked: a name, and a phone of digits, spaces, + and - only."""
@@ -31,17 +32,25 @@ class MemberDraft:
         phone = self.phone.strip()
         if phone and (len(phone) > 20 or not all(char.isdigit() or char in "+- " for char in phone)):
             raise Invalid("a phone number has digits, spaces, + and - only", field=f"{field}.phone")
-        return MemberDraft(name, phone, self.joined_on, self.in_management_group)
+        account = (self.account or "").strip() or None
+        if account is not None and (len(account) > 200 or any(char.isspace() for char in account)):
+            raise Invalid("an account is the person's sign-in id, without spaces, at most 200 characters", field=f"{field}.account")
+        return MemberDraft(name, phone, self.joined_on, self.in_management_group, account)
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A member; the phone number is personal and shown to staff only."""
+    """A member; the phone number is personal and shown to staff only.
+
+    ``account`` is the person's platform account (the subject of their token), when linked: the
+    organization's authority follows it (see :meth:`Organization.may_act`).
+    """
 
     id: str
     name: str
     phone: str
     joined_on: date | None
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

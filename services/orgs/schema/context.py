@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from services.common.graphql.context import RequestContext
 from services.common.grouping import grouped
 from services.common.identity import Principal
+from services.orgs.applications import Applications
 from services.orgs.domain import Community, District, Organization, OrganizationFacts, Street, access
 from services.orgs.domain.service_links import requested_ids
 from services.orgs.handlers import OrgsHandlers
@@ -24,6 +25,7 @@ class OrgsContext(RequestContext):
     """Everything a resolver needs, made fresh for each request."""
 
     handlers: OrgsHandlers | None = None
+    applications: Applications | None = None
     organizations: DataLoader[str, Organization | None] = field(init=False)
     communities: DataLoader[str, Community | None] = field(init=False)
     streets: DataLoader[str, Street | None] = field(init=False)

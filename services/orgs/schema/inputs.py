@@ -41,7 +41,9 @@ class OrganizationFilter:
     statuses: list[FilingStatus] | None = strawberry.field(default=None, description="Any of these filing statuses.")
     stages: list[Stage] | None = strawberry.field(default=None, description="Any of these stages.")
     fields: list[ActivityField] | None = strawberry.field(default=None, description="Active in any of these fields.")
-    text: str | None = strawberry.field(default=None, description="Text contained in the name.")
+    text: str | None = strawberry.field(
+        default=None, description="Text contained in the name or description (any substring; case-insensitive)."
+    )
 
     @staticmethod
     def scoped(given: OrganizationFilter | None, community_ids: list[strawberry.ID]) -> OrganizationFilter:
@@ -78,10 +80,17 @@ class MemberInput:
     in_management_group: bool = strawberry.field(
         default=False, description="At registration: one of the three-person management group (exactly three, or none yet)."
     )
+    account: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The person's platform account (their token's subject). Once an organization links accounts (or hands its leadership"
+            " over), only its current leader's and management group's accounts act for it."
+        ),
+    )
 
     def to_draft(self) -> MemberDraft:
         """The domain's draft."""
-        return MemberDraft(self.name, self.phone, self.joined_on, self.in_management_group)
+        return MemberDraft(self.name, self.phone, self.joined_on, self.in_management_group, self.account)
 
 
 @strawberry.input(description="An outside mentor or teacher.")

@@ -7,6 +7,8 @@ from strawberry.types import Info
 
 from services.common.graphql.errors import UserError
 from services.common.graphql.mutations import attempt
+from services.common.graphql.scalars import fen_value
+from services.orgs.schema.applications import ApplicationMutation
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.inputs import (
     AddOrganizationMemberInput,
@@ -95,7 +97,7 @@ class RecordOrganizationSupportPayload(OrganizationPayload):
 @strawberry.type(
     description="Register places and organizations and look after them; every change is checked against your role and community."
 )
-class Mutation(ServiceLinkMutations):
+class Mutation(ServiceLinkMutations, ApplicationMutation):
     @strawberry.mutation(description="District administrators: register the district named in your token.")
     async def register_district(self, info: Info[OrgsContext, None], input: RegisterDistrictInput) -> RegisterDistrictPayload:
         principal = info.context.require_principal()
@@ -205,7 +207,7 @@ class Mutation(ServiceLinkMutations):
                 str(input.organization_id),
                 kind=input.kind,
                 on=input.on,
-                amount_fen=input.amount_fen,
+                amount_fen=None if input.amount_fen is None else fen_value(input.amount_fen, field="amountFen"),
                 provider=input.provider,
                 note=input.note,
             ),

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from services.common.graphql.scalars import Fen
+from services.common.graphql.vocabulary import FundSource
 from services.orgs.domain import Member, Organization
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.enums import ActivityField, FilingStatus, OrganizationKind, Purpose, Stage, SupportKind
@@ -96,7 +97,7 @@ class SupportRecordType:
 
 @strawberry.type(description="Money received from one fund source, in fen.")
 class FundAmount:
-    fund_source: str = strawberry.field(description="The fund source, as the claims service names it.")
+    fund_source: FundSource = strawberry.field(description="The fund (the same enum as in inputs).")
     amount_fen: Fen = strawberry.field(description="Amount in fen.")
 
 
@@ -104,7 +105,9 @@ class FundAmount:
 class TrackRecordType:
     items_claimed: int = strawberry.field(description="Claims approved.")
     projects_completed: int = strawberry.field(description="Projects completed.")
-    average_score: float | None = strawberry.field(description="Mean summary-evaluation score (0–100); null before the first.")
+    average_score: float | None = strawberry.field(
+        description="Mean overall evaluation score on the one scale of the graph (1–5, as ClaimEvaluation.overallScore); null before the first."
+    )
     volunteer_hours: float = strawberry.field(description="Volunteer hours reported.")
     funds_received: list[FundAmount] = strawberry.field(description="Funds received, per source.")
     funds_total_fen: Fen = strawberry.field(description="All funds received, in fen.")
@@ -199,10 +202,10 @@ class OrganizationType:
             track_record=TrackRecordType(
                 items_claimed=record.items_claimed,
                 projects_completed=record.projects_completed,
-                average_score=record.average_score,
+                average_score=round(record.average_score / 20, 2) if record.average_score is not None else None,
                 volunteer_hours=record.volunteer_hours,
                 funds_received=[
-                    FundAmount(fund_source=source, amount_fen=Fen(amount)) for source, amount in sorted(record.funds_fen.items())
+                    FundAmount(fund_source=source, amount_fen=Fen(record.funds_fen.get(source.value, 0))) for source in FundSource
                 ],
                 funds_total_fen=Fen(record.funds_total_fen),
             ),

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from services.common.domain import DomainError
 from services.common.graphql.errors import public_error
 from services.common.graphql.pagination import Connection, connection
+from services.orgs.schema.applications import ApplicationQuery
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.inputs import OrganizationFilter
 from services.orgs.schema.lists import list_organizations
@@ -18,7 +19,7 @@ __all__ = ["Query"]
 
 
 @strawberry.type(description="Read districts, streets, communities (区 → 街道 → 社区) and organizations.")
-class Query:
+class Query(ApplicationQuery):
     @strawberry.field(description="Districts by name.")
     async def districts(self, info: Info[OrgsContext, None], first: int = 20, after: str | None = None) -> Connection[DistrictType]:
         context = info.context

@@ -65,7 +65,7 @@ async def visible_links(info: Info[OrgsContext, None], organization: Organizatio
     context = info.context
     principal = context.require_principal()
     home_district = await context.district_of(organization.community_id)
-    editor = access.is_editor(principal, organization.id, organization.community_id, home_district)
+    editor = access.is_editor(principal, organization, home_district)
     shown = []
     for link in organization.service_links:
         if editor or await context.belongs_to(principal, link.community_id):
