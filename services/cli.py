@@ -18,6 +18,7 @@ from services.common.serve import Listener, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
+from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
@@ -29,6 +30,7 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "claims": (create_claims_app, lambda settings: settings.claims_port),
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
     "events": (create_events_app, lambda settings: settings.events_port),
+    "disclosure": (create_disclosure_app, lambda settings: settings.disclosure_port),
 }
 
 
