@@ -27,6 +27,7 @@ from gateway.console import asset, console_html
 from gateway.execution import SubgraphError
 from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
+from gateway.notice import notice_page
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
@@ -144,6 +145,7 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
+            Route("/notice/{community_id}", notice_page),
             Route("/health", health),
         ],
         middleware=[

@@ -69,7 +69,8 @@ async def test_an_anonymous_caller_reads_a_communitys_notice_and_sees_no_persona
     body = await demo.gateway.post(f'{{ publicNotice(communityId: "{HOME}") {{ {selection} }} }}')
     district = await demo.gateway.post(f'{{ publicNoticeRollup(districtId: "{DISTRICT}") {{ {rollup} }} }}')
 
-    assert "errors" not in body and "errors" not in district, (body, district)
+    assert "errors" not in body, body
+    assert "errors" not in district, district
     notice = body["data"]["publicNotice"]
     assert notice["communityName"] == "左安浦园社区"
     assert len(personal) > 20
