@@ -15,7 +15,7 @@ from services.common.bus import Subscription
 from services.common.event_data import optional_text, text
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
-from services.disclosure.domain import CLOSED_ITEM_STATES, claimant_label, facts_of
+from services.disclosure.domain import CLOSED_ITEM_STATES, Fact, claimant_label, facts_of
 from services.disclosure.store import DisclosureStore
 
 __all__ = ["BINDINGS", "DisclosureConsumers"]
@@ -34,7 +34,8 @@ class DisclosureConsumers:
         return Subscription(consumer="disclosure", bindings=BINDINGS, handler=self.handle)
 
     async def handle(self, event: Event) -> None:
-        """Update the record the event is about, then add its facts."""
+        """Add the event's facts (decided from the records as they were before it), then update the record it is about."""
+        await self._store.add_facts(event, await self._facts(event))
         key = event.routing_key
         if key == COMMUNITY_REGISTERED:
             await self._store.places.on_community_registered(event)
@@ -46,15 +47,22 @@ class DisclosureConsumers:
             await self._meeting(event)
         elif key.startswith("claims.") and "claim_id" in event.data:
             await self._claim(event)
-        item_id = optional_text(event.data, "item_id") if key.startswith("claims.") else None
+
+    async def _facts(self, event: Event) -> list[Fact]:
+        if not event.routing_key.startswith("claims."):
+            return facts_of(event, item_category=None, item_title=None, claimant=None)
+        item_id, claim_id = optional_text(event.data, "item_id"), optional_text(event.data, "claim_id")
         item = await self._store.record(self._store.items, item_id) if item_id else None
+        claim = await self._store.record(self._store.claims, claim_id) if claim_id else None
         organization_id = optional_text(event.data, "organization_id")
         names = await self._store.organization_names([organization_id] if organization_id else [])
-        claimant = claimant_label(str(event.data.get("claimant_kind", "")), names.get(organization_id or ""))
-        facts = facts_of(
-            event, item_category=item.get("category") if item else None, item_title=item.get("title") if item else None, claimant=claimant
+        return facts_of(
+            event,
+            item_category=item.get("category") if item else None,
+            item_title=item.get("title") if item else None,
+            claimant=claimant_label(str(event.data.get("claimant_kind", "")), names.get(organization_id or "")),
+            claim_status=claim.get("status") if claim else None,
         )
-        await self._store.add_facts(event, facts)
 
     async def _item(self, event: Event) -> None:
         data = event.data

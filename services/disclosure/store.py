@@ -66,10 +66,10 @@ class DisclosureStore:
         return outcome.matched > 0 or outcome.upserted_id is not None
 
     async def add_facts(self, event: Event, facts: Sequence[Fact]) -> None:
-        """Insert an event's report facts (each once, however often the event comes)."""
-        for index, fact in enumerate(facts):
+        """Insert an event's report facts (each once, however often the event comes: the id is the event's and the fact's)."""
+        for fact in facts:
             document = {
-                "_id": f"{event.id}:{index}",
+                "_id": f"{event.id}:{fact.table}:{'|'.join(fact.key)}",
                 "community_id": event.community,
                 "table": fact.table,
                 "key": list(fact.key),

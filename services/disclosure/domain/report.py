@@ -75,8 +75,16 @@ class Fact:
     row: Mapping[str, Any] = field(default_factory=dict)
 
 
-def facts_of(event: Event, *, item_category: str | None, item_title: str | None, claimant: str | None) -> list[Fact]:
-    """What ``event`` adds to reports. ``item_*`` describe the claim's item, ``claimant`` its public name."""
+def facts_of(
+    event: Event, *, item_category: str | None, item_title: str | None, claimant: str | None, claim_status: str | None = None
+) -> list[Fact]:
+    """What ``event`` adds to reports.
+
+    ``item_*`` describe a claim's item, ``claimant`` its public name, ``claim_status`` the
+    status the claim had before this event: a claims event whose status differs from it is a
+    change of state (the claims service announces some, such as the start of training, only
+    through the status every one of its events carries).
+    """
     data, key = event.data, event.routing_key
     day = local_date(event.time).isoformat()
     category = _upper(data.get("category") or item_category)
@@ -98,7 +106,7 @@ def facts_of(event: Event, *, item_category: str | None, item_title: str | None,
     if not key.startswith("claims.") or "claim_id" not in data:
         return []
     facts = []
-    if isinstance(data.get("status"), str) and ("previous_status" in data or key == "claims.claim.submitted.v1"):
+    if isinstance(data.get("status"), str) and data["status"] != claim_status:
         facts.append(Fact("claims", (_upper(data["status"]),), 1, day))
     if key == "claims.claim.approved.v1":
         facts += [
@@ -146,7 +154,7 @@ class ReportTables:
         else:
             for key in sorted(bucket):
                 value = bucket[key]
-                yield (*key, int(value) if table != "volunteer_hours" else round(value, 2))
+                yield (*key, _number(value) if table == "volunteer_hours" else int(value))
 
 
 def _pivot(bucket: Mapping[tuple[str, ...], float], width: int, measures: Mapping[str, int], columns: int) -> Iterator[tuple[Any, ...]]:
@@ -156,6 +164,11 @@ def _pivot(bucket: Mapping[tuple[str, ...], float], width: int, measures: Mappin
         row[measures[key[width]]] += int(value)
     for key in sorted(pivoted):
         yield tuple(pivoted[key])
+
+
+def _number(value: float) -> float | int:
+    rounded = round(value, 2)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def _upper(value: object) -> str:
