@@ -10,6 +10,7 @@ import uvloop
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from services.audit.app import create_app as create_audit_app
 from services.claims.app import create_app as create_claims_app
 from services.common.app import AppFactory, make_bus
 from services.common.identity import Role, insecure_secret, mint_token
@@ -31,6 +32,7 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
     "events": (create_events_app, lambda settings: settings.events_port),
     "disclosure": (create_disclosure_app, lambda settings: settings.disclosure_port),
+    "audit": (create_audit_app, lambda settings: settings.audit_port),
 }
 
 

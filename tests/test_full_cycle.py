@@ -25,6 +25,7 @@ from websockets.typing import Subprotocol
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from services.audit.app import create_app as create_audit_app
 from services.claims.app import create_app as create_claims_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
@@ -45,6 +46,7 @@ FACTORIES = {
     "orgs": create_orgs_app,
     "events": create_events_app,
     "disclosure": create_disclosure_app,
+    "audit": create_audit_app,
 }
 PUBLIC = ["needs.item.published.v1", "claims.claim.approved.v1", "claims.project.completed.v1", "claims.project.evaluated.v1"]
 
