@@ -107,7 +107,7 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
             yield Client(http, settings)
     finally:
         if request.param == "rabbitmq":
-            await delete_topology(settings.events_exchange, (*CONSUMERS, "events"), DELAYS)
+            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "disclosure", "audit"), DELAYS)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -4,7 +4,7 @@ An entry is inserted under ``<community>:<seq>`` (unique), then the head moves f
 to ``seq`` in one conditional update. A writer that finds its ``seq`` taken rolls the head
 forward to the entry that took it and tries the next; a process stopped between the two
 writes is thus completed by the next writer, and no entry is ever lost or chained twice.
-The event id is unique too: an event redelivered is recorded once.
+The event id is unique within its community too: an event redelivered is recorded once.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class AuditStore:
         """Declared indexes (``community_id`` first)."""
         await self.entries.create_indexes(
             [
-                Index((("event_id", 1),), unique=True),
+                Index((("community_id", 1), ("event_id", 1)), unique=True),
                 Index((("community_id", 1), ("seq", 1)), unique=True),
                 Index((("community_id", 1), ("record_id", 1), ("seq", 1))),
             ]
@@ -47,7 +47,7 @@ class AuditStore:
         """Chain the event's entry to its community's trail; None if it is there already."""
         draft = draft_entry(event)
         while True:
-            if await self.entries.find_one({"event_id": event.id}, projection={"_id": 1}) is not None:
+            if await self.entries.find_one({"community_id": draft.community_id, "event_id": event.id}, projection={"_id": 1}) is not None:
                 return None
             head = await self.heads.find_one({"_id": draft.community_id}) or {"seq": 0, "hash": GENESIS}
             entry = seal(draft, seq=int(head["seq"]) + 1, previous_hash=str(head["hash"]))
