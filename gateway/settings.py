@@ -8,7 +8,7 @@ from services.common.settings import Settings
 
 __all__ = ["SUBGRAPHS", "GatewaySettings"]
 
-SUBGRAPHS = ("needs", "claims", "orgs", "events", "disclosure", "audit")
+SUBGRAPHS = ("needs", "claims", "orgs", "events", "disclosure", "audit", "evidence")
 
 
 class GatewaySettings(Settings):
@@ -20,6 +20,7 @@ class GatewaySettings(Settings):
     events_url: str = Field("", description="the events subgraph (partner events)")
     disclosure_url: str = Field("", description="the disclosure subgraph (公示)")
     audit_url: str = Field("", description="the audit subgraph (the audit trail)")
+    evidence_url: str = Field("", description="the evidence subgraph (附件)")
     subgraphs: tuple[str, ...] = Field(SUBGRAPHS, description="the subgraphs composed (all of them in a deployment)")
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
@@ -42,5 +43,6 @@ class GatewaySettings(Settings):
             "events": self.events_url or f"{base}:{self.events_port}/graphql",
             "disclosure": self.disclosure_url or f"{base}:{self.disclosure_port}/graphql",
             "audit": self.audit_url or f"{base}:{self.audit_port}/graphql",
+            "evidence": self.evidence_url or f"{base}:{self.evidence_port}/graphql",
         }
         return {name: url for name, url in urls.items() if name in self.subgraphs}

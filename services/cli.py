@@ -21,6 +21,7 @@ from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
 from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
+from services.evidence.app import create_app as create_evidence_app
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 
@@ -33,6 +34,7 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "events": (create_events_app, lambda settings: settings.events_port),
     "disclosure": (create_disclosure_app, lambda settings: settings.disclosure_port),
     "audit": (create_audit_app, lambda settings: settings.audit_port),
+    "evidence": (create_evidence_app, lambda settings: settings.evidence_port),
 }
 
 

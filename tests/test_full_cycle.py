@@ -33,6 +33,7 @@ from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
+from services.evidence.app import create_app as create_evidence_app
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.broker import CONSUMERS, DELAYS
@@ -47,6 +48,7 @@ FACTORIES = {
     "events": create_events_app,
     "disclosure": create_disclosure_app,
     "audit": create_audit_app,
+    "evidence": create_evidence_app,
 }
 PUBLIC = ["needs.item.published.v1", "claims.claim.approved.v1", "claims.project.completed.v1", "claims.project.evaluated.v1"]
 
@@ -107,7 +109,7 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
             yield Client(http, settings)
     finally:
         if request.param == "rabbitmq":
-            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "disclosure", "audit"), DELAYS)
+            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "disclosure", "audit", "evidence"), DELAYS)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -99,6 +99,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "deleteWebhook": endpoint,
         "redeliverWebhook": {"deliveryId": ids["delivery"]},
         "setDisclosurePeriod": {"districtId": DISTRICT, "days": 1},
+        "requestEvidenceUpload": {"recordId": claim, "kind": "PHOTO", "filename": "越权.jpg"},
     }  # fmt: skip
 
 
@@ -212,7 +213,13 @@ async def test_no_outsider_changes_anything_of_another_community_by_any_mutation
     assert after == before
 
 
-PUBLIC_QUERIES = {"districts", "street", "publicNotice", "publicNoticeRollup", "disclosurePeriod"}  # places' names and the 公示: the same for everyone
+PUBLIC_QUERIES = {
+    "districts",
+    "street",
+    "publicNotice",
+    "publicNoticeRollup",
+    "disclosurePeriod",
+}  # places' names and the 公示: the same for everyone
 INSIDERS: dict[str, dict[str, Any]] = {
     "home staff": {"roles": [Role.COMMUNITY_STAFF], "communities": [HOME]},
     "home organization leader": {"roles": [Role.ORG_LEADER], "communities": [HOME], "organization": ORG},
@@ -259,6 +266,8 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
         f'{{ auditTrail(recordId: "{ORG}") {{ actor changes {{ field newValue }} }} }}',
         f'{{ communityAuditTrail(communityId: "{HOME}") {{ recordId actor }} }}',
         f'{{ verifyAuditChain(communityId: "{HOME}") {{ valid checked }} }}',
+        f'{{ evidenceOf(recordId: "{ids["claim"]}") {{ id url recordId }} }}',
+        f'{{ disbursementsWithoutReceipt(communityId: "{HOME}") {{ disbursementId claimId }} }}',
     ]
     fields = (await graph.client.data("{ __schema { queryType { fields { name } } } }"))["__schema"]["queryType"]["fields"]
     covered = {re.match(r"\{ (\w+)", query)[1] for query in queries}  # type: ignore[index]
