@@ -18,7 +18,7 @@ from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index
 from services.common.store.dates import aware
 
-__all__ = ["PAGE", "AuditStore"]
+__all__ = ["PAGE", "AuditStore", "entry_document", "entry_from_document"]
 
 PAGE = 500
 """Entries read per round trip when a chain is verified."""
@@ -52,7 +52,7 @@ class AuditStore:
             head = await self.heads.find_one({"_id": draft.community_id}) or {"seq": 0, "hash": GENESIS}
             entry = seal(draft, seq=int(head["seq"]) + 1, previous_hash=str(head["hash"]))
             try:
-                await self.entries.insert_one(_document(entry))
+                await self.entries.insert_one(entry_document(entry))
             except DuplicateKey:
                 taken = await self.entries.find_one({"_id": _key(entry.community_id, entry.seq)})
                 if taken is not None:
@@ -87,7 +87,8 @@ def _key(community_id: str, seq: int) -> str:
     return f"{community_id}:{seq:012d}"
 
 
-def _document(entry: AuditEntry) -> dict[str, Any]:
+def entry_document(entry: AuditEntry) -> dict[str, Any]:
+    """An entry as stored."""
     return {
         "_id": _key(entry.community_id, entry.seq),
         "community_id": entry.community_id,
@@ -105,7 +106,7 @@ def _document(entry: AuditEntry) -> dict[str, Any]:
 
 
 def entry_from_document(document: Mapping[str, Any]) -> AuditEntry:
-    """An entry as stored."""
+    """An entry read back."""
     return AuditEntry(
         community_id=document["community_id"],
         record_type=document["record_type"],
