@@ -140,12 +140,17 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
     async def health(request: Request) -> OrjsonResponse:
         return OrjsonResponse({"status": "ok", "service": "gateway"})
 
+    async def notice(request: Request) -> Response:
+        """The printable 公示 page of a community, counted against the caller's address like any anonymous request."""
+        limited = await _rate_limited(request, None)
+        return limited if limited is not None else await notice_page(request)
+
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
-            Route("/notice/{community_id}", notice_page),
+            Route("/notice/{community_id}", notice),
             Route("/health", health),
         ],
         middleware=[
