@@ -22,6 +22,7 @@ from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
 from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
 from services.evidence.app import create_app as create_evidence_app
+from services.evidence.demo import attach_demo_evidence
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 
@@ -88,6 +89,7 @@ async def _up(settings: Settings, *, demo: bool) -> None:
     async def started() -> None:
         if demo:
             await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers)
+            await attach_demo_evidence(apps["evidence"].state.handlers, community_id=HOME)
         _banner(settings, listeners)
 
     try:

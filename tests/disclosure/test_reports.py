@@ -178,7 +178,9 @@ C1_MARCH = {
 }
 
 
-async def test_a_period_report_equals_hand_counts_in_csv_and_in_excel(world: World) -> None:
+@pytest.mark.parametrize("page", [500, 2], ids=["one page", "pages of two"])
+async def test_a_period_report_equals_hand_counts_in_csv_and_in_excel(world: World, page: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("services.disclosure.store.PAGE", page)  # the facts are read a page at a time, whatever the page size
     await scenario(world)
     staff = world.token("staff", Role.COMMUNITY_STAFF)
     headers = {"authorization": f"Bearer {staff}"}
