@@ -24,10 +24,10 @@ __all__ = ["create_app", "wire"]
 def wire(runtime: Runtime) -> ServiceParts:
     """Build the disclosure service's parts from the runtime the app factory opened."""
     store = DisclosureStore(runtime.database)
-    handlers = DisclosureHandlers(store, clock=runtime.clock)
+    handlers = DisclosureHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
     return ServiceParts(
         context_factory=contexts(DisclosureContext, handlers=handlers),
-        outbox_collections=(),
+        outbox_collections=(store.periods,),
         create_indexes=store.create_indexes,
         subscriptions=[DisclosureConsumers(store).subscription()],
         handlers=handlers,

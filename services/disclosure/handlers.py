@@ -53,9 +53,10 @@ class ReportScope:
 class DisclosureHandlers:
     """Use cases of the disclosure service."""
 
-    def __init__(self, store: DisclosureStore, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: DisclosureStore, *, clock: Callable[[], datetime], notify: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self._clock = clock
+        self._notify = notify
 
     async def notice(self, community_id: str) -> PublicNotice | None:
         """What the community discloses now (anyone may read it); None for an unknown community."""
@@ -98,6 +99,7 @@ class DisclosureHandlers:
         if not 1 <= days <= MAX_PERIOD_DAYS:
             raise Invalid(f"the period is from 1 to {MAX_PERIOD_DAYS} days", field="days")
         await self.store.set_period(district_id, days, actor=principal.subject, at=self._clock())
+        self._notify()
         return days
 
     async def period_of(self, district_id: str) -> int:

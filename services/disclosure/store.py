@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.common.events import Event
+from services.common.events import Event, new_event
+from services.common.outbox import OUTBOX_INDEX
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index
-from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.aggregate import HANDLED_EVENTS, OUTBOX, VERSION
 from services.disclosure.domain import Fact, Period
 
 __all__ = ["PAGE", "DisclosureStore"]
@@ -43,6 +44,7 @@ class DisclosureStore:
         await self.meetings.create_indexes([Index((("community_id", 1), ("concluded_at", 1)))])
         await self.organizations.create_indexes([Index((("community_id", 1), ("founded_on", 1)))])
         await self.facts.create_indexes([Index((("community_id", 1), ("table", 1), ("day", 1)))])
+        await self.periods.create_indexes([OUTBOX_INDEX])
         await self.places.create_indexes()
 
     async def apply(
@@ -118,8 +120,22 @@ class DisclosureStore:
         return int(document["days"]) if document else None
 
     async def set_period(self, district_id: str, days: int, *, actor: str, at: datetime) -> None:
-        """Set (or change) a district's disclosure period: one atomic upsert."""
-        await self.periods.update_one({"_id": district_id}, {"$set": {"days": days, "set_by": actor, "set_at": at}}, upsert=True)
+        """Set (or change) a district's disclosure period and announce it, in one conditional update (retried on a race)."""
+        while True:
+            current = await self.periods.find_one({"_id": district_id})
+            previous = int(current["days"]) if current else None
+            data = {"district_id": district_id, "days": days, "previous_days": previous, "actor": actor}
+            event = new_event(
+                "disclosure.period.set.v1", service="disclosure", community=district_id, subject=district_id, time=at, data=data
+            )
+            update = {"$set": {"days": days, "set_by": actor, "set_at": at}, "$push": {OUTBOX: event.to_document()}, "$inc": {VERSION: 1}}
+            guard = {"_id": district_id, VERSION: current[VERSION]} if current else {"_id": district_id, VERSION: {"$exists": False}}
+            try:
+                outcome = await self.periods.update_one(guard, update, upsert=current is None)
+            except DuplicateKey:
+                continue
+            if outcome.matched or outcome.upserted_id is not None:
+                return
 
     async def walk_facts(self, community_ids: Sequence[str], tables: Sequence[str], period: Period) -> AsyncIterator[dict[str, Any]]:
         """Facts of the communities and tables within the period, a page at a time (keyset on ``_id``)."""

@@ -24,10 +24,10 @@ __all__ = ["create_app", "wire"]
 def wire(runtime: Runtime) -> ServiceParts:
     """Build the evidence service's parts from the runtime the app factory opened."""
     store = EvidenceStore(runtime.database)
-    handlers = EvidenceHandlers(store, runtime.settings, clock=runtime.clock)
+    handlers = EvidenceHandlers(store, runtime.settings, clock=runtime.clock, notify=runtime.notify_outbox)
     return ServiceParts(
         context_factory=contexts(EvidenceContext, handlers=handlers),
-        outbox_collections=(),
+        outbox_collections=(store.evidence,),
         create_indexes=store.create_indexes,
         subscriptions=[EvidenceConsumers(store).subscription()],
         handlers=handlers,

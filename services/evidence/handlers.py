@@ -43,9 +43,12 @@ class Shown:
 class EvidenceHandlers:
     """Use cases of the evidence service."""
 
-    def __init__(self, store: EvidenceStore, settings: Settings, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: EvidenceStore, settings: Settings, *, clock: Callable[[], datetime], notify: Callable[[], None] = lambda: None
+    ) -> None:
         self.store = store
         self._clock = clock
+        self._notify = notify
         self._key = derive_key(settings.evidence_signing_key or settings.jwt_secret)
         self._base = (settings.evidence_public_url or f"http://{settings.host}:{settings.evidence_port}").rstrip("/")
         self._max_bytes = settings.evidence_max_bytes
@@ -94,7 +97,8 @@ class EvidenceHandlers:
             uploaded_at=self._clock(),
             has_thumbnail=small is not None,
         )
-        await self.store.add(evidence, data, small)
+        if await self.store.add(evidence, data, small):
+            self._notify()
         return evidence
 
     async def of_record(self, principal: Principal, record_id: str) -> list[Shown]:

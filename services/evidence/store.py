@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.common.events import Event
+from services.common.events import Event, new_event
+from services.common.outbox import OUTBOX_INDEX
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index
-from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.aggregate import HANDLED_EVENTS, insert_aggregate
 from services.common.store.dates import aware
 from services.evidence.blobs import BlobStore, ChunkedBlobStore
 from services.evidence.domain import Evidence, EvidenceKind, Record, RecordType
 
-__all__ = ["EvidenceStore"]
+__all__ = ["EVIDENCE_ATTACHED", "EvidenceStore", "attached_event"]
+
+EVIDENCE_ATTACHED = "evidence.evidence.attached.v1"
 
 
 class EvidenceStore:
@@ -28,7 +31,7 @@ class EvidenceStore:
     async def create_indexes(self) -> None:
         """Declared indexes (``community_id`` first)."""
         await self.records.create_indexes([Index((("community_id", 1), ("type", 1)))])
-        await self.evidence.create_indexes([Index((("community_id", 1), ("record_id", 1)))])
+        await self.evidence.create_indexes([Index((("community_id", 1), ("record_id", 1))), OUTBOX_INDEX])
         await self.blobs.create_indexes()
         await self.places.create_indexes()
 
@@ -65,7 +68,7 @@ class EvidenceStore:
         if thumbnail is not None:
             await self.blobs.put(f"{evidence.id}.thumbnail", thumbnail, content_type="image/jpeg")
         try:
-            await self.evidence.insert_one(_document(evidence))
+            await insert_aggregate(self.evidence, _document(evidence), [attached_event(evidence)])
         except DuplicateKey:
             return False
         return True
@@ -90,6 +93,18 @@ class EvidenceStore:
             for d in disbursements
             if d["_id"] not in covered
         ]
+
+
+def attached_event(evidence: Evidence) -> Event:
+    """``evidence.evidence.attached.v1``: a file was attached to a record (for the audit trail; no content, no link)."""
+    data = {
+        "evidence_id": evidence.id, "community_id": evidence.community_id, "record_id": evidence.record_id,
+        "record_type": evidence.record_type.value, "kind": evidence.kind.value, "filename": evidence.filename,
+        "content_type": evidence.content_type, "size_bytes": evidence.size_bytes, "sha256": evidence.sha256, "actor": evidence.uploaded_by,
+    }  # fmt: skip
+    return new_event(
+        EVIDENCE_ATTACHED, service="evidence", community=evidence.community_id, subject=evidence.id, time=evidence.uploaded_at, data=data
+    )
 
 
 def _document(evidence: Evidence) -> dict[str, Any]:

@@ -69,6 +69,29 @@ async def test_a_status_change_keeps_the_old_and_new_status(demo: Demo) -> None:
     assert {"field": "status", "oldValue": '"submitted"', "newValue": '"accepted"'} in trail[-1]["changes"]
 
 
+async def test_changing_the_disclosure_period_is_audited_with_the_old_and_new_period(demo: Demo) -> None:
+    admin = demo.token("admin-dongcheng", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
+    mutation = "mutation($i: SetDisclosurePeriodInput!) { setDisclosurePeriod(input: $i) { days errors { code } } }"
+    for days in (30, 90):
+        assert (await demo.gateway.data(mutation, {"i": {"districtId": DISTRICT, "days": days}}, as_=admin))["setDisclosurePeriod"][
+            "errors"
+        ] == []
+    await demo.settle()
+
+    trail = (
+        await demo.gateway.data(
+            f'{{ auditTrail(recordId: "{DISTRICT}") {{ recordType actor changes {{ field oldValue newValue }} }} }}', as_=admin
+        )
+    )["auditTrail"]
+
+    periods = [entry for entry in trail if entry["recordType"] == "DisclosurePeriod"]
+    assert [[(c["field"], c["oldValue"], c["newValue"]) for c in entry["changes"]] for entry in periods] == [
+        [("days", None, "30")],
+        [("days", "30", "90")],
+    ]
+    assert periods[-1]["actor"] == "admin-dongcheng"
+
+
 async def test_the_hash_chain_breaks_if_an_entry_is_altered(demo: Demo) -> None:
     staff = await rename(demo)
     before = (await demo.gateway.data(CHECK, as_=staff))["verifyAuditChain"]

@@ -60,6 +60,14 @@ async def test_a_receipt_picture_is_stored_thumbnailed_and_the_disbursement_no_l
     assert Image.open(io.BytesIO(small.content)).size == (320, 213)
     assert disbursement not in {line["disbursementId"] for line in after}
     assert len(after) == len(missing) - 1
+    await demo.settle()
+    (audited,) = (
+        await demo.gateway.data(
+            f'{{ auditTrail(recordId: "{granted["evidenceId"]}") {{ eventType actor changes {{ field newValue }} }} }}', as_=staff
+        )
+    )["auditTrail"]
+    assert (audited["eventType"], audited["actor"]) == ("evidence.evidence.attached.v1", "staff")
+    assert {"field": "filename", "newValue": '"发票.jpg"'} in audited["changes"]
 
 
 async def test_a_forged_extension_or_a_fake_picture_is_refused_and_nothing_is_stored(demo: Demo) -> None:

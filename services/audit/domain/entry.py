@@ -38,8 +38,15 @@ _RECORD_TYPES = (
     ("orgs.community.", "Community"),
     ("orgs.street.", "Street"),
     ("orgs.district.", "District"),
+    ("evidence.", "Evidence"),
+    ("disclosure.period.", "DisclosurePeriod"),
 )
-_PAIRS = (("status", "previous_status"), ("stage", "previous_stage"), ("leader_member_id", "previous_leader_member_id"))
+_PAIRS = (
+    ("status", "previous_status"),
+    ("stage", "previous_stage"),
+    ("leader_member_id", "previous_leader_member_id"),
+    ("days", "previous_days"),
+)
 _CONTEXT = frozenset({"community_id", "actor", "changed", "changes"})
 
 
