@@ -65,13 +65,7 @@ class DisclosureHandlers:
             return None
         days = await self.store.period_days(place.district_id) or DEFAULT_PERIOD_DAYS
         now = self._clock()
-        items = [i for i in await self.store.published_items([community_id]) if _public(i, now, days)]
-        claims = await self.store.approved_claims([i["_id"] for i in items])
-        names = await self.store.organization_names(c.get("organization_id") or "" for c in claims)
-        claims_of: dict[str, list[PublicClaim]] = {}
-        for claim in claims:
-            claims_of.setdefault(claim["item_id"], []).append(_claim(claim, names))
-        public_items = tuple(_item(i, tuple(claims_of.get(i["_id"], ()))) for i in items)
+        public_items = (await self.public_items([place]))[community_id]
         meetings = await self._meetings(community_id, now, days)
         return PublicNotice(
             community_id=community_id,
@@ -84,6 +78,22 @@ class DisclosureHandlers:
             meetings=meetings,
             totals=fund_totals(public_items),
         )
+
+    async def public_items(self, places: Sequence[CommunityPlace]) -> dict[str, tuple[PublicItem, ...]]:
+        """Each community's public items with their approved claims, in three queries whatever the number of communities."""
+        now = self._clock()
+        periods = {d: await self.store.period_days(d) or DEFAULT_PERIOD_DAYS for d in {p.district_id for p in places}}
+        days_of = {p.community_id: periods[p.district_id] for p in places}
+        items = [i for i in await self.store.published_items(list(days_of)) if _public(i, now, days_of[i["community_id"]])]
+        claims = await self.store.approved_claims([i["_id"] for i in items])
+        names = await self.store.organization_names(c.get("organization_id") or "" for c in claims)
+        claims_of: dict[str, list[PublicClaim]] = {}
+        for claim in claims:
+            claims_of.setdefault(claim["item_id"], []).append(_claim(claim, names))
+        result: dict[str, list[PublicItem]] = {community_id: [] for community_id in days_of}
+        for item in items:
+            result[item["community_id"]].append(_item(item, tuple(claims_of.get(item["_id"], ()))))
+        return {community_id: tuple(found) for community_id, found in result.items()}
 
     async def communities_of(self, *, street_id: str | None, district_id: str | None) -> list[CommunityPlace]:
         """The communities a roll-up covers (exactly one of street or district)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import strawberry
 from strawberry.types import Info
 
@@ -36,8 +34,8 @@ class Query:
             )
         except DomainError as error:
             raise public_error(error) from error
-        notices = [n for n in await asyncio.gather(*(handlers.notice(p.community_id) for p in places)) if n is not None]
-        return PublicRollupType.of(str(street_id or district_id), notices)
+        items = await handlers.public_items(places)
+        return PublicRollupType.of(str(street_id or district_id), [(p.community_id, p.name, items[p.community_id]) for p in places])
 
     @strawberry.field(description="How many days a district keeps closed records in its 公示.")
     async def disclosure_period(self, info: Info[DisclosureContext, None], district_id: strawberry.ID) -> int:

@@ -214,17 +214,17 @@ class PublicRollupType:
     totals: list[PublicFundTotalsType] = strawberry.field(description="Totals per fund source over every community.")
 
     @classmethod
-    def of(cls, place_id: str, notices: list[PublicNotice]) -> Self:
-        """From the communities' notices."""
+    def of(cls, place_id: str, communities: list[tuple[str, str, tuple[PublicItem, ...]]]) -> Self:
+        """From each community's id, name and public items."""
         lines = [
             PublicCommunityTotalsType(
-                community_id=strawberry.ID(n.community_id),
-                community_name=n.community_name,
-                items=len(n.items),
-                approved_claims=sum(len(i.claims) for i in n.items),
-                totals=[PublicFundTotalsType.of(t) for t in n.totals],
+                community_id=strawberry.ID(community_id),
+                community_name=name,
+                items=len(items),
+                approved_claims=sum(len(i.claims) for i in items),
+                totals=[PublicFundTotalsType.of(t) for t in fund_totals(items)],
             )
-            for n in notices
+            for community_id, name, items in communities
         ]
-        every = fund_totals(item for notice in notices for item in notice.items)
+        every = fund_totals(item for _, _, items in communities for item in items)
         return cls(place_id=strawberry.ID(place_id), communities=lines, totals=[PublicFundTotalsType.of(t) for t in every])
