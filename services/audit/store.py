@@ -38,7 +38,7 @@ class AuditStore:
             [
                 Index((("community_id", 1), ("event_id", 1)), unique=True),
                 Index((("community_id", 1), ("seq", 1)), unique=True),
-                Index((("community_id", 1), ("record_id", 1), ("seq", 1))),
+                Index((("record_id", 1), ("at", 1), ("seq", 1))),  # a record's trail is asked for by the record alone
             ]
         )
         await self.places.create_indexes()

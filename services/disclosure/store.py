@@ -40,7 +40,7 @@ class DisclosureStore:
     async def create_indexes(self) -> None:
         """Declared indexes (``community_id`` first)."""
         await self.items.create_indexes([Index((("community_id", 1), ("published_at", 1)))])
-        await self.claims.create_indexes([Index((("community_id", 1), ("item_id", 1)))])
+        await self.claims.create_indexes([Index((("item_id", 1), ("approved_at", 1)))])  # an item's claims, asked for by item
         await self.meetings.create_indexes([Index((("community_id", 1), ("concluded_at", 1)))])
         await self.organizations.create_indexes([Index((("community_id", 1), ("founded_on", 1)))])
         await self.facts.create_indexes([Index((("community_id", 1), ("table", 1), ("day", 1)))])

@@ -31,7 +31,9 @@ class EvidenceStore:
     async def create_indexes(self) -> None:
         """Declared indexes (``community_id`` first)."""
         await self.records.create_indexes([Index((("community_id", 1), ("type", 1)))])
-        await self.evidence.create_indexes([Index((("community_id", 1), ("record_id", 1))), OUTBOX_INDEX])
+        await self.evidence.create_indexes(
+            [Index((("community_id", 1), ("record_id", 1))), Index((("record_id", 1), ("uploaded_at", 1))), OUTBOX_INDEX]
+        )
         await self.blobs.create_indexes()
         await self.places.create_indexes()
 
