@@ -28,6 +28,7 @@ from gateway.dedup import InboundDeduplicator
 from gateway.execution import SubgraphError
 from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
+from gateway.notice import notice_page
 from gateway.operating import MeasuredGateway, ready
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
@@ -151,11 +152,17 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
     async def health(request: Request) -> OrjsonResponse:
         return OrjsonResponse({"status": "ok", "service": "gateway"})
 
+    async def notice(request: Request) -> Response:
+        """The printable 公示 page of a community, counted against the caller's address like any anonymous request."""
+        limited = await _rate_limited(request, None)
+        return limited if limited is not None else await notice_page(request)
+
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
+            Route("/notice/{community_id}", notice),
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", metrics_endpoint),

@@ -6,7 +6,9 @@ from pydantic import Field
 
 from services.common.settings import Settings
 
-__all__ = ["GatewaySettings"]
+__all__ = ["SUBGRAPHS", "GatewaySettings"]
+
+SUBGRAPHS = ("needs", "claims", "orgs", "events", "disclosure", "audit", "evidence")
 
 
 class GatewaySettings(Settings):
@@ -16,6 +18,10 @@ class GatewaySettings(Settings):
     claims_url: str = Field("", description="the claims subgraph")
     orgs_url: str = Field("", description="the orgs subgraph")
     events_url: str = Field("", description="the events subgraph (partner events)")
+    disclosure_url: str = Field("", description="the disclosure subgraph (公示)")
+    audit_url: str = Field("", description="the audit subgraph (the audit trail)")
+    evidence_url: str = Field("", description="the evidence subgraph (附件)")
+    subgraphs: tuple[str, ...] = Field(SUBGRAPHS, description="the subgraphs composed (all of them in a deployment)")
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
     compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
@@ -32,11 +38,15 @@ class GatewaySettings(Settings):
     rate_limit_storage: str = Field("memory://", description="where the windows live: memory:// (per replica) or a shared redis://…")
 
     def subgraph_urls(self) -> dict[str, str]:
-        """``{name: url}`` of the three services."""
+        """``{name: url}`` of the composed services."""
         base = f"http://{self.host}"
-        return {
+        urls = {
             "needs": self.needs_url or f"{base}:{self.needs_port}/graphql",
             "claims": self.claims_url or f"{base}:{self.claims_port}/graphql",
             "orgs": self.orgs_url or f"{base}:{self.orgs_port}/graphql",
             "events": self.events_url or f"{base}:{self.events_port}/graphql",
+            "disclosure": self.disclosure_url or f"{base}:{self.disclosure_port}/graphql",
+            "audit": self.audit_url or f"{base}:{self.audit_port}/graphql",
+            "evidence": self.evidence_url or f"{base}:{self.evidence_port}/graphql",
         }
+        return {name: url for name, url in urls.items() if name in self.subgraphs}

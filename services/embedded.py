@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from services.audit.app import create_app as create_audit_app
 from services.claims.app import create_app as create_claims_app
 from services.common.app import AppFactory, make_bus
 from services.common.identity import Role, mint_token
@@ -26,7 +27,10 @@ from services.common.serve import Listener, serve_all
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
+from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
+from services.evidence.app import create_app as create_evidence_app
+from services.evidence.demo import attach_demo_evidence
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 
@@ -37,6 +41,9 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "claims": (create_claims_app, lambda settings: settings.claims_port),
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
     "events": (create_events_app, lambda settings: settings.events_port),
+    "disclosure": (create_disclosure_app, lambda settings: settings.disclosure_port),
+    "audit": (create_audit_app, lambda settings: settings.audit_port),
+    "evidence": (create_evidence_app, lambda settings: settings.evidence_port),
 }
 """Each service's app factory and port."""
 DEMO_LOADED = "demo-loaded"
@@ -110,6 +117,7 @@ async def run_embedded(settings: Settings, *, demo: bool, fresh: bool = False) -
     async def started() -> None:
         if demo and (memory is None or not _demo_loaded(folder)):
             await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers)
+            await attach_demo_evidence(apps["evidence"].state.handlers, community_id=HOME)
             _demo_loaded(folder, now=True)
         _write(tokens, token_exports(settings))
         print(banner(settings, listeners, tokens, memory is not None), flush=True)

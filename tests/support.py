@@ -144,7 +144,7 @@ def _started(server: Any) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-SUBGRAPHS = ("needs", "claims", "orgs", "events")
+SUBGRAPHS = ("needs", "claims", "orgs", "events", "disclosure", "audit", "evidence")
 
 
 class HttpxTransport:
@@ -174,7 +174,8 @@ def gateway_over(apps: Mapping[str, Starlette], settings: Settings | None = None
     http = httpx.AsyncClient(mounts={f"http://{name}": httpx.ASGITransport(app=app) for name, app in apps.items()})
     urls = {f"{name}_url": f"http://{name}/graphql" for name in SUBGRAPHS}
     base = settings.model_dump() if settings is not None else {}
-    return create_gateway_app(GatewaySettings(**{**base, **urls}), http=HttpxTransport(http)), http
+    composed = tuple(name for name in SUBGRAPHS if name in apps)
+    return create_gateway_app(GatewaySettings(**{**base, **urls, "subgraphs": composed}), http=HttpxTransport(http)), http
 
 
 @asynccontextmanager

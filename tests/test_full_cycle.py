@@ -25,12 +25,15 @@ from websockets.typing import Subprotocol
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from services.audit.app import create_app as create_audit_app
 from services.claims.app import create_app as create_claims_app
 from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
+from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
+from services.evidence.app import create_app as create_evidence_app
 from services.needs.app import create_app as create_needs_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.broker import CONSUMERS, DELAYS
@@ -38,7 +41,15 @@ from tests.events.conftest import Receiver
 from tests.support import AMQP_URL, GraphQLClient, delete_topology, eventually, fast_settings, require_rabbitmq, serving
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
-FACTORIES = {"needs": create_needs_app, "claims": create_claims_app, "orgs": create_orgs_app, "events": create_events_app}
+FACTORIES = {
+    "needs": create_needs_app,
+    "claims": create_claims_app,
+    "orgs": create_orgs_app,
+    "events": create_events_app,
+    "disclosure": create_disclosure_app,
+    "audit": create_audit_app,
+    "evidence": create_evidence_app,
+}
 PUBLIC = ["needs.item.published.v1", "claims.claim.approved.v1", "claims.project.completed.v1", "claims.project.evaluated.v1"]
 
 
@@ -77,7 +88,8 @@ async def platform(settings: Settings, *, shared_bus: bool) -> AsyncIterator[str
             name: (await stack.enter_async_context(serving(factory(settings, bus=bus, memory=memory)))) + "/graphql"
             for name, factory in FACTORIES.items()
         }
-        gateway_settings = GatewaySettings(**{**settings.model_dump(), **{f"{name}_url": url for name, url in urls.items()}})
+        urls_of = {f"{name}_url": url for name, url in urls.items()}
+        gateway_settings = GatewaySettings(**{**settings.model_dump(), **urls_of, "subgraphs": tuple(FACTORIES)})
         yield await stack.enter_async_context(serving(create_gateway_app(gateway_settings)))
     if bus is not None:
         await bus.close()
@@ -97,7 +109,7 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
             yield Client(http, settings)
     finally:
         if request.param == "rabbitmq":
-            await delete_topology(settings.events_exchange, (*CONSUMERS, "events"), DELAYS)
+            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "disclosure", "audit", "evidence"), DELAYS)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -23,6 +23,9 @@ QUERIES = {
     "claims": "{ claims(first: 1) { totalCount } }",
     "orgs": "{ organizations(first: 1) { totalCount } }",
     "events": "{ webhooks { id } }",
+    "disclosure": '{ publicNotice(communityId: "c1") { communityName } }',
+    "audit": '{ communityAuditTrail(communityId: "c1") { seq } }',
+    "evidence": '{ disbursementsWithoutReceipt(communityId: "c1") { disbursementId } }',
 }
 SUBMIT = 'mutation { submitNeed(input: {communityId: "c1", title: "路灯坏了"}) { need { id } errors { code } } }'
 

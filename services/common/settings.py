@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     claims_port: int = 4002
     orgs_port: int = 4003
     events_port: int = 4004
+    disclosure_port: int = 4007
+    audit_port: int = 4008
+    evidence_port: int = 4009
+
+    evidence_public_url: str = Field(
+        "", description="base URL of the evidence service's file links as clients reach it; default http://HOST:EVIDENCE_PORT"
+    )
+    evidence_signing_key: str = Field("", description="key of the signed upload and download links; empty derives one from JWT_SECRET")
+    evidence_max_bytes: int = Field(10_000_000, ge=1_000, description="largest evidence file accepted")
 
     webhook_allow_private: bool = Field(
         False, description="allow webhook receivers on non-public addresses and any port (tests, a trusted on-premises receiver)"

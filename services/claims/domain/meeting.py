@@ -115,7 +115,7 @@ class IntentionMeeting:
         transition = MEETING_MACHINE.move(self.status, "conclude", actor=actor, at=at)
         meeting = replace(self, status=transition.to_status, minutes=minutes, updated_at=at, history=(*self.history, transition))
         decisions = [{"claim_id": d.claim_id, "item_id": d.item_id, "outcome": d.outcome.value} for d in self.decisions]
-        return meeting, [meeting._event("claims.meeting.concluded.v1", at, decisions=decisions, actor=actor)]
+        return meeting, [meeting._event("claims.meeting.concluded.v1", at, decisions=decisions, minutes=minutes, actor=actor)]
 
     def cancel(self, reason: str, *, actor: str, at: datetime) -> IntentionMeeting:
         """Called off before any decision."""

@@ -9,8 +9,9 @@ support the community gave it, and its track record from the claims it carried o
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from services.common.domain import Invalid, StateMachine, TransitionNotAllowed, check_past_date
@@ -151,7 +152,8 @@ class Organization:
         if not changed and not moves:
             return self, []
         organization = replace(self, profile=checked, service_links=links, updated_at=at)
-        events = [organization._event("orgs.org.updated.v1", at, changed=changed, actor=actor)] if changed else []
+        changes = {name: {"old": _plain(getattr(self.profile, name)), "new": _plain(getattr(checked, name))} for name in changed}
+        events = [organization._event("orgs.org.updated.v1", at, changed=changed, changes=changes, actor=actor)] if changed else []
         return organization, [*events, *(organization._link_event(action, link, at) for action, link in moves)]
 
     def served_as_granted(self, *, at: datetime) -> Event:
@@ -376,3 +378,16 @@ def register(
         "orgs.org.registered.v1", at, fields=[f.value for f in profile.fields], founded_on=draft.founded_on.isoformat(), actor=actor
     )
     return organization, [event, *(organization._link_event(action, link, at) for action, link in moves)]
+
+
+def _plain(value: Any) -> Any:
+    """A profile value as event data (old and new values for the audit trail): enums, tuples and dataclasses made plain."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(part) for part in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(part) for name, part in asdict(value).items()}
+    return value

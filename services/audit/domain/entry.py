@@ -1,0 +1,155 @@
+"""Audit entries: what changed, derived from a domain event, and the hash chain that makes them tamper-evident.
+
+Pure code. Each event becomes one entry about the record it names (its ``subject``): who,
+when, and each field's old and new value — the status, stage and leader transitions the
+events carry, the profile changes ``orgs.org.updated.v1`` carries, and for an event that
+creates or adds something, each value it recorded (old value null). Entries of a community
+form one chain: each entry's hash covers its content and the previous entry's hash, so
+altering, removing or reordering any entry breaks every hash after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from services.common.events import Event
+
+__all__ = ["GENESIS", "PERSONAL_FIELDS", "AuditEntry", "ChainCheck", "Change", "draft_entry", "masked", "seal", "verify"]
+
+GENESIS = "0" * 64
+"""The previous hash of a community's first entry."""
+
+PERSONAL_FIELDS = frozenset({"actor", "phone", "address", "mentors", "team", "members", "submitter_id", "leader_name", "name_of_person"})
+"""Fields whose values are personal data: masked for readers who may not see them."""
+
+MASK = "***"
+
+_RECORD_TYPES = (
+    ("needs.need.", "Need"),
+    ("needs.item.", "ServiceItem"),
+    ("claims.meeting.", "IntentionMeeting"),
+    ("claims.", "Claim"),
+    ("orgs.org.", "Organization"),
+    ("orgs.community.", "Community"),
+    ("orgs.street.", "Street"),
+    ("orgs.district.", "District"),
+    ("evidence.", "Evidence"),
+    ("disclosure.period.", "DisclosurePeriod"),
+)
+_PAIRS = (
+    ("status", "previous_status"),
+    ("stage", "previous_stage"),
+    ("leader_member_id", "previous_leader_member_id"),
+    ("days", "previous_days"),
+)
+_CONTEXT = frozenset({"community_id", "actor", "changed", "changes"})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One field's old and new value (JSON values; old is null when the event set it first)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change to one record, chained to the community's previous entry."""
+
+    community_id: str
+    record_type: str
+    record_id: str
+    event_id: str
+    event_type: str
+    actor: str | None
+    at: datetime
+    changes: tuple[Change, ...]
+    seq: int = 0
+    previous_hash: str = GENESIS
+    hash: str = ""
+
+    def content(self) -> dict[str, Any]:
+        """What the hash covers (everything but the hash itself)."""
+        return {
+            "community_id": self.community_id,
+            "seq": self.seq,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "changes": [[c.field, c.old, c.new] for c in self.changes],
+            "previous_hash": self.previous_hash,
+        }
+
+    def computed_hash(self) -> str:
+        """SHA-256 of the canonical JSON of :meth:`content`."""
+        canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def draft_entry(event: Event) -> AuditEntry:
+    """The entry an event makes, not yet chained."""
+    key, data = event.routing_key, event.data
+    record_type = next((name for prefix, name in _RECORD_TYPES if key.startswith(prefix)), key.split(".")[1].title())
+    pairs = [Change(field, data.get(previous), data.get(field)) for field, previous in _PAIRS if previous in data]
+    profile = data.get("changes")
+    if isinstance(profile, Mapping):
+        pairs += [Change(str(field), value.get("old"), value.get("new")) for field, value in profile.items() if isinstance(value, Mapping)]
+    if not pairs:
+        pairs = [Change(field, None, value) for field, value in sorted(data.items()) if field not in _CONTEXT and value != event.subject]
+    actor = data.get("actor")
+    return AuditEntry(
+        community_id=event.community,
+        record_type=record_type,
+        record_id=event.subject or str(data.get("id", "")),
+        event_id=event.id,
+        event_type=key,
+        actor=actor if isinstance(actor, str) else None,
+        at=event.time,
+        changes=tuple(pairs),
+    )
+
+
+def seal(entry: AuditEntry, *, seq: int, previous_hash: str) -> AuditEntry:
+    """The entry as the ``seq``-th of its community's chain, with its hash."""
+    placed = replace(entry, seq=seq, previous_hash=previous_hash)
+    return replace(placed, hash=placed.computed_hash())
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """The outcome of checking a chain: how many entries, and the first that does not hold."""
+
+    checked: int
+    broken_at: int | None
+    head_hash: str
+
+    @property
+    def valid(self) -> bool:
+        """No entry was altered, removed or reordered."""
+        return self.broken_at is None
+
+
+def verify(entries: Iterable[AuditEntry], *, start_seq: int = 1, previous_hash: str = GENESIS) -> ChainCheck:
+    """Recompute the chain in order: each entry must follow the previous one and hash to what it says."""
+    checked, expected_seq, previous = 0, start_seq, previous_hash
+    for entry in entries:
+        if entry.seq != expected_seq or entry.previous_hash != previous or entry.computed_hash() != entry.hash:
+            return ChainCheck(checked, expected_seq, previous)
+        checked, expected_seq, previous = checked + 1, expected_seq + 1, entry.hash
+    return ChainCheck(checked, None, previous)
+
+
+def masked(entry: AuditEntry) -> AuditEntry:
+    """The entry with personal values hidden (the hash stays: it was computed over the real values)."""
+    changes = tuple(Change(c.field, MASK if c.old is not None else None, MASK) if c.field in PERSONAL_FIELDS else c for c in entry.changes)
+    return replace(entry, actor=MASK if entry.actor is not None else None, changes=changes)

@@ -1,0 +1,230 @@
+"""GraphQL types of the 公示: only public fields exist here, so no path can reach a personal one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+
+from services.common.graphql.scalars import Fen
+from services.disclosure.domain import (
+    FundTotals,
+    PublicAmount,
+    PublicClaim,
+    PublicDecision,
+    PublicDisbursement,
+    PublicItem,
+    PublicMeeting,
+    PublicNotice,
+    fund_totals,
+)
+
+__all__ = [
+    "PublicAmountType",
+    "PublicClaimType",
+    "PublicCommunityTotalsType",
+    "PublicFundTotalsType",
+    "PublicMeetingType",
+    "PublicNoticeType",
+    "PublicRollupType",
+    "PublicServiceItemType",
+]
+
+
+@strawberry.type(name="PublicAmount", description="An amount from one fund source.")
+class PublicAmountType:
+    fund_source: str = strawberry.field(description="PARTY_SERVICE_FUND 党组织服务群众经费, COMMUNITY_WELFARE_FUND 社区公益金, or OTHER.")
+    amount_fen: Fen = strawberry.field(description="Amount in fen (分).")
+
+    @classmethod
+    def of(cls, amount: PublicAmount | PublicDisbursement) -> Self:
+        """From the domain."""
+        return cls(fund_source=amount.fund_source, amount_fen=Fen(amount.amount_fen))
+
+
+@strawberry.type(name="PublicDisbursement", description="One payment out of a fund to a claimant (拨付).")
+class PublicDisbursementType:
+    on: str = strawberry.field(description="The day it was paid (YYYY-MM-DD).")
+    fund_source: str = strawberry.field(description="The fund it was paid from.")
+    amount_fen: Fen = strawberry.field(description="Amount in fen.")
+
+
+@strawberry.type(name="PublicClaim", description="An approved claim (认领): who does the work, the money, and the evaluation.")
+class PublicClaimType:
+    id: strawberry.ID = strawberry.field(description="The claim's id.")
+    claimant: str = strawberry.field(description="The organization's registered name; 居民个人认领 for a resident (never a person's name).")
+    claimant_kind: str = strawberry.field(description="SOCIAL_ORGANIZATION, UNIT, RESIDENT or PARTNER_ORGANIZATION.")
+    status: str = strawberry.field(description="The claim's status now.")
+    approved_at: datetime = strawberry.field(description="When the intention meeting approved it.")
+    approved_budget: list[PublicAmountType] = strawberry.field(description="The budget approved, per fund source.")
+    approved_fen: Fen = strawberry.field(description="The approved budget, all sources.")
+    disbursements: list[PublicDisbursementType] = strawberry.field(description="Payments made so far.")
+    disbursed_fen: Fen = strawberry.field(description="Paid so far, all sources.")
+    volunteer_hours: float = strawberry.field(description="Volunteer hours reported.")
+    score: float | None = strawberry.field(description="The summary evaluation's score (0–100); null until evaluated.")
+    grade: str | None = strawberry.field(description="EXCELLENT, GOOD, PASS or FAIL; null until evaluated.")
+
+    @classmethod
+    def of(cls, claim: PublicClaim) -> Self:
+        """From the domain."""
+        return cls(
+            id=strawberry.ID(claim.id),
+            claimant=claim.claimant,
+            claimant_kind=claim.claimant_kind,
+            status=claim.status,
+            approved_at=claim.approved_at,
+            approved_budget=[PublicAmountType.of(line) for line in claim.approved_budget],
+            approved_fen=Fen(claim.approved_fen),
+            disbursements=[
+                PublicDisbursementType(on=d.on, fund_source=d.fund_source, amount_fen=Fen(d.amount_fen)) for d in claim.disbursements
+            ],
+            disbursed_fen=Fen(claim.disbursed_fen),
+            volunteer_hours=claim.volunteer_hours,
+            score=claim.score,
+            grade=claim.grade,
+        )
+
+
+@strawberry.type(name="PublicServiceItem", description="A published service item (服务项目) with its budget and approved claims.")
+class PublicServiceItemType:
+    id: strawberry.ID = strawberry.field(description="The item's id.")
+    title: str = strawberry.field(description="The item's title.")
+    kind: str = strawberry.field(description="ACTIVITY 活动 or PROJECT 项目.")
+    category: str = strawberry.field(description="The service category (情暖五色土).")
+    status: str = strawberry.field(description="The item's status now.")
+    published_at: datetime = strawberry.field(description="When it was published for claiming.")
+    closed_at: datetime | None = strawberry.field(description="When it was evaluated or cancelled; the disclosure period counts from here.")
+    budget: list[PublicAmountType] = strawberry.field(description="The budget per fund source.")
+    budget_fen: Fen = strawberry.field(description="The budget, all sources.")
+    claims: list[PublicClaimType] = strawberry.field(description="The approved claims.")
+
+    @classmethod
+    def of(cls, item: PublicItem) -> Self:
+        """From the domain."""
+        return cls(
+            id=strawberry.ID(item.id),
+            title=item.title,
+            kind=item.kind,
+            category=item.category,
+            status=item.status,
+            published_at=item.published_at,
+            closed_at=item.closed_at,
+            budget=[PublicAmountType.of(line) for line in item.budget],
+            budget_fen=Fen(item.budget_fen),
+            claims=[PublicClaimType.of(claim) for claim in item.claims],
+        )
+
+
+@strawberry.type(name="PublicDecision", description="One decision of an intention meeting.")
+class PublicDecisionType:
+    item_id: strawberry.ID = strawberry.field(description="The item decided on.")
+    item_title: str = strawberry.field(description="Its title.")
+    claim_id: strawberry.ID = strawberry.field(description="The claim decided.")
+    claimant: str = strawberry.field(description="The claimant's public name.")
+    outcome: str = strawberry.field(description="APPROVED or REJECTED.")
+
+    @classmethod
+    def of(cls, decision: PublicDecision) -> Self:
+        """From the domain."""
+        return cls(
+            item_id=strawberry.ID(decision.item_id),
+            item_title=decision.item_title,
+            claim_id=strawberry.ID(decision.claim_id),
+            claimant=decision.claimant,
+            outcome=decision.outcome,
+        )
+
+
+@strawberry.type(name="PublicMeeting", description="A concluded claim intention meeting (认领意向会).")
+class PublicMeetingType:
+    id: strawberry.ID = strawberry.field(description="The meeting's id.")
+    scheduled_at: datetime = strawberry.field(description="When it was held.")
+    concluded_at: datetime = strawberry.field(description="When it was concluded.")
+    minutes: str = strawberry.field(description="Its minutes (纪要), as the community recorded them for the public.")
+    decisions: list[PublicDecisionType] = strawberry.field(description="Its decisions.")
+
+    @classmethod
+    def of(cls, meeting: PublicMeeting) -> Self:
+        """From the domain."""
+        return cls(
+            id=strawberry.ID(meeting.id),
+            scheduled_at=meeting.scheduled_at,
+            concluded_at=meeting.concluded_at,
+            minutes=meeting.minutes,
+            decisions=[PublicDecisionType.of(d) for d in meeting.decisions],
+        )
+
+
+@strawberry.type(name="PublicFundTotals", description="Budgeted, approved and disbursed money of one fund source.")
+class PublicFundTotalsType:
+    fund_source: str = strawberry.field(description="The fund source.")
+    budgeted_fen: Fen = strawberry.field(description="Budgeted by the published items.")
+    approved_fen: Fen = strawberry.field(description="Approved for claims.")
+    disbursed_fen: Fen = strawberry.field(description="Paid out.")
+
+    @classmethod
+    def of(cls, totals: FundTotals) -> Self:
+        """From the domain."""
+        return cls(
+            fund_source=totals.fund_source,
+            budgeted_fen=Fen(totals.budgeted_fen),
+            approved_fen=Fen(totals.approved_fen),
+            disbursed_fen=Fen(totals.disbursed_fen),
+        )
+
+
+@strawberry.type(name="PublicNotice", description="A community's public disclosure (公示): readable by anyone, without signing in.")
+class PublicNoticeType:
+    community_id: strawberry.ID = strawberry.field(description="The community.")
+    community_name: str = strawberry.field(description="Its name.")
+    period_days: int = strawberry.field(description="Days a closed record stays public (set by the district).")
+    generated_at: datetime = strawberry.field(description="When this notice was put together.")
+    items: list[PublicServiceItemType] = strawberry.field(description="Published items still within the disclosure period.")
+    meetings: list[PublicMeetingType] = strawberry.field(description="Concluded intention meetings within the disclosure period.")
+    totals: list[PublicFundTotalsType] = strawberry.field(description="Totals per fund source over the items shown.")
+
+    @classmethod
+    def of(cls, notice: PublicNotice) -> Self:
+        """From the domain."""
+        return cls(
+            community_id=strawberry.ID(notice.community_id),
+            community_name=notice.community_name,
+            period_days=notice.period_days,
+            generated_at=notice.generated_at,
+            items=[PublicServiceItemType.of(item) for item in notice.items],
+            meetings=[PublicMeetingType.of(meeting) for meeting in notice.meetings],
+            totals=[PublicFundTotalsType.of(line) for line in notice.totals],
+        )
+
+
+@strawberry.type(name="PublicCommunityTotals", description="One community's line in a street's or district's roll-up.")
+class PublicCommunityTotalsType:
+    community_id: strawberry.ID = strawberry.field(description="The community.")
+    community_name: str = strawberry.field(description="Its name.")
+    items: int = strawberry.field(description="Items disclosed.")
+    approved_claims: int = strawberry.field(description="Approved claims disclosed.")
+    totals: list[PublicFundTotalsType] = strawberry.field(description="Its totals per fund source.")
+
+
+@strawberry.type(name="PublicRollup", description="The 公示 of a street or district, community by community, with its totals.")
+class PublicRollupType:
+    place_id: strawberry.ID = strawberry.field(description="The street or district.")
+    communities: list[PublicCommunityTotalsType] = strawberry.field(description="Each community's totals.")
+    totals: list[PublicFundTotalsType] = strawberry.field(description="Totals per fund source over every community.")
+
+    @classmethod
+    def of(cls, place_id: str, communities: list[tuple[str, str, tuple[PublicItem, ...]]]) -> Self:
+        """From each community's id, name and public items."""
+        lines = [
+            PublicCommunityTotalsType(
+                community_id=strawberry.ID(community_id),
+                community_name=name,
+                items=len(items),
+                approved_claims=sum(len(i.claims) for i in items),
+                totals=[PublicFundTotalsType.of(t) for t in fund_totals(items)],
+            )
+            for community_id, name, items in communities
+        ]
+        every = fund_totals(item for _, _, items in communities for item in items)
+        return cls(place_id=strawberry.ID(place_id), communities=lines, totals=[PublicFundTotalsType.of(t) for t in every])
