@@ -16,7 +16,7 @@ from services.needs.schema.inputs import NeedFilter, ServiceItemFilter
 from services.needs.schema.types import NeedType, ServiceItemType
 from services.needs.store import ItemQuery, NeedQuery
 
-__all__ = ["list_items", "list_needs"]
+__all__ = ["list_items", "list_needs", "needs_page"]
 
 
 async def list_needs(
@@ -34,6 +34,11 @@ async def list_needs(
         text=filter.text if filter else None,
         most_supported=sort is NeedSort.MOST_SUPPORTED,
     )
+    return await needs_page(context, query, first, after)
+
+
+async def needs_page(context: NeedsContext, query: NeedQuery, first: int, after: str | None) -> Connection[NeedType]:
+    """One page of the needs a query matches, each primed in the request's loader (a later lookup costs nothing)."""
     try:
         needs, page = await context.store.list_needs(query, first=first, after=after)
     except DomainError as error:

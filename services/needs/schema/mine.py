@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from services.common.domain import DomainError
-from services.common.graphql.errors import UserError, public_error
+from services.common.graphql.errors import UserError
 from services.common.graphql.mutations import attempt
-from services.common.graphql.pagination import Connection, connection
+from services.common.graphql.pagination import Connection
 from services.needs.domain import Category, NeedDraft, NeedSource, TargetGroup
 from services.needs.schema.context import NeedsContext
+from services.needs.schema.lists import needs_page
 from services.needs.schema.types import NeedType
 from services.needs.store import NeedQuery
 
@@ -69,12 +69,12 @@ class OwnNeedsQuery:
     @strawberry.field(description="The needs you submitted, newest first (in the communities of your token).")
     async def my_needs(self, info: Info[NeedsContext, None], first: int = 20, after: str | None = None) -> Connection[NeedType]:
         principal = info.context.require_principal()
-        return await _own(info, NeedQuery(sorted(principal.communities), submitter_id=principal.subject), first, after)
+        return await needs_page(info.context, NeedQuery(sorted(principal.communities), submitter_id=principal.subject), first, after)
 
     @strawberry.field(description="The needs you support, newest first (in the communities of your token).")
     async def my_supports(self, info: Info[NeedsContext, None], first: int = 20, after: str | None = None) -> Connection[NeedType]:
         principal = info.context.require_principal()
-        return await _own(info, NeedQuery(sorted(principal.communities), supporter_id=principal.subject), first, after)
+        return await needs_page(info.context, NeedQuery(sorted(principal.communities), supporter_id=principal.subject), first, after)
 
 
 @strawberry.type(description="Change your own needs and supports.")
@@ -107,14 +107,3 @@ class OwnNeedsMutation:
         principal = info.context.require_principal()
         need, errors = await attempt(lambda: info.context.use_cases.withdraw_support(principal, str(input.need_id)))
         return WithdrawSupportPayload(need=NeedType.from_domain(need) if need else None, errors=errors)
-
-
-async def _own(info: Info[NeedsContext, None], query: NeedQuery, first: int, after: str | None) -> Connection[NeedType]:
-    context = info.context
-    try:
-        needs, page = await context.store.list_needs(query, first=first, after=after)
-    except DomainError as error:
-        raise public_error(error) from error
-    for need in needs:
-        context.need_loader.prime(need.id, need)
-    return connection([NeedType.from_domain(need) for need in needs], page, after=after, count=lambda: context.store.count_needs(query))
