@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -32,7 +33,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from gateway.planning import Fetch, Plan
+from gateway.planner import EntityPart, FetchNode, Input, Plan
 from gateway.selection import INTERNAL
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError"]
@@ -60,66 +61,118 @@ class Execution:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     async def run(self) -> dict[str, Any]:
-        """Fetch everything and shape the response."""
-        for step in self.plan.steps:
-            await asyncio.gather(*(self._root(fetch) for fetch in step))
+        """Fetch everything (each request as soon as the ones it depends on have merged) and shape the response."""
+        await self._run_nodes(self.plan.nodes)
         shaped = self._shape_root()
         response: dict[str, Any] = {"data": shaped}
         if self.errors:
             response["errors"] = self.errors
         return response
 
-    async def run_event(self, fetch: Fetch, result: Mapping[str, Any]) -> dict[str, Any]:
+    async def _run_nodes(self, nodes: list[FetchNode]) -> None:
+        if len(nodes) == 1:
+            await self._fetch(nodes[0])
+            return
+        tasks: dict[int, asyncio.Task[None]] = {}
+        for node in nodes:
+            waits = [tasks[d] for d in node.depends if d in tasks]
+            tasks[node.id] = asyncio.ensure_future(self._after(waits, node))
+        await asyncio.gather(*tasks.values())
+
+    async def _after(self, waits: list[asyncio.Task[None]], node: FetchNode) -> None:
+        if waits:
+            await asyncio.gather(*waits)
+        await self._fetch(node)
+
+    async def _fetch(self, node: FetchNode) -> None:
+        if node.is_root:
+            await self._root(node)
+        else:
+            await self._entities(node)
+
+    async def run_event(self, fetch: FetchNode, result: Mapping[str, Any]) -> dict[str, Any]:
         """One event of a subscription: the owning subgraph's payload, joined and shaped like a query."""
         _merge(self.data, result.get("data") or {})
         self._forward_errors(result, fetch, lambda path: path)
-        await asyncio.gather(*(self._entities(child) for child in fetch.children))
+        await self._run_nodes([node for node in self.plan.nodes if node is not fetch])
         response: dict[str, Any] = {"data": self._shape_root()}
         if self.errors:
             response["errors"] = self.errors
         return response
 
-    def document_for(self, fetch: Fetch) -> tuple[str, dict[str, Any]]:
+    def document_for(self, fetch: FetchNode) -> tuple[str, dict[str, Any]]:
         """The subgraph operation of a root fetch and the variables it uses."""
-        names = fetch.tree.all_variables()
-        return self._document(self.plan.operation.operation.value, names, fetch.tree.print()), self._used(names)
+        names = fetch.root_tree.all_variables()
+        return self._document(self.plan.operation.operation.value, names, fetch.root_tree.print()), self._used(names)
 
-    async def _root(self, fetch: Fetch) -> None:
-        operation = self.plan.operation.operation.value
-        query = self._document(operation, fetch.tree.all_variables(), fetch.tree.print())
-        result = await self._call(fetch, query, self._used(fetch.tree.all_variables()), [()])
+    async def _root(self, fetch: FetchNode) -> None:
+        query, variables = self.document_for(fetch)
+        result = await self._call(fetch, query, variables, [()])
         if result is not None:
             _merge(self.data, result.get("data") or {})
             self._forward_errors(result, fetch, lambda path: path)
-        await asyncio.gather(*(self._entities(child) for child in fetch.children))
 
-    async def _entities(self, fetch: Fetch) -> None:
-        objects = list(_collect(self.data, fetch.path, ()))
-        targets = [(obj, path) for obj, path in objects if _typename(obj) in self._implementations(fetch.entity_type or "")]
+    async def _entities(self, fetch: FetchNode) -> None:
+        targets: list[tuple[dict[str, Any], tuple[Any, ...], int]] = []
+        representations: list[dict[str, Any]] = []
+        seen: dict[bytes, int] = {}
+        for obj, path in _collect(self.data, fetch.path, ()):
+            if obj.get(FAILED):
+                continue
+            part = self._part(fetch, _typename(obj))
+            if part is None:
+                continue
+            representation = _representation(part, obj)
+            if representation is None:
+                continue
+            digest = orjson.dumps(representation)
+            index = seen.get(digest)
+            if index is None:
+                index = seen[digest] = len(representations)
+                representations.append(representation)
+            targets.append((obj, path, index))
         if not targets:
             return
-        representations = [self._representation(fetch, obj) for obj, _ in targets]
-        names = fetch.tree.all_variables()
-        selection = fetch.tree.print()
+        names: set[str] = set()
+        selections = []
+        for part in fetch.parts.values():
+            names |= part.tree.all_variables()
+            selections.append(f"... on {part.entity_type} {part.tree.print()}")
         query = self._document(
             "query",
             names,
-            f"{{ _entities(representations: $__representations) {{ ... on {fetch.entity_type} {selection} }} }}",
+            f"{{ _entities(representations: $__representations) {{ {' '.join(selections)} }} }}",
             extra="$__representations: [_Any!]!",
         )
         variables = {**self._used(names), "__representations": representations}
-        result = await self._call(fetch, query, variables, [path for _, path in targets])
-        if result is not None:
-            entities = (result.get("data") or {}).get("_entities") or [None] * len(targets)
-            for (obj, _), entity in zip(targets, entities, strict=False):
-                if isinstance(entity, dict):
-                    _merge(obj, entity)
-                else:
-                    obj[FAILED] = True
-            self._forward_errors(result, fetch, lambda path: _entity_path(path, [p for _, p in targets]))
-        await asyncio.gather(*(self._entities(child) for child in fetch.children))
+        first_paths = [path for _, path, _ in targets]
+        result = await self._call(fetch, query, variables, first_paths)
+        if result is None:
+            return
+        entities = (result.get("data") or {}).get("_entities") or [None] * len(representations)
+        for obj, _, index in targets:
+            entity = entities[index] if index < len(entities) else None
+            if isinstance(entity, dict):
+                _merge(obj, entity)
+            else:
+                obj[FAILED] = True
+        by_index: dict[int, tuple[Any, ...]] = {}
+        for _, path, index in targets:
+            by_index.setdefault(index, path)
+        self._forward_errors(result, fetch, lambda path: _entity_path(path, by_index))
 
-    async def _call(self, fetch: Fetch, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    def _part(self, fetch: FetchNode, typename: str | None) -> EntityPart | None:
+        if typename is None:
+            return None
+        part = fetch.parts.get(typename)
+        if part is not None:
+            return part
+        for candidate in fetch.parts.values():
+            if typename in self._implementations(candidate.entity_type):
+                return candidate
+        return None
+
+    async def _call(self, fetch: FetchNode, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
         try:
             return await self.call(fetch.subgraph, query, variables)
         except SubgraphError as error:
@@ -133,7 +186,7 @@ class Execution:
                 )
             return None
 
-    def _forward_errors(self, result: Mapping[str, Any], fetch: Fetch, mapping: Callable[[list[Any]], list[Any] | None]) -> None:
+    def _forward_errors(self, result: Mapping[str, Any], fetch: FetchNode, mapping: Callable[[list[Any]], list[Any] | None]) -> None:
         for error in result.get("errors") or ():
             forwarded = {"message": error.get("message", "subgraph error")}
             path = error.get("path")
@@ -146,14 +199,6 @@ class Execution:
             forwarded["extensions"] = extensions
             self.errors.append(forwarded)
 
-    def _representation(self, fetch: Fetch, obj: dict[str, Any]) -> dict[str, Any]:
-        representation = {"__typename": _typename(obj)}
-        for key in fetch.keys:
-            representation.update(_extract(obj, key.fields))
-        for requires in fetch.requires:
-            representation.update(_extract(obj, requires))
-        return representation
-
     def _implementations(self, type_name: str) -> set[str]:
         graph_type = self.schema.get_type(type_name)
         if graph_type is not None and is_abstract_type(graph_type):
@@ -164,7 +209,10 @@ class Execution:
         return {name: self.variables[name] for name in names if name in self.variables}
 
     def _document(self, operation: str, names: set[str], selection: str, *, extra: str = "") -> str:
-        definitions = [f"${name}: {self.variable_types[name]}" for name in sorted(names) if name in self.variable_types]
+        declared = self.plan.variable_definitions
+        definitions = [
+            declared.get(name) or f"${name}: {self.variable_types[name]}" for name in sorted(names) if name in self.variable_types
+        ]
         if extra:
             definitions.append(extra)
         header = f"{operation}({', '.join(definitions)})" if definitions else operation
@@ -176,6 +224,43 @@ class Execution:
         shaper = _Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors)
         data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, ())
         return data if ok else None
+
+
+def _representation(part: EntityPart, obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{__typename, key…, required…}`` of an object for one entity part; None when a key field is missing."""
+    typename = part.entity_type if part.interface_object else (_typename(obj) or part.entity_type)
+    representation: dict[str, Any] = {"__typename": typename}
+    for item in part.inputs:
+        _read(obj, item, representation)
+        if item.key and item.type_condition is None and representation.get(item.name) is None:
+            return None
+    return representation
+
+
+def _read(obj: Mapping[str, Any], item: Input, out: dict[str, Any]) -> None:
+    if item.type_condition is not None:
+        if item.below and _typename(obj) in item.possible:
+            for child in item.below:
+                _read(obj, child, out)
+        return
+    value = obj.get(item.response_key, obj.get(item.name))
+    if item.below is not None:
+        value = _read_below(value, item.below)
+    out[item.name] = value
+
+
+def _read_below(value: Any, below: tuple[Input, ...]) -> Any:
+    if isinstance(value, list):
+        return [_read_below(entry, below) for entry in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    name = _typename(value)
+    if name is not None and any(child.type_condition is not None for child in below):
+        out["__typename"] = name
+    for child in below:
+        _read(value, child, out)
+    return out
 
 
 def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
@@ -208,22 +293,8 @@ def _typename(obj: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _extract(obj: Mapping[str, Any], fields: SelectionSetNode) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for selection in fields.selections:
-        assert isinstance(selection, FieldNode)
-        name = selection.name.value
-        value = obj.get(INTERNAL + name, obj.get(name))
-        if selection.selection_set is not None and isinstance(value, dict):
-            value = _extract(value, selection.selection_set)
-        elif selection.selection_set is not None and isinstance(value, list):
-            value = [_extract(item, selection.selection_set) if isinstance(item, dict) else item for item in value]
-        out[name] = value
-    return out
-
-
-def _entity_path(path: list[Any], targets: list[tuple[Any, ...]]) -> list[Any] | None:
-    if len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] < len(targets):
+def _entity_path(path: list[Any], targets: dict[int, tuple[Any, ...]]) -> list[Any] | None:
+    if len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] in targets:
         return [*targets[path[1]], *path[2:]]
     return None
 

@@ -20,6 +20,7 @@ from graphql import (
     FieldDefinitionNode,
     GraphQLNamedType,
     InputObjectTypeDefinitionNode,
+    InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
@@ -187,6 +188,16 @@ def load_supergraph(sdl: str) -> Supergraph:
                 model.keys.append(EntityKey(graph, parse("{" + key + "}").definitions[0].selection_set, _boolean(join, "resolvable", True)))  # type: ignore[attr-defined]
             if _boolean(join, "isInterfaceObject", False):
                 model.interface_object_in.add(graph)
+        for join in _all(directives, "join__implements"):
+            graph = graphs[_enum(join, "graph") or ""].name
+            model.implements.setdefault(graph, set()).add(_string(join, "interface") or "")
+        for join in _all(directives, "join__unionMember"):
+            graph = graphs[_enum(join, "graph") or ""].name
+            model.members.setdefault(graph, set()).add(_string(join, "member") or "")
+        for value in getattr(definition, "values", None) or ():
+            for join in _all(value.directives or (), "join__enumValue"):
+                graph = graphs[_enum(join, "graph") or ""].name
+                model.enum_values.setdefault(graph, set()).add(value.name.value)
         for field in getattr(definition, "fields", None) or ():
             if isinstance(field, FieldDefinitionNode):
                 model.fields[field.name.value] = _field_model(field, model, graphs)
@@ -220,6 +231,7 @@ def _field_model(field: FieldDefinitionNode, model: TypeModel, graphs: dict[str,
             requires=parse("{" + requires + "}").definitions[0].selection_set if requires else None,  # type: ignore[attr-defined]
             provides=parse("{" + provides + "}").definitions[0].selection_set if provides else None,  # type: ignore[attr-defined]
             overridden=_boolean(join, "usedOverridden", False),
+            type=_string(join, "type"),
         )
         origin = _string(join, "override")
         if origin:
@@ -239,6 +251,7 @@ def _strip(definition: DefinitionNode, hidden: set[str]) -> DefinitionNode:
                 **{
                     **{k: getattr(f, k) for k in f.keys if k != "loc"},
                     "directives": tuple(d for d in f.directives or () if d.name.value == "deprecated"),
+                    **({"arguments": _arguments(f.arguments)} if isinstance(f, FieldDefinitionNode) else {}),
                 }
             )
             for f in definition.fields or ()
@@ -255,6 +268,20 @@ def _strip(definition: DefinitionNode, hidden: set[str]) -> DefinitionNode:
             if _directive(v.directives or (), "inaccessible") is None
         )
     return definition.__class__(**{**{k: getattr(definition, k) for k in definition.keys if k != "loc"}, **values})
+
+
+def _arguments(arguments: Iterable[InputValueDefinitionNode] | None) -> tuple[InputValueDefinitionNode, ...]:
+    """Field arguments of the API schema: inaccessible ones removed, only ``@deprecated`` kept."""
+    return tuple(
+        InputValueDefinitionNode(
+            **{
+                **{k: getattr(a, k) for k in a.keys if k != "loc"},
+                "directives": tuple(d for d in a.directives or () if d.name.value == "deprecated"),
+            }
+        )
+        for a in arguments or ()
+        if _directive(a.directives or (), "inaccessible") is None
+    )
 
 
 def _directive(directives: Iterable[ConstDirectiveNode], name: str) -> ConstDirectiveNode | None:
