@@ -19,6 +19,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLIncludeDirective,
     GraphQLList,
     GraphQLNonNull,
@@ -352,19 +353,24 @@ class _Shaper:
         planned = self._planned.get(cache_key)
         if planned is None:
             planned = []
-            seen: set[str] = set()
+            seen: dict[str, int] = {}
             for node in self._fields(selection_set, parent):
                 key = node.alias.value if node.alias else node.name.value
                 if key in seen:
+                    if node.selection_set is not None:  # the same field again: its selections add to the first's
+                        index = seen[key]
+                        first = planned[index][1]
+                        merged = _merged_node(first, node)
+                        planned[index] = (key, merged, planned[index][2])
                     continue
                 if node.name.value == "__typename":
-                    seen.add(key)
+                    seen[key] = len(planned)
                     planned.append((key, node, None))
                     continue
                 definition = parent.fields.get(node.name.value)
                 if definition is None:
                     continue
-                seen.add(key)
+                seen[key] = len(planned)
                 planned.append((key, node, definition.type))
             self._planned[cache_key] = planned
         return planned
@@ -390,6 +396,9 @@ class _Shaper:
                 items.append(completed)
             return items, True
         if node.selection_set is None:
+            if isinstance(type_, GraphQLEnumType) and value not in type_.values:
+                self.errors.append({"message": f"Enum {type_.name} cannot represent value: {value!r}", "path": _flatten(path)})
+                return None, True
             return value, True
         if not isinstance(value, dict) or value.get(FAILED):
             return None, True
@@ -442,6 +451,21 @@ class _Shaper:
         if any(_prefix(error.get("path"), keys) for error in self.errors):
             return
         self.errors.append({"message": f"Cannot return null for non-nullable field {node.name.value}.", "path": keys})
+
+
+def _merged_node(first: FieldNode, again: FieldNode) -> FieldNode:
+    """One field node with the selections of two nodes of the same response key."""
+    selections = (
+        *(first.selection_set.selections if first.selection_set else ()),
+        *(again.selection_set.selections if again.selection_set else ()),
+    )
+    return FieldNode(
+        alias=first.alias,
+        name=first.name,
+        arguments=first.arguments,
+        directives=first.directives,
+        selection_set=SelectionSetNode(selections=selections),
+    )
 
 
 def _prefix(error_path: Any, path: list[Any]) -> bool:
