@@ -21,7 +21,14 @@ def main() -> None:
     composer = commands.add_parser("compose", help="print the composed supergraph SDL")
     composer.add_argument("--local", action="store_true", help="compose the services' schemas in-process (no servers needed)")
     commands.add_parser("serve", help="run the gateway alone")
+    planner = commands.add_parser("plan", help="print the query plan of an operation over a supergraph SDL")
+    planner.add_argument("--supergraph", required=True, help="the supergraph SDL file")
+    planner.add_argument("--query", required=True, help="the operation text, or @file to read it from a file")
+    planner.add_argument("--operation-name", default=None)
     args = parser.parse_args()
+    if args.command == "plan":
+        print(_plan(args.supergraph, args.query, args.operation_name))
+        return
     settings = GatewaySettings()
     if args.command == "serve":
         from services.cli import main as cli
@@ -29,6 +36,30 @@ def main() -> None:
         cli(["serve", "gateway"])
         return
     print(asyncio.run(_compose(settings, local=args.local)))
+
+
+def _plan(supergraph_file: str, query: str, operation_name: str | None) -> str:
+    from pathlib import Path
+
+    from graphql import FragmentDefinitionNode, get_operation_ast, parse, validate
+
+    from gateway.planner import PlanningError, plan, print_plan
+    from gateway.supergraph_sdl import load_supergraph
+
+    supergraph = load_supergraph(Path(supergraph_file).read_text())
+    text = Path(query[1:]).read_text() if query.startswith("@") else query
+    document = parse(text)
+    errors = validate(supergraph.schema, document)
+    if errors:
+        raise SystemExit("\n".join(error.message for error in errors))
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        raise SystemExit("name the operation with --operation-name")
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    try:
+        return print_plan(plan(supergraph, operation, fragments))
+    except PlanningError as error:
+        raise SystemExit(f"QUERY_PLANNING_FAILED: {error}") from error
 
 
 async def _compose(settings: GatewaySettings, *, local: bool) -> str:

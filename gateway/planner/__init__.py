@@ -12,7 +12,7 @@ from gateway.model import Supergraph
 from gateway.planner.builder import Builder, PlanningError
 from gateway.planner.fetch_graph import EntityPart, FetchNode, Input
 from gateway.planner.graph import QueryGraph
-from gateway.planner.plan import Plan, variable_definitions
+from gateway.planner.plans import Plan, variable_definitions
 from gateway.planner.printing import print_plan
 
 __all__ = ["EntityPart", "FetchNode", "Input", "Plan", "PlanningError", "QueryGraph", "plan", "print_plan", "query_graph"]

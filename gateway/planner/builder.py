@@ -184,8 +184,7 @@ class Builder:
 
     def field(self, at: _At, node: FieldNode) -> None:
         """Plan one field at ``at``: here, or through an edge."""
-        if self._touched:
-            self._touched[-1].add(at.node.id)
+        self._touch(at.node)
         name = node.name.value
         subgraph = at.node.subgraph
         if name == "__typename":
@@ -208,8 +207,14 @@ class Builder:
             return
         self._join(at, node)
 
+    def _touch(self, node: FetchNode) -> None:
+        """Inputs being planned depend on every request that selects a part of them."""
+        if self._touched:
+            self._touched[-1].add(node.id)
+
     def _here(self, at: _At, node: FieldNode, edge: FieldEdge | None, below: SelectionSetNode | None) -> None:
         """The field is resolved by the current request."""
+        self._touch(at.node)
         name = node.name.value
         response_key = node.alias.value if node.alias else name
         subtree = at.tree.add_field(response_key, field_text(node), nested=node.selection_set is not None, node=node)
@@ -322,13 +327,17 @@ class Builder:
         """The entity request behind ``option`` at ``at``'s path, its inputs planned in ``at``."""
         at.tree.add_internal("__typename")
         inputs, depends = self._inputs(at, option.key.fields)
-        tag = ""
         if requires is not None:
             required, more = self._inputs(at, requires)
             inputs = inputs + [replace(item, key=False) for item in required]
             depends |= more
-            tag = " ".join(print_ast(requires).split())
-        child = self.fetches.entity(option.subgraph, at.path, depends, at.node, tag)
+        tag = 0
+        while True:  # one request per subgraph and path, unless two representations would clash
+            child = self.fetches.entity(option.subgraph, at.path, depends, at.node, str(tag or ""))
+            existing = child.parts.get(option.entity_type)
+            if existing is None or not _clash(existing.inputs, inputs):
+                break
+            tag += 1
         if requires is not None and requires not in child.requires:
             child.requires.append(requires)
         part = child.part(option.entity_type, interface_object=option.interface_object)
@@ -417,6 +426,12 @@ class Builder:
         if self._touched:
             self._touched[-1] |= touched
         return inputs, touched | {at.node.id}
+
+
+def _clash(have: list[Input], add: list[Input]) -> bool:
+    """The same representation field read from different response keys (the same field with other arguments)."""
+    keys = {item.name: item for item in have if item.type_condition is None}
+    return any(item.type_condition is None and item.name in keys and keys[item.name] != item for item in add)
 
 
 def _aliased(fields: SelectionSetNode, possible: Callable[[str], frozenset[str]]) -> tuple[SelectionSetNode, list[Input]]:

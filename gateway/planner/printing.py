@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.planner.fetch_graph import FetchNode, Input
-from gateway.planner.plan import Plan
+from gateway.planner.plans import Plan
 
 __all__ = ["print_plan"]
 

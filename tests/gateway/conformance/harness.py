@@ -84,7 +84,7 @@ class Subgraph:
         result = await graphql(
             self.schema, query, root_value=root, variable_values=variables, field_resolver=_resolve, type_resolver=_type_of
         )
-        return result.formatted
+        return dict(result.formatted)
 
     def _entities(self, _: Row, representations: list[Row]) -> list[Row | None]:
         found = []
@@ -116,8 +116,8 @@ def subgraph_schema(sdl: str) -> GraphQLSchema:
             directives = {d.name.value for d in definition.directives or ()}
             if "key" in directives or "interfaceObject" in directives:
                 keyed.add(definition.name.value)
-            for interface in definition.interfaces or ():
-                implementations.setdefault(interface.name.value, set()).add(definition.name.value)
+            for implemented in definition.interfaces or ():
+                implementations.setdefault(implemented.name.value, set()).add(definition.name.value)
         if isinstance(definition, InterfaceTypeDefinitionNode) and any(d.name.value == "key" for d in definition.directives or ()):
             keyed_interfaces.add(definition.name.value)
     for interface in keyed_interfaces:

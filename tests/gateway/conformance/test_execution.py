@@ -21,7 +21,7 @@ STOCK = [
 ]
 
 
-def _products(_: object, filter: dict[str, str] | None = None, limit: int | None = None) -> list[dict[str, object]]:
+def _products(_: object, filter: dict[str, str] | None = None, limit: int | None = None) -> list[dict[str, str]]:
     rows = [row for row in PRODUCTS if filter is None or filter.get("name") in (None, row["name"])]
     return rows[:limit] if limit is not None else rows
 
