@@ -1,0 +1,71 @@
+"""Class (d): a fragment or field goes only to a subgraph that has the type and the field: implementations and
+union members per subgraph, ``@override`` on one implementation of an interface field."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.gateway.conformance.harness import Case, Federated, by_key, open_case
+
+LIBRARY: list[dict[str, Any]] = [
+    {"__typename": "Book", "id": "b1", "title": "STALE (overridden)", "pages": 412},
+    {"__typename": "Movie", "id": "m1", "title": "Alien", "length": 117},
+]
+STORE: list[dict[str, Any]] = [
+    {"__typename": "Book", "id": "b1", "price": 12, "title": "Dune"},
+    {"__typename": "Game", "id": "g1", "price": 60},
+]
+
+CASE = Case(
+    roots={"library": {"items": LIBRARY, "media": LIBRARY}, "store": {"shelf": STORE[:1], "top": STORE}},
+    entities={
+        "library": {"Book": by_key(LIBRARY, "id"), "Movie": by_key(LIBRARY, "id")},
+        "store": {"Book": by_key(STORE, "id"), "Game": by_key(STORE, "id")},
+    },
+)
+
+
+@pytest.fixture
+async def shop() -> AsyncIterator[Federated]:
+    async with open_case("membership", CASE) as federated:
+        yield federated
+
+
+async def test_an_interface_field_is_planned_per_implementation_where_one_is_overridden(shop: Federated) -> None:
+    body = await shop.query("{ items { id title } }")
+
+    assert body == {"data": {"items": [{"id": "b1", "title": "Dune"}, {"id": "m1", "title": "Alien"}]}}
+    (request,) = shop.requests("store")
+    assert "... on Book" in request
+
+
+async def test_fragments_on_implementations_a_subgraph_lacks_are_not_sent_to_it(shop: Federated) -> None:
+    body = await shop.query("{ shelf { id ... on Book { pages price } ... on Movie { length } } }")
+
+    assert body == {"data": {"shelf": [{"id": "b1", "pages": 412, "price": 12}]}}
+    assert all("Movie" not in request for request in shop.requests("store"))
+
+
+async def test_an_interface_field_the_subgraph_lacks_on_its_interface(shop: Federated) -> None:
+    body = await shop.query("{ shelf { title } }")
+
+    assert body == {"data": {"shelf": [{"title": "Dune"}]}}
+    assert shop.requests("library") == []
+
+
+async def test_union_members_per_subgraph(shop: Federated) -> None:
+    body = await shop.query("{ top { __typename ... on Book { title pages } ... on Game { price } ... on Movie { length } } }")
+
+    assert body == {"data": {"top": [{"__typename": "Book", "title": "Dune", "pages": 412}, {"__typename": "Game", "price": 60}]}}
+    assert all("Movie" not in request for request in shop.requests("store"))
+    assert all("Game" not in request for request in shop.requests("library"))
+
+
+async def test_a_union_the_other_way(shop: Federated) -> None:
+    body = await shop.query("{ media { ... on Book { price title } ... on Game { price } ... on Movie { title } } }")
+
+    assert body == {"data": {"media": [{"price": 12, "title": "Dune"}, {"title": "Alien"}]}}
+    assert all("Game" not in request for request in shop.requests("library"))
