@@ -265,10 +265,14 @@ class Builder:
             for target in self.graph.resolvers(at.type_name, name):
                 if target != subgraph:
                     interface_object = self.graph.is_interface_object(target, at.type_name)
-                    options.extend(KeyEdge(target, at.type_name, key, interface_object=interface_object) for key in self._keys(at.type_name, target))
+                    options.extend(
+                        KeyEdge(target, at.type_name, key, interface_object=interface_object) for key in self._keys(at.type_name, target)
+                    )
             options = [option for option in options if not self._cycles(at, option)]
             if not options and self.graph.is_interface_object(subgraph, at.type_name):
-                raise PlanningError(f"{at.type_name}.{name}: no subgraph resolves it on the interface, and {subgraph} cannot tell its implementations")
+                raise PlanningError(
+                    f"{at.type_name}.{name}: no subgraph resolves it on the interface, and {subgraph} cannot tell its implementations"
+                )
             if not options:
                 implementations = self.graph.possible_types(subgraph, at.type_name)
                 if not implementations:

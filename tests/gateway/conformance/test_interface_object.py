@@ -14,7 +14,10 @@ ACCOUNTS: list[dict[str, Any]] = [
     {"__typename": "Admin", "id": "u1", "name": "Ann", "role": "owner"},
     {"__typename": "Regular", "id": "u2", "name": "Bob"},
 ]
-ACTIVITY: list[dict[str, Any]] = [{"__typename": "Account", "id": "u1", "lastSeen": "monday"}, {"__typename": "Account", "id": "u2", "lastSeen": "friday"}]
+ACTIVITY: list[dict[str, Any]] = [
+    {"__typename": "Account", "id": "u1", "lastSeen": "monday"},
+    {"__typename": "Account", "id": "u2", "lastSeen": "friday"},
+]
 
 CASE = Case(
     roots={
@@ -46,15 +49,23 @@ async def test_typename_from_the_interface_object_is_the_concrete_type(accounts:
     body = await accounts.query("{ recent { __typename id lastSeen } }")
 
     assert body == {
-        "data": {"recent": [{"__typename": "Regular", "id": "u2", "lastSeen": "friday"}, {"__typename": "Admin", "id": "u1", "lastSeen": "monday"}]}
+        "data": {
+            "recent": [
+                {"__typename": "Regular", "id": "u2", "lastSeen": "friday"},
+                {"__typename": "Admin", "id": "u1", "lastSeen": "monday"},
+            ]
+        }
     }
 
 
 async def test_fragments_on_implementations_below_an_interface_object(accounts: Federated) -> None:
     body = await accounts.query("{ recent { id name ... on Admin { role } } newest { ... on Regular { name } ... on Admin { role } } }")
 
-    assert body == {"data": {"recent": [{"id": "u2", "name": "Bob"}, {"id": "u1", "name": "Ann", "role": "owner"}], "newest": {"role": "owner"}}}
+    assert body == {
+        "data": {"recent": [{"id": "u2", "name": "Bob"}, {"id": "u1", "name": "Ann", "role": "owner"}], "newest": {"role": "owner"}}
+    }
     assert len(accounts.requests("accounts")) == 2  # one _entities request per path
+
 
 async def test_a_fragment_on_an_implementation_selecting_an_interface_object_field(accounts: Federated) -> None:
     body = await accounts.query("{ users { name ... on Admin { lastSeen } } }")

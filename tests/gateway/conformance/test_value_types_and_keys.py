@@ -1,0 +1,110 @@
+"""Classes (e) and (f): value types split across subgraphs (back to the nearest entity, or another subgraph for a
+shareable root field, or both), keys collected over more than one hop, composite keys from two subgraphs, and
+``@provides`` counted as a key for the next join."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.gateway.conformance.harness import Case, Federated, by_key, open_case
+
+POSTS_A: list[dict[str, Any]] = [
+    {"__typename": "Post", "id": "1", "stats": {"likes": 3}},
+    {"__typename": "Post", "id": "2", "stats": {"likes": 0}},
+]
+POSTS_B: list[dict[str, Any]] = [
+    {"__typename": "Post", "id": "1", "stats": {"likes": 3, "shares": 1}},
+    {"__typename": "Post", "id": "2", "stats": {"likes": 0, "shares": 7}},
+]
+VALUES = Case(
+    roots={
+        "a": {"feed": POSTS_A, "config": {"theme": "dark"}, "settings": {"x": 1}},
+        "b": {"config": {"theme": "dark", "locale": "zh"}},
+        "c": {"settings": {"y": 2}},
+    },
+    entities={"a": {"Post": by_key(POSTS_A, "id")}, "b": {"Post": by_key(POSTS_B, "id")}},
+)
+
+PRODUCTS_A: list[dict[str, Any]] = [
+    {"__typename": "Product", "upc": "u1", "sku": "s1", "name": "Kettle"},
+    {"__typename": "Product", "upc": "u2", "sku": "s2", "name": "Cup"},
+]
+PRODUCTS_B: list[dict[str, Any]] = [{"__typename": "Product", "upc": "u1", "id": "1"}, {"__typename": "Product", "upc": "u2", "id": "2"}]
+PRODUCTS_C: list[dict[str, Any]] = [{"__typename": "Product", "id": "1", "price": 30}, {"__typename": "Product", "id": "2", "price": 5}]
+PRODUCTS_D: list[dict[str, Any]] = [
+    {"__typename": "Product", "id": "1", "sku": "s1", "stock": 4},
+    {"__typename": "Product", "id": "2", "sku": "s2", "stock": 0},
+]
+KEYS = Case(
+    roots={
+        "a": {"products": PRODUCTS_A},
+        "e": {"reviews": [{"body": "Boils", "product": {"__typename": "Product", "upc": "u1", "id": "1"}}]},
+    },
+    entities={
+        "a": {"Product": by_key(PRODUCTS_A, "upc")},
+        "b": {"Product": lambda rep: by_key(PRODUCTS_B, "upc" if "upc" in rep else "id")(rep)},
+        "c": {"Product": by_key(PRODUCTS_C, "id")},
+        "d": {"Product": by_key(PRODUCTS_D, "id", "sku")},
+        "e": {"Product": by_key([], "upc")},
+    },
+)
+
+
+@pytest.fixture
+async def values() -> AsyncIterator[Federated]:
+    async with open_case("value_types", VALUES) as federated:
+        yield federated
+
+
+@pytest.fixture
+async def keys() -> AsyncIterator[Federated]:
+    async with open_case("keys", KEYS) as federated:
+        yield federated
+
+
+async def test_e_a_value_type_field_is_fetched_through_the_nearest_entity(values: Federated) -> None:
+    body = await values.query("{ feed { id stats { likes shares } } }")
+
+    assert body == {"data": {"feed": [{"id": "1", "stats": {"likes": 3, "shares": 1}}, {"id": "2", "stats": {"likes": 0, "shares": 7}}]}}
+    (request,) = values.requests("b")
+    assert "_entities" in request
+
+
+async def test_e_a_shareable_root_field_goes_to_the_subgraph_that_has_the_whole_selection(values: Federated) -> None:
+    body = await values.query("{ config { theme locale } }")
+
+    assert body == {"data": {"config": {"theme": "dark", "locale": "zh"}}}
+    assert values.requests("a") == []
+
+
+async def test_e_a_root_value_type_no_subgraph_has_whole_is_split_over_two(values: Federated) -> None:
+    body = await values.query("{ settings { x y } }")
+
+    assert body == {"data": {"settings": {"x": 1, "y": 2}}}
+    assert len(values.requests("a")) == 1
+    assert len(values.requests("c")) == 1
+
+
+async def test_f_a_key_collected_over_two_hops(keys: Federated) -> None:
+    body = await keys.query("{ products { name price } }")
+
+    assert body == {"data": {"products": [{"name": "Kettle", "price": 30}, {"name": "Cup", "price": 5}]}}
+    assert [len(keys.requests(name)) for name in "abc"] == [1, 1, 1]
+
+
+async def test_f_a_composite_key_whose_parts_come_from_two_subgraphs(keys: Federated) -> None:
+    body = await keys.query("{ products { stock } }")
+
+    assert body == {"data": {"products": [{"stock": 4}, {"stock": 0}]}}
+    assert [len(keys.requests(name)) for name in "abd"] == [1, 1, 1]
+
+
+async def test_f_a_provided_field_is_a_key_for_the_next_join(keys: Federated) -> None:
+    body = await keys.query("{ reviews { body product { price } } }")
+
+    assert body == {"data": {"reviews": [{"body": "Boils", "product": {"price": 30}}]}}
+    assert keys.requests("b") == []
+    assert len(keys.requests("c")) == 1
