@@ -40,6 +40,7 @@ from gateway.selection import INTERNAL
 __all__ = ["Execution", "SubgraphCall", "SubgraphError"]
 
 FAILED = INTERNAL + "failed"
+_ABSENT = object()
 
 SubgraphCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -341,7 +342,10 @@ class _Shaper:
             if field_type is None:
                 out[key] = value.get(key) or _typename(value) or parent.name
                 continue
-            completed, ok = self.complete(value.get(key), field_type, node, (path, key))
+            raw = value.get(key, _ABSENT)
+            if raw is _ABSENT:  # fetched under an alias: the subgraph's type of this field differs (see the planner)
+                raw = value.get(f"{INTERNAL}{parent.name}_{key}")
+            completed, ok = self.complete(raw, field_type, node, (path, key))
             if not ok:
                 return None, False
             out[key] = completed

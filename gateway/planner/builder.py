@@ -217,6 +217,16 @@ class Builder:
         self._touch(at.node)
         name = node.name.value
         response_key = node.alias.value if node.alias else name
+        if not response_key.startswith(INTERNAL) and self.graph.type_differs(at.node.subgraph, at.type_name, name):
+            # Beside a fragment on another type, the subgraph would see two types under one response key.
+            response_key = f"{INTERNAL}{at.type_name}_{response_key}"
+            node = FieldNode(
+                alias=NameNode(value=response_key),
+                name=node.name,
+                arguments=node.arguments,
+                directives=node.directives,
+                selection_set=node.selection_set,
+            )
         subtree = at.tree.add_field(response_key, field_text(node), nested=node.selection_set is not None, node=node)
         if subtree is None or node.selection_set is None:
             return

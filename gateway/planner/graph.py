@@ -192,6 +192,14 @@ class QueryGraph:
         source = model.sources.get(subgraph) if model is not None else None
         return source.type if source is not None else None
 
+    def type_differs(self, subgraph: str, type_name: str, field_name: str) -> bool:
+        """The field's type in the subgraph is not the API's (``String!`` there, ``String`` here)."""
+        declared = self.subgraph_field_type(subgraph, type_name, field_name)
+        if declared is None:
+            return False
+        fields = getattr(self.schema.get_type(type_name), "fields", None) or {}
+        return field_name in fields and str(fields[field_name].type) != declared
+
     def is_entity(self, type_name: str) -> bool:
         """The type has a resolvable key in some subgraph."""
         model = self.supergraph.types.get(type_name)
