@@ -57,11 +57,11 @@ UNSATISFIABLE = {
 
 
 @pytest.fixture
-async def unsatisfiable() -> AsyncIterator[tuple[Gateway, dict[str, Subgraph]]]:
+def unsatisfiable() -> tuple[Gateway, dict[str, Subgraph]]:
     supergraph = compose({name: (f"http://{name}/graphql", sdl) for name, sdl in UNSATISFIABLE.items()})
     subgraphs = {name: Subgraph(name, subgraph_schema(sdl), {"config": {"theme": "dark"}}, {}) for name, sdl in UNSATISFIABLE.items()}
     client = SubgraphClient(InProcess(subgraphs), supergraph.subgraphs, timeout_s=5)
-    yield Gateway(supergraph, client, GatewaySettings()), subgraphs
+    return Gateway(supergraph, client, GatewaySettings()), subgraphs
 
 
 async def test_h_what_cannot_be_planned_is_refused_naming_the_field_before_any_fetch(
