@@ -39,8 +39,8 @@ from gateway.selection import INTERNAL
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError"]
 
-FAILED = INTERNAL + "failed"
 _ABSENT = object()
+FAILED = INTERNAL + "failed"
 
 SubgraphCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -119,8 +119,6 @@ class Execution:
         representations: list[dict[str, Any]] = []
         seen: dict[bytes, int] = {}
         for obj, path in _collect(self.data, fetch.path, ()):
-            if obj.get(FAILED):
-                continue
             part = self._part(fetch, _typename(obj))
             if part is None:
                 continue
@@ -152,12 +150,18 @@ class Execution:
         if result is None:
             return
         entities = (result.get("data") or {}).get("_entities") or [None] * len(representations)
+        failed = {
+            error["path"][1]
+            for error in result.get("errors") or ()
+            if isinstance(error.get("path"), list) and len(error["path"]) > 1 and error["path"][0] == "_entities"
+        }
         for obj, _, index in targets:
             entity = entities[index] if index < len(entities) else None
             if isinstance(entity, dict):
                 _merge(obj, entity)
-            else:
+            elif index in failed:  # the subgraph said why: the object is null, its error is enough
                 obj[FAILED] = True
+            # a null entity without an error only leaves its fields out (null, or null bubbling)
         by_index: dict[int, tuple[Any, ...]] = {}
         for _, path, index in targets:
             by_index.setdefault(index, path)

@@ -273,7 +273,8 @@ class Builder:
         options: list[KeyEdge] = []
         if is_abstract_type(graph_type):
             for target in self.graph.resolvers(at.type_name, name):
-                if target != subgraph:
+                edge = self.graph.edge(target, at.type_name, name)
+                if target != subgraph or (edge is not None and edge.requires is not None):
                     interface_object = self.graph.is_interface_object(target, at.type_name)
                     options.extend(
                         KeyEdge(target, at.type_name, key, interface_object=interface_object) for key in self._keys(at.type_name, target)

@@ -15,8 +15,8 @@ ACCOUNTS: list[dict[str, Any]] = [
     {"__typename": "Regular", "id": "u2", "name": "Bob"},
 ]
 ACTIVITY: list[dict[str, Any]] = [
-    {"__typename": "Account", "id": "u1", "lastSeen": "monday"},
-    {"__typename": "Account", "id": "u2", "lastSeen": "friday"},
+    {"__typename": "Account", "id": key, "lastSeen": seen, "greeting": lambda account: f"hello {account['name']}"}
+    for key, seen in (("u1", "monday"), ("u2", "friday"))
 ]
 
 CASE = Case(
@@ -77,3 +77,11 @@ async def test_the_interface_object_alone_still_resolves_the_concrete_type_for_s
     body = await accounts.query("{ newest { id lastSeen } }")
 
     assert body == {"data": {"newest": {"id": "u1", "lastSeen": "monday"}}}
+
+
+async def test_requires_on_an_interface_object_from_either_side(accounts: Federated) -> None:
+    from_object = await accounts.query("{ recent { id greeting } }")
+    from_interface = await accounts.query("{ users { ... on Regular { greeting } ... on Admin { role } } }")
+
+    assert from_object == {"data": {"recent": [{"id": "u2", "greeting": "hello Bob"}, {"id": "u1", "greeting": "hello Ann"}]}}
+    assert from_interface == {"data": {"users": [{"role": "owner"}, {"greeting": "hello Bob"}]}}

@@ -108,3 +108,29 @@ async def test_f_a_provided_field_is_a_key_for_the_next_join(keys: Federated) ->
     assert body == {"data": {"reviews": [{"body": "Boils", "product": {"price": 30}}]}}
     assert keys.requests("b") == []
     assert len(keys.requests("c")) == 1
+
+
+BOOKS_A: list[dict[str, Any]] = [{"__typename": "Book", "upc": f"u{n}", "title": f"Book {n}"} for n in (1, 2, 3)]
+BOOKS_B: list[dict[str, Any]] = [{"__typename": "Book", "upc": f"u{n}", "id": str(n)} for n in (1, 2)]  # b does not know u3
+BOOKS_C: list[dict[str, Any]] = [{"__typename": "Book", "id": str(n), "author": f"Author {n}"} for n in (1, 2, 3)]
+NULL_KEYS = Case(
+    roots={"a": {"books": BOOKS_A}},
+    entities={"a": {"Book": by_key(BOOKS_A, "upc")}, "b": {"Book": by_key(BOOKS_B, "upc")}, "c": {"Book": by_key(BOOKS_C, "id")}},
+)
+
+
+async def test_f_an_entity_the_middle_hop_does_not_know_leaves_only_its_fields_null() -> None:
+    async with open_case("null_keys", NULL_KEYS) as books:
+        body = await books.query("{ books { upc title author } }")
+
+        assert body == {
+            "data": {
+                "books": [
+                    {"upc": "u1", "title": "Book 1", "author": "Author 1"},
+                    {"upc": "u2", "title": "Book 2", "author": "Author 2"},
+                    {"upc": "u3", "title": "Book 3", "author": None},
+                ]
+            }
+        }
+        (request,) = books.requests("c")
+        assert "_entities" in request
