@@ -31,11 +31,19 @@ def main() -> None:
         return
     settings = GatewaySettings()
     if args.command == "serve":
-        from services.cli import main as cli
-
-        cli(["serve", "gateway"])
+        _serve(settings)
         return
     print(asyncio.run(_compose(settings, local=args.local)))
+
+
+def _serve(settings: GatewaySettings) -> None:
+    """The gateway alone: only the kernel (``services.common``) is imported, not the services."""
+    import uvloop
+
+    from gateway.app import create_gateway_app
+    from services.common.serve import Listener, serve_all
+
+    uvloop.run(serve_all([Listener("gateway", create_gateway_app(settings), settings.host, settings.gateway_port)]))
 
 
 def _plan(supergraph_file: str, query: str, operation_name: str | None) -> str:

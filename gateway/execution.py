@@ -104,8 +104,11 @@ class Execution:
 
     def document_for(self, fetch: FetchNode) -> tuple[str, dict[str, Any]]:
         """The subgraph operation of a root fetch and the variables it uses."""
-        names = fetch.root_tree.all_variables()
-        return self._document(self.plan.operation.operation.value, names, fetch.root_tree.print()), self._used(names)
+        if fetch.document is None:
+            names = fetch.root_tree.all_variables()
+            fetch.document = (self._document(self.plan.operation.operation.value, names, fetch.root_tree.print()), frozenset(names))
+        query, names = fetch.document
+        return query, self._used(names)
 
     async def _root(self, fetch: FetchNode) -> None:
         query, variables = self.document_for(fetch)
@@ -133,17 +136,20 @@ class Execution:
             targets.append((obj, path, index))
         if not targets:
             return
-        names: set[str] = set()
-        selections = []
-        for part in fetch.parts.values():
-            names |= part.tree.all_variables()
-            selections.append(f"... on {part.entity_type} {part.tree.print()}")
-        query = self._document(
-            "query",
-            names,
-            f"{{ _entities(representations: $__representations) {{ {' '.join(selections)} }} }}",
-            extra="$__representations: [_Any!]!",
-        )
+        if fetch.document is None:  # the same for every request of this (cached) plan
+            found: set[str] = set()
+            selections = []
+            for part in fetch.parts.values():
+                found |= part.tree.all_variables()
+                selections.append(f"... on {part.entity_type} {part.tree.print()}")
+            text = self._document(
+                "query",
+                found,
+                f"{{ _entities(representations: $__representations) {{ {' '.join(selections)} }} }}",
+                extra="$__representations: [_Any!]!",
+            )
+            fetch.document = (text, frozenset(found))
+        query, names = fetch.document
         variables = {**self._used(names), "__representations": representations}
         first_paths = [path for _, path, _ in targets]
         result = await self._call(fetch, query, variables, first_paths)
@@ -211,10 +217,10 @@ class Execution:
             return {t.name for t in self.schema.get_possible_types(graph_type)} | {type_name}
         return {type_name}
 
-    def _used(self, names: set[str]) -> dict[str, Any]:
+    def _used(self, names: frozenset[str] | set[str]) -> dict[str, Any]:
         return {name: self.variables[name] for name in names if name in self.variables}
 
-    def _document(self, operation: str, names: set[str], selection: str, *, extra: str = "") -> str:
+    def _document(self, operation: str, names: frozenset[str] | set[str], selection: str, *, extra: str = "") -> str:
         declared = self.plan.variable_definitions
         definitions = [
             declared.get(name) or f"${name}: {self.variable_types[name]}" for name in sorted(names) if name in self.variable_types
@@ -227,7 +233,7 @@ class Execution:
     def _shape_root(self) -> dict[str, Any] | None:
         root = self.schema.get_type(self.plan.root_type)
         assert isinstance(root, GraphQLObjectType)
-        shaper = _Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors)
+        shaper = _Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors, self.plan.hidden_enums)
         data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, ())
         return data if ok else None
 
@@ -331,8 +337,10 @@ class _Shaper:
         fragments: dict[str, FragmentDefinitionNode],
         variables: VariableValues | None,
         errors: list[dict[str, Any]],
+        enums: frozenset[str] = frozenset(),
     ) -> None:
         self.schema = schema
+        self.enums = enums
         self.fragments = fragments
         self.variables = variables
         self.errors = errors
@@ -404,7 +412,7 @@ class _Shaper:
                 items.append(completed)
             return items, True
         if node.selection_set is None:
-            if isinstance(type_, GraphQLEnumType) and value not in type_.values:
+            if self.enums and isinstance(type_, GraphQLEnumType) and type_.name in self.enums and value not in type_.values:
                 self.errors.append({"message": f"Enum {type_.name} cannot represent value: {value!r}", "path": _flatten(path)})
                 return None, True
             return value, True

@@ -36,4 +36,5 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
         builder.operation(operation, root.name)
     except RecursionError as error:
         raise PlanningError("the operation nests too deeply to plan") from error
-    return Plan(operation, fragments, builder.fetches.nodes, builder.local, root.name, variable_definitions(operation))
+    graph = builder.graph
+    return Plan(operation, fragments, builder.fetches.nodes, builder.local, root.name, variable_definitions(operation), graph.hidden_enums)

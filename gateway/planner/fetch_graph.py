@@ -67,6 +67,8 @@ class FetchNode:
     """The ``@requires`` field sets collected before this node (its inputs beyond the keys)."""
     children: list[FetchNode] = field(default_factory=list)
     """Nodes created from this one's selection (the tree view of the graph, for printing and tests)."""
+    document: tuple[str, frozenset[str]] | None = None
+    """The request's text and the variables it uses, printed once by the executor (plans are cached)."""
 
     @property
     def is_root(self) -> bool:

@@ -100,6 +100,17 @@ class QueryGraph:
                     found.setdefault(implementation.name, []).append((model.name, subgraph))
         return found
 
+    @cached_property
+    def hidden_enums(self) -> frozenset[str]:
+        """Enums of the API some subgraph has more values of (inaccessible ones)."""
+        hidden = set()
+        for model in self.supergraph.types.values():
+            graph_type = self.schema.get_type(model.name)
+            values = getattr(graph_type, "values", None)
+            if model.enum_values and values is not None and any(set(v) - set(values) for v in model.enum_values.values()):
+                hidden.add(model.name)
+        return frozenset(hidden)
+
     def node(self, type_name: str, subgraph: str) -> Node | None:
         """The node, or None when the subgraph does not have the type."""
         return self.nodes.get((type_name, subgraph))

@@ -22,6 +22,8 @@ class Plan:
     root_type: str
     variable_definitions: dict[str, str] = field(default_factory=dict)
     """``{name: "$name: Type = default"}`` as the operation declares them, for the subgraph requests."""
+    hidden_enums: frozenset[str] = frozenset()
+    """Enums with values a subgraph may return that the API hides (``@inaccessible``): checked when shaping."""
 
     @property
     def steps(self) -> list[list[FetchNode]]:
