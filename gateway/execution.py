@@ -105,8 +105,8 @@ class Execution:
     def document_for(self, fetch: FetchNode) -> tuple[str, dict[str, Any]]:
         """The subgraph operation of a root fetch and the variables it uses."""
         if fetch.document is None:
-            names = fetch.root_tree.all_variables()
-            fetch.document = (self._document(self.plan.operation.operation.value, names, fetch.root_tree.print()), frozenset(names))
+            found = fetch.root_tree.all_variables()
+            fetch.document = (self._document(self.plan.operation.operation.value, found, fetch.root_tree.print()), frozenset(found))
         query, names = fetch.document
         return query, self._used(names)
 
