@@ -21,6 +21,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -429,6 +430,9 @@ class _Shaper:
             return type_
         name = _typename(value)
         runtime = self.schema.get_type(name) if name else None
+        if isinstance(runtime, GraphQLInterfaceType):
+            # From a subgraph that sees the interface as an object, asked for no type condition: its fields are the interface's.
+            return runtime  # type: ignore[return-value]
         return runtime if isinstance(runtime, GraphQLObjectType) else None
 
     def _fields(self, selection_set: SelectionSetNode, parent: GraphQLObjectType) -> list[FieldNode]:

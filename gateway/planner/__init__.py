@@ -36,5 +36,7 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
         builder.operation(operation, root.name)
     except RecursionError as error:
         raise PlanningError("the operation nests too deeply to plan") from error
+    except (KeyError, AssertionError, AttributeError, TypeError, ValueError) as error:  # a planner bug: refuse, never guess
+        raise PlanningError(f"the planner cannot handle this operation ({type(error).__name__}: {error})") from error
     graph = builder.graph
     return Plan(operation, fragments, builder.fetches.nodes, builder.local, root.name, variable_definitions(operation), graph.hidden_enums)

@@ -244,8 +244,6 @@ class Builder:
         provided = edge.provides if edge is not None and edge.provides is not None else below
         child = _At(at.node, subtree, child_type, path, anchor, provided)
         self.selections(child, node.selection_set)
-        if abstract and self.graph.is_interface_object(at.node.subgraph, child_type):
-            self._concrete(child)
 
     def _differs_per_type(self, subgraph: str, type_name: str, field_name: str) -> bool:
         """An interface field some implementation in the subgraph does not resolve there (external, overridden, requires)."""

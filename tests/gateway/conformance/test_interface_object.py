@@ -73,10 +73,11 @@ async def test_a_fragment_on_an_implementation_selecting_an_interface_object_fie
     assert body == {"data": {"users": [{"name": "Ann", "lastSeen": "monday"}, {"name": "Bob"}]}}
 
 
-async def test_the_interface_object_alone_still_resolves_the_concrete_type_for_shaping(accounts: Federated) -> None:
-    body = await accounts.query("{ newest { id lastSeen } }")
+async def test_without_a_type_condition_the_interface_object_answers_alone(accounts: Federated) -> None:
+    body = await accounts.query("{ newest { id lastSeen } recent { lastSeen } }")
 
-    assert body == {"data": {"newest": {"id": "u1", "lastSeen": "monday"}}}
+    assert body == {"data": {"newest": {"id": "u1", "lastSeen": "monday"}, "recent": [{"lastSeen": "friday"}, {"lastSeen": "monday"}]}}
+    assert accounts.requests("accounts") == []
 
 
 async def test_requires_on_an_interface_object_from_either_side(accounts: Federated) -> None:
