@@ -7,6 +7,7 @@ Loading takes any composer's output with ``@join__graph``, ``@join__type``, ``@j
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from graphql import (
@@ -36,6 +37,8 @@ from gateway.composition import CompositionError
 from gateway.model import EntityKey, FieldModel, FieldSource, Subgraph, Supergraph, TypeModel
 
 __all__ = ["load_supergraph", "print_supergraph"]
+
+SPEC_NAMESPACED = re.compile(r"^[a-z][a-zA-Z0-9]*__")
 
 HEADER = """schema
   @link(url: "https://specs.apollo.dev/link/v1.0")
@@ -173,7 +176,7 @@ def load_supergraph(sdl: str) -> Supergraph:
         if isinstance(definition, DirectiveDefinitionNode | SchemaDefinitionNode | SchemaExtensionNode):
             continue
         name = definition.name.value  # type: ignore[attr-defined]
-        if name.startswith(("join__", "link__")):
+        if SPEC_NAMESPACED.match(name):  # join__Graph, link__Import, context__ContextFieldValue…: machinery, not API
             continue
         directives = definition.directives or ()  # type: ignore[attr-defined]
         if _directive(directives, "inaccessible") is not None:
