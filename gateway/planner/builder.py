@@ -195,7 +195,7 @@ class Builder:
                 at.tree.add_field(node.alias.value if node.alias else name, field_text(node), nested=False, node=node)
             return
         edge = self.graph.edge(subgraph, at.type_name, name)
-        below = provided_below(at.provided, name)
+        below = provided_below(at.provided, name, at.type_name)
         if below is not None and (edge is None or edge.requires is None):
             self._here(at, node, edge, below)
             return

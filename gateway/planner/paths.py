@@ -61,15 +61,20 @@ class Anchor:
         return Anchor(self.node, self.tree, self.type_name, self.path, (*self.chain, step), self.root)
 
 
-def provided_below(provided: SelectionSetNode | None, field_name: str) -> SelectionSetNode | None:
-    """The part of a ``@provides`` field set under ``field_name`` (an empty set for a leaf), or None."""
+def provided_below(provided: SelectionSetNode | None, field_name: str, type_name: str) -> SelectionSetNode | None:
+    """The part of a ``@provides`` field set under ``field_name`` of ``type_name`` (an empty set for a leaf), or None.
+
+    A fragment of the field set (``... on Book { title }``) provides only for its own type.
+    """
     if provided is None:
         return None
     for selection in provided.selections:
         if isinstance(selection, FieldNode) and selection.name.value == field_name:
             return selection.selection_set or SelectionSetNode(selections=())
-        if isinstance(selection, InlineFragmentNode):
-            found = provided_below(selection.selection_set, field_name)
+        if isinstance(selection, InlineFragmentNode) and (
+            selection.type_condition is None or selection.type_condition.name.value == type_name
+        ):
+            found = provided_below(selection.selection_set, field_name, type_name)
             if found is not None:
                 return found
     return None
@@ -82,7 +87,7 @@ def key_is_local(graph: QueryGraph, subgraph: str, type_name: str, fields: Selec
             return False
         name = selection.name.value
         edge = graph.edge(subgraph, type_name, name)
-        below = provided_below(provided, name)
+        below = provided_below(provided, name, type_name)
         if (edge is None or edge.requires is not None) and below is None:
             return False
         if selection.selection_set is not None:
@@ -117,7 +122,7 @@ def selection_cost(
         if name == "__typename":
             continue
         edge = graph.edge(subgraph, type_name, name)
-        below = provided_below(provided, name)
+        below = provided_below(provided, name, type_name)
         if (edge is not None and edge.requires is None) or below is not None:
             child = edge.type_name if edge is not None else graph.field_type(type_name, name)
             if child is not None:
