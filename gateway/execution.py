@@ -36,6 +36,7 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from gateway.planner import EntityPart, FetchNode, Input, Plan
+from gateway.planner.requests import request_document
 from gateway.selection import INTERNAL
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError"]
@@ -104,11 +105,8 @@ class Execution:
         return response
 
     def document_for(self, fetch: FetchNode) -> tuple[str, dict[str, Any]]:
-        """The subgraph operation of a root fetch and the variables it uses."""
-        if fetch.document is None:
-            found = fetch.root_tree.all_variables()
-            fetch.document = (self._document(self.plan.operation.operation.value, found, fetch.root_tree.print()), frozenset(found))
-        query, names = fetch.document
+        """The subgraph operation of a fetch and the variables it uses."""
+        query, names = request_document(fetch, self.plan.operation.operation.value, self.plan.variable_definitions)
         return query, self._used(names)
 
     async def _root(self, fetch: FetchNode) -> None:
@@ -137,20 +135,7 @@ class Execution:
             targets.append((obj, path, index))
         if not targets:
             return
-        if fetch.document is None:  # the same for every request of this (cached) plan
-            found: set[str] = set()
-            selections = []
-            for part in fetch.parts.values():
-                found |= part.tree.all_variables()
-                selections.append(f"... on {part.entity_type} {part.tree.print()}")
-            text = self._document(
-                "query",
-                found,
-                f"{{ _entities(representations: $__representations) {{ {' '.join(selections)} }} }}",
-                extra="$__representations: [_Any!]!",
-            )
-            fetch.document = (text, frozenset(found))
-        query, names = fetch.document
+        query, names = request_document(fetch, "query", self.plan.variable_definitions)
         variables = {**self._used(names), "__representations": representations}
         first_paths = [path for _, path, _ in targets]
         result = await self._call(fetch, query, variables, first_paths)
@@ -220,16 +205,6 @@ class Execution:
 
     def _used(self, names: frozenset[str] | set[str]) -> dict[str, Any]:
         return {name: self.variables[name] for name in names if name in self.variables}
-
-    def _document(self, operation: str, names: frozenset[str] | set[str], selection: str, *, extra: str = "") -> str:
-        declared = self.plan.variable_definitions
-        definitions = [
-            declared.get(name) or f"${name}: {self.variable_types[name]}" for name in sorted(names) if name in self.variable_types
-        ]
-        if extra:
-            definitions.append(extra)
-        header = f"{operation}({', '.join(definitions)})" if definitions else operation
-        return f"{header} {selection}"
 
     def _shape_root(self) -> dict[str, Any] | None:
         root = self.schema.get_type(self.plan.root_type)

@@ -14,6 +14,8 @@ from gateway.planner.fetch_graph import EntityPart, FetchNode, Input
 from gateway.planner.graph import QueryGraph
 from gateway.planner.plans import Plan, variable_definitions
 from gateway.planner.printing import print_plan
+from gateway.planner.requests import request_document
+from gateway.planner.subgraph_schemas import invalid_request
 
 __all__ = ["EntityPart", "FetchNode", "Input", "Plan", "PlanningError", "QueryGraph", "plan", "print_plan", "query_graph"]
 
@@ -39,4 +41,21 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
     except (KeyError, AssertionError, AttributeError, TypeError, ValueError) as error:  # a planner bug: refuse, never guess
         raise PlanningError(f"the planner cannot handle this operation ({type(error).__name__}: {error})") from error
     graph = builder.graph
-    return Plan(operation, fragments, builder.fetches.nodes, builder.local, root.name, variable_definitions(operation), graph.hidden_enums)
+    planned = Plan(
+        operation, fragments, builder.fetches.nodes, builder.local, root.name, variable_definitions(operation), graph.hidden_enums
+    )
+    _check(graph, planned)
+    return planned
+
+
+def _check(graph: QueryGraph, planned: Plan) -> None:
+    """Every request valid for its subgraph, or the plan is refused (a planner fault never reaches a subgraph)."""
+    schemas = graph.subgraph_schemas
+    for node in planned.nodes:
+        schema = schemas.get(node.subgraph)
+        if schema is None:
+            continue
+        text, _ = request_document(node, planned.operation.operation.value, planned.variable_definitions)
+        reason = invalid_request(schema, text)
+        if reason is not None:
+            raise PlanningError(f"the plan would send subgraph {node.subgraph} a request it refuses: {reason}")

@@ -68,11 +68,13 @@ class Builder:
         self._pending: list[tuple[str, tuple[str, ...], str]] = []
         self._group = 0
         self._group_depends: set[int] = set()
+        self._mutation = False
 
     # -- the operation -------------------------------------------------------------------------
 
     def operation(self, operation: OperationDefinitionNode, root_type: str) -> None:
         """Plan every root field: one group for a query, one group per run of a subgraph for a mutation."""
+        self._mutation = operation.operation is OperationType.MUTATION
         fields = self._root_fields(operation.selection_set, root_type, ())
         last: str | None = None
         for field_node, wrappers in fields:
@@ -380,6 +382,11 @@ class Builder:
     def _go_back(self, at: _At, node: FieldNode) -> None:
         """A value type's field the current subgraph lacks: fetch the whole chain from the anchor in a subgraph that has it."""
         anchor = at.anchor
+        if anchor.root and self._mutation:
+            raise PlanningError(
+                f"{at.type_name}.{node.name.value} is not resolvable by the subgraph running the mutation ({at.node.subgraph}), "
+                "and a mutation is not sent twice"
+            )
         for target in self._chain_targets(anchor, at.type_name, node.name.value, at.node.subgraph):
             if anchor.root:
                 root = self.fetches.root(target, self._group, self._group_depends)

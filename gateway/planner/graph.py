@@ -18,6 +18,7 @@ from functools import cached_property
 from graphql import GraphQLSchema, SelectionSetNode, get_named_type, is_abstract_type
 
 from gateway.model import EntityKey, FieldSource, Supergraph, TypeModel
+from gateway.planner.subgraph_schemas import subgraph_schemas
 
 __all__ = ["FieldEdge", "KeyEdge", "Node", "QueryGraph"]
 
@@ -99,6 +100,13 @@ class QueryGraph:
                 for subgraph in sorted(model.interface_object_in):
                     found.setdefault(implementation.name, []).append((model.name, subgraph))
         return found
+
+    @cached_property
+    def subgraph_schemas(self) -> dict[str, GraphQLSchema]:
+        """Each subgraph's schema per the join metadata, to check requests against (built on first use)."""
+        from gateway.supergraph_sdl import print_supergraph
+
+        return subgraph_schemas(self.supergraph.sdl or print_supergraph(self.supergraph))
 
     @cached_property
     def hidden_enums(self) -> frozenset[str]:

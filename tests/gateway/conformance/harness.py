@@ -46,6 +46,7 @@ directive @provides(fields: String!) on FIELD_DEFINITION
 directive @override(from: String!, label: String) on FIELD_DEFINITION
 directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 directive @interfaceObject on OBJECT
+directive @extends on OBJECT | INTERFACE
 directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION
 directive @fromContext(field: String) on ARGUMENT_DEFINITION

@@ -78,3 +78,23 @@ async def test_h_what_cannot_be_planned_is_refused_naming_the_field_before_any_f
     assert "data" not in refused
     assert answered == {"data": {"config": {"theme": "dark"}}}
     assert [len(s.requests) for s in subgraphs.values()] == [1, 0]
+
+
+async def test_h_a_planner_fault_is_refused_before_any_fetch_never_a_subgraph_validation_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.planner import builder
+    from tests.gateway.conformance.test_abstract_types import CASE as ABSTRACT
+
+    def everything_provided(provided: object, field_name: str, type_name: str) -> object:
+        from graphql import SelectionSetNode
+
+        return SelectionSetNode(selections=()) if provided is not None else None
+
+    monkeypatch.setattr(builder, "provided_below", everything_provided)  # a planner bug: sends Magazine.title to reviews
+    async with open_case("abstract", ABSTRACT) as shop:
+        body = await shop.query("{ reviews { product { id ... on Magazine { title } } } }")
+
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+        assert "subgraph reviews" in error["message"]
+        assert "title" in error["message"]
+        assert all(subgraph.requests == [] for subgraph in shop.subgraphs.values())

@@ -134,3 +134,33 @@ async def test_f_an_entity_the_middle_hop_does_not_know_leaves_only_its_fields_n
         }
         (request,) = books.requests("c")
         assert "_entities" in request
+
+
+PEOPLE: list[dict[str, Any]] = [
+    {"__typename": "Person", "id": "1", "name": "Ann", "alias": "annie"},
+    {"__typename": "Person", "id": "2", "name": "Bob", "alias": None},
+]
+RANKS: list[dict[str, Any]] = [{"__typename": "Person", "id": "1", "rank": 7}, {"__typename": "Person", "id": "2", "rank": 3}]
+FED1 = Case(
+    roots={
+        "a": {
+            "someone": {"__typename": "Person", "id": "1", "rank": 7},
+            "providedSomeone": {"__typename": "Person", "id": "2", "rank": 3, "name": "Bob"},
+        },
+        "b": {"personById": lambda _, id: next((p for p in PEOPLE if p["id"] == id), None)},
+    },
+    entities={"a": {"Person": by_key(RANKS, "id")}, "b": {"Person": by_key(PEOPLE, "id")}},
+)
+
+
+async def test_f_a_federation_1_extension_with_an_external_key() -> None:
+    async with open_case("fed1", FED1) as people:
+        joined = await people.query('{ someone { id name rank } personById(id: "2") { name alias rank } }')
+        people.reset()
+        provided = await people.query("{ providedSomeone { id name } }")
+
+        assert joined == {
+            "data": {"someone": {"id": "1", "name": "Ann", "rank": 7}, "personById": {"name": "Bob", "alias": None, "rank": 3}}
+        }
+        assert provided == {"data": {"providedSomeone": {"id": "2", "name": "Bob"}}}
+        assert people.requests("b") == []
