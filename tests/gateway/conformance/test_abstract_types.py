@@ -99,3 +99,31 @@ async def test_a_field_on_the_interface_that_the_querying_subgraph_lacks(shop: F
     (request,) = shop.requests("products")
     assert "... on Book" in request
     assert "... on Magazine" in request
+
+
+def _book(number: int) -> dict[str, Any]:
+    twin = 3 if number == 1 else 1
+    return {"__typename": "Book", "id": str(number), "price": 10.5, "twin": lambda _: _book(twin)}
+
+
+CIRCULAR = Case(roots={"a": {"item": _book(1)}}, entities={"b": {"Book": by_key([{"__typename": "Book", "id": "1", "price": 10.5}, {"__typename": "Book", "id": "3", "price": 10.5}], "id")}})
+
+
+async def test_an_interface_field_with_a_narrower_type_and_provides_on_the_implementation() -> None:
+    query = """{ item { __typename twin { __typename ... on Book { id } twin { __typename ... on Book { id } } }
+                 ... on Book { id price twin { id price } } } }"""
+    async with open_case("circular", CIRCULAR) as books:
+        body = await books.query(query)
+
+        assert body == {
+            "data": {
+                "item": {
+                    "__typename": "Book",
+                    "twin": {"__typename": "Book", "id": "3", "twin": {"__typename": "Book", "id": "1"}, "price": 10.5},
+                    "id": "1",
+                    "price": 10.5,
+                }
+            }
+        }
+        (request,) = books.requests("b")  # only the top book's price: its twin's is provided
+        assert "_entities" in request
