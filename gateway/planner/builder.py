@@ -202,7 +202,8 @@ class Builder(Edges):
             subtree.add_internal("__typename")
         path = (*at.path, response_key)
         if self.graph.is_entity(child_type) and not abstract:
-            anchor = Anchor(at.node, subtree, child_type, path)
+            step = Step("field", at.type_name, name, response_key, field_text(node))
+            anchor = Anchor(at.node, subtree, child_type, path, outer=at.anchor.down(step))
         else:
             anchor = at.anchor.down(Step("field", at.type_name, name, response_key, field_text(node)))
         provided = edge.provides if edge is not None and edge.provides is not None else below

@@ -18,7 +18,7 @@ from graphql import FieldNode, InlineFragmentNode, NameNode, SelectionSetNode, i
 from gateway.model import EntityKey
 from gateway.planner.fetch_graph import Input
 from gateway.planner.graph import KeyEdge
-from gateway.planner.paths import Anchor, key_is_local, rank, selection_cost
+from gateway.planner.paths import Anchor, Step, key_is_local, rank, selection_cost
 from gateway.planner.state import MAX_INPUT_DEPTH, At, PlanningError, Walk
 from gateway.selection import INTERNAL
 
@@ -62,12 +62,8 @@ class Edges(Walk):
             options.extend(edge for edge, _ in self.graph.interface_object_edges(at.type_name, name))
         options = [option for option in options if not self._cycles(at, option)]
         if not options:
-            if at.anchor.chain and not self.graph.is_entity(at.type_name):
-                self._go_back(at, node)
-                return
-            raise PlanningError(
-                f"{at.type_name}.{name} cannot be reached from subgraph {subgraph}: no key of {at.type_name} leads to a subgraph resolving it"
-            )
+            self._go_back(at, node)
+            return
         option = self._choose(at, node, options)
         self._enter(at, option, node)
 
@@ -124,7 +120,7 @@ class Edges(Walk):
             child.requires.append(requires)
         part = child.part(option.entity_type, interface_object=option.interface_object)
         part.add_inputs(inputs)
-        anchor = Anchor(child, part.tree, option.entity_type, at.path)
+        anchor = Anchor(child, part.tree, option.entity_type, at.path, outer=at.anchor)
         return At(child, part.tree, option.entity_type, at.path, anchor)
 
     def _concrete(self, at: At) -> At:
@@ -143,40 +139,47 @@ class Edges(Walk):
         return entered
 
     def _go_back(self, at: At, node: FieldNode) -> None:
-        """A value type's field the current subgraph lacks: fetch the whole chain from the anchor in a subgraph that has it."""
-        anchor = at.anchor
-        if anchor.root and self._mutation:
-            raise PlanningError(
-                f"{at.type_name}.{node.name.value} is not resolvable by the subgraph running the mutation ({at.node.subgraph}), "
-                "and a mutation is not sent twice"
-            )
-        for target in self._chain_targets(anchor, at.type_name, node.name.value, at.node.subgraph):
-            if anchor.root:
-                root = self.fetches.root(target, self._group, self._group_depends)
-                tree = root.root_tree
-                entered = At(root, tree, anchor.type_name, (), Anchor(root, tree, anchor.type_name, (), (), root=True))
-            else:
-                owner = At(
-                    anchor.node, anchor.tree, anchor.type_name, anchor.path, Anchor(anchor.node, anchor.tree, anchor.type_name, anchor.path)
-                )
-                keys = self._keys(anchor.type_name, target)
-                if not keys:
-                    continue
-                entered = self._entity_at(owner, KeyEdge(target, anchor.type_name, keys[0]), None)
-            tree, path, down = entered.tree, entered.path, entered.anchor
-            for step in anchor.chain:
-                tree = step.enter(tree)
-                down = down.down(step)
-                if step.kind == "field":
-                    path = (*path, step.response_key)
-            self.field(At(entered.node, tree, at.type_name, path, down), node)
-            return
+        """No key leads to a subgraph resolving the field here: fetch it with the fields leading to it from an anchor above.
+
+        The nearest anchor first (the entity holding a value type, or the root), then those above
+        it, in a subgraph that resolves the whole chain and has a key of the anchor (or the root field).
+        """
+        name = node.name.value
+        for anchor, chain in at.anchor.ancestors():
+            if anchor.root and self._mutation:
+                continue  # a mutation is never sent twice
+            for target in self._chain_targets(chain, at.type_name, name, at.node.subgraph):
+                if anchor.root:
+                    root = self.fetches.root(target, self._group, self._group_depends)
+                    tree = root.root_tree
+                    entered = At(root, tree, anchor.type_name, (), Anchor(root, tree, anchor.type_name, (), (), root=True))
+                else:
+                    owner = At(anchor.node, anchor.tree, anchor.type_name, anchor.path, replace(anchor, chain=()))
+                    key = self._back_key(owner, target)
+                    if key is None:
+                        continue
+                    entered = self._entity_at(owner, KeyEdge(target, anchor.type_name, key), None)
+                tree, path, down = entered.tree, entered.path, entered.anchor
+                for step in chain:
+                    tree = step.enter(tree)
+                    down = down.down(step)
+                    if step.kind == "field":
+                        path = (*path, step.response_key)
+                self.field(At(entered.node, tree, at.type_name, path, down), node)
+                return
         raise PlanningError(
-            f"{at.type_name}.{node.name.value} is not resolvable from subgraph {at.node.subgraph}, "
-            f"and no subgraph resolves it together with the fields leading to it"
+            f"{at.type_name}.{name} is not resolvable from subgraph {at.node.subgraph}: no key of {at.type_name} leads to a "
+            "subgraph resolving it, and no subgraph resolves it together with the fields leading to it"
         )
 
-    def _chain_targets(self, anchor: Anchor, type_name: str, field_name: str, current: str) -> list[str]:
+    def _back_key(self, owner: At, target: str) -> EntityKey | None:
+        """A key of the anchor's entity in ``target``, one the anchor's request can give itself first."""
+        keys = [key for key in self._keys(owner.type_name, target) if not self._cycles(owner, KeyEdge(target, owner.type_name, key))]
+        local = [key for key in keys if key_is_local(self.graph, owner.node.subgraph, owner.type_name, key.fields, owner.provided)]
+        preferred = local or keys
+        return preferred[0] if preferred else None
+
+    def _chain_targets(self, chain: tuple[Step, ...], type_name: str, field_name: str, current: str) -> list[str]:
         targets = []
         for target in sorted(self.graph.supergraph.subgraphs):
             if target == current or self.graph.edge(target, type_name, field_name) is None:
@@ -184,7 +187,7 @@ class Edges(Walk):
             if all(
                 (step.kind == "fragment" and self.graph.has_type(target, step.type_name))
                 or (step.kind == "field" and self.graph.edge(target, step.type_name, step.name) is not None)
-                for step in anchor.chain
+                for step in chain
             ):
                 targets.append(target)
         return targets

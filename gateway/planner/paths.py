@@ -55,10 +55,22 @@ class Anchor:
     path: tuple[str, ...]
     chain: tuple[Step, ...] = ()
     root: bool = False
+    outer: Anchor | None = None
+    """The anchor above this entity, its chain ending at this entity: to go back further when this one cannot."""
 
     def down(self, step: Step) -> Anchor:
         """The same anchor one step further down."""
-        return Anchor(self.node, self.tree, self.type_name, self.path, (*self.chain, step), self.root)
+        return Anchor(self.node, self.tree, self.type_name, self.path, (*self.chain, step), self.root, self.outer)
+
+    def ancestors(self) -> list[tuple[Anchor, tuple[Step, ...]]]:
+        """This anchor and those above it, each with the chain from it down to here; nearest first."""
+        found: list[tuple[Anchor, tuple[Step, ...]]] = [(self, self.chain)]
+        chain, anchor = self.chain, self
+        while anchor.outer is not None:
+            anchor = anchor.outer
+            chain = (*anchor.chain, *chain)
+            found.append((anchor, chain))
+        return found
 
 
 def provided_below(provided: SelectionSetNode | None, field_name: str, type_name: str) -> SelectionSetNode | None:

@@ -106,7 +106,12 @@ def _book(number: int) -> dict[str, Any]:
     return {"__typename": "Book", "id": str(number), "price": 10.5, "twin": lambda _: _book(twin)}
 
 
-CIRCULAR = Case(roots={"a": {"item": _book(1)}}, entities={"b": {"Book": by_key([{"__typename": "Book", "id": "1", "price": 10.5}, {"__typename": "Book", "id": "3", "price": 10.5}], "id")}})
+CIRCULAR = Case(
+    roots={"a": {"item": _book(1)}},
+    entities={
+        "b": {"Book": by_key([{"__typename": "Book", "id": "1", "price": 10.5}, {"__typename": "Book", "id": "3", "price": 10.5}], "id")}
+    },
+)
 
 
 async def test_an_interface_field_with_a_narrower_type_and_provides_on_the_implementation() -> None:

@@ -164,3 +164,40 @@ async def test_f_a_federation_1_extension_with_an_external_key() -> None:
         }
         assert provided == {"data": {"providedSomeone": {"id": "2", "name": "Bob"}}}
         assert people.requests("b") == []
+
+
+CATEGORIES = {"c1": {"id": "c1", "name": "Tea", "details": {"products": 2}}, "c2": {"id": "c2", "name": "Cups", "details": {"products": 1}}}
+PRODUCT_ROWS: list[dict[str, Any]] = [
+    {"__typename": "Product", "id": f"p{n}", "pid": f"x{n}", "cat": cat} for n, cat in ((1, "c1"), (2, "c2"), (3, "c1"))
+]
+
+
+def _with_category(fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{**row, "category": {k: v for k, v in CATEGORIES[row["cat"]].items() if k in fields}} for row in PRODUCT_ROWS]
+
+
+PARENT = Case(
+    roots={"a": {"products": _with_category(("id", "name"))}},
+    entities={
+        "a": {"Product": by_key(_with_category(("id", "name")), "id")},
+        "c": {"Product": by_key(_with_category(("details",)), "id", "pid")},
+    },
+)
+
+
+async def test_e_an_entity_field_no_key_reaches_goes_back_to_the_parent_entity() -> None:
+    async with open_case("parent_entity", PARENT) as shop:
+        body = await shop.query("{ products { id category { id name details { products } } } }")
+
+        assert body == {
+            "data": {
+                "products": [
+                    {"id": "p1", "category": {"id": "c1", "name": "Tea", "details": {"products": 2}}},
+                    {"id": "p2", "category": {"id": "c2", "name": "Cups", "details": {"products": 1}}},
+                    {"id": "p3", "category": {"id": "c1", "name": "Tea", "details": {"products": 2}}},
+                ]
+            }
+        }
+        (request,) = shop.requests("c")
+        assert "... on Product { category { details { products } } }" in request
+        assert shop.requests("b") == []
