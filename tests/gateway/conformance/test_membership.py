@@ -69,3 +69,24 @@ async def test_a_union_the_other_way(shop: Federated) -> None:
 
     assert body == {"data": {"media": [{"price": 12, "title": "Dune"}, {"title": "Alien"}]}}
     assert all("Game" not in request for request in shop.requests("library"))
+
+
+THINGS: list[dict[str, Any]] = [
+    {"__typename": "A", "id": "a1", "label": "alpha"},
+    {"__typename": "B", "id": "b1", "label": "PLACEHOLDER (external here)", "shout": lambda b: b["label"].upper() + "!"},
+]
+EXTERNAL = Case(
+    roots={"s1": {"things": THINGS}},
+    entities={
+        "s1": {"B": lambda rep: {**rep, "shout": THINGS[1]["shout"]}},
+        "s2": {"B": by_key([{"__typename": "B", "id": "b1", "label": "beta"}], "id")},
+    },
+)
+
+
+async def test_an_interface_field_external_on_one_implementation_comes_from_its_owner() -> None:
+    async with open_case("external_impl", EXTERNAL) as things:
+        body = await things.query("{ things { id label ... on B { shout } } }")
+
+        assert body == {"data": {"things": [{"id": "a1", "label": "alpha"}, {"id": "b1", "label": "beta", "shout": "BETA!"}]}}
+        assert [request.count("label") for request in things.requests("s1")] == [1, 0]  # only A's label asked of s1
