@@ -116,3 +116,39 @@ async def test_requires_together_with_the_required_field_asked_by_the_client(sho
 
     assert body == {"data": {"products": [{"price": 100, "shipping": 12, "weight": 2}, {"price": 40, "shipping": 5, "weight": 1}]}}
     assert len(shop.requests("catalog")) == 1
+
+
+ENTITY: dict[str, Any] = {
+    "__typename": "Entity",
+    "id": "e1",
+    "data": {"__typename": "Qux", "foo": "f1", "bar": "b1", "qux": "q1"},
+    "media": [{"__typename": "Song", "title": "Blue"}, {"__typename": "Film", "minutes": 90}],
+}
+
+
+def _requirer(entity: Row) -> str:
+    data = entity["data"]
+    assert data == {"__typename": "Qux", "foo": "f1", "bar": "b1", "qux": "q1"}, data  # exactly the field set, by type
+    return f"{data['foo']}-{data['bar']}-{data['qux']}"
+
+
+def _summary(entity: Row) -> str:
+    return ", ".join(str(item.get("title", item.get("minutes"))) for item in entity["media"])
+
+
+FRAGMENTS = Case(
+    roots={"a": {"entity": ENTITY}, "b": {"other": {"__typename": "Entity", "id": "e1"}}},
+    entities={
+        "a": {"Entity": by_key([ENTITY], "id")},
+        "b": {"Entity": by_key([{"__typename": "Entity", "id": "e1", "requirer": _requirer, "summary": _summary}], "id")},
+    },
+)
+
+
+async def test_requires_with_nested_fragments_on_interfaces_and_a_union() -> None:
+    async with open_case("requires_fragments", FRAGMENTS) as federated:
+        from_owner = await federated.query("{ entity { requirer summary } }")
+        from_requirer = await federated.query("{ other { data { __typename } requirer } }")
+
+    assert from_owner == {"data": {"entity": {"requirer": "f1-b1-q1", "summary": "Blue, 90"}}}
+    assert from_requirer == {"data": {"other": {"data": {"__typename": "Qux"}, "requirer": "f1-b1-q1"}}}
