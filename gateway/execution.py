@@ -101,7 +101,9 @@ class Execution:
         query, variables = self.document_for(fetch)
         result = await self._call(fetch, query, variables, [()])
         if result is not None:
-            _merge(self.data, result.get("data") or {})
+            data = result.get("data")
+            if isinstance(data, dict):
+                _merge(self.data, data)
             self._forward_errors(result, fetch, lambda path: path)
 
     async def _entities(self, fetch: FetchNode) -> None:
@@ -129,11 +131,17 @@ class Execution:
         result = await self._call(fetch, query, variables, first_paths)
         if result is None:
             return
-        entities = (result.get("data") or {}).get("_entities") or [None] * len(representations)
+        data = result.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if not isinstance(entities, list):
+            entities = [None] * len(representations)
         failed = {
             error["path"][1]
             for error in result.get("errors") or ()
-            if isinstance(error.get("path"), list) and len(error["path"]) > 1 and error["path"][0] == "_entities"
+            if isinstance(error, dict)
+            and isinstance(error.get("path"), list)
+            and len(error["path"]) > 1
+            and error["path"][0] == "_entities"
         }
         for obj, _, index in targets:
             entity = entities[index] if index < len(entities) else None
@@ -174,6 +182,8 @@ class Execution:
 
     def _forward_errors(self, result: Mapping[str, Any], fetch: FetchNode, mapping: Callable[[list[Any]], list[Any] | None]) -> None:
         for error in result.get("errors") or ():
+            if not isinstance(error, dict):
+                continue
             forwarded = {"message": error.get("message", "subgraph error")}
             path = error.get("path")
             if isinstance(path, list):

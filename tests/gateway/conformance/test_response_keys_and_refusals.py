@@ -98,3 +98,14 @@ async def test_h_a_planner_fault_is_refused_before_any_fetch_never_a_subgraph_va
         assert "subgraph reviews" in error["message"]
         assert "title" in error["message"]
         assert all(subgraph.requests == [] for subgraph in shop.subgraphs.values())
+
+
+async def test_h_a_subgraph_answering_nonsense_gives_partial_data_and_errors_never_a_crash(things: Federated) -> None:
+    async def nonsense(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        return {"data": {"_entities": {"not": "a list"}}, "errors": ["not an object", {"message": "broken", "path": ["_entities", "x"]}]}
+
+    things.subgraphs["t"].answer = nonsense  # type: ignore[method-assign]
+    body = await things.query("{ things { ... on Task { owner { name } } } }")
+
+    assert body["data"] == {"things": [{}, {"owner": None}]}
+    assert [error["message"] for error in body["errors"]][:1] == ["broken"]
