@@ -27,8 +27,9 @@ class Counter:
         return self.value
 
     def add_item(self, _: object, name: str, price: int) -> dict[str, Any]:
-        item = {"__typename": "Item", "id": f"i{len(self.items) + 1}", "name": name, "price": price}
-        self.items[item["id"]] = item
+        key = f"i{len(self.items) + 1}"
+        item: dict[str, Any] = {"__typename": "Item", "id": key, "name": name, "price": price}
+        self.items[key] = item
         self.seen.append(f"addItem {name}")
         return item
 
