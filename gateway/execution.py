@@ -111,10 +111,10 @@ class Execution:
         representations: list[dict[str, Any]] = []
         seen: dict[bytes, int] = {}
         for obj, path in _collect(self.data, fetch.path, ()):
-            part = self._part(fetch, _typename(obj))
-            if part is None:
+            parts = self._parts(fetch, _typename(obj))
+            if not parts:
                 continue
-            representation = _representation(part, obj)
+            representation = _representation(parts, obj)
             if representation is None:
                 continue
             digest = orjson.dumps(representation)
@@ -155,16 +155,16 @@ class Execution:
             by_index.setdefault(index, path)
         self._forward_errors(result, fetch, lambda path: _entity_path(path, by_index))
 
-    def _part(self, fetch: FetchNode, typename: str | None) -> EntityPart | None:
+    def _parts(self, fetch: FetchNode, typename: str | None) -> list[EntityPart]:
+        """The entity parts an object belongs to: its own type's first, then interfaces it implements."""
         if typename is None:
-            return None
-        part = fetch.parts.get(typename)
-        if part is not None:
-            return part
-        for candidate in fetch.parts.values():
-            if typename in self._implementations(candidate.entity_type):
-                return candidate
-        return None
+            return []
+        if len(fetch.parts) == 1:
+            (only,) = fetch.parts.values()
+            return [only] if only.entity_type == typename or typename in self._implementations(only.entity_type) else []
+        found = [fetch.parts[typename]] if typename in fetch.parts else []
+        found += [p for p in fetch.parts.values() if p.entity_type != typename and typename in self._implementations(p.entity_type)]
+        return found
 
     async def _call(self, fetch: FetchNode, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
         try:
@@ -212,14 +212,16 @@ class Execution:
         return data if ok else None
 
 
-def _representation(part: EntityPart, obj: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``{__typename, key…, required…}`` of an object for one entity part; None when a key field is missing."""
-    typename = part.entity_type if part.interface_object else (_typename(obj) or part.entity_type)
+def _representation(parts: list[EntityPart], obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{__typename, key…, required…}`` of an object for its entity parts; None when a key field is missing."""
+    first = parts[0]
+    typename = first.entity_type if first.interface_object else (_typename(obj) or first.entity_type)
     representation: dict[str, Any] = {"__typename": typename}
-    for item in part.inputs:
-        _read(obj, item, representation)
-        if item.key and item.type_condition is None and representation.get(item.name) is None:
-            return None
+    for part in parts:
+        for item in part.inputs:
+            _read(obj, item, representation)
+            if item.key and item.type_condition is None and representation.get(item.name) is None:
+                return None
     return representation
 
 

@@ -23,6 +23,7 @@ CASE = Case(
     roots={
         "accounts": {"users": ACCOUNTS},
         "activity": {"recent": [ACTIVITY[1], ACTIVITY[0]], "newest": ACTIVITY[0]},
+        "directory": {"staff": [{"__typename": "Admin", "id": "u1"}]},
     },
     entities={
         "accounts": {"Account": by_key(ACCOUNTS, "id"), "Admin": by_key(ACCOUNTS, "id"), "Regular": by_key(ACCOUNTS, "id")},
@@ -86,3 +87,11 @@ async def test_requires_on_an_interface_object_from_either_side(accounts: Federa
 
     assert from_object == {"data": {"recent": [{"id": "u2", "greeting": "hello Bob"}, {"id": "u1", "greeting": "hello Ann"}]}}
     assert from_interface == {"data": {"users": [{"role": "owner"}, {"greeting": "hello Bob"}]}}
+
+
+async def test_one_request_for_an_interface_field_and_an_implementation_field_of_the_same_objects(accounts: Federated) -> None:
+    body = await accounts.query("{ staff { name ... on Admin { role } lastSeen } }")
+
+    assert body == {"data": {"staff": [{"name": "Ann", "role": "owner", "lastSeen": "monday"}]}}
+    (request,) = accounts.requests("accounts")
+    assert "... on Account { name } ... on Admin { role }" in request
