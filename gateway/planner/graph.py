@@ -73,14 +73,13 @@ class QueryGraph:
         node = Node(model.name, subgraph, keys=model.keys_in(subgraph), interface_object=subgraph in model.interface_object_in)
         graph_type = self.schema.get_type(model.name)
         api_fields = getattr(graph_type, "fields", None) or {}
-        key_fields = {s.name.value for key in node.keys for s in key.fields.selections if hasattr(s, "name")}
         for name, field_model in model.fields.items():
             source: FieldSource | None = field_model.sources.get(subgraph)
             if source is None or name not in api_fields:
                 continue
             if source.external:
                 node.external.add(name)
-            if source.overridden or (source.external and name not in key_fields):
+            if source.overridden or source.external:  # an @external key field too: the subgraph cannot give it itself
                 continue
             type_name = str(get_named_type(api_fields[name].type).name)
             node.fields[name] = FieldEdge(name, source.requires, source.provides, type_name)

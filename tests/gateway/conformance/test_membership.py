@@ -90,3 +90,50 @@ async def test_an_interface_field_external_on_one_implementation_comes_from_its_
 
         assert body == {"data": {"things": [{"id": "a1", "label": "alpha"}, {"id": "b1", "label": "beta", "shout": "BETA!"}]}}
         assert [request.count("label") for request in things.requests("s1")] == [1, 0]  # only A's label asked of s1
+
+
+ACCOUNT_A = {"__typename": "Account", "id": "a1", "username": "ann"}
+CHAT_B = {"__typename": "Chat", "id": "c1", "text": "hello"}
+
+
+def _node_a(_: object, id: str) -> dict[str, Any] | None:
+    # a cannot know a chat's id (@external there): what it would put is a placeholder
+    return ACCOUNT_A if id == "a1" else {"__typename": "Chat", "id": "PLACEHOLDER", "account": ACCOUNT_A} if id == "c1" else None
+
+
+def _node_b(_: object, id: str) -> dict[str, Any] | None:
+    return {"__typename": "Account", "id": "PLACEHOLDER", "chats": [CHAT_B]} if id == "a1" else CHAT_B if id == "c1" else None
+
+
+EXTERNAL_KEYS = Case(
+    roots={
+        "a": {"node": _node_a, "account": lambda _, id: ACCOUNT_A if id == "a1" else None},
+        "b": {"node": _node_b, "chat": lambda _, id: CHAT_B if id == "c1" else None},
+    },
+    entities={
+        "a": {"Account": by_key([ACCOUNT_A], "id"), "Chat": by_key([{"__typename": "Chat", "id": "c1", "account": ACCOUNT_A}], "id")},
+        "b": {"Account": by_key([{"__typename": "Account", "id": "a1", "chats": [CHAT_B]}], "id"), "Chat": by_key([CHAT_B], "id")},
+    },
+)
+
+
+async def test_an_external_key_field_is_never_taken_from_the_subgraph_that_cannot_give_it() -> None:
+    async with open_case("external_keys", EXTERNAL_KEYS) as graph:
+        typed = await graph.query(
+            '{ account: node(id: "a1") { ... on Account { id username } } chat: node(id: "c1") { ... on Chat { id text } } }'
+        )
+        crossed = await graph.query(
+            '{ account: node(id: "a1") { ... on Chat { id } } chat: node(id: "c1") { __typename ... on Account { id } } }'
+        )
+        joined = await graph.query('{ chat(id: "c1") { id text account { id } } account(id: "a1") { id username chats { id } } }')
+        bare = await graph.query('{ c: node(id: "c1") { id } a: node(id: "a1") { id } }')
+
+    assert typed == {"data": {"account": {"id": "a1", "username": "ann"}, "chat": {"id": "c1", "text": "hello"}}}
+    assert crossed == {"data": {"account": {}, "chat": {"__typename": "Chat"}}}
+    assert joined == {
+        "data": {
+            "chat": {"id": "c1", "text": "hello", "account": {"id": "a1"}},
+            "account": {"id": "a1", "username": "ann", "chats": [{"id": "c1"}]},
+        }
+    }
+    assert bare == {"data": {"c": {"id": "c1"}, "a": {"id": "a1"}}}  # each id from the subgraph that has it, never a placeholder
