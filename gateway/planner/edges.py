@@ -44,9 +44,9 @@ class Edges(Walk):
                     )
             options = [option for option in options if not self._cycles(at, option)]
             if not options and self.graph.is_interface_object(subgraph, at.type_name):
-                raise PlanningError(
-                    f"{at.type_name}.{name}: no subgraph resolves it on the interface, and {subgraph} cannot tell its implementations"
-                )
+                # Resolved per implementation elsewhere: ask a subgraph that knows them, and plan it there.
+                self.field(self._concrete(at), node)
+                return
             if not options:
                 implementations = self.graph.possible_types(subgraph, at.type_name)
                 if not implementations:
@@ -125,16 +125,18 @@ class Edges(Walk):
 
     def _concrete(self, at: At) -> At:
         """For an interface a subgraph sees as an object: the request to a subgraph that knows its implementations."""
-        candidates = sorted(
-            subgraph
-            for subgraph in self.graph.supergraph.types[at.type_name].subgraphs
-            if not self.graph.is_interface_object(subgraph, at.type_name) and self._keys(at.type_name, subgraph)
-        )
-        if not candidates:
+        options = []
+        for subgraph in sorted(self.graph.supergraph.types[at.type_name].subgraphs):
+            if self.graph.is_interface_object(subgraph, at.type_name):
+                continue
+            key = self._back_key(at, subgraph)
+            if key is not None:
+                local = key_is_local(self.graph, at.node.subgraph, at.type_name, key.fields, at.provided)
+                options.append((0 if local else 1, subgraph, key))
+        if not options:
             raise PlanningError(f"no subgraph resolves the concrete type of {at.type_name} for subgraph {at.node.subgraph}")
-        target = candidates[0]
-        option = KeyEdge(target, at.type_name, self._keys(at.type_name, target)[0])
-        entered = self._entity_at(at, option, None)
+        _, target, key = min(options, key=lambda option: (option[0], option[1]))
+        entered = self._entity_at(at, KeyEdge(target, at.type_name, key), None)
         entered.tree.add_internal("__typename")
         return entered
 
