@@ -79,7 +79,7 @@ class Edges(Walk):
     def _choose(self, at: At, node: FieldNode, options: list[KeyEdge]) -> KeyEdge:
         if len(options) == 1:
             return options[0]
-        existing = {(n.subgraph, n.path) for n in self.fetches.nodes}
+        existing = self.fetches.at
         ranked = []
         for index, option in enumerate(options):
             local = key_is_local(self.graph, at.node.subgraph, at.type_name, option.key.fields, at.provided)

@@ -100,6 +100,8 @@ class FetchGraph:
 
     nodes: list[FetchNode] = field(default_factory=list)
     _index: dict[tuple[object, ...], FetchNode] = field(default_factory=dict)
+    at: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    """``(subgraph, path)`` of every node: where a request already goes."""
 
     def root(self, subgraph: str, group: int, depends: set[int]) -> FetchNode:
         """The root node of ``subgraph`` in a group (one per subgraph per group)."""
@@ -125,6 +127,7 @@ class FetchGraph:
         if parent is not None:
             parent.children.append(node)
         self._index[key] = node
+        self.at.add((subgraph, path))
         return node
 
     def children(self, node: FetchNode) -> list[FetchNode]:
