@@ -32,6 +32,8 @@ class FieldSource:
     overridden: bool = False
     type: str | None = None
     """The field's type in this subgraph when it differs from the supergraph's (``@join__field(type:)``)."""
+    context: bool = False
+    """Some argument comes from an ancestor (``@fromContext``, ``@join__field(contextArguments:)``): not planned."""
 
     @property
     def resolvable(self) -> bool:

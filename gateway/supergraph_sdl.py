@@ -235,6 +235,7 @@ def _field_model(field: FieldDefinitionNode, model: TypeModel, graphs: dict[str,
             provides=parse("{" + provides + "}").definitions[0].selection_set if provides else None,  # type: ignore[attr-defined]
             overridden=_boolean(join, "usedOverridden", False),
             type=_string(join, "type"),
+            context=any(argument.name.value == "contextArguments" for argument in join.arguments or ()),
         )
         origin = _string(join, "override")
         if origin:

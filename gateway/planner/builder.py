@@ -180,6 +180,8 @@ class Builder(Edges):
         """The field is resolved by the current request."""
         self._touch(at.node)
         name = node.name.value
+        if edge is not None and edge.context:
+            raise PlanningError(f"{at.type_name}.{name} takes arguments from an ancestor (@fromContext), which this gateway does not plan")
         response_key = node.alias.value if node.alias else name
         if not response_key.startswith(INTERNAL) and self.graph.type_differs(at.node.subgraph, at.type_name, name):
             # Beside a fragment on another type, the subgraph would see two types under one response key.

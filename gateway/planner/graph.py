@@ -32,6 +32,8 @@ class FieldEdge:
     provides: SelectionSetNode | None
     type_name: str
     """The named type the field returns (the supergraph's)."""
+    context: bool = False
+    """Takes ``@fromContext`` arguments (refused when planned)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class QueryGraph:
             if source.overridden or source.external:  # an @external key field too: the subgraph cannot give it itself
                 continue
             type_name = str(get_named_type(api_fields[name].type).name)
-            node.fields[name] = FieldEdge(name, source.requires, source.provides, type_name)
+            node.fields[name] = FieldEdge(name, source.requires, source.provides, type_name, source.context)
         return node
 
     @cached_property

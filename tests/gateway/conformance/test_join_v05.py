@@ -33,3 +33,14 @@ async def test_the_v05_supergraph_plans_and_joins() -> None:
         body = await federated.query("{ shelves { label books { title pages } } }")
 
     assert body == {"data": {"shelves": [{"label": "Novels", "books": [{"title": "Dune", "pages": 412}]}]}}
+
+
+async def test_a_field_with_context_arguments_is_refused_not_sent_without_them() -> None:
+    async with open_case("join_v05", CASE) as federated:
+        body = await federated.query("{ shelves { books { shelfLabel } } }")
+
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+        assert "Book.shelfLabel" in error["message"]
+        assert "@fromContext" in error["message"]
+        assert federated.requests("a") == []
