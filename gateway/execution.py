@@ -16,8 +16,14 @@ from typing import Any
 
 import orjson
 from graphql import (
+    DirectiveNode,
+    FieldNode,
+    GraphQLIncludeDirective,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLSkipDirective,
+    NameNode,
+    get_directive_values,
     is_abstract_type,
 )
 from graphql.execution.values import VariableValues
@@ -77,6 +83,9 @@ class Execution:
         await self._fetch(node)
 
     async def _fetch(self, node: FetchNode) -> None:
+        conditions = self.plan.conditions.get(node.id)
+        if conditions is not None and not self._included(conditions):
+            return  # every selection of the request is skipped for these variables
         if node.is_root:
             await self._root(node)
         else:
@@ -154,6 +163,17 @@ class Execution:
         for _, path, index in targets:
             by_index.setdefault(index, path)
         self._forward_errors(result, fetch, lambda path: _entity_path(path, by_index))
+
+    def _included(self, conditions: tuple[DirectiveNode, ...]) -> bool:
+        for directive in conditions:
+            holder = FieldNode(name=NameNode(value="_"), directives=(directive,))
+            skip = get_directive_values(GraphQLSkipDirective, holder, self.variable_values)
+            if skip and skip.get("if") is True:
+                return False
+            include = get_directive_values(GraphQLIncludeDirective, holder, self.variable_values)
+            if include and include.get("if") is False:
+                return False
+        return True
 
     def _parts(self, fetch: FetchNode, typename: str | None) -> list[EntityPart]:
         """The entity parts an object belongs to: its own type's first, then interfaces it implements."""

@@ -41,8 +41,16 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
     except (KeyError, AssertionError, AttributeError, TypeError, ValueError) as error:  # a planner bug: refuse, never guess
         raise PlanningError(f"the planner cannot handle this operation ({type(error).__name__}: {error})") from error
     graph = builder.graph
+    conditions = {node: directives for node, directives in builder.conditions.items() if directives}
     planned = Plan(
-        operation, fragments, builder.fetches.nodes, builder.local, root.name, variable_definitions(operation), graph.hidden_enums
+        operation,
+        fragments,
+        builder.fetches.nodes,
+        builder.local,
+        root.name,
+        variable_definitions(operation),
+        graph.hidden_enums,
+        conditions,
     )
     _check(graph, planned)
     return planned

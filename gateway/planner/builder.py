@@ -61,7 +61,8 @@ class Builder(Edges):
             for wrapper in wrappers:
                 tree = tree.fragment(root_type, wrapper.directives or ())
             anchor = Anchor(node, tree, root_type, (), (), root=True)
-            self.field(At(node, tree, root_type, (), anchor), field_node)
+            with self._under(tuple(d for wrapper in wrappers for d in wrapper.directives or ())):
+                self.field(At(node, tree, root_type, (), anchor), field_node)
 
     def _root_fields(
         self, selection_set: SelectionSetNode, root_type: str, wrappers: tuple[InlineFragmentNode, ...]
@@ -149,10 +150,18 @@ class Builder(Edges):
             return  # no object this subgraph returns here can be of that type
         subtree = at.tree.fragment(condition, fragment.directives or ())
         step = Step("fragment", condition)
-        self.selections(replace(at, tree=subtree, type_name=condition, anchor=at.anchor.down(step)), fragment.selection_set)
+        with self._under(fragment.directives):
+            self.selections(replace(at, tree=subtree, type_name=condition, anchor=at.anchor.down(step)), fragment.selection_set)
 
     def field(self, at: At, node: FieldNode) -> None:
-        """Plan one field at ``at``: here, or through an edge."""
+        """Plan one field at ``at``: here, or through an edge (under the field's ``@skip``/``@include``)."""
+        if node.directives:
+            with self._under(node.directives):
+                self._field(at, node)
+        else:
+            self._field(at, node)
+
+    def _field(self, at: At, node: FieldNode) -> None:
         self._touch(at.node)
         name = node.name.value
         subgraph = at.node.subgraph

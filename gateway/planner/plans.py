@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql import FieldNode, FragmentDefinitionNode, InlineFragmentNode, OperationDefinitionNode, print_ast
+from graphql import DirectiveNode, FieldNode, FragmentDefinitionNode, InlineFragmentNode, OperationDefinitionNode, print_ast
 
 from gateway.planner.fetch_graph import FetchNode
 
@@ -23,6 +23,8 @@ class Plan:
     variable_definitions: dict[str, str] = field(default_factory=dict)
     """``{name: "$name: Type = default"}`` as the operation declares them, for the subgraph requests."""
     hidden_enums: frozenset[str] = frozenset()
+    conditions: dict[int, tuple[DirectiveNode, ...]] = field(default_factory=dict)
+    """Per request id: the ``@skip``/``@include`` all its selections are under (absent: always sent)."""
     """Enums with values a subgraph may return that the API hides (``@inaccessible``): checked when shaping."""
 
     @property

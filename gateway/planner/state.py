@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from graphql import FieldNode, FragmentDefinitionNode, InlineFragmentNode, SelectionSetNode
+from graphql import DirectiveNode, FieldNode, FragmentDefinitionNode, InlineFragmentNode, SelectionSetNode
 
 from gateway.planner.fetch_graph import FetchGraph, FetchNode
 from gateway.planner.graph import FieldEdge, QueryGraph
@@ -46,11 +48,33 @@ class Walk:
         self._group = 0
         self._group_depends: set[int] = set()
         self._mutation = False
+        self._conditions: tuple[DirectiveNode, ...] = ()
+        self.conditions: dict[int, tuple[DirectiveNode, ...]] = {}
+        """``@skip``/``@include`` every selection of a request is under: the request is not sent when they exclude it."""
 
     def _touch(self, node: FetchNode) -> None:
-        """Inputs being planned depend on every request that selects a part of them."""
+        """Inputs being planned depend on every request that selects a part of them; a request keeps the conditions all its selections share."""
         if self._touched:
             self._touched[-1].add(node.id)
+        found = self.conditions.get(node.id)
+        if found is None:
+            self.conditions[node.id] = self._conditions
+        elif found != self._conditions:
+            shared = 0
+            while shared < min(len(found), len(self._conditions)) and found[shared] == self._conditions[shared]:
+                shared += 1
+            self.conditions[node.id] = found[:shared]
+
+    @contextmanager
+    def _under(self, directives: Iterable[DirectiveNode] | None) -> Iterator[None]:
+        """Plan what follows under these ``@skip``/``@include`` directives too."""
+        conditional = tuple(d for d in directives or () if d.name.value in ("skip", "include"))
+        saved = self._conditions
+        self._conditions = saved + conditional
+        try:
+            yield
+        finally:
+            self._conditions = saved
 
     # The walk's steps, defined by the builder.
     def selections(self, at: At, selection_set: SelectionSetNode) -> None:

@@ -152,3 +152,17 @@ async def test_requires_with_nested_fragments_on_interfaces_and_a_union() -> Non
 
     assert from_owner == {"data": {"entity": {"requirer": "f1-b1-q1", "summary": "Blue, 90"}}}
     assert from_requirer == {"data": {"other": {"data": {"__typename": "Qux"}, "requirer": "f1-b1-q1"}}}
+
+
+async def test_a_request_whose_every_selection_is_skipped_is_not_sent(shop: Federated) -> None:
+    query = "query($x: Boolean = false) { products { id tax @include(if: $x) ... on Product @skip(if: $x) { eurLabel } } }"
+
+    skipped = await shop.query(query)
+    skipped_requests = {name: len(shop.requests(name)) for name in ("catalog", "shipping", "tax")}
+    shop.reset()
+    included = await shop.query(query, {"x": True})
+
+    assert skipped == {"data": {"products": [{"id": "p1", "eurLabel": "EUR 90"}, {"id": "p2", "eurLabel": "EUR 36"}]}}
+    assert skipped_requests == {"catalog": 1, "shipping": 1, "tax": 0}  # shipping only for eurLabel, tax not at all
+    assert included == {"data": {"products": [{"id": "p1", "tax": 24}, {"id": "p2", "tax": 10}]}}
+    assert len(shop.requests("tax")) == 1
