@@ -1,4 +1,4 @@
-"""``python -m gateway``: serve the gateway, or print the composed supergraph SDL."""
+"""``python -m gateway``: serve the gateway alone, print the composed supergraph SDL, or print a query plan."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from gateway.transport import AiohttpTransport
 
 
 def main() -> None:
-    """``compose`` prints the supergraph of the running subgraphs (``--local``: of the services' own schemas)."""
+    """``serve``; ``compose`` prints the supergraph of the running subgraphs (``--local``: of the services' own schemas);
+    ``plan --supergraph F --query Q`` prints the plan of an operation (``QUERY_PLANNING_FAILED`` and the reason if none)."""
     parser = argparse.ArgumentParser(prog="python -m gateway")
     commands = parser.add_subparsers(dest="command", required=True)
     composer = commands.add_parser("compose", help="print the composed supergraph SDL")
@@ -47,6 +48,7 @@ def _serve(settings: GatewaySettings) -> None:
 
 
 def _plan(supergraph_file: str, query: str, operation_name: str | None) -> str:
+    """The printed plan of ``query`` (text, or ``@file``) over the supergraph SDL in ``supergraph_file``."""
     from pathlib import Path
 
     from graphql import FragmentDefinitionNode, get_operation_ast, parse, validate
