@@ -126,6 +126,10 @@ def _add_subgraph(merged: dict[str, _Merged], subgraph: str, document: DocumentN
             raise CompositionError(f"type {name} is a {entry.model.kind} in one subgraph and a {kind} in {subgraph}")
         entry.model.subgraphs.add(subgraph)
         entry.nodes.append((subgraph, definition))
+        if isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode) and definition.interfaces:
+            entry.model.implements.setdefault(subgraph, set()).update(i.name.value for i in definition.interfaces)
+        if isinstance(definition, UnionTypeDefinitionNode | UnionTypeExtensionNode) and definition.types:
+            entry.model.members.setdefault(subgraph, set()).update(t.name.value for t in definition.types)
         directives = definition.directives or ()  # type: ignore[attr-defined]
         if _has(directives, "inaccessible"):
             entry.inaccessible = True

@@ -1,10 +1,10 @@
-"""Executing a plan: fetch from subgraphs (independent fetches concurrently), merge, shape.
+"""Executing a plan: every request as soon as the ones it depends on have merged, then shaping.
 
-Results of every fetch are merged into one tree keyed by response keys; entity fetches find
-their objects at their path (lists flattened), send one batched ``_entities`` request, and merge
-each answer into its object. The response is then shaped exactly as the operation asked, with
-``@skip``/``@include``, fragments by runtime type, and GraphQL's null bubbling; subgraph errors
-are forwarded with their paths mapped back to the client's.
+Results of every request are merged into one tree keyed by response keys; an entity request
+finds its objects at its merge path (lists flattened), builds each one's representation from its
+inputs (the same representation sent once), sends one batched ``_entities`` request and merges
+each answer into its objects. The response is then shaped (:mod:`gateway.shaping`); subgraph
+errors are forwarded with their paths mapped back to the client's.
 """
 
 from __future__ import annotations
@@ -14,30 +14,28 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import (
+    DirectiveNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLIncludeDirective,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     GraphQLSkipDirective,
-    InlineFragmentNode,
-    SelectionSetNode,
+    NameNode,
     get_directive_values,
     is_abstract_type,
 )
 from graphql.execution.values import VariableValues
 
-from gateway.planning import Fetch, Plan
+from gateway.planner import EntityPart, FetchNode, Input, Plan
+from gateway.planner.requests import request_document
 from gateway.selection import INTERNAL
+from gateway.shaping import FAILED, Shaper
+from gateway.shaping import typename as _typename
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError"]
 
-FAILED = INTERNAL + "failed"
 
 SubgraphCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -55,71 +53,140 @@ class Execution:
     variables: dict[str, Any]
     call: SubgraphCall
     variable_types: dict[str, str]
+    """Kept for callers; the requests declare the operation's variables from the plan (defaults included)."""
     variable_values: VariableValues | None = None
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     async def run(self) -> dict[str, Any]:
-        """Fetch everything and shape the response."""
-        for step in self.plan.steps:
-            await asyncio.gather(*(self._root(fetch) for fetch in step))
+        """Fetch everything (each request as soon as the ones it depends on have merged) and shape the response."""
+        await self._run_nodes(self.plan.nodes)
         shaped = self._shape_root()
         response: dict[str, Any] = {"data": shaped}
         if self.errors:
             response["errors"] = self.errors
         return response
 
-    async def run_event(self, fetch: Fetch, result: Mapping[str, Any]) -> dict[str, Any]:
+    async def _run_nodes(self, nodes: list[FetchNode]) -> None:
+        if len(nodes) == 1:
+            await self._fetch(nodes[0])
+            return
+        tasks: dict[int, asyncio.Task[None]] = {}
+        for node in nodes:
+            waits = [tasks[d] for d in node.depends if d in tasks]
+            tasks[node.id] = asyncio.ensure_future(self._after(waits, node))
+        await asyncio.gather(*tasks.values())
+
+    async def _after(self, waits: list[asyncio.Task[None]], node: FetchNode) -> None:
+        if waits:
+            await asyncio.gather(*waits)
+        await self._fetch(node)
+
+    async def _fetch(self, node: FetchNode) -> None:
+        conditions = self.plan.conditions.get(node.id)
+        if conditions is not None and not self._included(conditions):
+            return  # every selection of the request is skipped for these variables
+        if node.is_root:
+            await self._root(node)
+        else:
+            await self._entities(node)
+
+    async def run_event(self, fetch: FetchNode, result: Mapping[str, Any]) -> dict[str, Any]:
         """One event of a subscription: the owning subgraph's payload, joined and shaped like a query."""
         _merge(self.data, result.get("data") or {})
         self._forward_errors(result, fetch, lambda path: path)
-        await asyncio.gather(*(self._entities(child) for child in fetch.children))
+        await self._run_nodes([node for node in self.plan.nodes if node is not fetch])
         response: dict[str, Any] = {"data": self._shape_root()}
         if self.errors:
             response["errors"] = self.errors
         return response
 
-    def document_for(self, fetch: Fetch) -> tuple[str, dict[str, Any]]:
-        """The subgraph operation of a root fetch and the variables it uses."""
-        names = fetch.tree.all_variables()
-        return self._document(self.plan.operation.operation.value, names, fetch.tree.print()), self._used(names)
+    def document_for(self, fetch: FetchNode) -> tuple[str, dict[str, Any]]:
+        """The subgraph operation of a fetch and the variables it uses."""
+        query, names = request_document(fetch, self.plan.operation.operation.value, self.plan.variable_definitions)
+        return query, self._used(names)
 
-    async def _root(self, fetch: Fetch) -> None:
-        operation = self.plan.operation.operation.value
-        query = self._document(operation, fetch.tree.all_variables(), fetch.tree.print())
-        result = await self._call(fetch, query, self._used(fetch.tree.all_variables()), [()])
+    async def _root(self, fetch: FetchNode) -> None:
+        query, variables = self.document_for(fetch)
+        result = await self._call(fetch, query, variables, [()])
         if result is not None:
-            _merge(self.data, result.get("data") or {})
+            data = result.get("data")
+            if isinstance(data, dict):
+                _merge(self.data, data)
             self._forward_errors(result, fetch, lambda path: path)
-        await asyncio.gather(*(self._entities(child) for child in fetch.children))
 
-    async def _entities(self, fetch: Fetch) -> None:
-        objects = list(_collect(self.data, fetch.path, ()))
-        targets = [(obj, path) for obj, path in objects if _typename(obj) in self._implementations(fetch.entity_type or "")]
+    async def _entities(self, fetch: FetchNode) -> None:
+        targets: list[tuple[dict[str, Any], tuple[Any, ...], int]] = []
+        representations: list[dict[str, Any]] = []
+        seen: dict[bytes, int] = {}
+        for obj, path in _collect(self.data, fetch.path, ()):
+            parts = self._parts(fetch, _typename(obj))
+            if not parts:
+                continue
+            representation = _representation(parts, obj)
+            if representation is None:
+                continue
+            digest = orjson.dumps(representation)
+            index = seen.get(digest)
+            if index is None:
+                index = seen[digest] = len(representations)
+                representations.append(representation)
+            targets.append((obj, path, index))
         if not targets:
             return
-        representations = [self._representation(fetch, obj) for obj, _ in targets]
-        names = fetch.tree.all_variables()
-        selection = fetch.tree.print()
-        query = self._document(
-            "query",
-            names,
-            f"{{ _entities(representations: $__representations) {{ ... on {fetch.entity_type} {selection} }} }}",
-            extra="$__representations: [_Any!]!",
-        )
+        query, names = request_document(fetch, "query", self.plan.variable_definitions)
         variables = {**self._used(names), "__representations": representations}
-        result = await self._call(fetch, query, variables, [path for _, path in targets])
-        if result is not None:
-            entities = (result.get("data") or {}).get("_entities") or [None] * len(targets)
-            for (obj, _), entity in zip(targets, entities, strict=False):
-                if isinstance(entity, dict):
-                    _merge(obj, entity)
-                else:
-                    obj[FAILED] = True
-            self._forward_errors(result, fetch, lambda path: _entity_path(path, [p for _, p in targets]))
-        await asyncio.gather(*(self._entities(child) for child in fetch.children))
+        first_paths = [path for _, path, _ in targets]
+        result = await self._call(fetch, query, variables, first_paths)
+        if result is None:
+            return
+        data = result.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if not isinstance(entities, list):
+            entities = [None] * len(representations)
+        failed = {
+            error["path"][1]
+            for error in result.get("errors") or ()
+            if isinstance(error, dict)
+            and isinstance(error.get("path"), list)
+            and len(error["path"]) > 1
+            and error["path"][0] == "_entities"
+        }
+        for obj, _, index in targets:
+            entity = entities[index] if index < len(entities) else None
+            if isinstance(entity, dict):
+                _merge(obj, entity)
+            elif index in failed:  # the subgraph said why: the object is null, its error is enough
+                obj[FAILED] = True
+            # a null entity without an error only leaves its fields out (null, or null bubbling)
+        by_index: dict[int, tuple[Any, ...]] = {}
+        for _, path, index in targets:
+            by_index.setdefault(index, path)
+        self._forward_errors(result, fetch, lambda path: _entity_path(path, by_index))
 
-    async def _call(self, fetch: Fetch, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    def _included(self, conditions: tuple[DirectiveNode, ...]) -> bool:
+        for directive in conditions:
+            holder = FieldNode(name=NameNode(value="_"), directives=(directive,))
+            skip = get_directive_values(GraphQLSkipDirective, holder, self.variable_values)
+            if skip and skip.get("if") is True:
+                return False
+            include = get_directive_values(GraphQLIncludeDirective, holder, self.variable_values)
+            if include and include.get("if") is False:
+                return False
+        return True
+
+    def _parts(self, fetch: FetchNode, typename: str | None) -> list[EntityPart]:
+        """The entity parts an object belongs to: its own type's first, then interfaces it implements."""
+        if typename is None:
+            return []
+        if len(fetch.parts) == 1:
+            (only,) = fetch.parts.values()
+            return [only] if only.entity_type == typename or typename in self._implementations(only.entity_type) else []
+        found = [fetch.parts[typename]] if typename in fetch.parts else []
+        found += [p for p in fetch.parts.values() if p.entity_type != typename and typename in self._implementations(p.entity_type)]
+        return found
+
+    async def _call(self, fetch: FetchNode, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
         try:
             return await self.call(fetch.subgraph, query, variables)
         except SubgraphError as error:
@@ -133,8 +200,10 @@ class Execution:
                 )
             return None
 
-    def _forward_errors(self, result: Mapping[str, Any], fetch: Fetch, mapping: Callable[[list[Any]], list[Any] | None]) -> None:
+    def _forward_errors(self, result: Mapping[str, Any], fetch: FetchNode, mapping: Callable[[list[Any]], list[Any] | None]) -> None:
         for error in result.get("errors") or ():
+            if not isinstance(error, dict):
+                continue
             forwarded = {"message": error.get("message", "subgraph error")}
             path = error.get("path")
             if isinstance(path, list):
@@ -146,36 +215,60 @@ class Execution:
             forwarded["extensions"] = extensions
             self.errors.append(forwarded)
 
-    def _representation(self, fetch: Fetch, obj: dict[str, Any]) -> dict[str, Any]:
-        representation = {"__typename": _typename(obj)}
-        for key in fetch.keys:
-            representation.update(_extract(obj, key.fields))
-        for requires in fetch.requires:
-            representation.update(_extract(obj, requires))
-        return representation
-
     def _implementations(self, type_name: str) -> set[str]:
         graph_type = self.schema.get_type(type_name)
         if graph_type is not None and is_abstract_type(graph_type):
             return {t.name for t in self.schema.get_possible_types(graph_type)} | {type_name}
         return {type_name}
 
-    def _used(self, names: set[str]) -> dict[str, Any]:
+    def _used(self, names: frozenset[str] | set[str]) -> dict[str, Any]:
         return {name: self.variables[name] for name in names if name in self.variables}
-
-    def _document(self, operation: str, names: set[str], selection: str, *, extra: str = "") -> str:
-        definitions = [f"${name}: {self.variable_types[name]}" for name in sorted(names) if name in self.variable_types]
-        if extra:
-            definitions.append(extra)
-        header = f"{operation}({', '.join(definitions)})" if definitions else operation
-        return f"{header} {selection}"
 
     def _shape_root(self) -> dict[str, Any] | None:
         root = self.schema.get_type(self.plan.root_type)
         assert isinstance(root, GraphQLObjectType)
-        shaper = _Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors)
+        shaper = Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors, self.plan.hidden_enums)
         data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, ())
         return data if ok else None
+
+
+def _representation(parts: list[EntityPart], obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{__typename, key…, required…}`` of an object for its entity parts; None when a key field is missing."""
+    first = parts[0]
+    typename = first.entity_type if first.interface_object else (_typename(obj) or first.entity_type)
+    representation: dict[str, Any] = {"__typename": typename}
+    for part in parts:
+        for item in part.inputs:
+            _read(obj, item, representation)
+            if item.key and item.type_condition is None and representation.get(item.name) is None:
+                return None
+    return representation
+
+
+def _read(obj: Mapping[str, Any], item: Input, out: dict[str, Any]) -> None:
+    if item.type_condition is not None:
+        if item.below and _typename(obj) in item.possible:
+            for child in item.below:
+                _read(obj, child, out)
+        return
+    value = obj.get(item.response_key, obj.get(item.name))
+    if item.below is not None:
+        value = _read_below(value, item.below)
+    out[item.name] = value
+
+
+def _read_below(value: Any, below: tuple[Input, ...]) -> Any:
+    if isinstance(value, list):
+        return [_read_below(entry, below) for entry in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    name = _typename(value)
+    if name is not None and any(child.type_condition is not None for child in below):
+        out["__typename"] = name
+    for child in below:
+        _read(value, child, out)
+    return out
 
 
 def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
@@ -203,178 +296,7 @@ def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tup
     return _collect(value.get(path[0]), path[1:], (*at, path[0]))
 
 
-def _typename(obj: Mapping[str, Any]) -> str | None:
-    name = obj.get(INTERNAL + "__typename", obj.get("__typename"))
-    return name if isinstance(name, str) else None
-
-
-def _extract(obj: Mapping[str, Any], fields: SelectionSetNode) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for selection in fields.selections:
-        assert isinstance(selection, FieldNode)
-        name = selection.name.value
-        value = obj.get(INTERNAL + name, obj.get(name))
-        if selection.selection_set is not None and isinstance(value, dict):
-            value = _extract(value, selection.selection_set)
-        elif selection.selection_set is not None and isinstance(value, list):
-            value = [_extract(item, selection.selection_set) if isinstance(item, dict) else item for item in value]
-        out[name] = value
-    return out
-
-
-def _entity_path(path: list[Any], targets: list[tuple[Any, ...]]) -> list[Any] | None:
-    if len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] < len(targets):
+def _entity_path(path: list[Any], targets: dict[int, tuple[Any, ...]]) -> list[Any] | None:
+    if len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] in targets:
         return [*targets[path[1]], *path[2:]]
     return None
-
-
-Path = tuple[Any, ...]
-"""A response path as nested pairs ``(parent, key)``; built for every field, flattened only for an error."""
-
-
-def _flatten(path: Path) -> list[Any]:
-    keys: list[Any] = []
-    while path:
-        path, key = path
-        keys.append(key)
-    keys.reverse()
-    return keys
-
-
-class _Shaper:
-    """Builds the response exactly as the operation asked, with null bubbling.
-
-    The fields a selection set yields for an object type (fragments applied, ``@skip`` and
-    ``@include`` decided) are worked out once per request and reused for every object of a list.
-    """
-
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        fragments: dict[str, FragmentDefinitionNode],
-        variables: VariableValues | None,
-        errors: list[dict[str, Any]],
-    ) -> None:
-        self.schema = schema
-        self.fragments = fragments
-        self.variables = variables
-        self.errors = errors
-        self._planned: dict[tuple[int, str], list[tuple[str, FieldNode, GraphQLOutputType | None]]] = {}
-
-    def object(
-        self, value: Mapping[str, Any], parent: GraphQLObjectType, selection_set: SelectionSetNode, path: Path
-    ) -> tuple[dict[str, Any] | None, bool]:
-        out: dict[str, Any] = {}
-        for key, node, field_type in self._plan(selection_set, parent):
-            if field_type is None:
-                out[key] = value.get(key) or _typename(value) or parent.name
-                continue
-            completed, ok = self.complete(value.get(key), field_type, node, (path, key))
-            if not ok:
-                return None, False
-            out[key] = completed
-        return out, True
-
-    def _plan(self, selection_set: SelectionSetNode, parent: GraphQLObjectType) -> list[tuple[str, FieldNode, GraphQLOutputType | None]]:
-        """``(response key, field node, field type)`` in order; the type is None for ``__typename``."""
-        cache_key = (id(selection_set), parent.name)
-        planned = self._planned.get(cache_key)
-        if planned is None:
-            planned = []
-            seen: set[str] = set()
-            for node in self._fields(selection_set, parent):
-                key = node.alias.value if node.alias else node.name.value
-                if key in seen:
-                    continue
-                if node.name.value == "__typename":
-                    seen.add(key)
-                    planned.append((key, node, None))
-                    continue
-                definition = parent.fields.get(node.name.value)
-                if definition is None:
-                    continue
-                seen.add(key)
-                planned.append((key, node, definition.type))
-            self._planned[cache_key] = planned
-        return planned
-
-    def complete(self, value: Any, type_: GraphQLOutputType, node: FieldNode, path: Path) -> tuple[Any, bool]:
-        if isinstance(type_, GraphQLNonNull):
-            completed, ok = self.complete(value, type_.of_type, node, path)
-            if completed is None:
-                self._null_error(node, path)
-                return None, False
-            return completed, ok
-        if value is None:
-            return None, True
-        if isinstance(type_, GraphQLList):
-            if not isinstance(value, list):
-                return None, True
-            items = []
-            item_type = type_.of_type
-            for index, item in enumerate(value):
-                completed, ok = self.complete(item, item_type, node, (path, index))
-                if not ok:
-                    return None, True
-                items.append(completed)
-            return items, True
-        if node.selection_set is None:
-            return value, True
-        if not isinstance(value, dict) or value.get(FAILED):
-            return None, True
-        runtime = self._runtime_type(type_, value)
-        if runtime is None:
-            return None, True
-        shaped, ok = self.object(value, runtime, node.selection_set, path)
-        return (shaped, True) if ok else (None, True)
-
-    def _runtime_type(self, type_: GraphQLOutputType, value: Mapping[str, Any]) -> GraphQLObjectType | None:
-        if isinstance(type_, GraphQLObjectType):
-            return type_
-        name = _typename(value)
-        runtime = self.schema.get_type(name) if name else None
-        return runtime if isinstance(runtime, GraphQLObjectType) else None
-
-    def _fields(self, selection_set: SelectionSetNode, parent: GraphQLObjectType) -> list[FieldNode]:
-        fields: list[FieldNode] = []
-        for selection in selection_set.selections:
-            if not self._included(selection):
-                continue
-            if isinstance(selection, FieldNode):
-                fields.append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                if self._applies(selection.type_condition.name.value if selection.type_condition else None, parent):
-                    fields.extend(self._fields(selection.selection_set, parent))
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments[selection.name.value]
-                if self._applies(fragment.type_condition.name.value, parent):
-                    fields.extend(self._fields(fragment.selection_set, parent))
-        return fields
-
-    def _applies(self, condition: str | None, parent: GraphQLObjectType) -> bool:
-        if condition is None or condition == parent.name:
-            return True
-        condition_type = self.schema.get_type(condition)
-        return condition_type is not None and is_abstract_type(condition_type) and self.schema.is_sub_type(condition_type, parent)
-
-    def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode | Any) -> bool:
-        if not node.directives:
-            return True
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip and skip.get("if") is True:
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include and include.get("if") is False)
-
-    def _null_error(self, node: FieldNode, path: Path) -> None:
-        keys = _flatten(path)
-        if any(_prefix(error.get("path"), keys) for error in self.errors):
-            return
-        self.errors.append({"message": f"Cannot return null for non-nullable field {node.name.value}.", "path": keys})
-
-
-def _prefix(error_path: Any, path: list[Any]) -> bool:
-    if not isinstance(error_path, list):
-        return False
-    shortest = min(len(error_path), len(path))
-    return error_path[:shortest] == path[:shortest]

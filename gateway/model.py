@@ -30,6 +30,10 @@ class FieldSource:
     requires: SelectionSetNode | None = None
     provides: SelectionSetNode | None = None
     overridden: bool = False
+    type: str | None = None
+    """The field's type in this subgraph when it differs from the supergraph's (``@join__field(type:)``)."""
+    context: bool = False
+    """Some argument comes from an ancestor (``@fromContext``, ``@join__field(contextArguments:)``): not planned."""
 
     @property
     def resolvable(self) -> bool:
@@ -68,6 +72,12 @@ class TypeModel:
     fields: dict[str, FieldModel] = field(default_factory=dict)
     keys: list[EntityKey] = field(default_factory=list)
     interface_object_in: set[str] = field(default_factory=set)
+    implements: dict[str, set[str]] = field(default_factory=dict)
+    """Interfaces this type implements, per subgraph (``@join__implements``); empty when not recorded."""
+    members: dict[str, set[str]] = field(default_factory=dict)
+    """Union members per subgraph (``@join__unionMember``); empty when not recorded."""
+    enum_values: dict[str, set[str]] = field(default_factory=dict)
+    """Enum values per subgraph (``@join__enumValue``); empty when not recorded."""
 
     def keys_in(self, subgraph: str) -> list[EntityKey]:
         """Resolvable keys of this entity in a subgraph."""
@@ -87,6 +97,8 @@ class Supergraph:
     subgraphs: dict[str, Subgraph]
     types: dict[str, TypeModel]
     sdl: str = ""
+    derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """What is computed once from the graph (the planner's query graph), kept with it."""
 
     def field_model(self, type_name: str, field_name: str) -> FieldModel | None:
         """The field's federation metadata."""

@@ -7,6 +7,7 @@ Loading takes any composer's output with ``@join__graph``, ``@join__type``, ``@j
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from graphql import (
@@ -20,6 +21,7 @@ from graphql import (
     FieldDefinitionNode,
     GraphQLNamedType,
     InputObjectTypeDefinitionNode,
+    InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
@@ -35,6 +37,8 @@ from gateway.composition import CompositionError
 from gateway.model import EntityKey, FieldModel, FieldSource, Subgraph, Supergraph, TypeModel
 
 __all__ = ["load_supergraph", "print_supergraph"]
+
+SPEC_NAMESPACED = re.compile(r"^[a-z][a-zA-Z0-9]*__")
 
 HEADER = """schema
   @link(url: "https://specs.apollo.dev/link/v1.0")
@@ -172,7 +176,7 @@ def load_supergraph(sdl: str) -> Supergraph:
         if isinstance(definition, DirectiveDefinitionNode | SchemaDefinitionNode | SchemaExtensionNode):
             continue
         name = definition.name.value  # type: ignore[attr-defined]
-        if name.startswith(("join__", "link__")):
+        if SPEC_NAMESPACED.match(name):  # join__Graph, link__Import, context__ContextFieldValue…: machinery, not API
             continue
         directives = definition.directives or ()  # type: ignore[attr-defined]
         if _directive(directives, "inaccessible") is not None:
@@ -187,6 +191,16 @@ def load_supergraph(sdl: str) -> Supergraph:
                 model.keys.append(EntityKey(graph, parse("{" + key + "}").definitions[0].selection_set, _boolean(join, "resolvable", True)))  # type: ignore[attr-defined]
             if _boolean(join, "isInterfaceObject", False):
                 model.interface_object_in.add(graph)
+        for join in _all(directives, "join__implements"):
+            graph = graphs[_enum(join, "graph") or ""].name
+            model.implements.setdefault(graph, set()).add(_string(join, "interface") or "")
+        for join in _all(directives, "join__unionMember"):
+            graph = graphs[_enum(join, "graph") or ""].name
+            model.members.setdefault(graph, set()).add(_string(join, "member") or "")
+        for value in getattr(definition, "values", None) or ():
+            for join in _all(value.directives or (), "join__enumValue"):
+                graph = graphs[_enum(join, "graph") or ""].name
+                model.enum_values.setdefault(graph, set()).add(value.name.value)
         for field in getattr(definition, "fields", None) or ():
             if isinstance(field, FieldDefinitionNode):
                 model.fields[field.name.value] = _field_model(field, model, graphs)
@@ -220,6 +234,8 @@ def _field_model(field: FieldDefinitionNode, model: TypeModel, graphs: dict[str,
             requires=parse("{" + requires + "}").definitions[0].selection_set if requires else None,  # type: ignore[attr-defined]
             provides=parse("{" + provides + "}").definitions[0].selection_set if provides else None,  # type: ignore[attr-defined]
             overridden=_boolean(join, "usedOverridden", False),
+            type=_string(join, "type"),
+            context=any(argument.name.value == "contextArguments" for argument in join.arguments or ()),
         )
         origin = _string(join, "override")
         if origin:
@@ -239,6 +255,7 @@ def _strip(definition: DefinitionNode, hidden: set[str]) -> DefinitionNode:
                 **{
                     **{k: getattr(f, k) for k in f.keys if k != "loc"},
                     "directives": tuple(d for d in f.directives or () if d.name.value == "deprecated"),
+                    **({"arguments": _arguments(f.arguments)} if isinstance(f, FieldDefinitionNode) else {}),
                 }
             )
             for f in definition.fields or ()
@@ -255,6 +272,20 @@ def _strip(definition: DefinitionNode, hidden: set[str]) -> DefinitionNode:
             if _directive(v.directives or (), "inaccessible") is None
         )
     return definition.__class__(**{**{k: getattr(definition, k) for k in definition.keys if k != "loc"}, **values})
+
+
+def _arguments(arguments: Iterable[InputValueDefinitionNode] | None) -> tuple[InputValueDefinitionNode, ...]:
+    """Field arguments of the API schema: inaccessible ones removed, only ``@deprecated`` kept."""
+    return tuple(
+        InputValueDefinitionNode(
+            **{
+                **{k: getattr(a, k) for k in a.keys if k != "loc"},
+                "directives": tuple(d for d in a.directives or () if d.name.value == "deprecated"),
+            }
+        )
+        for a in arguments or ()
+        if _directive(a.directives or (), "inaccessible") is None
+    )
 
 
 def _directive(directives: Iterable[ConstDirectiveNode], name: str) -> ConstDirectiveNode | None:
