@@ -42,8 +42,9 @@ def _serve(settings: GatewaySettings) -> None:
     import uvloop
 
     from gateway.app import create_gateway_app
-    from services.common.serve import Listener, serve_all
+    from services.common.serve import Listener, refuse_insecure_secret, serve_all
 
+    refuse_insecure_secret(settings)
     uvloop.run(serve_all([Listener("gateway", create_gateway_app(settings), settings.host, settings.gateway_port)]))
 
 

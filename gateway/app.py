@@ -30,6 +30,7 @@ from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
 from gateway.notice import notice_page
 from gateway.operating import MeasuredGateway, ready
+from gateway.planner import query_graph
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
@@ -96,6 +97,7 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
                 supergraph = await compose_from_subgraphs(client, subgraphs, wait_s=settings.compose_wait_s)
             describe_graph(supergraph.schema)
             app.state.gateway = MeasuredGateway(supergraph, client, settings)
+            query_graph(supergraph)  # built once now, not during the first request
             app.state.client = client
             app.state.verifier = TokenVerifier(settings)
             app.state.inbound = InboundDeduplicator(enabled=settings.dedup_inbound, max_tokens=settings.graphql_max_tokens)

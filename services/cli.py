@@ -11,9 +11,9 @@ import uvloop
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
-from services.common.identity import Role, insecure_secret, mint_token
+from services.common.identity import Role, mint_token
 from services.common.logs import configure_logging
-from services.common.serve import Listener, serve_all
+from services.common.serve import Listener, refuse_insecure_secret, serve_all
 from services.common.settings import LOCAL_RABBITMQ, Settings
 from services.common.tracing import configure_tracing
 from services.embedded import DEMO_PEOPLE, SERVICES, run_embedded
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"receiving webhooks on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
             uvloop.run(serve_all([Listener("receiver", receiver_app(secret=args.secret), "127.0.0.1", args.port)]))
         else:
-            _refuse_insecure_secret(settings)
+            refuse_insecure_secret(settings)
             uvloop.run(_serve_one(settings, args.service))
     except KeyboardInterrupt:
         sys.exit(130)
@@ -101,14 +101,6 @@ def _token(settings: Settings, args: argparse.Namespace) -> str:
 def _wants_demo() -> bool:
     """``SETUP_DEMO=true`` (docker compose): the setup job loads the demo."""
     return os.environ.get("SETUP_DEMO", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _refuse_insecure_secret(settings: Settings) -> None:
-    """Outside the embedded mode, the development (or a short) HS256 secret stops the start-up."""
-    reason = insecure_secret(settings)
-    if reason is not None:
-        print(f"renling: refusing to start: {reason}", file=sys.stderr)
-        sys.exit(2)
 
 
 async def _serve_one(settings: Settings, service: str) -> None:

@@ -18,7 +18,7 @@ from gateway.planner.fetch_graph import FetchNode
 from gateway.planner.graph import KeyEdge, QueryGraph
 from gateway.selection import SelectionTree
 
-__all__ = ["Anchor", "Step", "key_is_local", "provided_below", "selection_cost"]
+__all__ = ["Anchor", "Step", "key_is_local", "provided_below", "rank", "selection_cost"]
 
 VALUE_TYPE_COST = 10
 MISSING_TYPE_COST = 2
@@ -150,6 +150,3 @@ def selection_cost(
 def rank(option: KeyEdge, local: bool, cost: int, existing: bool, index: int) -> tuple[int, int, int, int]:
     """The order options are tried in: fewer hops, less left to join, an existing request, then stable."""
     return (0 if local else 1, cost, 0 if existing else 1, index)
-
-
-__all__ += ["rank"]

@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import gc
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["KEEP_ALIVE_S", "Listener", "QuietServer", "serve_all", "settle_garbage_collector"]
+from services.common.identity import insecure_secret
+from services.common.settings import Settings
+
+__all__ = ["KEEP_ALIVE_S", "Listener", "QuietServer", "refuse_insecure_secret", "serve_all", "settle_garbage_collector"]
 
 KEEP_ALIVE_S = 65
 """Idle keep-alive connections are kept this long; longer than the gateway's pool keeps them (30 s),
@@ -94,3 +98,15 @@ def settle_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+
+
+def refuse_insecure_secret(settings: Settings) -> None:
+    """Outside the embedded mode, the development (or a short) HS256 secret stops the start-up (exit status 2).
+
+    Anyone can mint a district administrator's token with the secret published in the
+    repository; a part run alone (a deployment) must have a secret of its own.
+    """
+    reason = insecure_secret(settings)
+    if reason is not None:
+        print(f"renling: refusing to start: {reason}", file=sys.stderr)
+        sys.exit(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -21,7 +22,8 @@ print("SERVICES", sorted(m for m in sys.modules if m.startswith("services.") and
 
 
 def test_serve_imports_only_the_kernel_of_services() -> None:
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True, timeout=60)
+    env = {**os.environ, "JWT_SECRET": "a-deployment-secret-of-at-least-32-bytes"}  # run alone: a real secret
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True, timeout=60, env=env)
 
     assert "LISTENERS ['gateway']" in result.stdout
     assert "SERVICES []" in result.stdout
