@@ -16,6 +16,7 @@ class GatewaySettings(Settings):
     claims_url: str = Field("", description="the claims subgraph")
     orgs_url: str = Field("", description="the orgs subgraph")
     events_url: str = Field("", description="the events subgraph (partner events)")
+    notices_url: str = Field("", description="the notices subgraph (通知)")
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
     compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
@@ -28,11 +29,12 @@ class GatewaySettings(Settings):
     rate_limit_storage: str = Field("memory://", description="where the windows live: memory:// (per replica) or a shared redis://…")
 
     def subgraph_urls(self) -> dict[str, str]:
-        """``{name: url}`` of the three services."""
+        """``{name: url}`` of the subgraphs."""
         base = f"http://{self.host}"
         return {
             "needs": self.needs_url or f"{base}:{self.needs_port}/graphql",
             "claims": self.claims_url or f"{base}:{self.claims_port}/graphql",
             "orgs": self.orgs_url or f"{base}:{self.orgs_port}/graphql",
             "events": self.events_url or f"{base}:{self.events_port}/graphql",
+            "notices": self.notices_url or f"{base}:{self.notices_port}/graphql",
         }

@@ -20,6 +20,7 @@ from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
 from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
+from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
 
 __all__ = ["main"]
@@ -29,6 +30,7 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "claims": (create_claims_app, lambda settings: settings.claims_port),
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
     "events": (create_events_app, lambda settings: settings.events_port),
+    "notices": (create_notices_app, lambda settings: settings.notices_port),
 }
 
 

@@ -144,7 +144,7 @@ def _started(server: Any) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-SUBGRAPHS = ("needs", "claims", "orgs", "events")
+SUBGRAPHS = ("needs", "claims", "orgs", "events", "notices")
 
 
 class HttpxTransport:

@@ -32,13 +32,20 @@ from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
+from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
 from tests.broker import CONSUMERS, DELAYS
 from tests.events.conftest import Receiver
 from tests.support import AMQP_URL, GraphQLClient, delete_topology, eventually, fast_settings, require_rabbitmq, serving
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
-FACTORIES = {"needs": create_needs_app, "claims": create_claims_app, "orgs": create_orgs_app, "events": create_events_app}
+FACTORIES = {
+    "needs": create_needs_app,
+    "claims": create_claims_app,
+    "orgs": create_orgs_app,
+    "events": create_events_app,
+    "notices": create_notices_app,
+}
 PUBLIC = ["needs.item.published.v1", "claims.claim.approved.v1", "claims.project.completed.v1", "claims.project.evaluated.v1"]
 
 
@@ -97,7 +104,7 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
             yield Client(http, settings)
     finally:
         if request.param == "rabbitmq":
-            await delete_topology(settings.events_exchange, (*CONSUMERS, "events"), DELAYS)
+            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "notices"), DELAYS)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -23,6 +23,7 @@ QUERIES = {
     "claims": "{ claims(first: 1) { totalCount } }",
     "orgs": "{ organizations(first: 1) { totalCount } }",
     "events": "{ webhooks { id } }",
+    "notices": "{ myNotices(first: 1) { totalCount } }",
 }
 SUBMIT = 'mutation { submitNeed(input: {communityId: "c1", title: "路灯坏了"}) { need { id } errors { code } } }'
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     claims_port: int = 4002
     orgs_port: int = 4003
     events_port: int = 4004
+    notices_port: int = 4005
+    people_port: int = 4006
 
     webhook_allow_private: bool = Field(False, description="allow webhook URLs on private or loopback addresses (tests, on-premises)")
     webhook_retry_base_s: float = Field(30.0, gt=0, description="first retry delay; doubles each attempt, with jitter")
