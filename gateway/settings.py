@@ -17,6 +17,7 @@ class GatewaySettings(Settings):
     orgs_url: str = Field("", description="the orgs subgraph")
     events_url: str = Field("", description="the events subgraph (partner events)")
     notices_url: str = Field("", description="the notices subgraph (通知)")
+    people_url: str = Field("", description="the people subgraph (sessions, sign-up, volunteers and hours)")
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
     compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
@@ -37,4 +38,5 @@ class GatewaySettings(Settings):
             "orgs": self.orgs_url or f"{base}:{self.orgs_port}/graphql",
             "events": self.events_url or f"{base}:{self.events_port}/graphql",
             "notices": self.notices_url or f"{base}:{self.notices_port}/graphql",
+            "people": self.people_url or f"{base}:{self.people_port}/graphql",
         }

@@ -22,6 +22,7 @@ from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
 from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
+from services.people.app import create_app as create_people_app
 
 __all__ = ["main"]
 
@@ -31,6 +32,7 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
     "events": (create_events_app, lambda settings: settings.events_port),
     "notices": (create_notices_app, lambda settings: settings.notices_port),
+    "people": (create_people_app, lambda settings: settings.people_port),
 }
 
 

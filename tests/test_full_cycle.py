@@ -34,6 +34,7 @@ from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
 from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
+from services.people.app import create_app as create_people_app
 from tests.broker import CONSUMERS, DELAYS
 from tests.events.conftest import Receiver
 from tests.support import AMQP_URL, GraphQLClient, delete_topology, eventually, fast_settings, require_rabbitmq, serving
@@ -45,6 +46,7 @@ FACTORIES = {
     "orgs": create_orgs_app,
     "events": create_events_app,
     "notices": create_notices_app,
+    "people": create_people_app,
 }
 PUBLIC = ["needs.item.published.v1", "claims.claim.approved.v1", "claims.project.completed.v1", "claims.project.evaluated.v1"]
 
@@ -104,7 +106,7 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
             yield Client(http, settings)
     finally:
         if request.param == "rabbitmq":
-            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "notices"), DELAYS)
+            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "notices", "people"), DELAYS)
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -24,6 +24,7 @@ QUERIES = {
     "orgs": "{ organizations(first: 1) { totalCount } }",
     "events": "{ webhooks { id } }",
     "notices": "{ myNotices(first: 1) { totalCount } }",
+    "people": '{ activitySession(id: "s1") { id } }',
 }
 SUBMIT = 'mutation { submitNeed(input: {communityId: "c1", title: "路灯坏了"}) { need { id } errors { code } } }'
 

@@ -1,0 +1,67 @@
+"""Event reactions of the people service: read models of places, items (and their approved claimant) and needs.
+
+Each reaction records the event id in the document it changes, in the same conditional update,
+so a redelivered event changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from services.common.bus import Subscription, UnprocessableEvent
+from services.common.event_data import optional_text, text
+from services.common.events import Event
+from services.common.places import COMMUNITY_REGISTERED
+from services.people.handlers import PeopleHandlers
+
+__all__ = ["PeopleConsumers"]
+
+NEED_EVENTS = ("needs.need.accepted.v1", "needs.need.rejected.v1", "needs.need.merged.v1", "needs.need.status_changed.v1")
+
+
+class PeopleConsumers:
+    """Routes each subscribed event to its read model."""
+
+    def __init__(self, handlers: PeopleHandlers) -> None:
+        self._store = handlers.store
+        self._reactions: Mapping[str, Callable[[Event], Awaitable[None]]] = {
+            COMMUNITY_REGISTERED: self._store.places.on_community_registered,
+            "needs.item.published.v1": self.item_published,
+            "claims.claim.approved.v1": self.claim_approved,
+            "needs.need.submitted.v1": self.need_changed,
+            **dict.fromkeys(NEED_EVENTS, self.need_changed),
+        }
+
+    def subscription(self) -> Subscription:
+        """The people service's one durable consumer and what it is bound to."""
+        return Subscription(consumer="people", bindings=tuple(self._reactions), handler=self.handle)
+
+    async def handle(self, event: Event) -> None:
+        """Dispatch by routing key; an event we are not bound to is a wiring error."""
+        reaction = self._reactions.get(event.routing_key)
+        if reaction is None:
+            raise UnprocessableEvent(f"people does not handle {event.type}")
+        await reaction(event)
+
+    async def item_published(self, event: Event) -> None:
+        """An item people can have sessions for."""
+        fields = {"community_id": event.community, "title": text(event.data, "title"), "kind": optional_text(event.data, "kind")}
+        await self._store.record_item(text(event.data, "item_id"), fields, event.id)
+
+    async def claim_approved(self, event: Event) -> None:
+        """The approved claimant organizes the item's sessions with the staff."""
+        fields = {
+            "community_id": event.community,
+            "claim_id": text(event.data, "claim_id"),
+            "claimant_subject": optional_text(event.data, "claimant_subject"),
+            "organization_id": optional_text(event.data, "organization_id"),
+        }
+        await self._store.record_item(text(event.data, "item_id"), fields, event.id)
+
+    async def need_changed(self, event: Event) -> None:
+        """A need's title and status, for "similar needs"."""
+        fields: dict[str, object] = {"community_id": event.community, "status": text(event.data, "status")}
+        title = optional_text(event.data, "title")
+        if title:
+            fields["title"] = title
+        await self._store.record_need(text(event.data, "need_id"), fields, event.id)
