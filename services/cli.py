@@ -23,6 +23,7 @@ from services.needs.app import create_app as create_needs_app
 from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
 from services.people.app import create_app as create_people_app
+from services.people.demo import load_people_demo
 
 __all__ = ["main"]
 
@@ -86,6 +87,7 @@ async def _up(settings: Settings, *, demo: bool) -> None:
     async def started() -> None:
         if demo:
             await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers)
+            await load_people_demo(apps["people"].state.handlers, HOME)
         _banner(settings, listeners)
 
     try:

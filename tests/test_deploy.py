@@ -11,9 +11,9 @@ import yaml
 from gateway.settings import GatewaySettings
 
 ROOT = pathlib.Path(__file__).parent.parent
-ROLES = {"needs", "claims", "orgs", "events", "gateway"}
+ROLES = {"needs", "claims", "orgs", "events", "notices", "people", "gateway"}
 SETTINGS = {name.upper() for name in GatewaySettings.model_fields}
-PORTS = {"needs": 4001, "claims": 4002, "orgs": 4003, "events": 4004, "gateway": 4000}
+PORTS = {"needs": 4001, "claims": 4002, "orgs": 4003, "events": 4004, "notices": 4005, "people": 4006, "gateway": 4000}
 
 
 def _manifests() -> list[dict[str, Any]]:

@@ -99,6 +99,20 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "deleteWebhook": endpoint,
         "redeliverWebhook": {"deliveryId": ids["delivery"]},
         "markNoticesRead": {"noticeIds": ["notice-of-home"]},
+        "scheduleActivitySessions": {"itemId": item, "startsAt": "2027-03-08T09:00:00+08:00", "durationMinutes": 60, "venue": "x",
+                                     "capacity": 5},
+        "signUpForSession": {"sessionId": ids["session"]},
+        "withdrawFromSession": {"sessionId": ids["session"]},
+        "moveActivitySession": {"sessionId": ids["session"], "startsAt": "2027-03-02T09:00:00+08:00"},
+        "issueCheckInCode": {"sessionId": ids["session"]},
+        "checkIn": {"sessionId": ids["session"], "code": "00000000"},
+        "checkOut": {"sessionId": ids["session"], "code": "00000000"},
+        "recordAttendance": {"sessionId": ids["session"], "personId": "p1", "checkedInAt": "2027-03-02T09:00:00+08:00",
+                             "checkedOutAt": "2027-03-02T10:00:00+08:00"},
+        "confirmAttendance": {"sessionId": ids["session"]},
+        "cancelActivitySession": {"sessionId": ids["session"], "reason": "越权"},
+        "registerVolunteer": {"communityId": HOME, "realName": "越权", "displayName": "越权"},
+        "issueVolunteerCertificate": {"communityId": HOME, "periodFrom": "2026-01-01", "periodTo": "2026-12-31"},
         "setNoticePreferences": {"mutedKinds": ["NEED_ACCEPTED"]},
     }  # fmt: skip
 
@@ -161,7 +175,20 @@ async def _targets(graph: Graph, admin: str) -> dict[str, str]:
         "member": data["organization"]["members"][-1]["id"],
         "endpoint": hook["registerWebhook"]["endpoint"]["id"],
         "delivery": "delivery-of-home",
+        "session": await _home_session(graph, items["PUBLISHED"]),
     }
+
+
+async def _home_session(graph: Graph, item_id: str) -> str:
+    """A session of 左安浦园's published activity, planned by its staff (the people service's target)."""
+    staff = graph.token("staff-home", roles=[Role.COMMUNITY_STAFF], communities=[HOME])
+    planned = await graph.client.data(
+        "mutation($i: ScheduleActivitySessionsInput!) { scheduleActivitySessions(input: $i) { sessions { id } errors { message } } }",
+        {"i": {"itemId": item_id, "startsAt": "2027-03-01T09:00:00+08:00", "durationMinutes": 60, "venue": "活动室", "capacity": 10}},
+        as_=staff,
+    )
+    session_id: str = planned["scheduleActivitySessions"]["sessions"][0]["id"]
+    return session_id
 
 
 async def _attempt_all(
@@ -217,7 +244,7 @@ async def test_no_outsider_changes_anything_of_another_community_by_any_mutation
     assert after == before
 
 
-PUBLIC_QUERIES = {"districts", "street"}  # the names of places: the same for everyone
+PUBLIC_QUERIES = {"districts", "street", "verifyVolunteerCertificate"}  # names of places; a certificate's code: the same for everyone
 INSIDERS: dict[str, dict[str, Any]] = {
     "home staff": {"roles": [Role.COMMUNITY_STAFF], "communities": [HOME]},
     "home organization leader": {"roles": [Role.ORG_LEADER], "communities": [HOME], "organization": ORG},
@@ -243,7 +270,9 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
     admin = graph.token("admin-home", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
     ids = await _targets(graph, admin)
     home = await graph.client.data(SNAPSHOT, as_=admin)
-    secrets = {ORG} | {edge["node"]["id"] for key in ("needs", "serviceItems", "claims", "meetings") for edge in home[key]["edges"]}
+    secrets = {ORG, ids["session"]} | {
+        edge["node"]["id"] for key in ("needs", "serviceItems", "claims", "meetings") for edge in home[key]["edges"]
+    }
     queries = [
         f'{{ need(id: "{ids["need"]}") {{ id title }} }}',
         "{ needs(first: 100) { totalCount edges { node { id } } } }",
@@ -265,6 +294,14 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
         "{ myNotices(first: 100) { totalCount edges { node { id subjectId body } } } }",
         "{ myUnreadNoticeCount }",
         "{ myNoticePreferences { phone webhookUrl } }",
+        f'{{ activitySessions(itemId: "{ids["item"]}") {{ totalCount edges {{ node {{ id }} }} }} }}',
+        f'{{ activitySession(id: "{ids["session"]}") {{ id confirmedPeople }} }}',
+        f'{{ sessionAttendance(sessionId: "{ids["session"]}") {{ personId }} }}',
+        f'{{ volunteers(communityId: "{HOME}") {{ totalCount edges {{ node {{ realName }} }} }} }}',
+        f'{{ volunteerHours(communityId: "{HOME}", periodFrom: "2026-01-01", periodTo: "2026-12-31") {{ minutes }} }}',
+        f'{{ claimVolunteerHours(claimId: "{ids["claim"]}") {{ minutes people {{ personId }} }} }}',
+        f'{{ volunteerHoursExport(communityId: "{HOME}", periodFrom: "2026-01-01", periodTo: "2026-12-31") }}',
+        f'{{ similarNeeds(communityId: "{HOME}", text: "老人") {{ needId title }} }}',
     ]
     fields = (await graph.client.data("{ __schema { queryType { fields { name } } } }"))["__schema"]["queryType"]["fields"]
     covered = {re.match(r"\{ (\w+)", query)[1] for query in queries}  # type: ignore[index]

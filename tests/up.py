@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["RunningPlatform", "platform_up"]
 
-SERVICES = ("needs", "claims", "orgs", "events", "gateway")
+SERVICES = ("needs", "claims", "orgs", "events", "notices", "people", "gateway")
 
 
 @dataclass
