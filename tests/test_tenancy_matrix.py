@@ -302,6 +302,8 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
         f'{{ claimVolunteerHours(claimId: "{ids["claim"]}") {{ minutes people {{ personId }} }} }}',
         f'{{ volunteerHoursExport(communityId: "{HOME}", periodFrom: "2026-01-01", periodTo: "2026-12-31") }}',
         f'{{ similarNeeds(communityId: "{HOME}", text: "老人") {{ needId title }} }}',
+        f'{{ suggestedClaimants(itemId: "{ids["item"]}") {{ id name reasons }} }}',
+        f'{{ suggestedItems(organizationId: "{ORG}") {{ id name reasons }} }}',
     ]
     fields = (await graph.client.data("{ __schema { queryType { fields { name } } } }"))["__schema"]["queryType"]["fields"]
     covered = {re.match(r"\{ (\w+)", query)[1] for query in queries}  # type: ignore[index]

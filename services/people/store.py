@@ -30,6 +30,7 @@ from services.people.documents import (
     volunteer_to_fields,
 )
 from services.people.domain import Attendance, Certificate, Session, SessionStatus, Volunteer
+from services.people.read_models import ReadModels
 
 __all__ = ["PeopleStore"]
 
@@ -45,9 +46,11 @@ ATTENDANCE_INDEXES = (
 )
 VOLUNTEER_INDEXES = (Index((("community_id", 1), ("registered_at", -1))),)
 NEED_INDEXES = (Index((("community_id", 1), ("status", 1))),)
+ITEM_INDEXES = (Index((("community_id", 1), ("status", 1))), Index((("claim_id", 1),)))
+ORGANIZATION_INDEXES = (Index((("community_id", 1),)), Index((("served", 1),)))
 
 
-class PeopleStore:
+class PeopleStore(ReadModels):
     """Collections of the people service and the operations its handlers need."""
 
     def __init__(self, database: Database) -> None:
@@ -57,6 +60,7 @@ class PeopleStore:
         self.certificates: Collection = database.collection("certificates")
         self.items: Collection = database.collection("items")
         self.needs: Collection = database.collection("needs")
+        self.organizations: Collection = database.collection("organizations")
         self.places = PlacesReadModel(database.collection("communities"))
 
     @property
@@ -70,6 +74,8 @@ class PeopleStore:
         await self.attendance.create_indexes(ATTENDANCE_INDEXES)
         await self.volunteers.create_indexes(VOLUNTEER_INDEXES)
         await self.needs.create_indexes(NEED_INDEXES)
+        await self.items.create_indexes(ITEM_INDEXES)
+        await self.organizations.create_indexes(ORGANIZATION_INDEXES)
         await self.places.create_indexes()
 
     # sessions
@@ -263,38 +269,6 @@ class PeopleStore:
         """A certificate by its verification code."""
         document = await self.certificates.find_one({"_id": code})
         return certificate_from_document(document) if document else None
-
-    # read models
-
-    async def record_item(self, item_id: str, fields: dict[str, Any], event_id: str) -> None:
-        """Keep what the people service needs of a service item (idempotent by event id)."""
-        await self._upsert(self.items, item_id, fields, event_id)
-
-    async def item(self, item_id: str) -> dict[str, Any] | None:
-        """The item's read model."""
-        return await self.items.find_one({"_id": item_id})
-
-    async def items_of_claim(self, claim_id: str) -> list[str]:
-        """The item a claim was approved for."""
-        return [document["_id"] for document in await self.items.find({"claim_id": claim_id}, projection={"_id": 1})]
-
-    async def record_need(self, need_id: str, fields: dict[str, Any], event_id: str) -> None:
-        """Keep a need's title and status for matching (idempotent by event id)."""
-        await self._upsert(self.needs, need_id, fields, event_id)
-
-    async def open_needs(self, community_id: str, statuses: Sequence[str], *, limit: int = 2_000) -> list[dict[str, Any]]:
-        """The community's needs in these statuses (the candidates for "similar needs")."""
-        return await self.needs.find({"community_id": community_id, "status": {"$in": list(statuses)}}, limit=limit)
-
-    async def _upsert(self, collection: Collection, record_id: str, fields: dict[str, Any], event_id: str) -> None:
-        try:
-            await collection.update_one(
-                {"_id": record_id, "handled_events": {"$ne": event_id}},
-                {"$set": fields, "$push": {"handled_events": event_id}},
-                upsert=True,
-            )
-        except DuplicateKey:
-            return  # the record exists and has handled this event
 
 
 def _open_to(session: Session, person: str) -> dict[str, Any]:

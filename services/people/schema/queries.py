@@ -19,6 +19,7 @@ from services.people.schema.types import (
     ClaimHoursType,
     PersonHoursType,
     SimilarNeedType,
+    SuggestionType,
     VolunteerHoursType,
     VolunteerType,
 )
@@ -153,3 +154,23 @@ class Query:
         except DomainError as error:
             raise public_error(error) from error
         return [SimilarNeedType.of(match, title) for match, title in matches]
+
+    @strawberry.field(
+        description="Staff: the organizations most likely to claim a published item (field, track record, scores, stage, served communities), each explained."
+    )
+    async def suggested_claimants(self, info: Info[PeopleContext, None], item_id: strawberry.ID, first: int = 5) -> list[SuggestionType]:
+        try:
+            found = await info.context.use_cases.matching.claimants_for(info.context.require_principal(), str(item_id), first=first)
+        except DomainError as error:
+            raise public_error(error) from error
+        return [SuggestionType(id=strawberry.ID(s.id), name=name, score=s.score, reasons=list(s.reasons)) for s, name in found]
+
+    @strawberry.field(description="An organization's leader (or its community's staff): the open items that fit it best, each explained.")
+    async def suggested_items(
+        self, info: Info[PeopleContext, None], organization_id: strawberry.ID, first: int = 5
+    ) -> list[SuggestionType]:
+        try:
+            found = await info.context.use_cases.matching.items_for(info.context.require_principal(), str(organization_id), first=first)
+        except DomainError as error:
+            raise public_error(error) from error
+        return [SuggestionType(id=strawberry.ID(s.id), name=title, score=s.score, reasons=list(s.reasons)) for s, title in found]

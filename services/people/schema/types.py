@@ -22,6 +22,7 @@ __all__ = [
     "CheckInCodeType",
     "SignUpState",
     "SimilarNeedType",
+    "SuggestionType",
     "VolunteerHoursType",
     "VolunteerType",
 ]
@@ -214,6 +215,16 @@ class CertificateType:
             session_count=len(certificate.lines),
             issued_at=certificate.issued_at,
         )
+
+
+@strawberry.type(name="MatchSuggestion", description="A suggested organization or item, its score, and why it ranks.")
+class SuggestionType:
+    id: strawberry.ID = strawberry.field(description="The organization (suggestedClaimants) or service item (suggestedItems).")
+    name: str = strawberry.field(description="Its name or title.")
+    score: float = strawberry.field(
+        description="Higher fits better: field match 3, each past claim of the category 1.5 (two at most), average score / 50, stage, own community."
+    )
+    reasons: list[str] = strawberry.field(description="Why, for a person to read (领域相符、曾认领同类项目、以往评估、发展阶段…).")
 
 
 @strawberry.type(name="SimilarNeed", description="An open need like the one being typed, and why it ranks.")
