@@ -62,6 +62,10 @@ class NoticesHandlers:
         self.signal = NewNotices()
         self.worker: NoticesWorker | None = None
 
+    def now(self) -> datetime:
+        """The service clock."""
+        return self._clock()
+
     @property
     def lead(self) -> timedelta:
         """How long before its moment a reminder fires."""

@@ -70,6 +70,12 @@ class NoticesStore:
         page = await paginate(self.notices, filter, [("created_at", -1)], first=first, after=after)
         return [notice_from_document(document) for document in page.documents], page
 
+    async def notices_since(self, recipient: str, community_ids: Sequence[str], since: datetime, *, limit: int = 100) -> list[Notice]:
+        """The recipient's notices made at or after ``since``, oldest first (what a subscription sends next)."""
+        filter = {**_inbox(recipient, community_ids, unread_only=False), "created_at": {"$gte": since}}
+        documents = await self.notices.find(filter, sort=[("created_at", 1), ("_id", 1)], limit=limit)
+        return [notice_from_document(document) for document in documents]
+
     async def count_notices(self, recipient: str, community_ids: Sequence[str], *, unread_only: bool) -> int:
         """How many notices the inbox has."""
         return await self.notices.count_documents(_inbox(recipient, community_ids, unread_only))

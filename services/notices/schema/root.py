@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Self
 
 import strawberry
@@ -118,21 +119,21 @@ class Mutation:
 
 @strawberry.type(description="Your new notices as they arrive.")
 class Subscription:
-    @strawberry.subscription(description="Each new notice to you, from the moment you subscribe.")
-    async def notice_received(self, info: Info[NoticesContext, None]) -> AsyncGenerator[NoticeType, None]:
+    @strawberry.subscription(
+        description="Each new notice to you as it is made; with `since`, first those made since then (none missed in between)."
+    )
+    async def notice_received(self, info: Info[NoticesContext, None], since: datetime | None = None) -> AsyncGenerator[NoticeType, None]:
         principal = info.context.require_principal()
         handlers = info.context.use_cases
-        seen: set[str] = set()
-        first_page, _ = await handlers.store.list_notices(
-            principal.subject, await handlers.communities(principal), unread_only=False, first=50, after=None
-        )
-        seen.update(notice.id for notice in first_page)
+        cursor = since or handlers.now()
+        sent: set[str] = set()
         while True:
-            await handlers.signal.wait(POLL_S)
-            notices, _ = await handlers.store.list_notices(
-                principal.subject, await handlers.communities(principal), unread_only=False, first=50, after=None
-            )
-            for notice in reversed(notices):
-                if notice.id not in seen:
-                    seen.add(notice.id)
-                    yield NoticeType.from_domain(notice)
+            notices = await handlers.store.notices_since(principal.subject, await handlers.communities(principal), cursor)
+            fresh = [notice for notice in notices if notice.id not in sent]
+            for notice in fresh:
+                yield NoticeType.from_domain(notice)
+            if notices:
+                cursor = notices[-1].created_at
+                sent = {notice.id for notice in notices if notice.created_at == cursor}
+            if not fresh:
+                await handlers.signal.wait(POLL_S)
