@@ -12,14 +12,27 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from services.common.domain import Conflict, Invalid, NotFound
+from services.common.event_data import optional_text, text
 from services.common.events import Event
 from services.common.identity import Principal
-from services.notices.domain import Channel, Notice, NoticeDraft, NoticeKind, Preferences, notice_id, notices_for, reminders_for
+from services.notices.domain import (
+    CLAIM_CLOSED,
+    CLAIM_TRACKING,
+    Channel,
+    Notice,
+    NoticeDraft,
+    NoticeKind,
+    Preferences,
+    notice_id,
+    notices_for,
+    reminders_for,
+)
 from services.notices.settings import NoticesSettings
 from services.notices.store import NoticesStore
 
@@ -73,6 +86,7 @@ class NoticesHandlers:
 
     async def on_event(self, event: Event) -> None:
         """Tell the people an event concerns, and schedule or cancel the reminders it implies."""
+        event = await self._with_claimants(event)
         for draft in notices_for(event):
             await self._store_notice(draft, cause=event.id)
         plan = reminders_for(event, lead=self.lead)
@@ -80,6 +94,20 @@ class NoticesHandlers:
             await self.store.cancel(event.community, plan.cancel_refs, plan.cancel_recipients, keep=[r.id for r in plan.schedule])
         for reminder in plan.schedule:
             await self.store.schedule(reminder)
+
+    async def _with_claimants(self, event: Event) -> Event:
+        """Keep who claimed what; a scheduled meeting's reminder goes to the claimants of its agenda too."""
+        data = event.data
+        if event.routing_key in CLAIM_TRACKING or event.routing_key in CLAIM_CLOSED:
+            claimant = optional_text(data, "claimant_subject")
+            if claimant:
+                track = self.store.claim_closed if event.routing_key in CLAIM_CLOSED else self.store.claim_opened
+                await track(text(data, "claim_id"), event.community, text(data, "item_id"), claimant)
+        if event.routing_key == "claims.meeting.scheduled.v1":
+            agenda = [item for item in data.get("item_ids") or [] if isinstance(item, str)]
+            claimants = await self.store.claimants_of(event.community, agenda)
+            return replace(event, data={**data, "attendee_ids": claimants})
+        return event
 
     async def _store_notice(self, draft: NoticeDraft, *, cause: str) -> bool:
         preferences = await self.store.person_preferences(draft.recipient)

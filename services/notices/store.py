@@ -41,12 +41,14 @@ class NoticesStore:
         self.notices: Collection = database.collection("notices")
         self.preferences: Collection = database.collection("preferences")
         self.reminders: Collection = database.collection("reminders")
+        self.claims: Collection = database.collection("claims")
         self.places = PlacesReadModel(database.collection("communities"))
 
     async def create_indexes(self) -> None:
         """Declared indexes, created at start-up."""
         await self.notices.create_indexes(NOTICE_INDEXES)
         await self.reminders.create_indexes(REMINDER_INDEXES)
+        await self.claims.create_indexes((Index((("community_id", 1), ("item_id", 1))),))
         await self.places.create_indexes()
 
     async def insert_notice(self, notice: Notice) -> bool:
@@ -92,6 +94,27 @@ class NoticesStore:
         """Which of ``notice_ids`` are the recipient's, in these communities."""
         filter = {**_inbox(recipient, community_ids, unread_only=False), "_id": {"$in": list(notice_ids)}}
         return {document["_id"] for document in await self.notices.find(filter, projection={"_id": 1})}
+
+    async def claim_opened(self, claim_id: str, community_id: str, item_id: str, claimant: str) -> None:
+        """A claim (its claimant is invited to the intention meeting on its item); a closed claim stays closed."""
+        await self.claims.update_one(
+            {"_id": claim_id},
+            {"$set": {"community_id": community_id, "item_id": item_id, "claimant": claimant}, "$setOnInsert": {"open": True}},
+            upsert=True,
+        )
+
+    async def claim_closed(self, claim_id: str, community_id: str, item_id: str, claimant: str) -> None:
+        """Withdrawn, rejected or terminated: no more meeting reminders."""
+        await self.claims.update_one(
+            {"_id": claim_id},
+            {"$set": {"community_id": community_id, "item_id": item_id, "claimant": claimant, "open": False}},
+            upsert=True,
+        )
+
+    async def claimants_of(self, community_id: str, item_ids: Sequence[str]) -> list[str]:
+        """The people with an open claim on these items."""
+        documents = await self.claims.find({"community_id": community_id, "item_id": {"$in": list(item_ids)}, "open": True})
+        return sorted({document["claimant"] for document in documents})
 
     async def person_preferences(self, person: str) -> Preferences:
         """A person's preferences (defaults if none were set)."""

@@ -222,3 +222,58 @@ async def test_sms_wechat_and_webhook_deliveries_speak_the_providers_apis(provid
         await worker.deliver_due()
         assert len(fake.wechat) == 2
         assert len(fake.sms) == 2
+
+
+async def test_a_meeting_reminds_its_scheduler_and_the_open_claimants_of_its_agenda_and_a_cancelled_item_no_one() -> None:
+    from services.claims.domain.claim import Claimant, Proposal, submit
+    from services.claims.domain.vocabulary import ClaimantKind
+
+    clock = Clock()
+    app = create_app(settings(), clock=clock)
+    async with running(app):
+        handlers = app.state.handlers
+        staying, _ = submit(
+            claim_id="k1",
+            item_id="i1",
+            community_id="c1",
+            claimant=Claimant(ClaimantKind.RESIDENT, "zhang"),
+            proposal=Proposal("做"),
+            at=START,
+        )
+        leaving, _ = submit(
+            claim_id="k2",
+            item_id="i1",
+            community_id="c1",
+            claimant=Claimant(ClaimantKind.RESIDENT, "zhao"),
+            proposal=Proposal("做"),
+            at=START,
+        )
+        other, _ = submit(
+            claim_id="k3",
+            item_id="i2",
+            community_id="c1",
+            claimant=Claimant(ClaimantKind.RESIDENT, "qian"),
+            proposal=Proposal("做"),
+            at=START,
+        )
+        _, withdrawn = leaving.withdraw("没空", actor="zhao", at=START)
+        submitted = [claim._event("claims.claim.submitted.v1", START, actor=claim.claimant.subject) for claim in (staying, leaving, other)]
+        for event in [*submitted, *withdrawn, meeting_scheduled(START + timedelta(days=3))]:
+            await handlers.on_event(event)
+        assert sorted(reminder.recipient for reminder in await handlers.store.reminders_of("m1")) == ["staff-1", "zhang"]
+
+        window = {"item_id": "i1", "community_id": "c1", "title": "助餐", "actor": "staff-1", "status": "published"}
+        window["claim_window"] = {"opens_at": START.isoformat(), "closes_at": (START + timedelta(days=5)).isoformat()}
+        await handlers.on_event(new_event("needs.item.published.v1", service="needs", community="c1", data=window))
+        cancelled = {"item_id": "i1", "community_id": "c1", "status": "cancelled", "reason": "经费调整"}
+        await handlers.on_event(new_event("needs.item.cancelled.v1", service="needs", community="c1", data=cancelled))
+        assert [reminder.cancelled for reminder in await handlers.store.reminders_of("i1")] == [True]
+        clock.now = START + timedelta(days=3) - timedelta(minutes=30)  # the meeting's reminders are due, the window's would be
+        assert await handlers.fire_due() == 2
+        clock.now = START + timedelta(days=5) - timedelta(minutes=30)
+        assert await handlers.fire_due() == 0
+        kinds = [
+            notice.kind.value
+            for notice in (await handlers.store.list_notices("staff-1", ["c1"], unread_only=False, first=10, after=None))[0]
+        ]
+        assert kinds == ["reminder_meeting"]

@@ -18,7 +18,7 @@ from services.common.events import Event
 from services.notices.domain.notice import NoticeDraft, NoticeKind
 from services.notices.domain.reminder import ReminderPlan, remind
 
-__all__ = ["BINDINGS", "notices_for", "reminders_for"]
+__all__ = ["BINDINGS", "CLAIM_CLOSED", "CLAIM_TRACKING", "notices_for", "reminders_for"]
 
 CHINA = timezone(timedelta(hours=8))
 NEED_MOVES = {
@@ -36,6 +36,8 @@ CLAIM_MOVES = {
     "claims.claim.approved.v1": (NoticeKind.CLAIM_APPROVED, "您的认领已通过", "您的认领申请已在认领意向会上通过。{reason}"),
     "claims.claim.rejected.v1": (NoticeKind.CLAIM_REJECTED, "您的认领未通过", "您的认领申请未通过，原因：{reason}"),
 }
+CLAIM_TRACKING = ("claims.claim.submitted.v1", "claims.claim.withdrawn.v1", "claims.claim.terminated.v1")
+CLAIM_CLOSED = frozenset({"claims.claim.withdrawn.v1", "claims.claim.rejected.v1", "claims.claim.terminated.v1"})
 BINDINGS = (
     "needs.need.accepted.v1",
     "needs.need.rejected.v1",
@@ -48,6 +50,8 @@ BINDINGS = (
     "people.signup.confirmed.v1",
     "people.signup.withdrawn.v1",
     "people.session.changed.v1",
+    "needs.item.cancelled.v1",
+    *CLAIM_TRACKING,
 )
 
 
@@ -197,6 +201,10 @@ def _session_reminder(event: Event, lead: timedelta) -> ReminderPlan:
     return ReminderPlan(schedule=(reminder,))
 
 
+def _item_cancelled(event: Event, lead: timedelta) -> ReminderPlan:
+    return ReminderPlan(cancel_refs=(text(event.data, "item_id"),))
+
+
 def _withdrawn(event: Event, lead: timedelta) -> ReminderPlan:
     return ReminderPlan(cancel_refs=(text(event.data, "session_id"),), cancel_recipients=(text(event.data, "person_id"),))
 
@@ -255,6 +263,7 @@ _NOTICE_RULES: dict[str, Callable[[Event], list[NoticeDraft]]] = {
 }
 _REMINDER_RULES: dict[str, Callable[[Event, timedelta], ReminderPlan]] = {
     "needs.item.published.v1": _claim_window,
+    "needs.item.cancelled.v1": _item_cancelled,
     "claims.meeting.scheduled.v1": _meeting,
     "claims.project.supervised.v1": _rectification,
     "people.signup.confirmed.v1": _session_reminder,
