@@ -262,8 +262,9 @@ async def test_a_meeting_reminds_its_scheduler_and_the_open_claimants_of_its_age
             await handlers.on_event(event)
         assert sorted(reminder.recipient for reminder in await handlers.store.reminders_of("m1")) == ["staff-1", "zhang"]
 
-        window = {"item_id": "i1", "community_id": "c1", "title": "助餐", "actor": "staff-1", "status": "published"}
-        window["claim_window"] = {"opens_at": START.isoformat(), "closes_at": (START + timedelta(days=5)).isoformat()}
+        closes = (START + timedelta(days=5)).isoformat()
+        window: dict[str, Any] = {"item_id": "i1", "community_id": "c1", "title": "助餐", "actor": "staff-1", "status": "published"}
+        window["claim_window"] = {"opens_at": START.isoformat(), "closes_at": closes}
         await handlers.on_event(new_event("needs.item.published.v1", service="needs", community="c1", data=window))
         cancelled = {"item_id": "i1", "community_id": "c1", "status": "cancelled", "reason": "经费调整"}
         await handlers.on_event(new_event("needs.item.cancelled.v1", service="needs", community="c1", data=cancelled))
