@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from services.common.store.dates import aware, day_from_bson, day_to_bson
@@ -155,8 +154,3 @@ def certificate_from_document(document: dict[str, Any]) -> Certificate:
         issued_at=aware(document["issued_at"]),
         issued_by=document["issued_by"],
     )
-
-
-def day(value: date) -> Any:
-    """A calendar day as stored."""
-    return day_to_bson(value)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from services.common.domain import Invalid
 
-__all__ = ["Certificate", "ServiceLine", "new_verification_code"]
+__all__ = ["Certificate", "ServiceLine", "check_period", "new_verification_code"]
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from services.common.domain import Invalid
 
-__all__ = ["Volunteer", "volunteer_id"]
+__all__ = ["Volunteer", "masked", "volunteer_id"]
 
 _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _PHONE = re.compile(r"^\+?[0-9]{6,15}$")
