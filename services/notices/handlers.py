@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from services.common.domain import Conflict, Invalid, NotFound
-from services.common.event_data import optional_text, text
+from services.common.event_data import text
 from services.common.events import Event
 from services.common.identity import Principal
 from services.notices.domain import (
     CLAIM_CLOSED,
-    CLAIM_TRACKING,
+    CLAIMANT_TOLD,
     Channel,
     Notice,
     NoticeDraft,
@@ -39,10 +39,14 @@ from services.notices.store import NoticesStore
 if TYPE_CHECKING:
     from services.notices.worker import NoticesWorker
 
-__all__ = ["NewNotices", "NoticesHandlers"]
+__all__ = ["ClaimantNotYetKnown", "NewNotices", "NoticesHandlers"]
 
 log = logging.getLogger(__name__)
 MAX_MARKED = 500
+
+
+class ClaimantNotYetKnown(RuntimeError):
+    """A claim's event arrived before its submission: retried after a delay (never dead-lettered at once)."""
 
 
 class NewNotices:
@@ -96,17 +100,24 @@ class NoticesHandlers:
             await self.store.schedule(reminder)
 
     async def _with_claimants(self, event: Event) -> Event:
-        """Keep who claimed what; a scheduled meeting's reminder goes to the claimants of its agenda too."""
+        """Keep who submitted which claim (the claims events name the claim, not its person) and add the person where needed.
+
+        A claim's decision or supervision seen before its submission is retried later (:class:`ClaimantNotYetKnown`).
+        """
         data = event.data
-        if event.routing_key in CLAIM_TRACKING or event.routing_key in CLAIM_CLOSED:
-            claimant = optional_text(data, "claimant_subject")
-            if claimant:
-                track = self.store.claim_closed if event.routing_key in CLAIM_CLOSED else self.store.claim_opened
-                await track(text(data, "claim_id"), event.community, text(data, "item_id"), claimant)
-        if event.routing_key == "claims.meeting.scheduled.v1":
+        key = event.routing_key
+        if key == "claims.claim.submitted.v1":
+            await self.store.claim_opened(text(data, "claim_id"), event.community, text(data, "item_id"), text(data, "actor"))
+        elif key in CLAIM_CLOSED:
+            await self.store.claim_closed(text(data, "claim_id"))
+        if key == "claims.meeting.scheduled.v1":
             agenda = [item for item in data.get("item_ids") or [] if isinstance(item, str)]
-            claimants = await self.store.claimants_of(event.community, agenda)
-            return replace(event, data={**data, "attendee_ids": claimants})
+            return replace(event, data={**data, "attendee_ids": await self.store.claimants_of(event.community, agenda)})
+        if key in CLAIMANT_TOLD and "claimant_subject" not in data:
+            claimant = await self.store.claimant(text(data, "claim_id"))
+            if claimant is None:
+                raise ClaimantNotYetKnown(f"claim {data.get('claim_id')} was not seen submitted yet")
+            return replace(event, data={**data, "claimant_subject": claimant})
         return event
 
     async def _store_notice(self, draft: NoticeDraft, *, cause: str) -> bool:

@@ -96,20 +96,21 @@ class NoticesStore:
         return {document["_id"] for document in await self.notices.find(filter, projection={"_id": 1})}
 
     async def claim_opened(self, claim_id: str, community_id: str, item_id: str, claimant: str) -> None:
-        """A claim (its claimant is invited to the intention meeting on its item); a closed claim stays closed."""
+        """A submitted claim and its claimant's person (invited to the meeting on its item, told of its decision)."""
         await self.claims.update_one(
             {"_id": claim_id},
             {"$set": {"community_id": community_id, "item_id": item_id, "claimant": claimant}, "$setOnInsert": {"open": True}},
             upsert=True,
         )
 
-    async def claim_closed(self, claim_id: str, community_id: str, item_id: str, claimant: str) -> None:
+    async def claim_closed(self, claim_id: str) -> None:
         """Withdrawn, rejected or terminated: no more meeting reminders."""
-        await self.claims.update_one(
-            {"_id": claim_id},
-            {"$set": {"community_id": community_id, "item_id": item_id, "claimant": claimant, "open": False}},
-            upsert=True,
-        )
+        await self.claims.update_one({"_id": claim_id}, {"$set": {"open": False}})
+
+    async def claimant(self, claim_id: str) -> str | None:
+        """The person who submitted a claim, if its submission was seen."""
+        document = await self.claims.find_one({"_id": claim_id}, projection={"claimant": 1})
+        return str(document["claimant"]) if document else None
 
     async def claimants_of(self, community_id: str, item_ids: Sequence[str]) -> list[str]:
         """The people with an open claim on these items."""

@@ -14,10 +14,14 @@ from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
 from services.people.handlers import PeopleHandlers
 
-__all__ = ["PeopleConsumers"]
+__all__ = ["ClaimantNotYetKnown", "PeopleConsumers"]
 
 ORG_EVENTS = ("orgs.org.updated.v1", "orgs.org.stage_changed.v1", "orgs.org.status_changed.v1")
 NEED_EVENTS = ("needs.need.accepted.v1", "needs.need.rejected.v1", "needs.need.merged.v1", "needs.need.status_changed.v1")
+
+
+class ClaimantNotYetKnown(RuntimeError):
+    """An approval arrived before its claim's submission: retried after a delay."""
 
 
 class PeopleConsumers:
@@ -28,6 +32,7 @@ class PeopleConsumers:
         self._reactions: Mapping[str, Callable[[Event], Awaitable[None]]] = {
             COMMUNITY_REGISTERED: self._store.places.on_community_registered,
             "needs.item.published.v1": self.item_published,
+            "claims.claim.submitted.v1": self.claim_submitted,
             "claims.claim.approved.v1": self.claim_approved,
             "claims.project.evaluated.v1": self.project_evaluated,
             "needs.item.status_changed.v1": self.item_status_changed,
@@ -89,12 +94,20 @@ class PeopleConsumers:
         if organization and isinstance(score, int | float) and not isinstance(score, bool):
             await self._store.org_scored(organization, event.community, text(event.data, "claim_id"), float(score), event.id)
 
+    async def claim_submitted(self, event: Event) -> None:
+        """Who submitted a claim (the claims events after it name the claim, not its person)."""
+        await self._store.record_claimant(text(event.data, "claim_id"), event.community, text(event.data, "actor"), event.id)
+
     async def claim_approved(self, event: Event) -> None:
-        """The approved claimant organizes the item's sessions with the staff."""
+        """The approved claimant organizes the item's sessions with the staff (retried if its submission was not seen yet)."""
+        claim_id = text(event.data, "claim_id")
+        claimant = await self._store.claimant(claim_id)
+        if claimant is None:
+            raise ClaimantNotYetKnown(f"claim {claim_id} was not seen submitted yet")
         fields = {
             "community_id": event.community,
-            "claim_id": text(event.data, "claim_id"),
-            "claimant_subject": optional_text(event.data, "claimant_subject"),
+            "claim_id": claim_id,
+            "claimant_subject": claimant,
             "organization_id": optional_text(event.data, "organization_id"),
         }
         await self._store.record_item(text(event.data, "item_id"), fields, event.id)

@@ -17,6 +17,7 @@ class ReadModels:
     """Operations on the read-model collections (mixed into the store, which opens them)."""
 
     items: Collection
+    claims: Collection
     needs: Collection
     organizations: Collection
 
@@ -89,6 +90,15 @@ class ReadModels:
     async def organizations_serving(self, community_id: str) -> list[dict[str, Any]]:
         """The community's organizations and those serving it."""
         return await self.organizations.find({"$or": [{"community_id": community_id}, {"served": community_id}]}, limit=2_000)
+
+    async def record_claimant(self, claim_id: str, community_id: str, claimant: str, event_id: str) -> None:
+        """The person who submitted a claim."""
+        await self._upsert(self.claims, claim_id, {"community_id": community_id, "claimant": claimant}, event_id)
+
+    async def claimant(self, claim_id: str) -> str | None:
+        """The person who submitted a claim, if seen."""
+        document = await self.claims.find_one({"_id": claim_id}, projection={"claimant": 1})
+        return str(document["claimant"]) if document else None
 
     async def _upsert(self, collection: Collection, record_id: str, fields: dict[str, Any], event_id: str) -> None:
         try:

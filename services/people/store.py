@@ -61,6 +61,7 @@ class PeopleStore(ReadModels):
         self.items: Collection = database.collection("items")
         self.needs: Collection = database.collection("needs")
         self.organizations: Collection = database.collection("organizations")
+        self.claims: Collection = database.collection("claims")
         self.places = PlacesReadModel(database.collection("communities"))
 
     @property

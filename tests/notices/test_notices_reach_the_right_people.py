@@ -59,16 +59,16 @@ async def test_need_notices_reach_the_submitter_and_supporters_once_and_nobody_e
 async def test_the_claimant_hears_of_shortlisting_approval_and_rejection_with_the_reason(platform: Platform) -> None:
     claimant = Claimant(ClaimantKind.SOCIAL_ORGANIZATION, "leader-1", "org-1", "夕阳天使")
     other = Claimant(ClaimantKind.RESIDENT, "resident-9")
-    claim, _ = submit(claim_id="k1", item_id="i1", community_id="c1", claimant=claimant, proposal=Proposal("每月两次"), at=AT)
-    rival, _ = submit(claim_id="k2", item_id="i1", community_id="c1", claimant=other, proposal=Proposal("我来做"), at=AT)
+    claim, opened = submit(claim_id="k1", item_id="i1", community_id="c1", claimant=claimant, proposal=Proposal("每月两次"), at=AT)
+    rival, opened_too = submit(claim_id="k2", item_id="i1", community_id="c1", claimant=other, proposal=Proposal("我来做"), at=AT)
     shortlisted, first = claim.shortlist(actor="staff", at=AT)
     _, second = shortlisted.approve(meeting_id="m1", actor="staff", at=AT)
     _, third = rival.reject("方案不完整", meeting_id="m1", actor="staff", at=AT)
-    for event in (*first, *second, *third):
+    for event in (*opened, *opened_too, *first, *second, *third):
         await platform.bus.publish(event)
     await platform.settle()
 
-    assert [draft.recipient for event in first for draft in notices_for(event)] == ["leader-1"]
+    assert [notices_for(event) for event in opened] == [[]]  # a submission tells nobody; it names the claim's person
     assert _kinds(await platform.notices(platform.token("leader-1", Role.ORG_LEADER, "c1"))) == {
         "CLAIM_SHORTLISTED": 1,
         "CLAIM_APPROVED": 1,

@@ -111,10 +111,12 @@ async def test_hours_per_person_add_up_to_the_claims_and_the_certificate_renders
     assert nosy["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     claimant = Claimant(ClaimantKind.RESIDENT, "wang")
-    claim, _ = submit(claim_id="k1", item_id=people.item_id, community_id="c1", claimant=claimant, proposal=Proposal("教太极"), at=start)
+    claim, opened = submit(
+        claim_id="k1", item_id=people.item_id, community_id="c1", claimant=claimant, proposal=Proposal("教太极"), at=start
+    )
     shortlisted, _ = claim.shortlist(actor="staff", at=start)
     _, approved = shortlisted.approve(meeting_id="m1", actor="staff", at=start)
-    for event in approved:
+    for event in (*opened, *approved):
         await people.bus.publish(event)
     await people.settle()
     claim_hours = await people.client.data(

@@ -45,13 +45,13 @@ async def test_suggested_claimants_for_staff_and_suggested_items_for_an_organiza
         "createServiceItem", {"communityId": "c1", "needIds": [need["need"]["id"]], **green}, "serviceItem { id }", as_=people.staff
     )
     await people.mutate("publishServiceItem", {"itemId": item["serviceItem"]["id"]}, "serviceItem { id }", as_=people.staff)
-    claim, _ = submit(
+    claim, opened = submit(
         claim_id="k-past", item_id=people.item_id, community_id="c1",
         claimant=Claimant(ClaimantKind.SOCIAL_ORGANIZATION, "leader-t", teachers, "四点半课堂志愿者队"), proposal=Proposal("上课"), at=people.clock.now,
     )  # fmt: skip
     shortlisted, _ = claim.shortlist(actor="staff", at=people.clock.now)
     _, approved = shortlisted.approve(meeting_id="m1", actor="staff", at=people.clock.now)
-    for event in approved:
+    for event in (*opened, *approved):
         await people.bus.publish(event)
     await people.settle()
 

@@ -20,13 +20,17 @@ async def test_people_read_models_and_notices_ignore_a_redelivered_event() -> No
     consumers = PeopleConsumers(PeopleHandlers(store, PeopleSettings(), clock=utc_now, notify=lambda: None))
     approved = new_event(
         "claims.claim.approved.v1", service="claims", community="c1",
-        data={"claim_id": "k1", "item_id": "i1", "community_id": "c1", "organization_id": "o1", "claimant_subject": "leader", "status": "approved"},
+        data={"claim_id": "k1", "item_id": "i1", "community_id": "c1", "organization_id": "o1", "status": "approved"},
     )  # fmt: skip
     evaluated = new_event(
         "claims.project.evaluated.v1", service="claims", community="c1",
         data={"claim_id": "k1", "item_id": "i1", "community_id": "c1", "organization_id": "o1", "score": 90.0, "status": "evaluated"},
     )  # fmt: skip
-    for event in (approved, approved, evaluated, evaluated):
+    submitted = new_event(
+        "claims.claim.submitted.v1", service="claims", community="c1",
+        data={"claim_id": "k1", "item_id": "i1", "community_id": "c1", "organization_id": "o1", "actor": "leader", "status": "submitted"},
+    )  # fmt: skip
+    for event in (submitted, approved, approved, evaluated, evaluated):
         await consumers.handle(event)
     organization = await store.organization("o1")
     assert organization is not None

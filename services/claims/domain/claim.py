@@ -304,7 +304,6 @@ class Claim:
             "community_id": self.community_id,
             "organization_id": self.claimant.organization_id,
             "claimant_kind": self.claimant.kind.value,
-            "claimant_subject": self.claimant.subject,
             "status": self.status.value,
         }
 

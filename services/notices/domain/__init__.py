@@ -3,10 +3,11 @@
 from services.notices.domain.notice import Channel, Notice, NoticeDraft, NoticeKind, notice_id
 from services.notices.domain.preferences import Preferences
 from services.notices.domain.reminder import Reminder, ReminderPlan, reminder_id
-from services.notices.domain.routing import BINDINGS, CLAIM_CLOSED, CLAIM_TRACKING, notices_for, reminders_for
+from services.notices.domain.routing import BINDINGS, CLAIM_CLOSED, CLAIM_TRACKING, CLAIMANT_TOLD, notices_for, reminders_for
 
 __all__ = [
     "BINDINGS",
+    "CLAIMANT_TOLD",
     "CLAIM_CLOSED",
     "CLAIM_TRACKING",
     "Channel",

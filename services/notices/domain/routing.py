@@ -18,7 +18,7 @@ from services.common.events import Event
 from services.notices.domain.notice import NoticeDraft, NoticeKind
 from services.notices.domain.reminder import ReminderPlan, remind
 
-__all__ = ["BINDINGS", "CLAIM_CLOSED", "CLAIM_TRACKING", "notices_for", "reminders_for"]
+__all__ = ["BINDINGS", "CLAIMANT_TOLD", "CLAIM_CLOSED", "CLAIM_TRACKING", "notices_for", "reminders_for"]
 
 CHINA = timezone(timedelta(hours=8))
 NEED_MOVES = {
@@ -37,6 +37,7 @@ CLAIM_MOVES = {
     "claims.claim.rejected.v1": (NoticeKind.CLAIM_REJECTED, "您的认领未通过", "您的认领申请未通过，原因：{reason}"),
 }
 CLAIM_TRACKING = ("claims.claim.submitted.v1", "claims.claim.withdrawn.v1", "claims.claim.terminated.v1")
+CLAIMANT_TOLD = frozenset({*CLAIM_MOVES, "claims.project.supervised.v1"})
 CLAIM_CLOSED = frozenset({"claims.claim.withdrawn.v1", "claims.claim.rejected.v1", "claims.claim.terminated.v1"})
 BINDINGS = (
     "needs.need.accepted.v1",
