@@ -9,12 +9,12 @@ CONSOLE := gateway/console
 PEERS := bench/peers
 PY := $(VENV)/bin/python
 
-.PHONY: up test check lint typecheck pytest token install browser bench bench-tools clean
+.PHONY: up test check lint typecheck pytest token install browser fonts bench bench-tools clean
 
 up: install ## run every service in one process, data kept in .renling/ (FRESH=1 starts afresh with the demo)
 	$(PY) -m services up $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
-test: install browser check pytest ## lint, type-check and run the whole test suite
+test: install browser fonts check pytest ## lint, type-check and run the whole test suite
 
 check: lint typecheck ## ruff and mypy
 
@@ -25,11 +25,14 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install browser
+pytest: install browser fonts
 	$(PY) -m pytest
 
 browser: ## headless Chromium for the console test (Debian's package)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+fonts: ## the Chinese font of the volunteer certificates (Debian's fonts-noto-cjk)
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk)
 
 bench: install bench-tools ## every benchmark (the public gateway workload and our services vs Hive/Apollo, events, district scale); see docs/benchmarks.md
 	$(PY) -m bench

@@ -240,7 +240,7 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
     ensure_jwt_secret()
     url = os.environ.get("AMQP_URL") or LOCAL_RABBITMQ
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
-    ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
+    ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "notices", "people", "gateway")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()}
     env |= {
         "AMQP_URL": url,
@@ -266,7 +266,9 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
         logs = Path(folder)
         # runs last, once the services have stopped: the run's queues and exchanges go, even after a failure
         stack.callback(
-            lambda: asyncio.run(delete_namespace(url, namespace, ("needs", "claims", "orgs", "events"), settings.bus_retry_delays_ms))
+            lambda: asyncio.run(
+                delete_namespace(url, namespace, ("needs", "claims", "orgs", "events", "notices", "people"), settings.bus_retry_delays_ms)
+            )
         )
         processes = {
             name: stack.enter_context(
@@ -274,7 +276,7 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
                     name, [sys.executable, "-m", "services", "serve", name], port=ports[name], env=env, cwd=ROOT, log=logs / f"{name}.log"
                 )
             )
-            for name in ("orgs", "needs", "claims", "events", "gateway")
+            for name in ("orgs", "needs", "claims", "events", "notices", "people", "gateway")
         }
         gateway_url = f"http://127.0.0.1:{ports['gateway']}/graphql"
         ws_url = f"ws://127.0.0.1:{ports['gateway']}/graphql"

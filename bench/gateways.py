@@ -171,7 +171,7 @@ def _compose(platform_ports: dict[str, int], replay_port: int, into: Path) -> Pa
 @contextmanager
 def subgraphs_with_replay(district: list[str], logs: Path) -> Iterator[tuple[Measured, Measured, Path, int]]:
     """The platform with a generated district, the replay server in front of it, and the composed supergraph."""
-    ports = {name: free_port() for name in (*SUBGRAPHS, "events")}
+    ports = {name: free_port() for name in (*SUBGRAPHS, "events", "notices", "people")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
     replay_port = free_port()
     with ExitStack() as stack:

@@ -8,7 +8,7 @@ from services.common.settings import Settings
 
 __all__ = ["SUBGRAPHS", "GatewaySettings"]
 
-SUBGRAPHS = ("needs", "claims", "orgs", "events", "disclosure", "audit", "evidence")
+SUBGRAPHS = ("needs", "claims", "orgs", "events", "notices", "people", "disclosure", "audit", "evidence")
 
 
 class GatewaySettings(Settings):
@@ -18,6 +18,8 @@ class GatewaySettings(Settings):
     claims_url: str = Field("", description="the claims subgraph")
     orgs_url: str = Field("", description="the orgs subgraph")
     events_url: str = Field("", description="the events subgraph (partner events)")
+    notices_url: str = Field("", description="the notices subgraph (通知)")
+    people_url: str = Field("", description="the people subgraph (sessions, sign-up, volunteers and hours)")
     disclosure_url: str = Field("", description="the disclosure subgraph (公示)")
     audit_url: str = Field("", description="the audit subgraph (the audit trail)")
     evidence_url: str = Field("", description="the evidence subgraph (附件)")
@@ -45,6 +47,8 @@ class GatewaySettings(Settings):
             "claims": self.claims_url or f"{base}:{self.claims_port}/graphql",
             "orgs": self.orgs_url or f"{base}:{self.orgs_port}/graphql",
             "events": self.events_url or f"{base}:{self.events_port}/graphql",
+            "notices": self.notices_url or f"{base}:{self.notices_port}/graphql",
+            "people": self.people_url or f"{base}:{self.people_port}/graphql",
             "disclosure": self.disclosure_url or f"{base}:{self.disclosure_port}/graphql",
             "audit": self.audit_url or f"{base}:{self.audit_port}/graphql",
             "evidence": self.evidence_url or f"{base}:{self.evidence_port}/graphql",

@@ -32,7 +32,10 @@ from services.events.app import create_app as create_events_app
 from services.evidence.app import create_app as create_evidence_app
 from services.evidence.demo import attach_demo_evidence
 from services.needs.app import create_app as create_needs_app
+from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
+from services.people.app import create_app as create_people_app
+from services.people.demo import load_people_demo
 
 __all__ = ["DEMO_PEOPLE", "SERVICES", "DemoPerson", "embedded_settings", "run_embedded", "token_exports"]
 
@@ -41,6 +44,8 @@ SERVICES: dict[str, tuple[AppFactory, Callable[[Settings], int]]] = {
     "claims": (create_claims_app, lambda settings: settings.claims_port),
     "orgs": (create_orgs_app, lambda settings: settings.orgs_port),
     "events": (create_events_app, lambda settings: settings.events_port),
+    "notices": (create_notices_app, lambda settings: settings.notices_port),
+    "people": (create_people_app, lambda settings: settings.people_port),
     "disclosure": (create_disclosure_app, lambda settings: settings.disclosure_port),
     "audit": (create_audit_app, lambda settings: settings.audit_port),
     "evidence": (create_evidence_app, lambda settings: settings.evidence_port),
@@ -118,6 +123,7 @@ async def run_embedded(settings: Settings, *, demo: bool, fresh: bool = False) -
         if demo and (memory is None or not _demo_loaded(folder)):
             await load_demo(apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers)
             await attach_demo_evidence(apps["evidence"].state.handlers, community_id=HOME)
+            await load_people_demo(apps["people"].state.handlers, HOME)
             _demo_loaded(folder, now=True)
         _write(tokens, token_exports(settings))
         print(banner(settings, listeners, tokens, memory is not None), flush=True)

@@ -144,7 +144,7 @@ def _started(server: Any) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-SUBGRAPHS = ("needs", "claims", "orgs", "events", "disclosure", "audit", "evidence")
+SUBGRAPHS = ("needs", "claims", "orgs", "events", "notices", "people", "disclosure", "audit", "evidence")
 
 
 class HttpxTransport:

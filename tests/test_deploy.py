@@ -14,9 +14,20 @@ import services.common.metrics  # noqa: F401 - registers the metrics the dashboa
 from gateway.settings import GatewaySettings
 
 ROOT = pathlib.Path(__file__).parent.parent
-ROLES = {"needs", "claims", "orgs", "events", "disclosure", "audit", "evidence", "gateway"}
+ROLES = {"needs", "claims", "orgs", "events", "notices", "people", "disclosure", "audit", "evidence", "gateway"}
 SETTINGS = {name.upper() for name in GatewaySettings.model_fields}
-PORTS = {"needs": 4001, "claims": 4002, "orgs": 4003, "events": 4004, "disclosure": 4007, "audit": 4008, "evidence": 4009, "gateway": 4000}
+PORTS = {
+    "needs": 4001,
+    "claims": 4002,
+    "orgs": 4003,
+    "events": 4004,
+    "notices": 4005,
+    "people": 4006,
+    "disclosure": 4007,
+    "audit": 4008,
+    "evidence": 4009,
+    "gateway": 4000,
+}
 
 
 def _manifests() -> list[dict[str, Any]]:

@@ -35,7 +35,9 @@ from services.disclosure.app import create_app as create_disclosure_app
 from services.events.app import create_app as create_events_app
 from services.evidence.app import create_app as create_evidence_app
 from services.needs.app import create_app as create_needs_app
+from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
+from services.people.app import create_app as create_people_app
 from tests.broker import CONSUMERS, DELAYS
 from tests.events.conftest import Receiver
 from tests.support import AMQP_URL, GraphQLClient, delete_topology, eventually, fast_settings, require_rabbitmq, serving
@@ -46,6 +48,8 @@ FACTORIES = {
     "claims": create_claims_app,
     "orgs": create_orgs_app,
     "events": create_events_app,
+    "notices": create_notices_app,
+    "people": create_people_app,
     "disclosure": create_disclosure_app,
     "audit": create_audit_app,
     "evidence": create_evidence_app,
@@ -109,7 +113,9 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
             yield Client(http, settings)
     finally:
         if request.param == "rabbitmq":
-            await delete_topology(settings.events_exchange, (*CONSUMERS, "events", "disclosure", "audit", "evidence"), DELAYS)
+            await delete_topology(
+                settings.events_exchange, (*CONSUMERS, "events", "notices", "people", "disclosure", "audit", "evidence"), DELAYS
+            )
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -59,7 +59,7 @@ def _generated(strategy: st.SearchStrategy[str], examples: int) -> list[str]:
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("mode", [Mode.POSITIVE, Mode.NEGATIVE], ids=["valid", "invalid"])
-@pytest.mark.parametrize("target", ["gateway", "needs", "claims", "orgs", "events"])
+@pytest.mark.parametrize("target", ["gateway", "needs", "claims", "orgs", "events", "notices", "people"])
 async def test_generated_operations_never_break_the_platform(graph: Graph, target: str, mode: Mode) -> None:
     client = graph.client if target == "gateway" else graph.services[target]
     introspection = await client.data(graphql.get_introspection_query())

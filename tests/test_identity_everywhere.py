@@ -23,6 +23,8 @@ QUERIES = {
     "claims": "{ claims(first: 1) { totalCount } }",
     "orgs": "{ organizations(first: 1) { totalCount } }",
     "events": "{ webhooks { id } }",
+    "notices": "{ myNotices(first: 1) { totalCount } }",
+    "people": '{ activitySession(id: "s1") { id } }',
     "disclosure": '{ publicNotice(communityId: "c1") { communityName } }',
     "audit": '{ communityAuditTrail(communityId: "c1") { seq } }',
     "evidence": '{ disbursementsWithoutReceipt(communityId: "c1") { disbursementId } }',

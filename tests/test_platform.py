@@ -19,7 +19,9 @@ from services.common.store.memory import MemoryServer
 from services.demo.neighbours import NEIGHBOURHOOD
 from services.events.app import create_app as create_events_app
 from services.needs.app import create_app as create_needs_app
+from services.notices.app import create_app as create_notices_app
 from services.orgs.app import create_app as create_orgs_app
+from services.people.app import create_app as create_people_app
 from tests.support import GraphQLClient, fast_settings, gateway_over, running
 
 
@@ -65,6 +67,8 @@ async def platform() -> AsyncIterator[Platform]:
         "orgs": create_orgs_app(settings, bus=bus, memory=memory),
         "claims": create_claims_app(settings, bus=bus, memory=memory),
         "events": create_events_app(settings, bus=bus, memory=memory),
+        "notices": create_notices_app(settings, bus=bus, memory=memory),
+        "people": create_people_app(settings, bus=bus, memory=memory),
     }
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(running(app)) for name, app in apps.items()}

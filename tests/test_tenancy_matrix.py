@@ -116,7 +116,28 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "redeliverWebhook": {"deliveryId": ids["delivery"]},
         "setDisclosurePeriod": {"districtId": DISTRICT, "days": 1},
         "requestEvidenceUpload": {"recordId": claim, "kind": "PHOTO", "filename": "越权.jpg"},
+        "markNoticesRead": {"noticeIds": ["notice-of-home"]},
+        "scheduleActivitySessions": {"itemId": item, "startsAt": "2027-03-08T09:00:00+08:00", "durationMinutes": 60, "venue": "x",
+                                     "capacity": 5},
+        "signUpForSession": {"sessionId": ids["session"]},
+        "withdrawFromSession": {"sessionId": ids["session"]},
+        "moveActivitySession": {"sessionId": ids["session"], "startsAt": "2027-03-02T09:00:00+08:00"},
+        "issueCheckInCode": {"sessionId": ids["session"]},
+        "checkIn": {"sessionId": ids["session"], "code": "00000000"},
+        "checkOut": {"sessionId": ids["session"], "code": "00000000"},
+        "recordAttendance": {"sessionId": ids["session"], "personId": "p1", "checkedInAt": "2027-03-02T09:00:00+08:00",
+                             "checkedOutAt": "2027-03-02T10:00:00+08:00"},
+        "confirmAttendance": {"sessionId": ids["session"]},
+        "cancelActivitySession": {"sessionId": ids["session"], "reason": "越权"},
+        "registerVolunteer": {"communityId": HOME, "realName": "越权", "displayName": "越权"},
+        "issueVolunteerCertificate": {"communityId": HOME, "periodFrom": "2026-01-01", "periodTo": "2026-12-31"},
+        "setNoticePreferences": {"mutedKinds": ["NEED_ACCEPTED"]},
     }  # fmt: skip
+
+
+# Mutations of the caller's own records only (there is nothing of another community to reach):
+# their rows check that they change nothing of 左安浦园 (the snapshot), not that they are refused.
+SELF_ONLY = {"setNoticePreferences"}
 
 
 OUTSIDERS: dict[str, dict[str, Any]] = {
@@ -191,7 +212,20 @@ async def _targets(graph: Graph, admin: str) -> dict[str, str]:
         "endpoint": hook["registerWebhook"]["endpoint"]["id"],
         "endpoint2": second["registerWebhook"]["endpoint"]["id"],
         "delivery": "delivery-of-home",
+        "session": await _home_session(graph, items["PUBLISHED"]),
     }
+
+
+async def _home_session(graph: Graph, item_id: str) -> str:
+    """A session of 左安浦园's published activity, planned by its staff (the people service's target)."""
+    staff = graph.token("staff-home", roles=[Role.COMMUNITY_STAFF], communities=[HOME])
+    planned = await graph.client.data(
+        "mutation($i: ScheduleActivitySessionsInput!) { scheduleActivitySessions(input: $i) { sessions { id } errors { message } } }",
+        {"i": {"itemId": item_id, "startsAt": "2027-03-01T09:00:00+08:00", "durationMinutes": 60, "venue": "活动室", "capacity": 10}},
+        as_=staff,
+    )
+    session_id: str = planned["scheduleActivitySessions"]["sessions"][0]["id"]
+    return session_id
 
 
 async def _attempt_all(
@@ -238,7 +272,7 @@ async def test_no_outsider_changes_anything_of_another_community_by_any_mutation
     for outsider, claims in OUTSIDERS.items():
         for name, body in await _attempt_all(graph, outsider, claims, matrix):
             checked += 1
-            if _not_refused(name, body):
+            if name not in SELF_ONLY and _not_refused(name, body):
                 failures.append((outsider, name, body))
     after = await graph.client.data(SNAPSHOT, as_=admin)
 
@@ -253,7 +287,8 @@ PUBLIC_QUERIES = {
     "publicNotice",
     "publicNoticeRollup",
     "disclosurePeriod",
-}  # places' names and the 公示: the same for everyone
+    "verifyVolunteerCertificate",
+}  # places' names, the 公示 and a certificate's code: the same for everyone
 INSIDERS: dict[str, dict[str, Any]] = {
     "home staff": {"roles": [Role.COMMUNITY_STAFF], "communities": [HOME]},
     "home organization leader": {"roles": [Role.ORG_LEADER], "communities": [HOME], "organization": ORG},
@@ -271,18 +306,18 @@ async def test_the_matrix_cells_are_real_attempts_that_an_insider_gets_past_the_
     for insider, claims in INSIDERS.items():
         reached |= {name for name, body in await _attempt_all(graph, insider, claims, matrix) if _not_refused(name, body)}
 
-    # redeliverWebhook: its delivery id is made up, NOT_FOUND for everyone; reviseNeed and withdrawNeed:
-    # only the need's own submitter may (tests/test_residents_own.py), none of these insiders
+    # redeliverWebhook and markNoticesRead: their delivery and notice ids are made up, NOT_FOUND for everyone;
+    # reviseNeed and withdrawNeed: only the need's own submitter may (tests/test_residents_own.py), none of these insiders;
     # resubmit/withdrawOrganizationApplication: only the applicant may, none of these insiders
     only_their_author = {"reviseNeed", "withdrawNeed", "resubmitOrganizationApplication", "withdrawOrganizationApplication"}
-    assert set(matrix) - reached == {"redeliverWebhook", *only_their_author}
+    assert set(matrix) - reached == {"redeliverWebhook", "markNoticesRead", *only_their_author}
 
 
 async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: Graph) -> None:
     admin = graph.token("admin-home", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT])
     ids = await _targets(graph, admin)
     home = await graph.client.data(SNAPSHOT, as_=admin)
-    secrets = {ORG, ids["application"]} | {
+    secrets = {ORG, ids["application"], ids["session"]} | {
         edge["node"]["id"] for key in ("needs", "serviceItems", "claims", "meetings") for edge in home[key]["edges"]
     }
     secrets |= {ids["endpoint"], ids["endpoint2"]}  # who follows the community (webhooksFollowing) is for its staff
@@ -316,6 +351,19 @@ async def test_no_outsider_reads_another_communitys_records_by_any_query(graph: 
         f'{{ verifyAuditChain(communityId: "{HOME}") {{ valid checked }} }}',
         f'{{ evidenceOf(recordId: "{ids["claim"]}") {{ id url recordId }} }}',
         f'{{ disbursementsWithoutReceipt(communityId: "{HOME}") {{ disbursementId claimId }} }}',
+        "{ myNotices(first: 100) { totalCount edges { node { id subjectId body } } } }",
+        "{ myUnreadNoticeCount }",
+        "{ myNoticePreferences { phone webhookUrl } }",
+        f'{{ activitySessions(itemId: "{ids["item"]}") {{ totalCount edges {{ node {{ id }} }} }} }}',
+        f'{{ activitySession(id: "{ids["session"]}") {{ id confirmedPeople }} }}',
+        f'{{ sessionAttendance(sessionId: "{ids["session"]}") {{ personId }} }}',
+        f'{{ volunteers(communityId: "{HOME}") {{ totalCount edges {{ node {{ realName }} }} }} }}',
+        f'{{ volunteerHours(communityId: "{HOME}", periodFrom: "2026-01-01", periodTo: "2026-12-31") {{ minutes }} }}',
+        f'{{ claimVolunteerHours(claimId: "{ids["claim"]}") {{ minutes people {{ personId }} }} }}',
+        f'{{ volunteerHoursExport(communityId: "{HOME}", periodFrom: "2026-01-01", periodTo: "2026-12-31") }}',
+        f'{{ similarNeeds(communityId: "{HOME}", text: "老人") {{ needId title }} }}',
+        f'{{ suggestedClaimants(itemId: "{ids["item"]}") {{ id name reasons }} }}',
+        f'{{ suggestedItems(organizationId: "{ORG}") {{ id name reasons }} }}',
     ]
     fields = (await graph.client.data("{ __schema { queryType { fields { name } } } }"))["__schema"]["queryType"]["fields"]
     covered = {re.match(r"\{ (\w+)", query)[1] for query in queries}  # type: ignore[index]

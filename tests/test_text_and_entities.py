@@ -43,6 +43,10 @@ def poisoned(value: Any, path: str = "") -> tuple[Any, str] | None:
     return None
 
 
+WITHOUT_TEXT = {"setNoticePreferences"}
+"""Mutations whose matrix input holds no string at all (only enums), so there is nothing to poison."""
+
+
 def errors_of(body: dict[str, Any], name: str) -> list[tuple[str, str]]:
     assert "errors" not in body, body
     return [(error["code"], error["field"]) for error in body["data"][name]["errors"]]
@@ -55,6 +59,9 @@ async def test_every_mutation_refuses_a_bidi_override_in_its_input_naming_the_fi
     answers = {}
     for name, input in cells(await _targets(matrix, admin)).items():
         found = poisoned(input)
+        if name in WITHOUT_TEXT:
+            assert found is None, name
+            continue
         assert found is not None, name
         type_name = name[0].upper() + name[1:] + "Input"
         body = await graph.client.post(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 __all__ = ["RunningPlatform", "platform_up"]
 
-SERVICES = ("needs", "claims", "orgs", "events", "gateway")
+SERVICES = ("needs", "claims", "orgs", "events", "notices", "people", "gateway")
 
 
 @dataclass

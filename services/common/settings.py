@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     claims_port: int = 4002
     orgs_port: int = 4003
     events_port: int = 4004
+    notices_port: int = 4005
+    people_port: int = 4006
     disclosure_port: int = 4007
     audit_port: int = 4008
     evidence_port: int = 4009

@@ -15,7 +15,7 @@ from typing import Any
 
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
-from strawberry.types.base import get_object_definition
+from strawberry.types.base import StrawberryList, get_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
@@ -52,9 +52,11 @@ def _strings(value: object, path: str, multiline: bool) -> Iterator[tuple[str, s
 
 
 def _refusal(payload_type: Any, field: str, problem: str) -> object:
-    """The mutation's payload with nothing changed and the one error."""
-    values = {
-        item.name: None
+    """The mutation's payload with nothing changed and the one error: its other fields null, or empty where they are lists."""
+    definition = get_object_definition(payload_type)
+    lists = {item.python_name for item in definition.fields if isinstance(item.type, StrawberryList)} if definition else set()
+    values: dict[str, object] = {
+        item.name: [] if item.name in lists else None
         for item in dataclasses.fields(payload_type)
         if item.init and item.name != "errors" and item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
     }

@@ -240,6 +240,9 @@ class Need:
             "need_id": self.id,
             "community_id": self.community_id,
             "category": self.category.value,
+            "title": self.title,
+            "submitter_id": self.submitter_id,
+            "supporter_ids": list(self.supporter_ids),
             **transition.to_data(),
             **(extra or {}),
         }

@@ -1,0 +1,34 @@
+"""Composition root of the notices service: store, handlers, consumer, worker and schema wired together."""
+
+from __future__ import annotations
+
+from services.common.app import Runtime, ServiceParts, contexts, service_factory
+from services.notices.consumers import NoticesConsumers
+from services.notices.handlers import NoticesHandlers
+from services.notices.schema import build_schema
+from services.notices.schema.context import NoticesContext
+from services.notices.settings import notices_settings
+from services.notices.store import NoticesStore
+from services.notices.worker import NoticesWorker
+
+__all__ = ["create_app", "wire"]
+
+
+def wire(runtime: Runtime) -> ServiceParts:
+    """Build the notices service's parts from the runtime the app factory opened."""
+    store = NoticesStore(runtime.database)
+    handlers = NoticesHandlers(store, notices_settings(runtime.settings), clock=runtime.clock)
+    worker = NoticesWorker(handlers, clock=runtime.clock)
+    handlers.worker = worker
+    return ServiceParts(
+        context_factory=contexts(NoticesContext, handlers=handlers),
+        outbox_collections=(),
+        create_indexes=store.create_indexes,
+        subscriptions=[NoticesConsumers(handlers).subscription()],
+        handlers=handlers,
+        on_start=worker.start,
+        on_stop=worker.stop,
+    )
+
+
+create_app = service_factory("notices", build_schema, wire)

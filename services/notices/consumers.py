@@ -1,0 +1,31 @@
+"""Event reactions of the notices service: every event that concerns a person, and the places."""
+
+from __future__ import annotations
+
+from services.common.bus import Subscription, UnprocessableEvent
+from services.common.events import Event
+from services.common.places import COMMUNITY_REGISTERED
+from services.notices.domain import BINDINGS
+from services.notices.handlers import NoticesHandlers
+
+__all__ = ["NoticesConsumers"]
+
+
+class NoticesConsumers:
+    """One durable consumer for the events that make notices and reminders."""
+
+    def __init__(self, handlers: NoticesHandlers) -> None:
+        self._handlers = handlers
+
+    def subscription(self) -> Subscription:
+        """The notices service's consumer and what it is bound to."""
+        return Subscription(consumer="notices", bindings=(COMMUNITY_REGISTERED, *BINDINGS), handler=self.handle)
+
+    async def handle(self, event: Event) -> None:
+        """Places go to the read model; the rest to the notice rules (idempotent by derived ids)."""
+        if event.routing_key == COMMUNITY_REGISTERED:
+            await self._handlers.store.places.on_community_registered(event)
+        elif event.routing_key in BINDINGS:
+            await self._handlers.on_event(event)
+        else:
+            raise UnprocessableEvent(f"notices does not handle {event.type}")

@@ -1,0 +1,1 @@
+"""The people service: activity sessions, sign-up and check-in, volunteers and their hours, certificates, matching."""

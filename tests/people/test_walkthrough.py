@@ -1,0 +1,67 @@
+"""The residents-and-volunteers walkthrough (docs/residents-and-volunteers.md) runs as written against `up`, on the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import parse
+
+from tests.test_readme import BLOCK, STEP, Step, at, payload_errors
+from tests.up import platform_up
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "residents-and-volunteers.md"
+
+
+def steps() -> list[Step]:
+    found = []
+    for match in STEP.finditer(DOC.read_text()):
+        options = dict(part.split("=", 1) for part in match["annotation"].split())
+        saves = dict([options["save"].split(":", 1)]) if "save" in options else {}
+        expect = tuple(options["expect"].split(":", 1)) if "expect" in options else None
+        found.append(Step(options["as"], match["operation"], saves, expect))  # type: ignore[arg-type]
+    return found
+
+
+def test_every_graphql_block_of_the_walkthrough_parses() -> None:
+    blocks = BLOCK.findall(DOC.read_text())
+    assert len(blocks) >= 14
+    for block in blocks:
+        parse(block)
+
+
+@pytest.mark.timeout(180)
+async def test_the_weekly_activity_walkthrough_runs_as_written_on_the_demo() -> None:
+    saved: dict[str, str] = {}
+    results: list[dict[str, Any]] = []
+    async with platform_up() as up, httpx.AsyncClient(timeout=30) as http:
+        for step in steps():
+            operation = step.operation
+            for name, value in saved.items():
+                operation = operation.replace(name, value)
+            assert not re.search(r"\b(ITEM|SESSION)_ID\b|CERTIFICATE_CODE", operation), operation
+            headers = {"authorization": f"Bearer {up.tokens[step.role]}"}
+            for _ in range(100):  # events travel between services: a step may need a moment
+                body = (await http.post(up.urls["gateway"], json={"query": operation}, headers=headers)).json()
+                assert "errors" not in body, (operation, body["errors"])
+                done = not payload_errors(body["data"]) and (step.expect is None or str(at(body["data"], step.expect[0])) == step.expect[1])
+                if done:
+                    break
+                await asyncio.sleep(0.1)
+            assert done, (operation, body["data"])
+            saved.update({name: at(body["data"], path) for name, path in step.saves.items()})
+            results.append(body["data"])
+        staff = {"authorization": f"Bearer {up.tokens['community_staff']}"}
+        query = f'{{ activitySessions(itemId: "{saved["ITEM_ID"]}", first: 50) {{ totalCount edges {{ node {{ confirmedCount }} }} }} }}'
+        demo = (await http.post(up.urls["gateway"], json={"query": query}, headers=staff)).json()["data"]["activitySessions"]
+
+    assert set(saved) == {"ITEM_ID", "SESSION_ID", "CERTIFICATE_CODE"}
+    assert demo["totalCount"] == 12 + 8  # the demo's twelve sessions and the walkthrough's eight
+    assert sorted(edge["node"]["confirmedCount"] for edge in demo["edges"])[-1] == 3  # the demo's three sign-ups
+    export = next(result["volunteerHoursExport"] for result in results if "volunteerHoursExport" in result)
+    assert export.splitlines()[0].startswith("志愿者姓名,证件类型,证件号码")
+    assert "王秀兰" in export
