@@ -22,7 +22,7 @@ from tests.up import RunningPlatform, platform_up
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-PARTS = ("gateway", "needs", "claims", "orgs", "events")
+PARTS = ("gateway", "needs", "claims", "orgs", "events", "notices", "people", "disclosure", "audit", "evidence")
 
 
 def fragment_bomb(levels: int, type_name: str = "Query") -> str:

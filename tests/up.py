@@ -15,7 +15,7 @@ from pathlib import Path
 
 __all__ = ["RunningPlatform", "platform_up"]
 
-SERVICES = ("needs", "claims", "orgs", "events", "notices", "people", "gateway")
+SERVICES = ("needs", "claims", "orgs", "events", "notices", "people", "disclosure", "audit", "evidence", "gateway")
 
 
 @dataclass

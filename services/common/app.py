@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -92,6 +92,8 @@ class ServiceDefinition:
     schema: BaseSchema
     wire: Callable[[Runtime], ServiceParts]
     extra_routes: Sequence[Route] = field(default=())
+    larger_bodies: Mapping[str, int] = field(default_factory=dict)
+    """Path prefixes of extra routes whose request bodies may exceed ``max_body_bytes`` (file uploads), and their limit."""
 
 
 def make_bus(settings: Settings) -> Bus:
@@ -186,7 +188,12 @@ def create_service_app(
             *definition.extra_routes,
         ],
         middleware=[
-            Middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes),
+            Middleware(
+                RequestLimitsMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_header_bytes=settings.max_header_bytes,
+                larger_bodies=definition.larger_bodies,
+            ),
             Middleware(RequestIdMiddleware),
             Middleware(ConnectionsMiddleware, service=definition.name),
             Middleware(TraceMiddleware, service=definition.name),

@@ -8,6 +8,7 @@ with 431 before any of them is parsed further. The gateway and every subgraph ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -35,10 +36,22 @@ async def json_error_response(send: Send, status: int, message: str, code: str) 
 class RequestLimitsMiddleware:
     """Refuses oversized headers (431) and bodies (413) without reading more than the limit."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        larger_bodies: Mapping[str, int] | None = None,
+    ) -> None:
+        """``larger_bodies``: path prefixes (a file upload route) whose bodies may be larger, and their limit."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
+        self.larger_bodies = dict(larger_bodies or {})
+
+    def _limit(self, path: str) -> int:
+        return next((limit for prefix, limit in self.larger_bodies.items() if path.startswith(prefix)), self.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the headers, then (for HTTP) read the body up to the limit and hand it on."""
@@ -61,16 +74,17 @@ class RequestLimitsMiddleware:
         if declared is None:
             await json_error_response(send, 400, "the Content-Length header is not a number", "BAD_REQUEST")
             return
-        if declared > self.max_body_bytes:
-            await self._too_large(send)
+        limit = self._limit(scope.get("path", ""))
+        if declared > limit:
+            await self._too_large(send, limit)
             return
-        body = await self._read(receive)
+        body = await self._read(receive, limit)
         if body is None:
-            await self._too_large(send)
+            await self._too_large(send, limit)
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _read(self, receive: Receive) -> bytes | None:
+    async def _read(self, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or ``None`` as soon as it grows past the limit."""
         chunks: list[bytes] = []
         size = 0
@@ -80,14 +94,14 @@ class RequestLimitsMiddleware:
                 return b"".join(chunks)
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_large(self, send: Send) -> None:
-        await json_error_response(send, 413, f"the request body is larger than {self.max_body_bytes} bytes", "PAYLOAD_TOO_LARGE")
+    async def _too_large(self, send: Send, limit: int) -> None:
+        await json_error_response(send, 413, f"the request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:

@@ -37,8 +37,9 @@ def wire(runtime: Runtime) -> ServiceParts:
 def create_app(
     settings: Settings | None = None, *, memory: MemoryServer | None = None, bus: Bus | None = None, clock: Callable[[], datetime] = utc_now
 ) -> Starlette:
-    """The evidence service's ASGI app (GraphQL, uploads and downloads); its body limit is the largest evidence file."""
+    """The evidence service's ASGI app (GraphQL, uploads and downloads); only uploads may be as large as the largest evidence file."""
     settings = settings or Settings()
-    settings = settings.model_copy(update={"max_body_bytes": max(settings.max_body_bytes, settings.evidence_max_bytes)})
-    definition = ServiceDefinition("evidence", build_schema(settings), wire, extra_routes=FILE_ROUTES)
+    definition = ServiceDefinition(
+        "evidence", build_schema(settings), wire, extra_routes=FILE_ROUTES, larger_bodies={"/uploads/": settings.evidence_max_bytes}
+    )
     return create_service_app(definition, settings, memory=memory, bus=bus, clock=clock)
