@@ -36,6 +36,7 @@ __all__ = [
     "enabled",
     "inject_headers",
     "install",
+    "mark_failed",
     "name_current_span",
     "span",
     "traced_batch",
@@ -106,6 +107,11 @@ def span(
             current.record_exception(error)
             current.set_status(Status(StatusCode.ERROR, type(error).__name__))
             raise
+
+
+def mark_failed(current: Span, reason: str) -> None:
+    """Mark a span failed without an exception (a webhook attempt the receiver refused, say)."""
+    current.set_status(Status(StatusCode.ERROR, reason))
 
 
 def traced_batch(what: str, load: Callable[[Sequence[K]], Awaitable[list[V]]]) -> Callable[[Sequence[K]], Awaitable[list[V]]]:

@@ -10,6 +10,10 @@ records an answer's status and duration; a delivery that did not get an answer r
 "could not connect", with no duration and no detail, so that the log tells nobody which
 addresses and ports exist. An endpoint whose registering token expired is disabled before
 anything is sent; deliveries of an endpoint that is not active wait until it is resumed.
+
+Each attempt is a client span ``webhook delivery`` (endpoint and delivery ids, attempt number,
+outcome, the answer's status; never the URL, which may hold a secret), a child of the consumer
+span that made the delivery from an event, so the partner's webhook shows in the event's trace.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from standardwebhooks.webhooks import Webhook
 from services.common.events import Event
 from services.common.metrics import WEBHOOK_DELIVERIES, webhook_outcome
 from services.common.settings import Settings
-from services.events.domain import Attempt, Delivery, DeliveryStatus, EndpointStatus, next_delay
+from services.common.tracing import SpanKind, context_of, mark_failed, span
+from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
 from services.events.network import guarded_client
 
@@ -96,6 +101,25 @@ class Dispatcher:
         if endpoint.status is not EndpointStatus.ACTIVE:
             await self._store.postpone(delivery, now + timedelta(seconds=self._settings.webhook_retry_max_s))
             return
+        attributes = {
+            "renling.webhook.endpoint_id": endpoint.id,
+            "renling.webhook.delivery_id": delivery.id,
+            "renling.webhook.attempt": len(delivery.attempts) + 1,
+            "messaging.message.id": delivery.event_id,
+            "messaging.destination.name": delivery.routing_key,
+        }
+        parent = context_of({"traceparent": delivery.traceparent} if delivery.traceparent else None)
+        with span("webhook delivery", kind=SpanKind.CLIENT, parent=parent, attributes=attributes) as current:
+            outcome, status_code = await self._post(delivery, endpoint, entry, now)
+            if current is not None:
+                current.set_attribute("renling.webhook.outcome", outcome)
+                if status_code is not None:
+                    current.set_attribute("http.response.status_code", status_code)
+                if outcome != "delivered":
+                    mark_failed(current, outcome)
+
+    async def _post(self, delivery: Delivery, endpoint: Endpoint, entry: dict[str, object], now: datetime) -> tuple[str, int | None]:
+        """POST the signed event once and record the attempt; its outcome (as counted) and the answer's status."""
         body = _cloud_event(entry)
         headers = {
             "content-type": "application/cloudevents+json",
@@ -116,7 +140,8 @@ class Dispatcher:
         else:
             attempt = Attempt(now, status_code, None, int((time.perf_counter() - started) * 1000))
         attempts = len(delivery.attempts) + 1
-        WEBHOOK_DELIVERIES.labels(webhook_outcome(status_code, attempts, self._settings.webhook_max_attempts)).inc()
+        outcome = webhook_outcome(status_code, attempts, self._settings.webhook_max_attempts)
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
         if status_code is not None and 200 <= status_code < 300:
             await self._store.record(delivery, attempt, status=DeliveryStatus.DELIVERED, next_attempt_at=now)
         elif status_code == 410:
@@ -127,6 +152,7 @@ class Dispatcher:
         else:
             delay = next_delay(attempts, base_s=self._settings.webhook_retry_base_s, max_s=self._settings.webhook_retry_max_s)
             await self._store.record(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=now + delay)
+        return outcome, status_code
 
 
 def _cloud_event(entry: dict[str, object]) -> str:

@@ -231,6 +231,7 @@ def _delivery_fields(delivery: Delivery) -> dict[str, Any]:
         "next_attempt_at": delivery.next_attempt_at,
         "created_at": delivery.created_at,
         "attempts": [_attempt_fields(a) for a in delivery.attempts],
+        "traceparent": delivery.traceparent,
     }
 
 
@@ -250,4 +251,5 @@ def _delivery(document: Mapping[str, Any]) -> Delivery:
         created_at=aware(document["created_at"]),
         attempts=tuple(Attempt(aware(a["at"]), a["status_code"], a["error"], a["duration_ms"]) for a in document["attempts"]),
         version=document["version"],
+        traceparent=document.get("traceparent"),
     )
