@@ -30,7 +30,7 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
-from services.common.metrics import WEBHOOK_DELIVERIES, webhook_outcome
+from services.common.metrics import WEBHOOK_BACKLOG, WEBHOOK_DELIVERIES, WEBHOOK_OLDEST_AGE, on_scrape, webhook_outcome
 from services.common.settings import Settings
 from services.common.tracing import SpanKind, context_of, mark_failed, span
 from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus, next_delay
@@ -54,14 +54,26 @@ class Dispatcher:
         self._clock = clock
         self._http: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
+        self._unmeasure: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        """Open the HTTP client and start the loop."""
+        """Open the HTTP client and start the loop; the backlog is measured at every scrape of ``/metrics``."""
         self._http = guarded_client(self._handlers.guard, timeout_s=self._settings.webhook_timeout_s)
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
+        self._unmeasure = on_scrape(self.measure_backlog)
+
+    async def measure_backlog(self) -> None:
+        """Set the backlog gauges from the store: deliveries due, scheduled later, and the oldest pending one's age."""
+        now = self._clock()
+        due, scheduled, oldest = await self._store.backlog(now)
+        WEBHOOK_BACKLOG.labels("due").set(due)
+        WEBHOOK_BACKLOG.labels("scheduled").set(scheduled)
+        WEBHOOK_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
 
     async def stop(self) -> None:
         """Stop the loop; pending deliveries stay in the store."""
+        if self._unmeasure is not None:
+            self._unmeasure()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

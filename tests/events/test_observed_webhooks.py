@@ -1,18 +1,26 @@
-"""Webhook deliveries under observation: a span per attempt in the event's trace, and the backlog on ``/metrics``."""
+"""Webhook deliveries under observation: a span per attempt in the event's trace, and the backlog on ``/metrics``
+(read from the store at scrape time)."""
 
 from __future__ import annotations
 
+import socket
+from datetime import UTC, datetime, timedelta
+
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from services.common import tracing
-from services.common.identity import Role
-from tests.events.conftest import Events, event
-from tests.support import eventually, serving
+from services.common.bus.memory import InProcessBus
+from services.common.identity import Role, mint_token
+from services.common.store.memory import MemoryServer
+from services.events.app import create_app
+from tests.events.conftest import Events, event, place
+from tests.support import GraphQLClient, eventually, fast_settings, running, serving
 from tests.test_tracing import own_id, parent_id, spans
 
 __all__ = ["spans"]
@@ -76,3 +84,59 @@ async def test_each_delivery_attempt_is_a_span_in_the_trace_of_the_event_it_deli
     assert second.status.status_code is StatusCode.UNSET
     for attempt in attempts:
         assert not any(URL_SECRET in str(value) or base in str(value) for value in (attempt.attributes or {}).values())
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)  # the store keeps milliseconds
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _backlog(client: GraphQLClient) -> tuple[float, float, float]:
+    """Deliveries due, scheduled, and the oldest one's age, as ``/metrics`` shows them (the parser checks the format)."""
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families((await client.http.get("/metrics")).text)
+        for sample in family.samples
+    }
+    return (
+        samples[("renling_webhook_backlog_deliveries", (("state", "due"),))],
+        samples[("renling_webhook_backlog_deliveries", (("state", "scheduled"),))],
+        samples[("renling_webhook_oldest_pending_age_seconds", ())],
+    )
+
+
+async def test_metrics_show_the_webhook_backlog_of_an_unreachable_endpoint_at_scrape_time() -> None:
+    settings = fast_settings(webhook_allow_private=True, webhook_retry_base_s=60, webhook_poll_s=3600)
+    clock, bus = Clock(), InProcessBus()
+    async with running(create_app(settings, bus=bus, memory=MemoryServer(), clock=clock)) as client:
+        await bus.publish(place("c1", "d1"))
+        await bus.drain()
+        partner = mint_token(settings, subject="partner", roles=[Role.PARTNER], communities=["c1"])
+        with socket.socket() as probe:  # a port nobody listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        registered = await client.data(REGISTER, {"input": {"url": f"http://127.0.0.1:{port}/hook"}}, as_=partner)
+        assert registered["registerWebhook"]["errors"] == []
+        before = await _backlog(client)
+        await bus.publish(event("needs.item.published.v1", item_id="i1"))
+        await bus.drain()
+
+        async def attempted() -> bool:
+            log = (await client.data("{ webhooks { deliveries { attempts { error } } } }", as_=partner))["webhooks"][0]["deliveries"]
+            return bool(log) and bool(log[0]["attempts"])
+
+        await eventually(attempted, what="the first attempt, which cannot connect")
+        clock.now += timedelta(seconds=30)
+        retrying = await _backlog(client)
+        clock.now += timedelta(seconds=90)  # past the retry (60 s ± 20 %): due, though the dispatcher sleeps
+        due = await _backlog(client)
+    await bus.close()
+
+    assert before == (0, 0, 0)
+    assert retrying == (0, 1, 30)
+    assert due == (1, 0, 120)
