@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from gateway.client import SubgraphClient
 from gateway.gateway import Gateway
 from gateway.planning import Plan
-from services.common.metrics import PLAN_CACHE, SUBSCRIPTIONS, observe_operation, outcome_of
+from services.common.metrics import PLAN_CACHE, SUBSCRIPTIONS, observe_operation, operation_label, outcome_of
 from services.common.tracing import name_current_span, span
 
 __all__ = ["MeasuredGateway", "ready"]
@@ -39,13 +39,12 @@ class MeasuredGateway(Gateway):
             outcome = outcome_of(response)
             return response
         finally:
-            name, query = body.get("operationName"), body.get("query")
-            planned = self._plans.get((query, name)) if isinstance(query, str) and (name is None or isinstance(name, str)) else None
-            label = observe_operation("gateway", name, outcome, started, planned[0] if planned is not None else None)
+            label = observe_operation("gateway", body.get("operationName"), outcome, started, self._document_of(body))
             name_current_span(f"gateway {label}", **{"graphql.operation.name": label, "renling.outcome": outcome})
 
     async def subscribe(self, body: Mapping[str, Any], headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
-        """As :meth:`Gateway.subscribe`, counted in ``renling_subscriptions_active`` while it runs."""
+        """As :meth:`Gateway.subscribe`, counted in ``renling_subscriptions_active`` while it runs; the current span
+        (the WebSocket operation's) is named ``gateway subscribe <operation>`` at its end."""
         active = SUBSCRIPTIONS.labels("gateway")
         active.inc()
         try:
@@ -53,6 +52,14 @@ class MeasuredGateway(Gateway):
                 yield response
         finally:
             active.dec()
+            label = operation_label(body.get("operationName"), self._document_of(body))
+            name_current_span(f"gateway subscribe {label}", **{"graphql.operation.name": label})
+
+    def _document_of(self, body: Mapping[str, Any]) -> DocumentNode | None:
+        """The operation's parsed document, if it was planned (for its label: the anonymous ones are named by root fields)."""
+        name, query = body.get("operationName"), body.get("query")
+        planned = self._plans.get((query, name)) if isinstance(query, str) and (name is None or isinstance(name, str)) else None
+        return planned[0] if planned is not None else None
 
     def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
         hit = (query, operation_name) in self._plans

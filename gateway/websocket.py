@@ -11,6 +11,10 @@ an unknown type, or a ``subscribe`` without a string id or an object payload clo
 a second ``connection_init`` with 4429; a ``subscribe`` before ``connection_init`` with 4401; a
 repeated operation id with 4409. A failure inside one operation (a subgraph down, a bug) is an
 ``error`` message for that operation only — the socket stays open for the others.
+
+Each operation is a server span from ``subscribe`` to its end (continuing a ``traceparent`` of the
+upgrade request), with its outcome (complete, failed, cancelled) and the number of responses
+sent; the subgraph fetches it makes are its children.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from gateway.gateway import Gateway
 from gateway.rate_limit import RateLimiter
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, TokenVerifier
+from services.common.tracing import SpanKind, context_of, mark_failed, span
 
 __all__ = ["serve_websocket"]
 
@@ -153,18 +158,32 @@ class _Session:
         self._running[operation_id] = asyncio.create_task(self._operate(operation_id, payload))
 
     async def _operate(self, operation_id: str, payload: dict[str, Any]) -> None:
-        try:
-            async for response in self._gateway.subscribe(payload, self._headers):
-                await self._send({"id": operation_id, "type": "next", "payload": response})
-            await self._send({"id": operation_id, "type": "complete"})
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("subscription %s failed", operation_id[:64])
-            with contextlib.suppress(Exception):
-                await self._send({"id": operation_id, "type": "error", "payload": FAILED})
-        finally:
-            self._running.pop(operation_id, None)
+        """Run one operation to its end in a server span (``gateway subscribe``, the gateway adds the operation's name):
+        complete, failed or cancelled."""
+        attributes = {"renling.websocket.operation_id": operation_id[:64]}
+        parent = context_of(dict(self._socket.headers))
+        with span("gateway subscribe", kind=SpanKind.SERVER, parent=parent, attributes=attributes) as current:
+            outcome, responses = "failed", 0
+            try:
+                async for response in self._gateway.subscribe(payload, self._headers):
+                    await self._send({"id": operation_id, "type": "next", "payload": response})
+                    responses += 1
+                await self._send({"id": operation_id, "type": "complete"})
+                outcome = "complete"
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                raise
+            except Exception:
+                log.exception("subscription %s failed", operation_id[:64])
+                if current is not None:
+                    mark_failed(current, "the operation failed on the server")
+                with contextlib.suppress(Exception):
+                    await self._send({"id": operation_id, "type": "error", "payload": FAILED})
+            finally:
+                self._running.pop(operation_id, None)
+                if current is not None:
+                    current.set_attribute("renling.websocket.outcome", outcome)
+                    current.set_attribute("renling.subscription.responses", responses)
 
     async def _send(self, message: dict[str, Any]) -> None:
         async with self._send_lock:

@@ -6,15 +6,24 @@ things happen: GraphQL operations (a strawberry extension in the services, the g
 executor), subgraph fetches (the gateway's client), the plan cache, the outbox relay, the bus
 consumers and dead letters, webhook deliveries, and WebSocket connections (an ASGI middleware).
 
+Backlogs are read from the store when Prometheus scrapes: a part registers an async probe
+(:func:`on_scrape`) that sets its gauges, and ``/metrics`` awaits every probe (bounded by
+:data:`PROBE_TIMEOUT_S`) before it answers. Probes, not a ``prometheus_client`` custom collector,
+because collectors are synchronous and the store is not; a probe that fails or is slow leaves its
+gauges as they were and the scrape still answers.
+
 Operation names are chosen by clients, so at most :data:`MAX_OPERATION_NAMES` distinct ones are
 kept as labels (then ``other``), and only names that look like GraphQL names.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from graphql import DocumentNode, FieldNode, OperationDefinitionNode
@@ -39,18 +48,24 @@ __all__ = [
     "SUBGRAPH_FETCHES",
     "SUBGRAPH_FETCH_SECONDS",
     "SUBSCRIPTIONS",
+    "WEBHOOK_BACKLOG",
     "WEBHOOK_DELIVERIES",
+    "WEBHOOK_OLDEST_AGE",
     "WEBSOCKETS",
     "ConnectionsMiddleware",
     "OperationMetrics",
     "metrics_endpoint",
     "observe_operation",
+    "on_scrape",
     "operation_label",
     "outcome_of",
     "webhook_outcome",
 ]
 
+log = logging.getLogger(__name__)
+
 MAX_OPERATION_NAMES = 200
+PROBE_TIMEOUT_S = 2.0
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 _seen_names: set[str] = set()
 
@@ -66,10 +81,12 @@ SUBGRAPH_FETCHES = Counter(
 SUBGRAPH_FETCH_SECONDS = Histogram("renling_gateway_subgraph_fetch_seconds", "Time of one gateway request to a subgraph", ["subgraph"])
 PLAN_CACHE = Counter("renling_gateway_plan_cache_lookups", "Query plan cache lookups by result (hit, miss)", ["result"])
 OUTBOX_BACKLOG = Gauge(
-    "renling_outbox_backlog_events", "Events the last outbox sweep left unpublished (0 while the bus takes them)", ["collection"]
+    "renling_outbox_backlog_events", "Events still in the outboxes, unpublished (read at scrape time and by each sweep)", ["collection"]
 )
 OUTBOX_OLDEST_AGE = Gauge(
-    "renling_outbox_oldest_age_seconds", "Age of the oldest event the last outbox sweep found still pending", ["collection"]
+    "renling_outbox_oldest_age_seconds",
+    "Age of the oldest event still in the outboxes (read at scrape time and by each sweep)",
+    ["collection"],
 )
 EVENTS_PUBLISHED = Counter("renling_events_published", "Events the outbox relay published (broker-confirmed), by type", ["type"])
 EVENTS_CONSUMED = Counter(
@@ -82,6 +99,13 @@ DEAD_LETTERS = Counter("renling_events_dead_lettered", "Events a consumer gave u
 WEBHOOK_DELIVERIES = Counter(
     "renling_webhook_deliveries", "Webhook delivery attempts by outcome (delivered, retrying, given_up, gone)", ["outcome"]
 )
+WEBHOOK_BACKLOG = Gauge(
+    "renling_webhook_backlog_deliveries",
+    "Webhook deliveries pending at scrape time, by state (due: to attempt now; scheduled: a retry later, an attempt under way, "
+    "or waiting for a paused endpoint)",
+    ["state"],
+)
+WEBHOOK_OLDEST_AGE = Gauge("renling_webhook_oldest_pending_age_seconds", "Age of the oldest webhook delivery still pending, at scrape time")
 WEBSOCKETS = Gauge("renling_websocket_connections", "Open WebSocket connections (subscriptions, graphql-transport-ws)", ["service"])
 SUBSCRIPTIONS = Gauge("renling_subscriptions_active", "GraphQL subscriptions being served", ["service"])
 
@@ -172,6 +196,38 @@ class ConnectionsMiddleware:
             self.gauge.dec()
 
 
+Probe = Callable[[], Awaitable[None]]
+_probes: list[Probe] = []
+
+
+def on_scrape(probe: Probe) -> Callable[[], None]:
+    """Run ``probe`` (it sets gauges from the store) before every scrape; the function that stops that."""
+    _probes.append(probe)
+
+    def remove() -> None:
+        with contextlib.suppress(ValueError):
+            _probes.remove(probe)
+
+    return remove
+
+
+async def _run_probes() -> None:
+    """Every probe, concurrently, for at most :data:`PROBE_TIMEOUT_S`; failures are logged, never raised."""
+    probes = list(_probes)
+    if not probes:
+        return
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            outcomes = await asyncio.gather(*(probe() for probe in probes), return_exceptions=True)
+    except TimeoutError:
+        log.warning("a metrics probe took longer than %ss; its gauges are as they were", PROBE_TIMEOUT_S)
+        return
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            log.warning("a metrics probe failed: %s", type(outcome).__name__)
+
+
 async def metrics_endpoint(request: Request) -> Response:
-    """``GET /metrics``: the Prometheus text format."""
+    """``GET /metrics``: the Prometheus text format, the backlogs read from the store just before."""
+    await _run_probes()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

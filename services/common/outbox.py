@@ -3,7 +3,8 @@
 A handler stores its events in the aggregate's ``outbox`` in the same atomic update as the
 state change. The relay publishes each with a broker confirm and only then pulls it from the
 document, so a crash anywhere leaves the event to be published on the next sweep: at least
-once, never lost. It sweeps at start-up, whenever a handler nudges it, and on an interval.
+once, never lost. It sweeps at start-up, whenever a handler nudges it, and on an interval. The
+backlog gauges are set by each sweep and read afresh at every scrape of ``/metrics``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from services.common.bus import Bus, PublishError
 from services.common.events import Event
-from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, on_scrape
 from services.common.store import Collection, Index
 from services.common.store.aggregate import OUTBOX
 from services.common.tracing import SpanKind, context_of, current_traceparent, span
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INDEX = Index(keys=((f"{OUTBOX}.id", 1),), sparse=True)
 _PENDING = {f"{OUTBOX}.id": {"$exists": True}}
+MEASURED_DOCUMENTS = 1000  # a scrape counts the events of at most this many documents (a lower bound beyond)
 
 
 class OutboxRelay:
@@ -42,11 +44,19 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._sweep_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._unmeasure: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        """Publish whatever a previous process left behind, then keep sweeping."""
+        """Publish whatever a previous process left behind, then keep sweeping; the backlog is measured at every scrape."""
         await self.run_once()
         self._task = asyncio.create_task(self._loop(), name="outbox-relay")
+        self._unmeasure = on_scrape(self.measure_backlog)
+
+    async def measure_backlog(self) -> None:
+        """Set the backlog gauges from the outboxes as they are now (one read of the sparse index per collection, bounded)."""
+        for collection in self._collections:
+            documents = await collection.find(_PENDING, limit=MEASURED_DOCUMENTS, projection={OUTBOX: 1})
+            _backlog(collection.name, documents, 0)
 
     def notify(self) -> None:
         """A handler stored events: sweep soon."""
@@ -54,6 +64,9 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         """Stop sweeping after a last attempt to publish what is pending."""
+        if self._unmeasure is not None:
+            self._unmeasure()
+            self._unmeasure = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,9 +12,10 @@ and stamps that span's context on the published event, and each consumer's span 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterator, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Any, TypeVar
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -35,9 +36,14 @@ __all__ = [
     "enabled",
     "inject_headers",
     "install",
+    "mark_failed",
     "name_current_span",
     "span",
+    "traced_batch",
 ]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _state: dict[str, bool] = {"enabled": False}
 _providers: list[TracerProvider] = []
@@ -83,17 +89,46 @@ def span(
     parent: otel_context.Context | None = None,
     attributes: Mapping[str, Any] | None = None,
 ) -> Iterator[Span | None]:
-    """A current span (None while tracing is off); an exception marks it failed and goes on."""
+    """A current span (None while tracing is off); an exception marks it failed and goes on.
+
+    Only an :class:`Exception` is a failure: a cancellation (a client completing a subscription, a
+    shutdown) ends the span without marking it failed.
+    """
     if not enabled():
         yield None
         return
     tracer = trace.get_tracer(TRACER_NAME)
-    with tracer.start_as_current_span(name, context=parent, kind=kind, attributes=dict(attributes or {})) as current:
+    with tracer.start_as_current_span(
+        name, context=parent, kind=kind, attributes=dict(attributes or {}), record_exception=False, set_status_on_exception=False
+    ) as current:
         try:
             yield current
         except Exception as error:
+            current.record_exception(error)
             current.set_status(Status(StatusCode.ERROR, type(error).__name__))
             raise
+
+
+def mark_failed(current: Span, reason: str) -> None:
+    """Mark a span failed without an exception (a webhook attempt the receiver refused, say)."""
+    current.set_status(Status(StatusCode.ERROR, reason))
+
+
+def traced_batch(what: str, load: Callable[[Sequence[K]], Awaitable[list[V]]]) -> Callable[[Sequence[K]], Awaitable[list[V]]]:
+    """A DataLoader's batch function run in a ``load <what>`` span with the number of keys (``renling.loader.keys``).
+
+    A batch is dispatched from the context of the first ``load`` of the batch, so its span is a
+    child of the request's span; while tracing is off the batch runs as it is.
+    """
+
+    @functools.wraps(load)
+    async def traced(keys: Sequence[K]) -> list[V]:
+        if not enabled():
+            return await load(keys)
+        with span(f"load {what}", attributes={"renling.loader": what, "renling.loader.keys": len(keys)}):
+            return await load(keys)
+
+    return traced
 
 
 def context_of(carrier: Mapping[str, str] | None) -> otel_context.Context | None:

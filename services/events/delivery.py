@@ -10,6 +10,10 @@ records an answer's status and duration; a delivery that did not get an answer r
 "could not connect", with no duration and no detail, so that the log tells nobody which
 addresses and ports exist. An endpoint whose registering token expired is disabled before
 anything is sent; deliveries of an endpoint that is not active wait until it is resumed.
+
+Each attempt is a client span ``webhook delivery`` (endpoint and delivery ids, attempt number,
+outcome, the answer's status; never the URL, which may hold a secret), a child of the consumer
+span that made the delivery from an event, so the partner's webhook shows in the event's trace.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
-from services.common.metrics import WEBHOOK_DELIVERIES, webhook_outcome
+from services.common.metrics import WEBHOOK_BACKLOG, WEBHOOK_DELIVERIES, WEBHOOK_OLDEST_AGE, on_scrape, webhook_outcome
 from services.common.settings import Settings
-from services.events.domain import Attempt, Delivery, DeliveryStatus, EndpointStatus, next_delay
+from services.common.tracing import SpanKind, context_of, mark_failed, span
+from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
 from services.events.network import guarded_client
 
@@ -49,14 +54,26 @@ class Dispatcher:
         self._clock = clock
         self._http: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
+        self._unmeasure: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        """Open the HTTP client and start the loop."""
+        """Open the HTTP client and start the loop; the backlog is measured at every scrape of ``/metrics``."""
         self._http = guarded_client(self._handlers.guard, timeout_s=self._settings.webhook_timeout_s)
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
+        self._unmeasure = on_scrape(self.measure_backlog)
+
+    async def measure_backlog(self) -> None:
+        """Set the backlog gauges from the store: deliveries due, scheduled later, and the oldest pending one's age."""
+        now = self._clock()
+        due, scheduled, oldest = await self._store.backlog(now)
+        WEBHOOK_BACKLOG.labels("due").set(due)
+        WEBHOOK_BACKLOG.labels("scheduled").set(scheduled)
+        WEBHOOK_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
 
     async def stop(self) -> None:
         """Stop the loop; pending deliveries stay in the store."""
+        if self._unmeasure is not None:
+            self._unmeasure()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -96,6 +113,25 @@ class Dispatcher:
         if endpoint.status is not EndpointStatus.ACTIVE:
             await self._store.postpone(delivery, now + timedelta(seconds=self._settings.webhook_retry_max_s))
             return
+        attributes = {
+            "renling.webhook.endpoint_id": endpoint.id,
+            "renling.webhook.delivery_id": delivery.id,
+            "renling.webhook.attempt": len(delivery.attempts) + 1,
+            "messaging.message.id": delivery.event_id,
+            "messaging.destination.name": delivery.routing_key,
+        }
+        parent = context_of({"traceparent": delivery.traceparent} if delivery.traceparent else None)
+        with span("webhook delivery", kind=SpanKind.CLIENT, parent=parent, attributes=attributes) as current:
+            outcome, status_code = await self._post(delivery, endpoint, entry, now)
+            if current is not None:
+                current.set_attribute("renling.webhook.outcome", outcome)
+                if status_code is not None:
+                    current.set_attribute("http.response.status_code", status_code)
+                if outcome != "delivered":
+                    mark_failed(current, outcome)
+
+    async def _post(self, delivery: Delivery, endpoint: Endpoint, entry: dict[str, object], now: datetime) -> tuple[str, int | None]:
+        """POST the signed event once and record the attempt; its outcome (as counted) and the answer's status."""
         body = _cloud_event(entry)
         headers = {
             "content-type": "application/cloudevents+json",
@@ -116,7 +152,8 @@ class Dispatcher:
         else:
             attempt = Attempt(now, status_code, None, int((time.perf_counter() - started) * 1000))
         attempts = len(delivery.attempts) + 1
-        WEBHOOK_DELIVERIES.labels(webhook_outcome(status_code, attempts, self._settings.webhook_max_attempts)).inc()
+        outcome = webhook_outcome(status_code, attempts, self._settings.webhook_max_attempts)
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
         if status_code is not None and 200 <= status_code < 300:
             await self._store.record(delivery, attempt, status=DeliveryStatus.DELIVERED, next_attempt_at=now)
         elif status_code == 410:
@@ -127,6 +164,7 @@ class Dispatcher:
         else:
             delay = next_delay(attempts, base_s=self._settings.webhook_retry_base_s, max_s=self._settings.webhook_retry_max_s)
             await self._store.record(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=now + delay)
+        return outcome, status_code
 
 
 def _cloud_event(entry: dict[str, object]) -> str:

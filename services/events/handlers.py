@@ -15,6 +15,7 @@ from services.common.handling import MAX_ATTEMPTS
 from services.common.identity import Principal, Role
 from services.common.settings import Settings
 from services.common.store import VersionConflict
+from services.common.tracing import current_traceparent
 from services.events.domain import GRANT_EXPIRED, Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
 from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
@@ -99,6 +100,7 @@ class EventsHandlers:
                         DeliveryStatus.PENDING,
                         now,
                         now,
+                        traceparent=current_traceparent() or event.traceparent,
                     )
                 )
         await self.signal.notify()

@@ -39,7 +39,13 @@ class EventsStore:
         """Declared indexes."""
         await self.feed.create_indexes([Index((("seq", 1),), unique=True), Index((("community", 1), ("seq", 1)))])
         await self.endpoints.create_indexes([Index((("owner", 1),)), Index((("full", 1),)), Index((("public", 1),))])
-        await self.deliveries.create_indexes([Index((("status", 1), ("next_attempt_at", 1))), Index((("endpoint_id", 1), ("seq", -1)))])
+        await self.deliveries.create_indexes(
+            [
+                Index((("status", 1), ("next_attempt_at", 1))),
+                Index((("status", 1), ("created_at", 1))),
+                Index((("endpoint_id", 1), ("seq", -1))),
+            ]
+        )
         await self.places.create_indexes()
 
     async def append(self, event: Event) -> FeedEntry | None:
@@ -127,6 +133,13 @@ class EventsStore:
             {"status": "pending", "next_attempt_at": {"$lte": now}}, sort=[("next_attempt_at", 1)], limit=limit
         )
         return [_delivery(d) for d in documents]
+
+    async def backlog(self, now: datetime) -> tuple[int, int, datetime | None]:
+        """Pending deliveries due now, pending ones scheduled later, and when the oldest pending one was made (for metrics)."""
+        due = await self.deliveries.count_documents({"status": "pending", "next_attempt_at": {"$lte": now}})
+        pending = await self.deliveries.count_documents({"status": "pending"})
+        oldest = await self.deliveries.find({"status": "pending"}, sort=[("created_at", 1)], limit=1, projection={"created_at": 1})
+        return due, max(pending - due, 0), aware(oldest[0]["created_at"]) if oldest else None
 
     async def lease(self, delivery: Delivery, until: datetime) -> bool:
         """Take a due delivery for one attempt (another dispatcher then skips it)."""
@@ -231,6 +244,7 @@ def _delivery_fields(delivery: Delivery) -> dict[str, Any]:
         "next_attempt_at": delivery.next_attempt_at,
         "created_at": delivery.created_at,
         "attempts": [_attempt_fields(a) for a in delivery.attempts],
+        "traceparent": delivery.traceparent,
     }
 
 
@@ -250,4 +264,5 @@ def _delivery(document: Mapping[str, Any]) -> Delivery:
         created_at=aware(document["created_at"]),
         attempts=tuple(Attempt(aware(a["at"]), a["status_code"], a["error"], a["duration_ms"]) for a in document["attempts"]),
         version=document["version"],
+        traceparent=document.get("traceparent"),
     )

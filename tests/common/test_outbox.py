@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
+from starlette.routing import Route
+
 from services.common.bus import PublishError, Subscription
 from services.common.bus.memory import InProcessBus
 from services.common.events import Event, new_event
+from services.common.metrics import metrics_endpoint
 from services.common.outbox import OutboxRelay
 from services.common.store import Database, insert_aggregate
 from tests.stores import database
@@ -93,3 +99,27 @@ async def test_sweeps_many_documents_in_batches(database: Database) -> None:
     await bus.drain()
     assert len(set(received)) == 25
     await bus.close()
+
+
+async def test_the_backlog_on_metrics_is_read_from_the_outboxes_at_scrape_time(database: Database) -> None:
+    waiting = database.collection("outbox_probe")
+    bus = InProcessBus()
+    relay = OutboxRelay(bus, [waiting], interval_s=3600)  # no sweep between start and the scrape
+    await relay.start()
+    app = Starlette(routes=[Route("/metrics", metrics_endpoint)])
+    events = [new_event("needs.need.submitted.v1", service="needs", community="c1", data={"n": index}) for index in range(2)]
+    try:
+        await insert_aggregate(waiting, {"_id": "n1"}, events)  # stored, the relay not told
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://metrics") as http:
+            text = (await http.get("/metrics")).text
+    finally:
+        await relay.stop()
+        await bus.close()
+    samples = {
+        (sample.name, sample.labels.get("collection")): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+    assert samples[("renling_outbox_backlog_events", "outbox_probe")] == 2
+    assert samples[("renling_outbox_oldest_age_seconds", "outbox_probe")] >= 0

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import websockets
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
@@ -21,7 +23,10 @@ from gateway.settings import GatewaySettings
 from services.common.identity import Role, mint_token
 from tests.gateway import subgraphs
 from tests.gateway.conftest import SCHEMAS
-from tests.support import serving
+from tests.support import eventually, serving
+from tests.test_tracing import own_id, parent_id, spans
+
+__all__ = ["spans"]
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
@@ -198,3 +203,48 @@ async def test_a_server_failure_in_one_operation_is_an_error_message_and_the_soc
     }
     assert pong == {"type": "pong"}
     assert good == [{"id": "good", "type": "next", "payload": {"data": {"warehouse": "Chaoyang"}}}, {"id": "good", "type": "complete"}]
+
+
+async def test_each_operation_on_the_socket_is_a_span_from_subscribe_to_its_end(
+    gateway_url: str, monkeypatch: pytest.MonkeyPatch, spans: InMemorySpanExporter
+) -> None:
+    original = Gateway.subscribe
+
+    async def subscribe(self: Gateway, body: Any, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+        if "boom" in body["query"]:
+            raise RuntimeError("a bug")
+        async for response in original(self, body, headers):
+            yield response
+        if "forever" in body["query"]:
+            await asyncio.Event().wait()
+
+    monkeypatch.setattr(Gateway, "subscribe", subscribe)
+    async with websockets.connect(gateway_url, subprotocols=[PROTOCOL]) as socket:
+        await socket.send(INIT)
+        assert (await _receive(socket))["type"] == "connection_ack"
+        query = "subscription Prices { priceChanged(limit: 2) { name reviews { body } } }"
+        await socket.send(json.dumps({"id": "s1", "type": "subscribe", "payload": {"query": query, "operationName": "Prices"}}))
+        assert [(await _receive(socket))["type"] for _ in range(3)] == ["next", "next", "complete"]
+        await socket.send(json.dumps({"id": "bad", "type": "subscribe", "payload": {"query": "{ boom: warehouse }"}}))
+        assert (await _receive(socket))["type"] == "error"
+        await socket.send(json.dumps({"id": "long", "type": "subscribe", "payload": {"query": "{ forever: warehouse }"}}))
+        assert (await _receive(socket))["type"] == "next"
+        await socket.send(json.dumps({"id": "long", "type": "complete"}))
+
+        async def cancelled() -> bool:
+            return any(s.name == "gateway subscribe warehouse" for s in spans.get_finished_spans())
+
+        await eventually(cancelled, what="the cancelled operation's span")
+
+    recorded = list(spans.get_finished_spans())
+    operations = {(s.attributes or {}).get("renling.websocket.operation_id"): s for s in recorded if s.name.startswith("gateway subscribe")}
+    assert {key: (s.name, s.kind) for key, s in operations.items()} == {
+        "s1": ("gateway subscribe Prices", SpanKind.SERVER),
+        "bad": ("gateway subscribe anonymous", SpanKind.SERVER),  # it failed before it was planned
+        "long": ("gateway subscribe warehouse", SpanKind.SERVER),
+    }
+    outcomes = {key: (dict(s.attributes or {})["renling.websocket.outcome"], s.status.status_code) for key, s in operations.items()}
+    assert outcomes == {"s1": ("complete", StatusCode.UNSET), "bad": ("failed", StatusCode.ERROR), "long": ("cancelled", StatusCode.UNSET)}
+    assert (operations["s1"].attributes or {})["renling.subscription.responses"] == 2
+    fetches = [s for s in recorded if s.name.startswith("subgraph ") and s.parent is not None and parent_id(s) == own_id(operations["s1"])]
+    assert fetches, "the subgraph fetches of the subscription's events are its children"

@@ -14,6 +14,7 @@ from services.common.graphql.context import RequestContext, communities_in_scope
 from services.common.graphql.places import PlaceLoaders
 from services.common.grouping import grouped
 from services.common.identity import Principal
+from services.common.tracing import traced_batch
 
 __all__ = ["ClaimsContext"]
 
@@ -52,11 +53,11 @@ class ClaimsContext(RequestContext):
             found = await store.figures_of_communities(ids)
             return [found[key] for key in ids]
 
-        self.claims = DataLoader(load_fn=claims)
-        self.meetings = DataLoader(load_fn=meetings)
-        self.boards = DataLoader(load_fn=boards)
-        self.claims_of_item = DataLoader(load_fn=claims_of_item)
-        self.figures_of_community = DataLoader(load_fn=figures_of_community)
+        self.claims = DataLoader(load_fn=traced_batch("claims", claims))
+        self.meetings = DataLoader(load_fn=traced_batch("meetings", meetings))
+        self.boards = DataLoader(load_fn=traced_batch("boards", boards))
+        self.claims_of_item = DataLoader(load_fn=traced_batch("claims of item", claims_of_item))
+        self.figures_of_community = DataLoader(load_fn=traced_batch("figures of community", figures_of_community))
         self.places = PlaceLoaders(store.places)
 
     @property

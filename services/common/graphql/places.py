@@ -8,6 +8,7 @@ from strawberry.dataloader import DataLoader
 
 from services.common.grouping import grouped
 from services.common.places import CommunityPlace, PlacesReadModel
+from services.common.tracing import traced_batch
 
 __all__ = ["PlaceLoaders"]
 
@@ -28,9 +29,9 @@ class PlaceLoaders:
             found = await places.communities_in(district_ids=ids)
             return grouped(found, ids, lambda place: place.district_id)
 
-        self.community: DataLoader[str, CommunityPlace | None] = DataLoader(load_fn=by_community)
-        self.street: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=by_street)
-        self.district: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=by_district)
+        self.community: DataLoader[str, CommunityPlace | None] = DataLoader(load_fn=traced_batch("places by community", by_community))
+        self.street: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=traced_batch("places by street", by_street))
+        self.district: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=traced_batch("places by district", by_district))
 
     async def district_of(self, community_id: str) -> str | None:
         """The community's district, or None until orgs announced it."""

@@ -154,3 +154,4 @@ class Delivery:
     created_at: datetime
     attempts: tuple[Attempt, ...] = field(default=())
     version: int = 0
+    traceparent: str | None = None  # the trace of the consumed event it was made from (W3C), for its attempts' spans

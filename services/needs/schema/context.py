@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from services.common.graphql.context import RequestContext, communities_in_scope
 from services.common.graphql.places import PlaceLoaders
 from services.common.identity import Principal
+from services.common.tracing import traced_batch
 from services.needs.domain import Need, ServiceItem, access
 from services.needs.handlers import NeedsHandlers
 from services.needs.store import NeedsStore, Period
@@ -56,10 +57,10 @@ class NeedsContext(RequestContext):
             return [found[key] for key in keys]
 
         self.places = PlaceLoaders(store.places)
-        self.need_loader = DataLoader(load_fn=needs)
-        self.item_loader = DataLoader(load_fn=items)
-        self.need_counts_loader = DataLoader(load_fn=counts)
-        self.budgets_loader = DataLoader(load_fn=budgets)
+        self.need_loader = DataLoader(load_fn=traced_batch("needs", needs))
+        self.item_loader = DataLoader(load_fn=traced_batch("items", items))
+        self.need_counts_loader = DataLoader(load_fn=traced_batch("counts", counts))
+        self.budgets_loader = DataLoader(load_fn=traced_batch("budgets", budgets))
 
     @property
     def store(self) -> NeedsStore:

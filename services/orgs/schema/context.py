@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from services.common.graphql.context import RequestContext
 from services.common.grouping import grouped
 from services.common.identity import Principal
+from services.common.tracing import traced_batch
 from services.orgs.applications import Applications
 from services.orgs.domain import Community, District, Organization, OrganizationFacts, Street, access
 from services.orgs.domain.service_links import requested_ids
@@ -70,14 +71,14 @@ class OrgsContext(RequestContext):
             found = await store.facts(ids)
             return grouped(found, ids, lambda fact: fact.community_id)
 
-        self.organizations = DataLoader(load_fn=organizations)
-        self.communities = DataLoader(load_fn=communities)
-        self.streets = DataLoader(load_fn=streets)
-        self.districts = DataLoader(load_fn=districts)
-        self.streets_of_district = DataLoader(load_fn=streets_of_district)
-        self.communities_of_street = DataLoader(load_fn=communities_of_street)
-        self.communities_of_district = DataLoader(load_fn=communities_of_district)
-        self.facts = DataLoader(load_fn=facts)
+        self.organizations = DataLoader(load_fn=traced_batch("organizations", organizations))
+        self.communities = DataLoader(load_fn=traced_batch("communities", communities))
+        self.streets = DataLoader(load_fn=traced_batch("streets", streets))
+        self.districts = DataLoader(load_fn=traced_batch("districts", districts))
+        self.streets_of_district = DataLoader(load_fn=traced_batch("streets of district", streets_of_district))
+        self.communities_of_street = DataLoader(load_fn=traced_batch("communities of street", communities_of_street))
+        self.communities_of_district = DataLoader(load_fn=traced_batch("communities of district", communities_of_district))
+        self.facts = DataLoader(load_fn=traced_batch("facts", facts))
 
     @property
     def store(self) -> OrgsStore:
