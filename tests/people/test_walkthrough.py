@@ -1,25 +1,37 @@
-"""The residents-and-volunteers walkthrough (docs/residents-and-volunteers.md) runs as written against `up`, on the demo."""
+"""The README's weekly-activity walkthrough runs as written against `up`, on the demo.
+
+Its steps are ``graphql`` blocks after ``<!-- activity-step: as=<role> [save=NAME:path] [expect=path:VALUE] -->``
+comments, which the claim cycle's ``STEP`` pattern (tests/test_readme.py) does not pick up.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from graphql import parse
 
-from tests.test_readme import BLOCK, STEP, Step, at, payload_errors
+from tests.test_readme import BLOCK, README, STEP, Step, at, payload_errors
 from tests.up import platform_up
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "residents-and-volunteers.md"
+ACTIVITY_STEP = re.compile(r"<!-- activity-step: (?P<annotation>[^>]*?) -->\n```graphql\n(?P<operation>.*?)```", re.DOTALL)
+HEADING = "## A weekly activity, step by step"
+
+
+def section() -> str:
+    """The README's weekly-activity section: from its heading to the next one of its level."""
+    text = README.read_text()
+    start = text.index(HEADING)
+    end = text.find("\n## ", start + len(HEADING))
+    return text[start : end if end != -1 else len(text)]
 
 
 def steps() -> list[Step]:
     found = []
-    for match in STEP.finditer(DOC.read_text()):
+    for match in ACTIVITY_STEP.finditer(section()):
         options = dict(part.split("=", 1) for part in match["annotation"].split())
         saves = dict([options["save"].split(":", 1)]) if "save" in options else {}
         expect = tuple(options["expect"].split(":", 1)) if "expect" in options else None
@@ -28,10 +40,12 @@ def steps() -> list[Step]:
 
 
 def test_every_graphql_block_of_the_walkthrough_parses() -> None:
-    blocks = BLOCK.findall(DOC.read_text())
+    blocks = BLOCK.findall(section())
     assert len(blocks) >= 14
     for block in blocks:
         parse(block)
+    assert len(steps()) >= 12
+    assert not STEP.search(section()), "the claim cycle's test would run the activity's steps too"
 
 
 @pytest.mark.timeout(180)
