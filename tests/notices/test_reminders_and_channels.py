@@ -282,12 +282,13 @@ async def test_a_meeting_reminds_its_scheduler_and_the_open_claimants_of_its_age
 
 async def test_a_rectification_recorded_done_cancels_its_deadline_reminders() -> None:
     """claims.project.rectified.v1 stops the reminders of that visit's deadline; another visit's still fire."""
-    clock = Clock()
-    app = create_app(settings(), clock=clock)
-    async with running(app):
+    clock, bus = Clock(), InProcessBus()
+    await bus.start()
+    app = create_app(settings(), bus=bus, clock=clock)
+    async with running(app):  # the events come over the bus, through the notices consumer's bindings
         handlers = app.state.handlers
         claim = {"claim_id": "k1", "community_id": "c1", "actor": "leader-1", "item_id": "i1"}
-        await handlers.on_event(new_event("claims.claim.submitted.v1", service="claims", community="c1", data=claim))
+        await bus.publish(new_event("claims.claim.submitted.v1", service="claims", community="c1", data=claim))
         for visit in ("v1", "v2"):  # two visits of the claim, with the same deadline
             data = {
                 "claim_id": "k1",
@@ -296,11 +297,14 @@ async def test_a_rectification_recorded_done_cancels_its_deadline_reminders() ->
                 "rectification_required": True,
                 "rectification_deadline": "2026-12-05",
             }
-            await handlers.on_event(new_event("claims.project.supervised.v1", service="claims", community="c1", data=data))
+            await bus.publish(new_event("claims.project.supervised.v1", service="claims", community="c1", data=data))
+        await bus.drain()  # both visits' reminders scheduled
+        assert len(await handlers.store.reminders_of("v1")) == len(await handlers.store.reminders_of("v2")) == 2
         done = {"claim_id": "k1", "visit_id": "v1", "rectified_on": "2026-12-02", "actor": "leader-1"}
         event = new_event("claims.project.rectified.v1", service="claims", community="c1", data=done)
-        await handlers.on_event(event)
-        await handlers.on_event(event)  # redelivered
+        await bus.publish(event)
+        await bus.publish(event)  # redelivered
+        await bus.drain()
         clock.now = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)  # half an hour before the deadline (00:00 in Beijing), after the lead
         assert await handlers.fire_due() == 2  # v2's, to the claimant and the supervisor; none of v1's
         for person in ("leader-1", "supervisor-1"):
@@ -309,3 +313,4 @@ async def test_a_rectification_recorded_done_cancels_its_deadline_reminders() ->
                 ("reminder_rectification", "督导要求的整改须在 2026-12-05 前完成。")
             ]
         assert [reminder.cancelled for reminder in await handlers.store.reminders_of("v1")] == [True, True]
+    await bus.close()
