@@ -1,9 +1,18 @@
-"""Composition root of the people service: store, handlers, consumers and schema wired together."""
+"""Composition root of the people service: store, handlers, consumers, schema and file downloads wired together."""
 
 from __future__ import annotations
 
-from services.common.app import Runtime, ServiceParts, contexts, service_factory
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.applications import Starlette
+
+from services.common.app import Runtime, ServiceDefinition, ServiceParts, contexts, create_service_app, utc_now
+from services.common.bus import Bus
+from services.common.settings import Settings
+from services.common.store.memory import MemoryServer
 from services.people.consumers import PeopleConsumers
+from services.people.downloads import DOWNLOAD_ROUTES
 from services.people.handlers import PeopleHandlers
 from services.people.schema import build_schema
 from services.people.schema.context import PeopleContext
@@ -26,4 +35,10 @@ def wire(runtime: Runtime) -> ServiceParts:
     )
 
 
-create_app = service_factory("people", build_schema, wire)
+def create_app(
+    settings: Settings | None = None, *, memory: MemoryServer | None = None, bus: Bus | None = None, clock: Callable[[], datetime] = utc_now
+) -> Starlette:
+    """The people service's ASGI app (GraphQL, and the certificate and hours downloads); ``memory`` and a started ``bus`` may be shared."""
+    settings = settings or Settings()
+    definition = ServiceDefinition("people", build_schema(settings), wire, extra_routes=DOWNLOAD_ROUTES)
+    return create_service_app(definition, settings, memory=memory, bus=bus, clock=clock)

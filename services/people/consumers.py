@@ -74,7 +74,11 @@ class PeopleConsumers:
         )
 
     async def organization_changed(self, event: Event) -> None:
-        """An organization's profile for matching (its fields come with its registration)."""
+        """An organization's profile for matching, from the snapshot every ``orgs.org.*`` event carries.
+
+        Its fields of activity come with its registration (``fields``) and, when edited, with
+        ``orgs.org.updated.v1``'s ``changes`` (old and new values): matching ranks by the new ones.
+        """
         data = event.data
         fields: dict[str, object] = {
             "community_id": event.community,
@@ -86,6 +90,10 @@ class PeopleConsumers:
         }
         if isinstance(data.get("fields"), list):
             fields["fields"] = [name for name in data["fields"] if isinstance(name, str)]
+        changes = data.get("changes")
+        edited = changes.get("fields") if isinstance(changes, Mapping) else None
+        if isinstance(edited, Mapping) and isinstance(edited.get("new"), list):
+            fields["fields"] = [name for name in edited["new"] if isinstance(name, str)]
         await self._store.record_org(text(data, "organization_id"), fields, event.id)
 
     async def project_evaluated(self, event: Event) -> None:

@@ -112,6 +112,7 @@ async def test_from_published_item_to_evaluated_project(claims: Claims) -> None:
         "claims.project.supervised.v1",
         "claims.project.progress_reported.v1",
         "claims.project.funds_disbursed.v1",
+        "claims.project.rectified.v1",
         "claims.project.progress_reported.v1",
         "claims.project.completed.v1",
         "claims.project.evaluated.v1",
@@ -121,6 +122,8 @@ async def test_from_published_item_to_evaluated_project(claims: Claims) -> None:
     assert evaluated_event.data["grade"] == "good"
     assert evaluated_event.data["organization_id"] == "o1"
     assert evaluated_event.data["item_id"] == "i1"
+    rectified = claims.of("claims.project.rectified.v1")[0].data
+    assert (rectified["visit_id"], rectified["rectified_on"], rectified["actor"]) == (visit, "2026-11-25", "leader-o1")
     disbursed = claims.of("claims.project.funds_disbursed.v1")[0].data
     assert (disbursed["amount_fen"], disbursed["fund_source"]) == (40_000, "community_welfare_fund")
     assert claims.of("claims.project.progress_reported.v1")[0].data["volunteer_hours"] == 24

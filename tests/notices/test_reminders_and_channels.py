@@ -278,3 +278,39 @@ async def test_a_meeting_reminds_its_scheduler_and_the_open_claimants_of_its_age
             for notice in (await handlers.store.list_notices("staff-1", ["c1"], unread_only=False, first=10, after=None))[0]
         ]
         assert kinds == ["reminder_meeting"]
+
+
+async def test_a_rectification_recorded_done_cancels_its_deadline_reminders() -> None:
+    """claims.project.rectified.v1 stops the reminders of that visit's deadline; another visit's still fire."""
+    clock, bus = Clock(), InProcessBus()
+    await bus.start()
+    app = create_app(settings(), bus=bus, clock=clock)
+    async with running(app):  # the events come over the bus, through the notices consumer's bindings
+        handlers = app.state.handlers
+        claim = {"claim_id": "k1", "community_id": "c1", "actor": "leader-1", "item_id": "i1"}
+        await bus.publish(new_event("claims.claim.submitted.v1", service="claims", community="c1", data=claim))
+        for visit in ("v1", "v2"):  # two visits of the claim, with the same deadline
+            data = {
+                "claim_id": "k1",
+                "visit_id": visit,
+                "actor": "supervisor-1",
+                "rectification_required": True,
+                "rectification_deadline": "2026-12-05",
+            }
+            await bus.publish(new_event("claims.project.supervised.v1", service="claims", community="c1", data=data))
+        await bus.drain()  # both visits' reminders scheduled
+        assert len(await handlers.store.reminders_of("v1")) == len(await handlers.store.reminders_of("v2")) == 2
+        done = {"claim_id": "k1", "visit_id": "v1", "rectified_on": "2026-12-02", "actor": "leader-1"}
+        event = new_event("claims.project.rectified.v1", service="claims", community="c1", data=done)
+        await bus.publish(event)
+        await bus.publish(event)  # redelivered
+        await bus.drain()
+        clock.now = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)  # half an hour before the deadline (00:00 in Beijing), after the lead
+        assert await handlers.fire_due() == 2  # v2's, to the claimant and the supervisor; none of v1's
+        for person in ("leader-1", "supervisor-1"):
+            notices = (await handlers.store.list_notices(person, ["c1"], unread_only=False, first=10, after=None))[0]
+            assert [(notice.kind.value, notice.body) for notice in notices] == [
+                ("reminder_rectification", "督导要求的整改须在 2026-12-05 前完成。")
+            ]
+        assert [reminder.cancelled for reminder in await handlers.store.reminders_of("v1")] == [True, True]
+    await bus.close()

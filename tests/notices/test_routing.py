@@ -36,6 +36,7 @@ def test_under_review_tells_nobody_and_reminders_come_a_lead_before() -> None:
     assert [notices_for(event) for event in reviewing] == [[]]
     data = {
         "claim_id": "k1",
+        "visit_id": "v1",
         "claimant_subject": "leader",
         "actor": "staff",
         "rectification_required": True,

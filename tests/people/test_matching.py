@@ -68,3 +68,22 @@ async def test_suggested_claimants_for_staff_and_suggested_items_for_an_organiza
     assert [(suggestion["id"], suggestion["name"]) for suggestion in open_items] == [(item["serviceItem"]["id"], "垃圾分类宣传周")]
     other = await people.client.post(items, {"o": teachers}, as_=leader)
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_edited_profile_moves_the_ranking(people: People) -> None:
+    """orgs.org.updated.v1's changes (the fields of activity, old → new) reach the read model matching ranks by."""
+    teachers = await _organization(people, "四点半课堂志愿者队", ["CHILDREN", "EDUCATION"])
+    choir = await _organization(people, "左安浦园合唱团", ["CULTURE_SPORTS"])
+    await people.settle()
+    query = "query($i: ID!) { suggestedClaimants(itemId: $i) { id name score reasons } }"
+    before = (await people.client.data(query, {"i": people.item_id}, as_=people.staff))["suggestedClaimants"]
+    assert [suggestion["id"] for suggestion in before] == [teachers, choir]
+
+    for organization, name, fields in ((teachers, "四点半课堂志愿者队", ["CULTURE_SPORTS"]), (choir, "左安浦园合唱团", ["EDUCATION"])):
+        input = {"organizationId": organization, "name": name, "purpose": "PUBLIC_WELFARE", "fields": fields}
+        await people.mutate("updateOrganizationProfile", input, "organization { id }", as_=people.staff)
+    await people.settle()
+    after = (await people.client.data(query, {"i": people.item_id}, as_=people.staff))["suggestedClaimants"]
+    assert [suggestion["id"] for suggestion in after] == [choir, teachers]
+    assert after[0]["reasons"][0] == "领域相符：教育"
+    assert not any(reason.startswith("领域相符") for reason in after[1]["reasons"])

@@ -220,8 +220,8 @@ class Claim:
         )  # fmt: skip
         return claim, [event]
 
-    def record_rectified(self, visit_id: str, rectified_on: date, *, at: datetime) -> tuple[Claim, list[Event]]:
-        """The required rectification was done."""
+    def record_rectified(self, visit_id: str, rectified_on: date, *, at: datetime, actor: str = "claims") -> tuple[Claim, list[Event]]:
+        """The required rectification was done: ``claims.project.rectified.v1`` (reminders of its deadline stop)."""
         visits = list(self.supervisions)
         index = next((i for i, visit in enumerate(visits) if visit.id == visit_id), None)
         if index is None:
@@ -231,7 +231,9 @@ class Claim:
             raise Invalid("this visit has no open rectification", field="visitId")
         check_past_date(rectified_on, at=at, field="rectifiedOn", not_before=visit.on, after_what="the visit")
         visits[index] = replace(visit, rectified_on=rectified_on)
-        return replace(self, supervisions=tuple(visits), updated_at=at), []
+        claim = replace(self, supervisions=tuple(visits), updated_at=at)
+        event = claim._event("claims.project.rectified.v1", at, visit_id=visit_id, rectified_on=rectified_on.isoformat(), actor=actor)
+        return claim, [event]
 
     def report_progress(self, report: ProgressReport) -> tuple[Claim, list[Event]]:
         """The claimant reports how far it got, with photos and volunteer hours."""

@@ -70,7 +70,10 @@ class Implementation(HandlerBase):
         """The claimant (or staff) reports a rectification done."""
         at = self.now()
         return await self.change_claim(
-            principal, claim_id, lambda c: c.record_rectified(visit_id, rectified_on, at=at), check=self.claimant_or_staff(principal)
+            principal,
+            claim_id,
+            lambda c: c.record_rectified(visit_id, rectified_on, at=at, actor=principal.subject),
+            check=self.claimant_or_staff(principal),
         )
 
     async def report_progress(

@@ -48,6 +48,7 @@ BINDINGS = (
     *CLAIM_MOVES,
     "claims.meeting.scheduled.v1",
     "claims.project.supervised.v1",
+    "claims.project.rectified.v1",
     "people.signup.confirmed.v1",
     "people.signup.withdrawn.v1",
     "people.session.changed.v1",
@@ -174,7 +175,7 @@ def _rectification(event: Event, lead: timedelta) -> ReminderPlan:
             NoticeKind.REMINDER_RECTIFICATION,
             community_id=event.community,
             recipient=person,
-            ref_id=text(data, "claim_id"),
+            ref_id=text(data, "visit_id"),
             title="整改期限提醒",
             body=body,
             about_at=at,
@@ -183,6 +184,11 @@ def _rectification(event: Event, lead: timedelta) -> ReminderPlan:
         for person in people
     )
     return ReminderPlan(schedule=reminders)
+
+
+def _rectified(event: Event, lead: timedelta) -> ReminderPlan:
+    """A rectification recorded done: its deadline's reminders (by the supervision visit) no longer fire."""
+    return ReminderPlan(cancel_refs=(text(event.data, "visit_id"),))
 
 
 def _session_reminder(event: Event, lead: timedelta) -> ReminderPlan:
@@ -267,6 +273,7 @@ _REMINDER_RULES: dict[str, Callable[[Event, timedelta], ReminderPlan]] = {
     "needs.item.cancelled.v1": _item_cancelled,
     "claims.meeting.scheduled.v1": _meeting,
     "claims.project.supervised.v1": _rectification,
+    "claims.project.rectified.v1": _rectified,
     "people.signup.confirmed.v1": _session_reminder,
     "people.signup.withdrawn.v1": _withdrawn,
     "people.session.changed.v1": _session_moved,

@@ -145,21 +145,29 @@ class HoursHandlers:
         """The certificate with this verification code, for anyone checking it."""
         return await self.store.certificate(code.strip().upper())
 
-    async def export(self, principal: Principal, community_id: str, period_from: date, period_to: date) -> str:
-        """Confirmed hours of the period as CSV in the national system's import columns (staff only: it has real names)."""
+    async def certificate_for(self, principal: Principal, code: str) -> Certificate:
+        """A certificate for its download: only its person or the staff of its community; NOT_FOUND for anyone else."""
+        certificate = await self.store.certificate(code.strip().upper()) if len(code) <= 40 else None
+        if certificate is None or not (
+            principal.subject == certificate.person
+            or access.is_staff(principal, certificate.community_id, await self.district_of(certificate.community_id))
+        ):
+            raise NotFound("no such certificate of yours", field="code")
+        return certificate
+
+    async def export_rows(self, principal: Principal, community_id: str, period_from: date, period_to: date) -> list[list[str]]:
+        """Confirmed hours of the period, one row per attendance in :data:`EXPORT_COLUMNS` (staff only: real names)."""
         await self.require_staff(principal, community_id)
         check_period(period_from, period_to)
         since, until = _bounds(period_from, period_to)
         records = await self.store.confirmed_attendance([community_id], since=since, until=until)
         volunteers = await self.store.volunteers_of(community_id, {record.person for record in records})
         sessions = await self.store.sessions_by_ids({record.session_id for record in records})
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
+        rows = []
         for record in records:
             volunteer = volunteers.get(record.person)
             session = sessions.get(record.session_id)
-            writer.writerow(
+            rows.append(
                 [
                     volunteer.real_name if volunteer else record.person,
                     "居民身份证" if volunteer and volunteer.id_number else "",
@@ -172,6 +180,14 @@ class HoursHandlers:
                     "" if volunteer else "未登记为志愿者",
                 ]
             )
+        return rows
+
+    async def export(self, principal: Principal, community_id: str, period_from: date, period_to: date) -> str:
+        """Confirmed hours of the period as CSV in the national system's import columns (staff only: it has real names)."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(await self.export_rows(principal, community_id, period_from, period_to))
         return out.getvalue()
 
     async def similar_needs(self, principal: Principal, community_id: str, text: str, *, first: int) -> list[tuple[Match, str]]:

@@ -203,4 +203,8 @@ class IssueVolunteerCertificateInput:
 class IssueVolunteerCertificatePayload:
     certificate: CertificateType | None = strawberry.field(description="The certificate; null if nothing changed.")
     pdf_base64: str | None = strawberry.field(description="The PDF, base64-encoded.")
+    pdf_path: str | None = strawberry.field(
+        default=None,
+        description="Where the same PDF is downloaded on the people service (GET with the bearer token of its person or staff).",
+    )
     errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")

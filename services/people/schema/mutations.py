@@ -13,6 +13,7 @@ from strawberry.types import Info
 from services.common.graphql.mutations import attempt
 from services.people.certificate_pdf import render_certificate
 from services.people.domain import Attendance, Certificate, Session, SessionPlan
+from services.people.downloads import certificate_path
 from services.people.schema.context import PeopleContext
 from services.people.schema.inputs import (
     AttendancePayload,
@@ -181,5 +182,8 @@ class Mutation:
             return IssueVolunteerCertificatePayload(certificate=None, pdf_base64=None, errors=errors)
         certificate, pdf = result
         return IssueVolunteerCertificatePayload(
-            certificate=CertificateType.from_domain(certificate), pdf_base64=base64.b64encode(pdf).decode(), errors=[]
+            certificate=CertificateType.from_domain(certificate),
+            pdf_base64=base64.b64encode(pdf).decode(),
+            pdf_path=certificate_path(certificate.code),
+            errors=[],
         )
