@@ -28,6 +28,8 @@ class ClaimFigures:
     projects_completed: int = 0
     approved_fen: dict[str, int] = field(default_factory=dict)
     disbursed_fen: dict[str, int] = field(default_factory=dict)
+    approved_category_fen: dict[str, int] = field(default_factory=dict)
+    disbursed_category_fen: dict[str, int] = field(default_factory=dict)
     volunteer_hours: float = 0.0
     score_total: float = 0.0
     evaluated: int = 0
@@ -58,9 +60,18 @@ class ClaimFigures:
             self.evaluated += 1
 
 
-def figures_in_period(claims: Iterable[Claim], communities: int, start: datetime | None, end: datetime | None) -> ClaimFigures:
+def figures_in_period(
+    claims: Iterable[Claim],
+    communities: int,
+    start: datetime | None,
+    end: datetime | None,
+    categories: Mapping[str, str] | None = None,
+) -> ClaimFigures:
     """Figures of what happened in ``[start, end)``: claims submitted, budgets approved, funds paid out
-    (by the day of the disbursement), hours reported, projects completed and evaluated in it."""
+    (by the day of the disbursement), hours reported, projects completed and evaluated in it.
+
+    A full recount over claims (``categories``: item id → category); the service answers from the
+    counters of :mod:`services.claims.domain.tallies`, which always equal this."""
 
     def within(at: datetime) -> bool:
         return (start is None or at >= start) and (end is None or at < end)
@@ -74,13 +85,15 @@ def figures_in_period(claims: Iterable[Claim], communities: int, start: datetime
         moves = {step.action: step.at for step in claim.history}
         if "complete" in moves and within(moves["complete"]):
             figures.projects_completed += 1
+        category = (categories or {}).get(claim.item_id, "other")
         if "approve" in moves and within(moves["approve"]):
             for line in claim.proposal.budget:
-                figures.approved_fen[line.fund_source.value] = figures.approved_fen.get(line.fund_source.value, 0) + line.amount_fen
+                _add(figures.approved_fen, line.fund_source.value, line.amount_fen)
+                _add(figures.approved_category_fen, category, line.amount_fen)
         for disbursement in claim.disbursements:
             if (first_day is None or disbursement.on >= first_day) and (last_day is None or disbursement.on < last_day):
-                source = disbursement.line.fund_source.value
-                figures.disbursed_fen[source] = figures.disbursed_fen.get(source, 0) + disbursement.line.amount_fen
+                _add(figures.disbursed_fen, disbursement.line.fund_source.value, disbursement.line.amount_fen)
+                _add(figures.disbursed_category_fen, category, disbursement.line.amount_fen)
         figures.volunteer_hours += sum(report.volunteer_hours for report in claim.progress_reports if within(report.at))
         if claim.evaluation is not None and claim.overall_score is not None and within(claim.evaluation.at):
             figures.score_total += claim.overall_score
@@ -116,7 +129,15 @@ def combined(parts: Iterable[ClaimFigures]) -> ClaimFigures:
             total.approved_fen[source] = total.approved_fen.get(source, 0) + amount
         for source, amount in part.disbursed_fen.items():
             total.disbursed_fen[source] = total.disbursed_fen.get(source, 0) + amount
+        for category, amount in part.approved_category_fen.items():
+            _add(total.approved_category_fen, category, amount)
+        for category, amount in part.disbursed_category_fen.items():
+            _add(total.disbursed_category_fen, category, amount)
         total.volunteer_hours += part.volunteer_hours
         total.score_total += part.score_total
         total.evaluated += part.evaluated
     return total
+
+
+def _add(amounts: dict[str, int], key: str, amount: int) -> None:
+    amounts[key] = amounts.get(key, 0) + amount

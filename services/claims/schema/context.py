@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from services.claims.domain import Claim, ClaimFigures, IntentionMeeting, ItemBoard, access
+from services.claims.domain import Claim, IntentionMeeting, ItemBoard, access
 from services.claims.handlers import ClaimsHandlers
 from services.claims.store import ClaimsStore
 from services.common.graphql.context import RequestContext, communities_in_scope
@@ -48,15 +48,10 @@ class ClaimsContext(RequestContext):
         async def claims_of_item(ids: Sequence[str]) -> list[list[Claim]]:
             return grouped(await store.claims_of_items(ids), ids, lambda claim: claim.item_id)
 
-        async def figures_of_community(ids: Sequence[str]) -> list[ClaimFigures]:
-            found = await store.figures_of_communities(ids)
-            return [found[key] for key in ids]
-
         self.claims = DataLoader(load_fn=claims)
         self.meetings = DataLoader(load_fn=meetings)
         self.boards = DataLoader(load_fn=boards)
         self.claims_of_item = DataLoader(load_fn=claims_of_item)
-        self.figures_of_community = DataLoader(load_fn=figures_of_community)
         self.places = PlaceLoaders(store.places)
 
     @property
