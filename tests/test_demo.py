@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.claims.app import create_app as create_claims_app
 from services.claims.domain import ClaimFigures, figures_in_period
 from services.common.bus.memory import InProcessBus
+from services.common.graphql.period import PeriodInput, bounds
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
@@ -52,6 +55,17 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
         every_claim = figures_in_period(home_claims, 1, None, None, categories)  # a recount over every claim
         grouped = await store.figures_of_communities([HOME])  # the per-day counters
         with_empty = await store.figures_of_communities([HOME, "community-empty"])
+        needs_store = needs_app.state.handlers.store
+        every_community = [HOME, *(neighbour.community_id for neighbour in NEIGHBOURHOOD), "community-empty"]
+        need_figures = [
+            (
+                await needs_store.need_counts(every_community, span),
+                await needs_store.recount_need_counts(every_community, span),
+                await needs_store.planned_budgets(every_community, span),
+                await needs_store.recount_planned_budgets(every_community, span),
+            )
+            for span in (bounds(None), bounds(PeriodInput(from_=date(2026, 1, 1))), bounds(PeriodInput(to=date(2025, 12, 31))))
+        ]
         district = await needs.data(
             f'{{ _entities(representations: [{{__typename: "District", id: "{DISTRICT}"}}]) {{ ... on District {{ needStats {{ total byCategory {{ category count }} }} }} }} }}',
             as_=admin,
@@ -136,6 +150,11 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
     assert set(every_claim.approved_category_fen) - {"other"}  # the items' categories reached the claims service
     assert every_claim.disbursed_category_fen
     assert with_empty == ClaimFigures(**{**vars(every_claim), "communities": 2})
+    for counted, recounted, planned, replanned in need_figures:  # the needs counters = a recount of needs and items
+        assert counted == recounted
+        assert planned == replanned
+    assert need_figures[0][0][HOME]["status"]
+    assert need_figures[0][2][HOME]
     (meeting,) = [edge["node"] for edge in meetings["meetings"]["edges"]]
     assert meeting["status"] == "CONCLUDED"
     assert {d["outcome"] for d in meeting["decisions"]} == {"APPROVED"}

@@ -65,6 +65,13 @@ async def test_statistics_have_periods_zero_buckets_one_enum_and_one_scale(commu
         {"id": organization_id},
     )
 
+    own = await community.query(
+        "query($id: ID!) { organization(id: $id) { claimStats { fundsDisbursedByCategory { category amountFen } } } }",
+        {"id": organization_id},
+        as_=community.admin,
+    )
+    own_by_category = own["organization"]["claimStats"]["fundsDisbursedByCategory"]
+    assert _nonzero(own_by_category, "category", "amountFen") == {"BLUE_GUARD": 80_000}  # the organization's own record too
     notice = await community.query(
         '{ publicNotice(communityId: "c1") { items { category claims { score } } totals { fundSource disbursedFen } } }'
     )

@@ -39,21 +39,23 @@ class ClaimFigures:
         """Mean overall evaluation (1–5) over evaluated projects."""
         return round(self.score_total / self.evaluated, 2) if self.evaluated else None
 
-    def add(self, claim: Claim) -> None:
-        """Count one claim in."""
+    def add(self, claim: Claim, category: str = "other") -> None:
+        """Count one claim (of an item of ``category``) in."""
         self.by_status[claim.status] = self.by_status.get(claim.status, 0) + 1
-        self.add_outcomes(claim)
+        self.add_outcomes(claim, category)
 
-    def add_outcomes(self, claim: Claim) -> None:
+    def add_outcomes(self, claim: Claim, category: str = "other") -> None:
         """Add what the claim achieved (money, hours, score) without counting it by status."""
         if claim.status in (ClaimStatus.COMPLETED, ClaimStatus.EVALUATED):
             self.projects_completed += 1
         if claim.status in APPROVED_OR_LATER or (claim.status is ClaimStatus.TERMINATED and claim.disbursements):
             for line in claim.proposal.budget:
                 self.approved_fen[line.fund_source.value] = self.approved_fen.get(line.fund_source.value, 0) + line.amount_fen
+                _add(self.approved_category_fen, category, line.amount_fen)
         for disbursement in claim.disbursements:
             source = disbursement.line.fund_source.value
             self.disbursed_fen[source] = self.disbursed_fen.get(source, 0) + disbursement.line.amount_fen
+            _add(self.disbursed_category_fen, category, disbursement.line.amount_fen)
         self.volunteer_hours += claim.volunteer_hours
         if claim.overall_score is not None:
             self.score_total += claim.overall_score
@@ -101,11 +103,11 @@ def figures_in_period(
     return figures
 
 
-def figures_of(claims: Iterable[Claim], communities: int) -> ClaimFigures:
-    """Figures over ``claims`` of ``communities`` communities."""
+def figures_of(claims: Iterable[Claim], communities: int, categories: Mapping[str, str] | None = None) -> ClaimFigures:
+    """Figures over ``claims`` of ``communities`` communities (``categories``: item id → category)."""
     figures = ClaimFigures(communities=communities)
     for claim in claims:
-        figures.add(claim)
+        figures.add(claim, (categories or {}).get(claim.item_id, "other"))
     return figures
 
 

@@ -144,8 +144,10 @@ class OrganizationType:
         description="认领统计 The organization's claims record, computed live from its claims (see also trackRecord from orgs)."
     )
     async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
-        claims = await info.context.store.claims_matching(await claim_query(info, ClaimFilter(organization_ids=[self.id])))
-        return ClaimStats.of(figures_of(claims, len({claim.community_id for claim in claims})))
+        store = info.context.store
+        claims = await store.claims_matching(await claim_query(info, ClaimFilter(organization_ids=[self.id])))
+        categories = await store.item_categories({claim.item_id for claim in claims})
+        return ClaimStats.of(figures_of(claims, len({claim.community_id for claim in claims}), categories))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> OrganizationType:
