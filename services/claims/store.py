@@ -96,6 +96,7 @@ class ClaimsStore:
         await self.meetings.create_indexes(MEETING_INDEXES)
         await self.boards.create_indexes(BOARD_INDEXES)
         await self.tallies.create_indexes(TALLY_INDEXES)
+        await self.backfill_tallies()
         await self.places.create_indexes()
 
     async def insert_claim(self, claim: Claim, events: Sequence[Event]) -> None:
@@ -177,6 +178,16 @@ class ClaimsStore:
                 )
             except DuplicateKey:
                 continue  # the day already holds this change
+
+    async def backfill_tallies(self) -> None:
+        """Start-up: counters for claims stored before the counters existed (only while there are none at all).
+
+        Each claim counts as it is now, under the id of its creation, so a second start-up (or a
+        replica starting at the same time) adds nothing twice."""
+        if await self.tallies.find_one({}) is not None or await self.claims.find_one({}) is None:
+            return
+        for document in await self.claims.find({}):
+            await self.tally(None, claim_from_document(document))
 
     async def figures_of_communities(
         self, community_ids: Sequence[str], first_day: date | None = None, last_day: date | None = None

@@ -91,7 +91,17 @@ class NeedsStore:
         await self.needs.create_indexes(NEED_INDEXES)
         await self.items.create_indexes(ITEM_INDEXES)
         await self.tallies.create_indexes()
+        await self.backfill_tallies()
         await self.places.create_indexes()
+
+    async def backfill_tallies(self) -> None:
+        """Start-up: counters for needs and items stored before the counters existed (only while there are none)."""
+        if await self.tallies.collection.find_one({}) is not None:
+            return
+        for document in await self.needs.find({}):
+            await self.tallies.need_changed(None, need_from_document(document))
+        for document in await self.items.find({}):
+            await self.tallies.item_changed(None, item_from_document(document))
 
     async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
         """A new need, with its submitted event; the statistics counters follow."""

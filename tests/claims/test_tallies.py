@@ -76,7 +76,7 @@ def _life(rng: random.Random, number: int) -> list[Change]:
         claim_id=f"k{number}",
         item_id=_item(community_id, rng.randrange(len(CATEGORIES))),
         community_id=community_id,
-        claimant=Claimant(ClaimantKind.SOCIAL_ORGANIZATION, "leader", "o1", "夕阳天使"),
+        claimant=Claimant(ClaimantKind.SOCIAL_ORGANIZATION, f"leader{number}", f"o{number}", "夕阳天使"),
         proposal=Proposal("每月两次活动", team=("王", "李"), budget=budget),
         at=at,
     )
@@ -197,3 +197,17 @@ async def test_a_change_seen_twice_moves_no_counter(store: ClaimsStore) -> None:
     before = await store.tallies.find({}, sort=[("_id", 1)])
     await _tally(store, lives)  # every change delivered a third time
     assert await store.tallies.find({}, sort=[("_id", 1)]) == before
+
+
+async def test_claims_stored_before_the_counters_are_counted_once_at_start_up(store: ClaimsStore) -> None:
+    categories = await _publish_items(store)
+    lives = _generated()
+    for life in lives:
+        await store.insert_claim(life[-1][1], [])  # as an older version stored them: no counters
+    assert await store.figures_of_communities(COMMUNITIES) == ClaimFigures(communities=len(COMMUNITIES))
+
+    await store.create_indexes()  # start-up
+    await store.create_indexes()  # and again
+    counted = await store.figures_of_communities(COMMUNITIES, date(2026, 1, 1), date(2026, 12, 31))
+    expected = _recount(lives, COMMUNITIES, PeriodInput(from_=date(2026, 1, 1), to=date(2026, 12, 31)), categories)
+    assert _comparable(counted) == _comparable(expected)
