@@ -35,6 +35,7 @@ from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.counters import COUNTER_INDEXES, apply_move, read_counters
 
 __all__ = ["ClaimQuery", "ClaimsStore", "MeetingQuery"]
 
@@ -49,10 +50,6 @@ CLAIM_INDEXES = (
 )
 MEETING_INDEXES = (Index((("community_id", 1), ("scheduled_at", -1))), OUTBOX_INDEX)
 BOARD_INDEXES = (Index((("community_id", 1), ("status", 1))),)
-TALLY_INDEXES = (Index((("community_id", 1), ("day", 1))),)
-"""Counters are read per community over a range of days."""
-TALLY_CHANGES = "changes"
-"""Ids of the claim changes a day's counters hold (``<claim id>@<version before>``), for idempotency."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +92,7 @@ class ClaimsStore:
         await self.claims.create_indexes(CLAIM_INDEXES)
         await self.meetings.create_indexes(MEETING_INDEXES)
         await self.boards.create_indexes(BOARD_INDEXES)
-        await self.tallies.create_indexes(TALLY_INDEXES)
+        await self.tallies.create_indexes(COUNTER_INDEXES)
         await self.backfill_tallies()
         await self.places.create_indexes()
 
@@ -163,21 +160,7 @@ class ClaimsStore:
         :mod:`services.claims.domain.tallies`): one conditional update per day touched, each
         recording the change id, so a repeated change moves nothing."""
         change_id = f"{after.id}@{before.version if before is not None else 'new'}"
-        moved = delta(before, after, await self.item_category(after.item_id))
-        for day, changes in moved.items():
-            key = f"{after.community_id}:{day.isoformat()}"
-            try:
-                await self.tallies.update_one(
-                    {"_id": key, TALLY_CHANGES: {"$ne": change_id}},
-                    {
-                        "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
-                        "$setOnInsert": {"community_id": after.community_id, "day": day.isoformat()},
-                        "$push": {TALLY_CHANGES: change_id},
-                    },
-                    upsert=True,
-                )
-            except DuplicateKey:
-                continue  # the day already holds this change
+        await apply_move(self.tallies, after.community_id, change_id, delta(before, after, await self.item_category(after.item_id)))
 
     async def backfill_tallies(self) -> None:
         """Start-up: counters for claims stored before the counters existed (only while there are none at all).
@@ -195,16 +178,8 @@ class ClaimsStore:
         """Statistics of these communities for days ``first_day``..``last_day`` (both included, open if None),
         summed from the per-day counters: one query over communities × days, never over claims."""
         ids = list(community_ids)
-        filter: dict[str, Any] = {"community_id": {"$in": ids}}
-        days: dict[str, str] = {}
-        if first_day is not None:
-            days["$gte"] = first_day.isoformat()
-        if last_day is not None:
-            days["$lte"] = last_day.isoformat()
-        if days:
-            filter["day"] = days
-        rows = await self.tallies.find(filter, projection={"counts": 1})
-        return add_counters(ClaimFigures(communities=len(ids)), (row.get("counts", {}) for row in rows))
+        rows = await read_counters(self.tallies, ids, first_day, last_day)
+        return add_counters(ClaimFigures(communities=len(ids)), (counts for _, counts in rows))
 
     async def insert_meeting(self, meeting: IntentionMeeting, events: Sequence[Event]) -> None:
         """A new meeting."""

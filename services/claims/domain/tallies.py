@@ -18,6 +18,7 @@ from services.claims.domain.claim import Claim
 from services.claims.domain.statistics import ClaimFigures
 from services.claims.domain.vocabulary import ClaimStatus
 from services.common.domain import local_date
+from services.common.store.counters import moved
 
 __all__ = ["Counters", "add_counters", "contributions", "delta"]
 
@@ -52,18 +53,11 @@ def contributions(claim: Claim, category: str) -> Counters:
     return counters
 
 
-def delta(before: Claim | None, after: Claim, category: str) -> Counters:
-    """How the counters move when ``before`` (None: a new claim) becomes ``after``; zero moves left out."""
-    moved: Counters = {}
-    new = contributions(after, category)
-    old = contributions(before, category) if before is not None else {}
-    for day in set(new) | set(old):
-        names = set(new.get(day, {})) | set(old.get(day, {}))
-        changes = {name: new.get(day, {}).get(name, 0) - old.get(day, {}).get(name, 0) for name in names}
-        changes = {name: amount for name, amount in changes.items() if amount}
-        if changes:
-            moved[day] = changes
-    return moved
+def delta(before: Claim | None, after: Claim, category: str) -> dict[date, dict[str, float]]:
+    """How the counters move when ``before`` (None: a new claim) becomes ``after``; zero moves left out.
+
+    The category is the item's, the same before and after (an item's category is fixed once published)."""
+    return moved(contributions(before, category) if before is not None else None, contributions(after, category))
 
 
 def add_counters(figures: ClaimFigures, counters: Iterable[Mapping[str, float]]) -> ClaimFigures:
