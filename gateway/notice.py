@@ -81,7 +81,7 @@ def _item(item: dict[str, Any]) -> str:
         if claim is None:
             rows.append(f"<tr>{head}<td colspan=5>待认领</td></tr>")
             continue
-        grade = f"{claim['score']:.1f} {escape(claim['grade'] or '')}" if claim["score"] is not None else "—"
+        grade = f"{claim['score']:.1f}/5 {escape(claim['grade'] or '')}" if claim["score"] is not None else "—"
         rows.append(
             f"<tr>{head}<td>{escape(claim['claimant'])}</td><td class=n>{yuan(claim['approvedFen'])}</td>"
             f"<td class=n>{yuan(claim['disbursedFen'])}</td><td class=n>{claim['volunteerHours']:g}</td><td>{grade}</td></tr>"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.claims.app import create_app as create_claims_app
-from services.claims.domain import ClaimFigures, combined, figures_of
+from services.claims.domain import ClaimFigures, figures_in_period
 from services.common.bus.memory import InProcessBus
+from services.common.graphql.period import PeriodInput, bounds
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.demo import DISTRICT, HOME, demo_organization_id, load_demo
@@ -47,8 +50,22 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
             as_=admin,
         )
         store = claims_app.state.handlers.store
-        every_claim = figures_of(await store.claims_of_communities([HOME]), 1)
-        grouped = await store.figures_of_communities([HOME, "community-empty"])
+        home_claims = await store.claims_of_communities([HOME])
+        categories = await store.item_categories(claim.item_id for claim in home_claims)
+        every_claim = figures_in_period(home_claims, 1, None, None, categories)  # a recount over every claim
+        grouped = await store.figures_of_communities([HOME])  # the per-day counters
+        with_empty = await store.figures_of_communities([HOME, "community-empty"])
+        needs_store = needs_app.state.handlers.store
+        every_community = [HOME, *(neighbour.community_id for neighbour in NEIGHBOURHOOD), "community-empty"]
+        need_figures = [
+            (
+                await needs_store.need_counts(every_community, span),
+                await needs_store.recount_need_counts(every_community, span),
+                await needs_store.planned_budgets(every_community, span),
+                await needs_store.recount_planned_budgets(every_community, span),
+            )
+            for span in (bounds(None), bounds(PeriodInput(from_=date(2026, 1, 1))), bounds(PeriodInput(to=date(2025, 12, 31))))
+        ]
         district = await needs.data(
             f'{{ _entities(representations: [{{__typename: "District", id: "{DISTRICT}"}}]) {{ ... on District {{ needStats {{ total byCategory {{ category count }} }} }} }} }}',
             as_=admin,
@@ -126,11 +143,18 @@ async def test_the_demo_shows_the_articles_growth_and_loads_twice_without_duplic
     sources = {line["fundSource"] for edge in claim_list["claims"]["edges"] for line in edge["node"]["disbursed"]}
     assert sources == {"PARTY_SERVICE_FUND", "COMMUNITY_WELFARE_FUND"}
     assert {edge["node"]["evaluation"]["grade"] for edge in claim_list["claims"]["edges"] if edge["node"]["evaluation"]} == {"EXCELLENT"}
-    assert grouped[HOME] == every_claim  # counts grouped in the store + outcomes of advanced claims = every claim loaded
+    assert grouped == every_claim  # the counters kept from the claims' changes = a recount of every claim
     assert every_claim.volunteer_hours > 0
     assert every_claim.evaluated == 1
     assert every_claim.disbursed_fen
-    assert combined([grouped[HOME], grouped["community-empty"]]) == ClaimFigures(**{**vars(every_claim), "communities": 2})
+    assert set(every_claim.approved_category_fen) - {"other"}  # the items' categories reached the claims service
+    assert every_claim.disbursed_category_fen
+    assert with_empty == ClaimFigures(**{**vars(every_claim), "communities": 2})
+    for counted, recounted, planned, replanned in need_figures:  # the needs counters = a recount of needs and items
+        assert counted == recounted
+        assert planned == replanned
+    assert need_figures[0][0][HOME]["status"]
+    assert need_figures[0][2][HOME]
     (meeting,) = [edge["node"] for edge in meetings["meetings"]["edges"]]
     assert meeting["status"] == "CONCLUDED"
     assert {d["outcome"] for d in meeting["decisions"]} == {"APPROVED"}

@@ -1,7 +1,8 @@
 """Issue 15.8: district figures that answer questions — through the gateway.
 
 Every statistic takes a period; needs are counted open, planned and closed per category; the
-budgets of published items are totalled per fund source and per category; every status,
+budgets of published items (planned) and of claims (approved, disbursed) are totalled per fund
+source and per category; every status,
 category and fund source is listed (zero included); fund sources are the input enum; and one
 score scale (1–5) is used by the evaluation, the claims statistics and the track record.
 """
@@ -20,7 +21,8 @@ NEED_STATS = """query($period: PeriodInput) { district(id: "d1") { needStats(per
   plannedFen plannedBySource { fundSource amountFen } plannedByCategory { category amountFen } } } }"""
 CLAIM_STATS = """query($period: PeriodInput) { district(id: "d1") { claimStats(period: $period) {
   total byStatus { status count } projectsCompleted fundsApproved { fundSource amountFen }
-  fundsDisbursed { fundSource amountFen } volunteerHours averageScore } } }"""
+  fundsDisbursed { fundSource amountFen } fundsApprovedByCategory { category amountFen }
+  fundsDisbursedByCategory { category amountFen } volunteerHours averageScore } } }"""
 
 
 @pytest.fixture
@@ -63,6 +65,21 @@ async def test_statistics_have_periods_zero_buckets_one_enum_and_one_scale(commu
         {"id": organization_id},
     )
 
+    own = await community.query(
+        "query($id: ID!) { organization(id: $id) { claimStats { fundsDisbursedByCategory { category amountFen } } } }",
+        {"id": organization_id},
+        as_=community.admin,
+    )
+    own_by_category = own["organization"]["claimStats"]["fundsDisbursedByCategory"]
+    assert _nonzero(own_by_category, "category", "amountFen") == {"BLUE_GUARD": 80_000}  # the organization's own record too
+    notice = await community.query(
+        '{ publicNotice(communityId: "c1") { items { category claims { score } } totals { fundSource disbursedFen } } }'
+    )
+    (disclosed,) = [item for item in notice["publicNotice"]["items"] if item["claims"]]
+    assert disclosed["category"] == "BLUE_GUARD"
+    assert disclosed["claims"][0]["score"] == evaluation["overallScore"]  # the public notice speaks the same 1–5 scale
+    assert {"fundSource": "PARTY_SERVICE_FUND", "disbursedFen": 80_000} in notice["publicNotice"]["totals"]
+
     red = next(row for row in needs_now["byCategory"] if row["category"] == "RED_CLASSROOM")
     assert red == {"category": "RED_CLASSROOM", "count": 2, "open": 1, "planned": 0, "closed": 1}
     assert (len(needs_now["byCategory"]), len(needs_now["byStatus"])) == (6, 8)
@@ -82,6 +99,47 @@ async def test_statistics_have_periods_zero_buckets_one_enum_and_one_scale(commu
     assert disbursed_2026[0] == {"fundSource": "PARTY_SERVICE_FUND", "amountFen": 80_000}
     assert spent_2025["district"]["claimStats"]["fundsDisbursed"][0] == {"fundSource": "PARTY_SERVICE_FUND", "amountFen": 0}
     assert spent_2025["district"]["claimStats"]["total"] == 0
+    approved_total = sum(row["amountFen"] for row in claims_all["fundsApproved"])
+    assert approved_total > 0
+    assert len(claims_all["fundsApprovedByCategory"]) == len(claims_all["fundsDisbursedByCategory"]) == 6  # every category
+    assert _nonzero(claims_all["fundsApprovedByCategory"], "category", "amountFen") == {"BLUE_GUARD": approved_total}
+    by_category_2026 = spent_2026["district"]["claimStats"]["fundsDisbursedByCategory"]
+    assert _nonzero(by_category_2026, "category", "amountFen") == {"BLUE_GUARD": 80_000}
+    assert not _nonzero(spent_2025["district"]["claimStats"]["fundsDisbursedByCategory"], "category", "amountFen")
     assert backwards["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert claims_all["averageScore"] == evaluation["overallScore"] == record["organization"]["trackRecord"]["averageScore"]
     assert record["organization"]["trackRecord"]["fundsReceived"][0] == {"fundSource": "PARTY_SERVICE_FUND", "amountFen": 80_000}
+
+
+SCHEMA = """{ __schema { types { name fields { name description type { ...named } } inputFields { name description type { ...named } } } } }
+fragment named on __Type { name ofType { name ofType { name ofType { name } } } }"""
+NOT_EVALUATIONS = {"SimilarNeed.score", "MatchSuggestion.score"}
+"""Scores that rank search results, not a project's evaluation (similarity 0–1, a match's fit)."""
+
+
+def _named(type_: dict[str, Any]) -> str:
+    while type_.get("ofType"):
+        type_ = type_["ofType"]
+    return str(type_["name"])
+
+
+async def test_one_fund_source_enum_one_category_enum_and_one_score_scale_across_the_graph(community: Community) -> None:
+    schema = (await community.query(SCHEMA, as_=community.admin))["__schema"]
+    fields = [
+        (f"{type_['name']}.{field['name']}", _named(field["type"]), field["description"] or "")
+        for type_ in schema["types"]
+        if not type_["name"].startswith("__")
+        for field in (type_["fields"] or []) + (type_["inputFields"] or [])
+    ]
+    funds = {name: named for name, named, _ in fields if name.endswith(".fundSource")}
+    categories = {name: named for name, named, _ in fields if name.split(".")[1] in ("category", "categories")}
+    scores = {name for name, _, _ in fields if "score" in name.split(".")[1].lower()} - NOT_EVALUATIONS
+    described = {name: description for name, _, description in fields}
+
+    assert {"PublicAmount.fundSource", "PublicFundTotals.fundSource", "FundTotal.fundSource", "BudgetLineInput.fundSource"} <= set(funds)
+    assert set(funds.values()) == {"FundSource"}
+    assert {"PublicServiceItem.category", "CategoryTotal.category", "SubmitNeedInput.category"} <= set(categories)
+    assert set(categories.values()) == {"Category"}
+    assert {"PublicClaim.score", "ClaimStats.averageScore", "TrackRecord.averageScore", "ClaimEvaluation.overallScore"} <= scores
+    assert all("1–5" in described[name] for name in scores), {name: described[name] for name in scores}
+    assert not [name for name, _, description in fields if "score" in description.lower() and "0–100" in description]

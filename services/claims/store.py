@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.claims.documents import (
@@ -21,21 +21,21 @@ from services.claims.documents import (
     meeting_from_document,
 )
 from services.claims.domain import (
-    WITH_OUTCOMES,
     Claim,
     ClaimFigures,
     ClaimStatus,
     IntentionMeeting,
     ItemBoard,
     OrganizationCard,
-    figures_from,
 )
+from services.claims.domain.tallies import add_counters, delta
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.counters import COUNTER_INDEXES, apply_move, read_counters
 
 __all__ = ["ClaimQuery", "ClaimsStore", "MeetingQuery"]
 
@@ -79,6 +79,7 @@ class ClaimsStore:
         self.meetings: Collection = database.collection("meetings")
         self.boards: Collection = database.collection("items")
         self.cards: Collection = database.collection("organizations")
+        self.tallies: Collection = database.collection("claim_tallies")
         self.places = PlacesReadModel(database.collection("communities"))
 
     @property
@@ -91,6 +92,8 @@ class ClaimsStore:
         await self.claims.create_indexes(CLAIM_INDEXES)
         await self.meetings.create_indexes(MEETING_INDEXES)
         await self.boards.create_indexes(BOARD_INDEXES)
+        await self.tallies.create_indexes(COUNTER_INDEXES)
+        await self.backfill_tallies()
         await self.places.create_indexes()
 
     async def insert_claim(self, claim: Claim, events: Sequence[Event]) -> None:
@@ -140,28 +143,43 @@ class ClaimsStore:
         return [claim_from_document(d) for d in await self.claims.find(_claim_filter(query))]
 
     async def claims_of_communities(self, community_ids: Sequence[str]) -> list[Claim]:
-        """Every claim of these communities."""
+        """Every claim of these communities (a full recount; statistics come from :meth:`figures_of_communities`)."""
         return [claim_from_document(d) for d in await self.claims.find({"community_id": {"$in": list(community_ids)}})]
 
-    async def figures_of_communities(self, community_ids: Sequence[str]) -> dict[str, ClaimFigures]:
-        """Statistics per community from two queries: counts by status grouped in the store, and only the
-        claims that can carry money, hours or a score (:data:`WITH_OUTCOMES`) loaded whole."""
+    async def item_categories(self, item_ids: Iterable[str]) -> dict[str, str]:
+        """Item id → category as published, for a recount."""
+        return {d["_id"]: str(d.get("category") or "other") for d in await self.boards.find({"_id": {"$in": list(item_ids)}})}
+
+    async def item_category(self, item_id: str) -> str:
+        """The category of an item as published ("other" if the item or its category is not known)."""
+        document = await self.boards.find_one({"_id": item_id})
+        return str(document.get("category") or "other") if document is not None else "other"
+
+    async def tally(self, before: Claim | None, after: Claim) -> None:
+        """Move the statistics counters by what the change ``before`` → ``after`` adds (see
+        :mod:`services.claims.domain.tallies`): one conditional update per day touched, each
+        recording the change id, so a repeated change moves nothing."""
+        change_id = f"{after.id}@{before.version if before is not None else 'new'}"
+        await apply_move(self.tallies, after.community_id, change_id, delta(before, after, await self.item_category(after.item_id)))
+
+    async def backfill_tallies(self) -> None:
+        """Start-up: counters for claims stored before the counters existed (only while there are none at all).
+
+        Each claim counts as it is now, under the id of its creation, so a second start-up (or a
+        replica starting at the same time) adds nothing twice."""
+        if await self.tallies.find_one({}) is not None or await self.claims.find_one({}) is None:
+            return
+        for document in await self.claims.find({}):
+            await self.tally(None, claim_from_document(document))
+
+    async def figures_of_communities(
+        self, community_ids: Sequence[str], first_day: date | None = None, last_day: date | None = None
+    ) -> ClaimFigures:
+        """Statistics of these communities for days ``first_day``..``last_day`` (both included, open if None),
+        summed from the per-day counters: one query over communities × days, never over claims."""
         ids = list(community_ids)
-        rows = await self.claims.aggregate(
-            [
-                {"$match": {"community_id": {"$in": ids}}},
-                {"$group": {"_id": {"community": "$community_id", "status": "$status"}, "count": {"$sum": 1}}},
-            ]
-        )
-        counts: dict[str, dict[ClaimStatus, int]] = {community_id: {} for community_id in ids}
-        for row in rows:
-            counts[row["_id"]["community"]][ClaimStatus(row["_id"]["status"])] = int(row["count"])
-        with_outcomes: dict[str, list[Claim]] = {community_id: [] for community_id in ids}
-        advanced = {"community_id": {"$in": ids}, "status": {"$in": [status.value for status in WITH_OUTCOMES]}}
-        for document in await self.claims.find(advanced):
-            claim = claim_from_document(document)
-            with_outcomes[claim.community_id].append(claim)
-        return {community_id: figures_from(counts[community_id], with_outcomes[community_id], 1) for community_id in ids}
+        rows = await read_counters(self.tallies, ids, first_day, last_day)
+        return add_counters(ClaimFigures(communities=len(ids)), (counts for _, counts in rows))
 
     async def insert_meeting(self, meeting: IntentionMeeting, events: Sequence[Event]) -> None:
         """A new meeting."""

@@ -20,6 +20,7 @@ from services.common.store.aggregate import HANDLED_EVENTS
 from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
+from services.needs.tallies import NeedTallies
 
 __all__ = ["ItemQuery", "NeedQuery", "NeedsStore", "Period"]
 
@@ -77,6 +78,7 @@ class NeedsStore:
     def __init__(self, database: Database) -> None:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
+        self.tallies = NeedTallies(database.collection("need_tallies"))
         self.places = PlacesReadModel(database.collection("communities"))
 
     @property
@@ -88,17 +90,31 @@ class NeedsStore:
         """Declared indexes, created at start-up."""
         await self.needs.create_indexes(NEED_INDEXES)
         await self.items.create_indexes(ITEM_INDEXES)
+        await self.tallies.create_indexes()
+        await self.backfill_tallies()
         await self.places.create_indexes()
 
+    async def backfill_tallies(self) -> None:
+        """Start-up: counters for needs and items stored before the counters existed (only while there are none)."""
+        if await self.tallies.collection.find_one({}) is not None:
+            return
+        for document in await self.needs.find({}):
+            await self.tallies.need_changed(None, need_from_document(document))
+        for document in await self.items.find({}):
+            await self.tallies.item_changed(None, item_from_document(document))
+
     async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
-        """A new need, with its submitted event."""
+        """A new need, with its submitted event; the statistics counters follow."""
         await insert_aggregate(self.needs, {"_id": need.id, **need_to_fields(need)}, events)
+        await self.tallies.need_changed(None, need)
 
     async def save_need(self, need: Need, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
-        """Save a changed need if nobody changed it meanwhile (raises VersionConflict)."""
+        """Save a changed need if nobody changed it meanwhile (raises VersionConflict); the counters follow the change."""
+        before = await self.needs.find_one({"_id": need.id, "version": need.version})
         await save_aggregate(
             self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=events, handled_event=handled_event
         )
+        await self.tallies.need_changed(need_from_document(before) if before is not None else None, need)
 
     async def need(self, need_id: str) -> tuple[Need, frozenset[str]] | None:
         """A need and the ids of the events it has handled."""
@@ -125,12 +141,15 @@ class NeedsStore:
     async def insert_item(self, item: ServiceItem, events: Sequence[Event]) -> None:
         """A new item in draft."""
         await insert_aggregate(self.items, {"_id": item.id, **item_to_fields(item)}, events)
+        await self.tallies.item_changed(None, item)
 
     async def save_item(self, item: ServiceItem, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
-        """Save a changed item if nobody changed it meanwhile (raises VersionConflict)."""
+        """Save a changed item if nobody changed it meanwhile (raises VersionConflict); the counters follow the change."""
+        before = await self.items.find_one({"_id": item.id, "version": item.version})
         await save_aggregate(
             self.items, item.id, expected_version=item.version, changes=item_to_fields(item), events=events, handled_event=handled_event
         )
+        await self.tallies.item_changed(item_from_document(before) if before is not None else None, item)
 
     async def item(self, item_id: str) -> tuple[ServiceItem, frozenset[str]] | None:
         """An item and the ids of the events it has handled."""
@@ -155,7 +174,18 @@ class NeedsStore:
 
     async def need_counts(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, dict[str, int]]]:
         """Per community: needs (submitted in ``period``, if given) counted by status, by category, and by
-        category and status (``category/status`` keys), in one aggregation."""
+        category and status (``category/status`` keys), from the per-day counters."""
+        return (await self.tallies.counts(community_ids, period))[0]
+
+    async def planned_budgets(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, int]]:
+        """Per community: fen planned in items published (not drafts, not cancelled; created in ``period``),
+        by ``category/fund_source`` keys, from the per-day counters."""
+        return (await self.tallies.counts(community_ids, period))[1]
+
+    async def recount_need_counts(
+        self, community_ids: Sequence[str], period: Period = (None, None)
+    ) -> dict[str, dict[str, dict[str, int]]]:
+        """:meth:`need_counts` recounted over the needs, in one aggregation (what the counters must equal)."""
         rows = await self.needs.aggregate(
             [
                 {"$match": {"community_id": {"$in": list(community_ids)}, **_created_in(period)}},
@@ -172,9 +202,8 @@ class NeedsStore:
             bucket["category_status"][pair] = bucket["category_status"].get(pair, 0) + count
         return counts
 
-    async def planned_budgets(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, int]]:
-        """Per community: fen planned in items published (not drafts, not cancelled; created in ``period``),
-        summed by ``category/fund_source`` keys, in one aggregation."""
+    async def recount_planned_budgets(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, int]]:
+        """:meth:`planned_budgets` recounted over the items, in one aggregation (what the counters must equal)."""
         rows = await self.items.aggregate(
             [
                 {

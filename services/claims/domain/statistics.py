@@ -28,6 +28,8 @@ class ClaimFigures:
     projects_completed: int = 0
     approved_fen: dict[str, int] = field(default_factory=dict)
     disbursed_fen: dict[str, int] = field(default_factory=dict)
+    approved_category_fen: dict[str, int] = field(default_factory=dict)
+    disbursed_category_fen: dict[str, int] = field(default_factory=dict)
     volunteer_hours: float = 0.0
     score_total: float = 0.0
     evaluated: int = 0
@@ -37,30 +39,41 @@ class ClaimFigures:
         """Mean overall evaluation (1–5) over evaluated projects."""
         return round(self.score_total / self.evaluated, 2) if self.evaluated else None
 
-    def add(self, claim: Claim) -> None:
-        """Count one claim in."""
+    def add(self, claim: Claim, category: str = "other") -> None:
+        """Count one claim (of an item of ``category``) in."""
         self.by_status[claim.status] = self.by_status.get(claim.status, 0) + 1
-        self.add_outcomes(claim)
+        self.add_outcomes(claim, category)
 
-    def add_outcomes(self, claim: Claim) -> None:
+    def add_outcomes(self, claim: Claim, category: str = "other") -> None:
         """Add what the claim achieved (money, hours, score) without counting it by status."""
         if claim.status in (ClaimStatus.COMPLETED, ClaimStatus.EVALUATED):
             self.projects_completed += 1
         if claim.status in APPROVED_OR_LATER or (claim.status is ClaimStatus.TERMINATED and claim.disbursements):
             for line in claim.proposal.budget:
                 self.approved_fen[line.fund_source.value] = self.approved_fen.get(line.fund_source.value, 0) + line.amount_fen
+                _add(self.approved_category_fen, category, line.amount_fen)
         for disbursement in claim.disbursements:
             source = disbursement.line.fund_source.value
             self.disbursed_fen[source] = self.disbursed_fen.get(source, 0) + disbursement.line.amount_fen
+            _add(self.disbursed_category_fen, category, disbursement.line.amount_fen)
         self.volunteer_hours += claim.volunteer_hours
         if claim.overall_score is not None:
             self.score_total += claim.overall_score
             self.evaluated += 1
 
 
-def figures_in_period(claims: Iterable[Claim], communities: int, start: datetime | None, end: datetime | None) -> ClaimFigures:
+def figures_in_period(
+    claims: Iterable[Claim],
+    communities: int,
+    start: datetime | None,
+    end: datetime | None,
+    categories: Mapping[str, str] | None = None,
+) -> ClaimFigures:
     """Figures of what happened in ``[start, end)``: claims submitted, budgets approved, funds paid out
-    (by the day of the disbursement), hours reported, projects completed and evaluated in it."""
+    (by the day of the disbursement), hours reported, projects completed and evaluated in it.
+
+    A full recount over claims (``categories``: item id → category); the service answers from the
+    counters of :mod:`services.claims.domain.tallies`, which always equal this."""
 
     def within(at: datetime) -> bool:
         return (start is None or at >= start) and (end is None or at < end)
@@ -74,13 +87,15 @@ def figures_in_period(claims: Iterable[Claim], communities: int, start: datetime
         moves = {step.action: step.at for step in claim.history}
         if "complete" in moves and within(moves["complete"]):
             figures.projects_completed += 1
+        category = (categories or {}).get(claim.item_id, "other")
         if "approve" in moves and within(moves["approve"]):
             for line in claim.proposal.budget:
-                figures.approved_fen[line.fund_source.value] = figures.approved_fen.get(line.fund_source.value, 0) + line.amount_fen
+                _add(figures.approved_fen, line.fund_source.value, line.amount_fen)
+                _add(figures.approved_category_fen, category, line.amount_fen)
         for disbursement in claim.disbursements:
             if (first_day is None or disbursement.on >= first_day) and (last_day is None or disbursement.on < last_day):
-                source = disbursement.line.fund_source.value
-                figures.disbursed_fen[source] = figures.disbursed_fen.get(source, 0) + disbursement.line.amount_fen
+                _add(figures.disbursed_fen, disbursement.line.fund_source.value, disbursement.line.amount_fen)
+                _add(figures.disbursed_category_fen, category, disbursement.line.amount_fen)
         figures.volunteer_hours += sum(report.volunteer_hours for report in claim.progress_reports if within(report.at))
         if claim.evaluation is not None and claim.overall_score is not None and within(claim.evaluation.at):
             figures.score_total += claim.overall_score
@@ -88,11 +103,11 @@ def figures_in_period(claims: Iterable[Claim], communities: int, start: datetime
     return figures
 
 
-def figures_of(claims: Iterable[Claim], communities: int) -> ClaimFigures:
-    """Figures over ``claims`` of ``communities`` communities."""
+def figures_of(claims: Iterable[Claim], communities: int, categories: Mapping[str, str] | None = None) -> ClaimFigures:
+    """Figures over ``claims`` of ``communities`` communities (``categories``: item id → category)."""
     figures = ClaimFigures(communities=communities)
     for claim in claims:
-        figures.add(claim)
+        figures.add(claim, (categories or {}).get(claim.item_id, "other"))
     return figures
 
 
@@ -116,7 +131,15 @@ def combined(parts: Iterable[ClaimFigures]) -> ClaimFigures:
             total.approved_fen[source] = total.approved_fen.get(source, 0) + amount
         for source, amount in part.disbursed_fen.items():
             total.disbursed_fen[source] = total.disbursed_fen.get(source, 0) + amount
+        for category, amount in part.approved_category_fen.items():
+            _add(total.approved_category_fen, category, amount)
+        for category, amount in part.disbursed_category_fen.items():
+            _add(total.disbursed_category_fen, category, amount)
         total.volunteer_hours += part.volunteer_hours
         total.score_total += part.score_total
         total.evaluated += part.evaluated
     return total
+
+
+def _add(amounts: dict[str, int], key: str, amount: int) -> None:
+    amounts[key] = amounts.get(key, 0) + amount

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from services.claims.domain import BudgetLine, FundSource, totals
 from services.claims.handlers.meetings import Meetings
 from services.common.bus import UnprocessableEvent
 from services.common.event_data import integer, optional_text, text, texts
 from services.common.events import Event
+from services.common.vocabulary import Category
 
 __all__ = ["Reactions"]
 
@@ -35,6 +38,7 @@ class Reactions(Meetings):
         fields = {
             "community_id": text(data, "community_id"),
             "title": str(data.get("title", "")),
+            "category": _category(data),
             "status": "published",
             "eligible_claimant_kinds": texts(data, "eligible_claimant_kinds"),
             "opens_at": opens_at,
@@ -69,3 +73,9 @@ class Reactions(Meetings):
             "member_accounts": texts(data, "member_accounts") if "member_accounts" in data else [],
         }
         await self.store.record_organization(text(data, "organization_id"), fields, event.time)
+
+
+def _category(data: Mapping[str, Any]) -> str:
+    """The item's category from the event (``other`` if an older event lacks it or names an unknown one)."""
+    value = data.get("category")
+    return value if isinstance(value, str) and value in Category._value2member_map_ else Category.OTHER.value

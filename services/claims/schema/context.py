@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from services.claims.domain import Claim, ClaimFigures, IntentionMeeting, ItemBoard, access
+from services.claims.domain import Claim, IntentionMeeting, ItemBoard, access
 from services.claims.handlers import ClaimsHandlers
 from services.claims.store import ClaimsStore
 from services.common.graphql.context import RequestContext, communities_in_scope
@@ -49,15 +49,10 @@ class ClaimsContext(RequestContext):
         async def claims_of_item(ids: Sequence[str]) -> list[list[Claim]]:
             return grouped(await store.claims_of_items(ids), ids, lambda claim: claim.item_id)
 
-        async def figures_of_community(ids: Sequence[str]) -> list[ClaimFigures]:
-            found = await store.figures_of_communities(ids)
-            return [found[key] for key in ids]
-
         self.claims = DataLoader(load_fn=traced_batch("claims", claims))
         self.meetings = DataLoader(load_fn=traced_batch("meetings", meetings))
         self.boards = DataLoader(load_fn=traced_batch("boards", boards))
         self.claims_of_item = DataLoader(load_fn=traced_batch("claims of item", claims_of_item))
-        self.figures_of_community = DataLoader(load_fn=traced_batch("figures of community", figures_of_community))
         self.places = PlaceLoaders(store.places)
 
     @property

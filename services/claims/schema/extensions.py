@@ -11,7 +11,7 @@ import asyncio
 import strawberry
 from strawberry.types import Info
 
-from services.claims.domain import ClaimFigures, ClaimStatus, combined, figures_in_period, figures_of
+from services.claims.domain import ClaimFigures, ClaimStatus, figures_of
 from services.claims.schema.claim import ClaimType
 from services.claims.schema.context import ClaimsContext
 from services.claims.schema.inputs import ClaimFilter
@@ -22,10 +22,10 @@ from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.pagination import Connection
 from services.common.graphql.period import PeriodInput, bounds
 from services.common.graphql.scalars import Fen
-from services.common.graphql.vocabulary import FundSource
+from services.common.graphql.vocabulary import Category, FundSource
 from services.common.places import CommunityPlace
 
-__all__ = ["ClaimStats", "CommunityType", "DistrictType", "OrganizationType", "ServiceItemType", "StreetType"]
+__all__ = ["CategoryTotal", "ClaimStats", "CommunityType", "DistrictType", "OrganizationType", "ServiceItemType", "StreetType"]
 
 
 @strawberry.type(description="How many claims have one status.")
@@ -40,8 +40,18 @@ class FundTotal:
     amount_fen: Fen = strawberry.field(description="Fen.")
 
 
+@strawberry.type(description="Money per 五色土 category (of the claimed item), in fen.")
+class CategoryTotal:
+    category: Category = strawberry.field(description="The item's category (the same enum as in needs).")
+    amount_fen: Fen = strawberry.field(description="Fen.")
+
+
 def _per_source(amounts: dict[str, int]) -> list[FundTotal]:
     return [FundTotal(fund_source=source, amount_fen=Fen(amounts.get(source.value, 0))) for source in FundSource]
+
+
+def _per_category(amounts: dict[str, int]) -> list[CategoryTotal]:
+    return [CategoryTotal(category=category, amount_fen=Fen(amounts.get(category.value, 0))) for category in Category]
 
 
 @strawberry.type(description="认领统计 Claims statistics of a community, or rolled up for a street, district or organization.")
@@ -52,6 +62,12 @@ class ClaimStats:
     projects_completed: int = strawberry.field(description="Projects completed (and evaluated).")
     funds_approved: list[FundTotal] = strawberry.field(description="Budget approved, per fund source (every source).")
     funds_disbursed: list[FundTotal] = strawberry.field(description="Funds paid out, per fund source (every source).")
+    funds_approved_by_category: list[CategoryTotal] = strawberry.field(
+        description="Budget approved, per category of the claimed item (every category)."
+    )
+    funds_disbursed_by_category: list[CategoryTotal] = strawberry.field(
+        description="Funds paid out, per category of the claimed item (every category)."
+    )
     volunteer_hours: float = strawberry.field(description="Volunteer hours reported.")
     average_score: float | None = strawberry.field(description="Mean overall evaluation score (1–5) of evaluated projects.")
 
@@ -65,6 +81,8 @@ class ClaimStats:
             projects_completed=figures.projects_completed,
             funds_approved=_per_source(figures.approved_fen),
             funds_disbursed=_per_source(figures.disbursed_fen),
+            funds_approved_by_category=_per_category(figures.approved_category_fen),
+            funds_disbursed_by_category=_per_category(figures.disbursed_category_fen),
             volunteer_hours=figures.volunteer_hours,
             average_score=figures.average_score,
         )
@@ -77,15 +95,13 @@ async def _rollup(info: Info[ClaimsContext, None], places: list[CommunityPlace],
 
 
 async def _stats(info: Info[ClaimsContext, None], community_ids: list[str], period: PeriodInput | None) -> ClaimStats:
-    """All time from the grouped figures; a period from the claims of the communities, by when each thing happened."""
-    if period is None:
-        return ClaimStats.of(combined(await info.context.figures_of_community.load_many(community_ids)))
+    """From the per-community, per-day counters (by when each thing happened): O(communities × days), never a scan of claims."""
     try:
-        start, end = bounds(period)
+        bounds(period)
     except DomainError as error:
         raise public_error(error) from error
-    claims = await info.context.store.claims_of_communities(community_ids)
-    return ClaimStats.of(figures_in_period(claims, len(community_ids), start, end))
+    first_day, last_day = (period.from_, period.to) if period is not None else (None, None)
+    return ClaimStats.of(await info.context.store.figures_of_communities(community_ids, first_day, last_day))
 
 
 @strawberry.federation.type(name="ServiceItem", keys=["id"], description="公益服务项目 A service item (owned by needs), with its claims.")
@@ -128,8 +144,10 @@ class OrganizationType:
         description="认领统计 The organization's claims record, computed live from its claims (see also trackRecord from orgs)."
     )
     async def claim_stats(self, info: Info[ClaimsContext, None]) -> ClaimStats:
-        claims = await info.context.store.claims_matching(await claim_query(info, ClaimFilter(organization_ids=[self.id])))
-        return ClaimStats.of(figures_of(claims, len({claim.community_id for claim in claims})))
+        store = info.context.store
+        claims = await store.claims_matching(await claim_query(info, ClaimFilter(organization_ids=[self.id])))
+        categories = await store.item_categories({claim.item_id for claim in claims})
+        return ClaimStats.of(figures_of(claims, len({claim.community_id for claim in claims}), categories))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> OrganizationType:

@@ -8,6 +8,7 @@ from typing import Self
 import strawberry
 
 from services.common.graphql.scalars import Fen
+from services.common.graphql.vocabulary import Category, FundSource
 from services.disclosure.domain import (
     FundTotals,
     PublicAmount,
@@ -34,19 +35,19 @@ __all__ = [
 
 @strawberry.type(name="PublicAmount", description="An amount from one fund source.")
 class PublicAmountType:
-    fund_source: str = strawberry.field(description="PARTY_SERVICE_FUND 党组织服务群众经费, COMMUNITY_WELFARE_FUND 社区公益金, or OTHER.")
+    fund_source: FundSource = strawberry.field(description="The fund (the same enum as in inputs).")
     amount_fen: Fen = strawberry.field(description="Amount in fen (分).")
 
     @classmethod
     def of(cls, amount: PublicAmount | PublicDisbursement) -> Self:
         """From the domain."""
-        return cls(fund_source=amount.fund_source, amount_fen=Fen(amount.amount_fen))
+        return cls(fund_source=fund_source_of(amount.fund_source), amount_fen=Fen(amount.amount_fen))
 
 
 @strawberry.type(name="PublicDisbursement", description="One payment out of a fund to a claimant (拨付).")
 class PublicDisbursementType:
     on: str = strawberry.field(description="The day it was paid (YYYY-MM-DD).")
-    fund_source: str = strawberry.field(description="The fund it was paid from.")
+    fund_source: FundSource = strawberry.field(description="The fund it was paid from (the same enum as in inputs).")
     amount_fen: Fen = strawberry.field(description="Amount in fen.")
 
 
@@ -62,7 +63,9 @@ class PublicClaimType:
     disbursements: list[PublicDisbursementType] = strawberry.field(description="Payments made so far.")
     disbursed_fen: Fen = strawberry.field(description="Paid so far, all sources.")
     volunteer_hours: float = strawberry.field(description="Volunteer hours reported.")
-    score: float | None = strawberry.field(description="The summary evaluation's score (0–100); null until evaluated.")
+    score: float | None = strawberry.field(
+        description="The summary evaluation's overall score on the one scale of the graph (1–5, as ClaimEvaluation.overallScore); null until evaluated."
+    )
     grade: str | None = strawberry.field(description="EXCELLENT, GOOD, PASS or FAIL; null until evaluated.")
 
     @classmethod
@@ -77,11 +80,12 @@ class PublicClaimType:
             approved_budget=[PublicAmountType.of(line) for line in claim.approved_budget],
             approved_fen=Fen(claim.approved_fen),
             disbursements=[
-                PublicDisbursementType(on=d.on, fund_source=d.fund_source, amount_fen=Fen(d.amount_fen)) for d in claim.disbursements
+                PublicDisbursementType(on=d.on, fund_source=fund_source_of(d.fund_source), amount_fen=Fen(d.amount_fen))
+                for d in claim.disbursements
             ],
             disbursed_fen=Fen(claim.disbursed_fen),
             volunteer_hours=claim.volunteer_hours,
-            score=claim.score,
+            score=round(claim.score / 20, 2) if claim.score is not None else None,  # events carry it ×20 (0–100)
             grade=claim.grade,
         )
 
@@ -91,7 +95,9 @@ class PublicServiceItemType:
     id: strawberry.ID = strawberry.field(description="The item's id.")
     title: str = strawberry.field(description="The item's title.")
     kind: str = strawberry.field(description="ACTIVITY 活动 or PROJECT 项目.")
-    category: str = strawberry.field(description="The service category (情暖五色土).")
+    category: Category | None = strawberry.field(
+        description="The service category (情暖五色土, the same enum as in needs); null if not known."
+    )
     status: str = strawberry.field(description="The item's status now.")
     published_at: datetime = strawberry.field(description="When it was published for claiming.")
     closed_at: datetime | None = strawberry.field(description="When it was evaluated or cancelled; the disclosure period counts from here.")
@@ -106,7 +112,7 @@ class PublicServiceItemType:
             id=strawberry.ID(item.id),
             title=item.title,
             kind=item.kind,
-            category=item.category,
+            category=Category.__members__.get(item.category),
             status=item.status,
             published_at=item.published_at,
             closed_at=item.closed_at,
@@ -158,7 +164,7 @@ class PublicMeetingType:
 
 @strawberry.type(name="PublicFundTotals", description="Budgeted, approved and disbursed money of one fund source.")
 class PublicFundTotalsType:
-    fund_source: str = strawberry.field(description="The fund source.")
+    fund_source: FundSource = strawberry.field(description="The fund source (the same enum as in inputs).")
     budgeted_fen: Fen = strawberry.field(description="Budgeted by the published items.")
     approved_fen: Fen = strawberry.field(description="Approved for claims.")
     disbursed_fen: Fen = strawberry.field(description="Paid out.")
@@ -167,7 +173,7 @@ class PublicFundTotalsType:
     def of(cls, totals: FundTotals) -> Self:
         """From the domain."""
         return cls(
-            fund_source=totals.fund_source,
+            fund_source=fund_source_of(totals.fund_source),
             budgeted_fen=Fen(totals.budgeted_fen),
             approved_fen=Fen(totals.approved_fen),
             disbursed_fen=Fen(totals.disbursed_fen),
@@ -228,3 +234,8 @@ class PublicRollupType:
         ]
         every = fund_totals(item for _, _, items in communities for item in items)
         return cls(place_id=strawberry.ID(place_id), communities=lines, totals=[PublicFundTotalsType.of(t) for t in every])
+
+
+def fund_source_of(name: str) -> FundSource:
+    """The enum member a disclosed line names (the upper-case member name); an unknown name is OTHER."""
+    return FundSource.__members__.get(name, FundSource.OTHER)

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from services.common.vocabulary import ClaimantKind, FundSource
+from services.common.vocabulary import Category, ClaimantKind, FundSource
 
 __all__ = ["Category", "ClaimantKind", "FundSource", "ItemKind", "ItemStatus", "NeedSource", "Priority", "SupportKind", "TargetGroup"]
-
-
-class Category(StrEnum):
-    """情暖五色土: the five colors, plus other areas the article names."""
-
-    RED_CLASSROOM = "red_classroom"  # 红色课堂 community education
-    GREEN_GUARDIANS = "green_guardians"  # 绿色卫士 environment, greening, waste
-    PINK_STATION = "pink_station"  # 粉色驿站 wellbeing and happiness
-    ORANGE_ENVOYS = "orange_envoys"  # 橙色使者 neighbourly harmony, mediation
-    BLUE_GUARD = "blue_guard"  # 蓝色守护 care for the elderly, disabled, children; safety
-    OTHER = "other"
 
 
 class TargetGroup(StrEnum):

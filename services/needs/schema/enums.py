@@ -6,9 +6,8 @@ from enum import Enum
 
 import strawberry
 
-from services.common.graphql.vocabulary import ClaimantKind, FundSource
+from services.common.graphql.vocabulary import Category, ClaimantKind, FundSource
 from services.needs.domain import (
-    Category,
     ItemKind,
     ItemStatus,
     NeedSource,
@@ -32,10 +31,6 @@ __all__ = [
     "TargetGroup",
 ]
 
-strawberry.enum(
-    Category,
-    description="情暖五色土 service category: RED_CLASSROOM 红色课堂 education, GREEN_GUARDIANS 绿色卫士 environment, PINK_STATION 粉色驿站 wellbeing, ORANGE_ENVOYS 橙色使者 harmony and mediation, BLUE_GUARD 蓝色守护 care and safety, OTHER.",
-)
 strawberry.enum(TargetGroup, description="Who is served; 一老一小 (ELDERLY, CHILDREN) are the two most served groups.")
 strawberry.enum(
     NeedSource, description="How a need was collected (需求征集): from a resident, a survey, a grid worker, the committee, or a unit."
