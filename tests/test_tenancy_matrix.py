@@ -132,6 +132,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "registerVolunteer": {"communityId": HOME, "realName": "越权", "displayName": "越权"},
         "issueVolunteerCertificate": {"communityId": HOME, "periodFrom": "2026-01-01", "periodTo": "2026-12-31"},
         "setNoticePreferences": {"mutedKinds": ["NEED_ACCEPTED"]},
+        "requestPersonalDataErasure": {"communityId": HOME},
     }  # fmt: skip
 
 

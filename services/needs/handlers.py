@@ -17,6 +17,7 @@ from services.common.events import Event
 from services.common.handling import change_aggregate
 from services.common.identity import Principal
 from services.common.ids import new_id
+from services.common.privacy import retention_cutoff
 from services.common.store import DuplicateKey
 from services.needs.domain import ItemDraft, Need, NeedDraft, Priority, ServiceItem, TargetGroup, access, draft_item, submit
 from services.needs.domain.need import NeedStatus
@@ -29,10 +30,21 @@ __all__ = ["NeedsHandlers"]
 class NeedsHandlers:
     """The needs service's use cases."""
 
-    def __init__(self, store: NeedsStore, *, clock: Callable[[], datetime], notify: Callable[[], None]) -> None:
+    def __init__(self, store: NeedsStore, *, clock: Callable[[], datetime], notify: Callable[[], None], retention_days: int = 0) -> None:
         self.store = store
         self._clock = clock
         self._notify = notify
+        self._retention_days = retention_days
+
+    async def erase_person(self, person: str) -> int:
+        """A resident's erasure request: she is no longer the submitter or a supporter of any need; idempotent."""
+        return await self.store.anonymise_person(person, at=self._clock())
+
+    async def anonymise_expired(self) -> int:
+        """The retention sweep: needs older than the retention period lose their personal data; how many did now."""
+        now = self._clock()
+        cutoff = retention_cutoff(self._retention_days, now)
+        return 0 if cutoff is None else await self.store.anonymise_before(cutoff, at=now)
 
     async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:
         """需求征集: a resident or staff member submits a need; a retried submission is not doubled."""

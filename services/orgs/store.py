@@ -153,6 +153,10 @@ class OrgsStore:
             return None
         return organization_from_document(document), frozenset(document.get(HANDLED_EVENTS, ()))
 
+    async def organization_ids_with_account(self, account: str) -> list[str]:
+        """The organizations one of whose members is linked to this account."""
+        return [d["_id"] for d in await self.organizations.find({"members.account": account}, projection={"_id": 1})]
+
     async def organizations_by_ids(self, ids: Iterable[str]) -> dict[str, Organization]:
         """Several organizations in one query."""
         return {d["_id"]: organization_from_document(d) for d in await self.organizations.find({"_id": {"$in": list(ids)}})}

@@ -16,6 +16,7 @@ from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED, ANONYMISED_AT
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import OUTBOX, VERSION
 from services.common.store.dates import aware
@@ -245,6 +246,20 @@ class PeopleStore(ReadModels):
         """One register entry."""
         document = await self.volunteers.find_one({"_id": volunteer_id})
         return volunteer_from_document(document) if document else None
+
+    async def anonymise_volunteer(self, person: str, *, at: datetime) -> int:
+        """Erase one person from the register: her names, ID number and phone; the entries (and her hours) stay."""
+        changed = 0
+        for document in await self.volunteers.find({"person": person, ANONYMISED_AT: None}, projection={"_id": 1}):
+            outcome = await self.volunteers.update_one(
+                {"_id": document["_id"], ANONYMISED_AT: None},
+                {
+                    "$set": {"real_name": ANONYMISED, "display_name": ANONYMISED, "id_number": None, "phone": None, ANONYMISED_AT: at},
+                    "$inc": {VERSION: 1},
+                },
+            )
+            changed += outcome.modified
+        return changed
 
     async def list_volunteers(self, community_ids: Sequence[str], *, first: int, after: str | None) -> tuple[list[Volunteer], Page]:
         """A page of the register, newest first."""

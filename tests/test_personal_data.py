@@ -1,0 +1,87 @@
+"""Issue 19.5 (个人信息保护法): personal data is anonymised after the retention period with every figure
+unchanged, and a resident's erasure request removes her name and phone from every service she
+appears in (read back by staff), audited in her community's trail — all through the gateway."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.community import community_platform
+from tests.test_statistics import NEED_STATS
+
+NEED = "query($id: ID!) { need(id: $id) { title location submitterId supportCount status } }"
+RESIDENT = "resident-li"
+
+
+async def test_anonymisation_after_the_retention_period_keeps_the_statistics_equal() -> None:
+    async with community_platform(personal_data_retention_days=30) as community:
+        li, wang = community.resident(RESIDENT), community.resident("resident-wang")
+        old = await community.do(
+            "submitNeed",
+            {"communityId": "c1", "title": "楼道灯坏了", "category": "BLUE_GUARD", "location": "3号楼2单元"},
+            "need { id }",
+            as_=li,
+        )
+        old_id = old["need"]["id"]
+        await community.do("supportNeed", {"needId": old_id}, as_=wang)
+        await community.do("acceptNeed", {"needId": old_id}, as_=community.staff)
+        await community.item(need_ids=[old_id])
+        community.clock.advance(timedelta(days=31))
+        recent = await community.do(
+            "submitNeed", {"communityId": "c1", "title": "健身器材生锈", "location": "小广场"}, "need { id }", as_=wang
+        )
+        recent_id = recent["need"]["id"]
+        before = await community.query(NEED_STATS, as_=community.admin)
+
+        anonymised = await community.apps["needs"].state.handlers.anonymise_expired()
+        again = await community.apps["needs"].state.handlers.anonymise_expired()
+        await community.settle()
+        after = await community.query(NEED_STATS, as_=community.admin)
+        old_need = (await community.query(NEED, {"id": old_id}))["need"]
+        recent_need = (await community.query(NEED, {"id": recent_id}))["need"]
+        mine = await community.query("{ myNeeds { totalCount } }", as_=li)
+
+    assert (anonymised, again) == (1, 0)
+    assert after == before
+    assert before["district"]["needStats"]["total"] == 2
+    assert old_need == {"title": "楼道灯坏了", "location": "", "submitterId": None, "supportCount": 1, "status": "PLANNED"}
+    assert recent_need["location"] == "小广场"
+    assert recent_need["submitterId"] == "resident-wang"
+    assert mine["myNeeds"]["totalCount"] == 0
+
+
+async def test_an_erasure_request_removes_her_name_and_phone_everywhere_and_is_audited() -> None:
+    async with community_platform() as community:
+        li = community.resident(RESIDENT)
+        neighbour = {"name": "李秀英", "phone": "13800001111", "account": RESIDENT}
+        organization_id = await community.organization("夕阳红志愿队", members=[neighbour, {"name": "张大爷", "phone": "13900002222"}])
+        await community.do(
+            "registerVolunteer", {"communityId": "c1", "realName": "李秀英", "displayName": "小李", "phone": "13800001111"}, as_=li
+        )
+        await community.do("setNoticePreferences", {"channels": ["SMS"], "phone": "13800001111"}, as_=li)
+        need_id = (
+            await community.do("submitNeed", {"communityId": "c1", "title": "路灯不亮", "location": "李家门口"}, "need { id }", as_=li)
+        )["need"]["id"]
+
+        refused = await community.attempt("requestPersonalDataErasure", {"communityId": "c2"}, "request { id }", as_=li)
+        payload = await community.do("requestPersonalDataErasure", {"communityId": "c1"}, "request { id communityId }", as_=li)
+        members = (await community.query("query($id: ID!) { organization(id: $id) { members { name phone } } }", {"id": organization_id}))[
+            "organization"
+        ]["members"]
+        volunteers = (await community.query('{ volunteers(communityId: "c1") { edges { node { realName displayName phone } } } }'))[
+            "volunteers"
+        ]["edges"]
+        preferences = (await community.query("{ myNoticePreferences { phone channels } }", as_=li))["myNoticePreferences"]
+        need = (await community.query(NEED, {"id": need_id}))["need"]
+        trail = await community.query(
+            "query($id: ID!) { auditTrail(recordId: $id) { eventType recordType } }", {"id": payload["request"]["id"]}
+        )
+
+    assert refused["errors"][0]["code"] == "FORBIDDEN"
+    assert payload["request"]["communityId"] == "c1"
+    assert {"name": "张大爷", "phone": "13900002222"} in members
+    assert not any(member["name"] == "李秀英" or member["phone"] == "13800001111" for member in members)
+    assert [edge["node"] for edge in volunteers] == [{"realName": "已匿名", "displayName": "已匿名", "phone": None}]
+    assert preferences == {"phone": None, "channels": []}
+    assert (need["location"], need["submitterId"]) == ("", None)
+    assert trail["auditTrail"] == [{"eventType": "orgs.subject.erasure_requested.v1", "recordType": "Subject"}]
