@@ -85,3 +85,44 @@ async def test_an_erasure_request_removes_her_name_and_phone_everywhere_and_is_a
     assert preferences == {"phone": None, "channels": []}
     assert (need["location"], need["submitterId"]) == ("", None)
     assert trail["auditTrail"] == [{"eventType": "orgs.subject.erasure_requested.v1", "recordType": "Subject"}]
+
+
+EXPORT = """request { id } data { person
+  memberships { organizationName name phone }
+  submittedNeeds { title location } supportedNeedIds
+  volunteerEntries { realName displayName phone }
+  noticeContacts { phone channels } }"""
+
+
+async def test_an_export_returns_what_every_service_holds_about_her_and_only_to_her() -> None:
+    async with community_platform() as community:
+        li, wang = community.resident(RESIDENT), community.resident("resident-wang")
+        neighbour = {"name": "李秀英", "phone": "13800001111", "account": RESIDENT}
+        await community.organization("夕阳红志愿队", members=[neighbour])
+        await community.do(
+            "registerVolunteer", {"communityId": "c1", "realName": "李秀英", "displayName": "小李", "phone": "13800001111"}, as_=li
+        )
+        await community.do("setNoticePreferences", {"channels": ["SMS"], "phone": "13800001111"}, as_=li)
+        await community.do("submitNeed", {"communityId": "c1", "title": "路灯不亮", "location": "李家门口"}, as_=li)
+        others = (await community.do("submitNeed", {"communityId": "c1", "title": "健身器材生锈"}, "need { id }", as_=wang))["need"]["id"]
+        await community.do("supportNeed", {"needId": others}, as_=li)
+
+        mine = await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li)
+        hers = await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=wang)
+        outsider = await community.attempt("exportMyPersonalData", {"communityId": "c2"}, EXPORT, as_=li)
+        trail = await community.query("query($id: ID!) { auditTrail(recordId: $id) { eventType } }", {"id": mine["request"]["id"]})
+
+    assert mine["data"] == {
+        "person": RESIDENT,
+        "memberships": [{"organizationName": "夕阳红志愿队", "name": "李秀英", "phone": "13800001111"}],
+        "submittedNeeds": [{"title": "路灯不亮", "location": "李家门口"}],
+        "supportedNeedIds": [others],
+        "volunteerEntries": [{"realName": "李秀英", "displayName": "小李", "phone": "13800001111"}],
+        "noticeContacts": {"phone": "13800001111", "channels": ["INBOX", "SMS"]},
+    }
+    assert hers["data"]["memberships"] == []
+    assert hers["data"]["volunteerEntries"] == []
+    assert [need["title"] for need in hers["data"]["submittedNeeds"]] == ["健身器材生锈"]
+    assert outsider["errors"][0]["code"] == "FORBIDDEN"
+    assert outsider["data"] is None
+    assert trail["auditTrail"] == [{"eventType": "orgs.subject.export_requested.v1"}]

@@ -133,6 +133,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "issueVolunteerCertificate": {"communityId": HOME, "periodFrom": "2026-01-01", "periodTo": "2026-12-31"},
         "setNoticePreferences": {"mutedKinds": ["NEED_ACCEPTED"]},
         "requestPersonalDataErasure": {"communityId": HOME},
+        "exportMyPersonalData": {"communityId": HOME},
     }  # fmt: skip
 
 

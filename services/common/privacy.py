@@ -15,18 +15,38 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-__all__ = ["ANONYMISED", "ANONYMISED_AT", "ERASURE_REQUESTED", "RetentionSweep", "pseudonym", "retention_cutoff"]
+from services.common.graphql.errors import PublicError
+
+__all__ = [
+    "ANONYMISED",
+    "ANONYMISED_AT",
+    "ERASURE_REQUESTED",
+    "EXPORT_REQUESTED",
+    "RetentionSweep",
+    "own_only",
+    "pseudonym",
+    "retention_cutoff",
+]
 
 log = logging.getLogger(__name__)
 
 ERASURE_REQUESTED = "orgs.subject.erasure_requested.v1"
 """A resident asked that her personal data be erased; ``data.person`` is her account (token subject)."""
 
+EXPORT_REQUESTED = "orgs.subject.export_requested.v1"
+"""A resident asked for a copy of her personal data (recorded for the audit trail; the copy is composed by the gateway)."""
+
 ANONYMISED = "已匿名"
 """What a name reads once anonymised."""
 
 ANONYMISED_AT = "anonymised_at"
 """The document field recording when a record's personal data was anonymised (absent until then)."""
+
+
+def own_only(caller: str, person: str) -> None:
+    """Personal data is answered to the person herself only (every ``PersonalData`` field checks it again)."""
+    if caller != person:
+        raise PublicError("only the person herself may read her personal data", "FORBIDDEN", "person")
 
 
 def pseudonym(person: str) -> str:

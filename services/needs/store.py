@@ -101,6 +101,12 @@ class NeedsStore:
             self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=events, handled_event=handled_event
         )
 
+    async def needs_of_person(self, person: str, *, limit: int = 1_000) -> tuple[list[Need], list[str]]:
+        """The needs she submitted (newest first) and the ids of those she supports: her personal data here."""
+        submitted = await self.needs.find({"submitter_id": person}, sort=[("created_at", -1)], limit=limit)
+        supported = await self.needs.find({"supporter_ids": person}, projection={"_id": 1}, limit=limit)
+        return [need_from_document(d) for d in submitted], [d["_id"] for d in supported]
+
     async def anonymise_person(self, person: str, *, at: datetime) -> int:
         """Erase one resident from every need: she no longer submitted or supported any (counts stay); how many changed."""
         changed = 0

@@ -1,8 +1,8 @@
 """Personal data requests (个人信息保护法) in the orgs service: their store and use cases.
 
-A resident asks for erasure here (the orgs service owns the places and so the one door every
+A resident asks for a copy of her data or its erasure here (the orgs service owns the places and so the one door every
 service listens at); the request is a document whose outbox carries
-``orgs.subject.erasure_requested.v1``. Every service holding personal data consumes it and
+``orgs.subject.export_requested.v1`` or ``orgs.subject.erasure_requested.v1``. Every service holding personal data consumes it and
 anonymises her records — this one too: the members linked to her account lose name and phone.
 The audit service chains the request into her community's trail like any event.
 """
@@ -19,7 +19,7 @@ from services.common.ids import new_id
 from services.common.outbox import OUTBOX_INDEX
 from services.common.store import Collection, Database, DuplicateKey, insert_aggregate
 from services.orgs.domain import Organization
-from services.orgs.domain.privacy import ErasureRequest, request_erasure, without_account
+from services.orgs.domain.privacy import PersonalDataRequest, RequestKind, request_personal_data, without_account
 from services.orgs.store import OrgsStore
 
 __all__ = ["PrivacyRequests", "PrivacyRequestsStore"]
@@ -35,26 +35,28 @@ class PrivacyRequestsStore:
         """Declared indexes."""
         await self.collection.create_indexes([OUTBOX_INDEX])
 
-    async def insert(self, request: ErasureRequest, events: Sequence[Event]) -> bool:
+    async def insert(self, request: PersonalDataRequest, events: Sequence[Event]) -> bool:
         """A new request; False if this id was stored before (a retried request)."""
-        fields = {"community_id": request.community_id, "person": request.person, "requested_at": request.requested_at}
+        fields = {"kind": request.kind.value, "community_id": request.community_id, "person": request.person}
         try:
-            await insert_aggregate(self.collection, {"_id": request.id, "kind": "erasure", **fields}, events)
+            await insert_aggregate(self.collection, {"_id": request.id, **fields, "requested_at": request.requested_at}, events)
         except DuplicateKey:
             return False
         return True
 
 
 class PrivacyRequests:
-    """Use cases: a resident's erasure request, and the orgs service's answer to it."""
+    """Use cases: a resident's requests, and the orgs service's answer to an erasure request."""
 
     def __init__(self, store: PrivacyRequestsStore, orgs: OrgsStore, *, clock: Callable[[], datetime], notify: Callable[[], None]) -> None:
         self.store, self._orgs, self._clock, self._notify = store, orgs, clock, notify
 
-    async def request_erasure(self, principal: Principal, community_id: str, *, idempotency_key: str | None = None) -> ErasureRequest:
-        """The caller asks that her personal data be erased everywhere; a retried request is not doubled."""
-        request_id = new_id("erasure", subject=principal.subject, idempotency_key=idempotency_key)
-        request, events = request_erasure(principal, community_id, request_id=request_id, at=self._clock())
+    async def request(
+        self, principal: Principal, kind: RequestKind, community_id: str, *, idempotency_key: str | None = None
+    ) -> PersonalDataRequest:
+        """The caller asks for a copy of her personal data or its erasure everywhere; a retried request is not doubled."""
+        request_id = new_id(f"personal-data-{kind.value}", subject=principal.subject, idempotency_key=idempotency_key)
+        request, events = request_personal_data(principal, kind, community_id, request_id=request_id, at=self._clock())
         if await self.store.insert(request, events):
             self._notify()
         return request

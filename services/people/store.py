@@ -247,6 +247,10 @@ class PeopleStore(ReadModels):
         document = await self.volunteers.find_one({"_id": volunteer_id})
         return volunteer_from_document(document) if document else None
 
+    async def volunteers_of_person(self, person: str) -> list[Volunteer]:
+        """Her register entries, one per community she registered in."""
+        return [volunteer_from_document(d) for d in await self.volunteers.find({"person": person}, sort=[("registered_at", -1)])]
+
     async def anonymise_volunteer(self, person: str, *, at: datetime) -> int:
         """Erase one person from the register: her names, ID number and phone; the entries (and her hours) stay."""
         changed = 0

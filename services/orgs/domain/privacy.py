@@ -1,41 +1,56 @@
 """Personal data in the orgs service: a resident's erasure request, and an organization without her.
 
-Pure: no I/O. The request is a record of its own (who asked, when, in which community) whose
-event every service that holds personal data answers by anonymising her records.
+Pure: no I/O. A request is a record of its own (who asked, what, when, in which community);
+every service holding personal data answers an erasure request's event by anonymising her
+records, and the audit service chains both kinds into her community's trail.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from services.common.domain import Forbidden
 from services.common.events import Event, new_event
 from services.common.identity import Principal
-from services.common.privacy import ANONYMISED, ERASURE_REQUESTED
+from services.common.privacy import ANONYMISED, ERASURE_REQUESTED, EXPORT_REQUESTED
 from services.orgs.domain.organization import Organization
 from services.orgs.domain.people import Member, Succession
 
-__all__ = ["ErasureRequest", "request_erasure", "without_account"]
+__all__ = ["PersonalDataRequest", "RequestKind", "request_personal_data", "without_account"]
+
+
+class RequestKind(StrEnum):
+    """What a resident asks about her personal data."""
+
+    ERASURE = "erasure"
+    EXPORT = "export"
+
+
+_EVENTS = {RequestKind.ERASURE: ERASURE_REQUESTED, RequestKind.EXPORT: EXPORT_REQUESTED}
 
 
 @dataclass(frozen=True, slots=True)
-class ErasureRequest:
-    """A resident's request that the platform erase her personal data (个人信息删除)."""
+class PersonalDataRequest:
+    """A resident's request about her personal data: a copy (查阅、复制) or its erasure (删除)."""
 
     id: str
+    kind: RequestKind
     community_id: str
     person: str
     requested_at: datetime
 
 
-def request_erasure(principal: Principal, community_id: str, *, request_id: str, at: datetime) -> tuple[ErasureRequest, list[Event]]:
-    """The caller asks for her own data to be erased; she must belong to the community by her token."""
+def request_personal_data(
+    principal: Principal, kind: RequestKind, community_id: str, *, request_id: str, at: datetime
+) -> tuple[PersonalDataRequest, list[Event]]:
+    """The caller asks about her own data; she must belong to the community by her token (its trail records it)."""
     if community_id not in principal.communities:
-        raise Forbidden("you may ask for erasure only in a community your account belongs to", field="communityId")
-    request = ErasureRequest(request_id, community_id, principal.subject, at)
+        raise Forbidden("you may ask about your personal data only in a community your account belongs to", field="communityId")
+    request = PersonalDataRequest(request_id, kind, community_id, principal.subject, at)
     data = {"request_id": request_id, "community_id": community_id, "person": principal.subject, "actor": principal.subject}
-    event = new_event(ERASURE_REQUESTED, service="orgs", community=community_id, data=data, subject=request_id, time=at)
+    event = new_event(_EVENTS[kind], service="orgs", community=community_id, data=data, subject=request_id, time=at)
     return request, [event]
 
 
