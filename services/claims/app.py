@@ -15,7 +15,9 @@ __all__ = ["create_app", "wire"]
 def wire(runtime: Runtime) -> ServiceParts:
     """Build the claims service's parts from the runtime the app factory opened."""
     store = ClaimsStore(runtime.database)
-    handlers = ClaimsHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
+    handlers = ClaimsHandlers(
+        store, clock=runtime.clock, notify=runtime.notify_outbox, receipts_required=runtime.settings.disbursement_requires_receipt
+    )
     return ServiceParts(
         context_factory=contexts(ClaimsContext, handlers=handlers),
         outbox_collections=store.outbox_collections,

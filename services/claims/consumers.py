@@ -1,4 +1,4 @@
-"""Event reactions of the claims service: item boards, organization cards and places read models."""
+"""Event reactions of the claims service: item boards, organization cards and places read models, receipts of disbursements."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class ClaimsConsumers:
             "needs.item.status_changed.v1": handlers.item_status_changed,
             COMMUNITY_REGISTERED: handlers.store.places.on_community_registered,
             ORGANIZATION_EVENTS: handlers.organization_changed,
+            "evidence.evidence.attached.v1": handlers.evidence_attached,
         }
 
     def subscription(self) -> Subscription:

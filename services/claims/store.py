@@ -46,6 +46,7 @@ CLAIM_INDEXES = (
     Index((("organization_id", 1), ("submitted_at", -1))),
     Index((("community_id", 1), ("claimant.subject", 1), ("submitted_at", -1))),
     Index((("community_id", 1), ("ratings.resident", 1), ("submitted_at", -1))),
+    Index((("community_id", 1), ("disbursements.id", 1))),
     OUTBOX_INDEX,
 )
 MEETING_INDEXES = (Index((("community_id", 1), ("scheduled_at", -1))), OUTBOX_INDEX)
@@ -114,6 +115,11 @@ class ClaimsStore:
         """A claim and the events it has handled."""
         document = await self.claims.find_one({"_id": claim_id})
         return None if document is None else (claim_from_document(document), frozenset(document.get(HANDLED_EVENTS, ())))
+
+    async def claim_id_of_disbursement(self, community_id: str, disbursement_id: str) -> str | None:
+        """The claim a disbursement was paid under, if any."""
+        document = await self.claims.find_one({"community_id": community_id, "disbursements.id": disbursement_id}, projection={"_id": 1})
+        return None if document is None else str(document["_id"])
 
     async def claims_by_ids(self, ids: Iterable[str]) -> dict[str, Claim]:
         """Several claims in one query."""
