@@ -10,6 +10,7 @@ from tests.community import community_platform
 from tests.test_statistics import NEED_STATS
 
 NEED = "query($id: ID!) { need(id: $id) { title location submitterId supportCount status } }"
+CLAIM = "query($id: ID!) { claim(id: $id) { status claimant { name } proposal { team } } }"
 RESIDENT = "resident-li"
 
 
@@ -63,6 +64,11 @@ async def test_an_erasure_request_removes_her_name_and_phone_everywhere_and_is_a
             await community.do("submitNeed", {"communityId": "c1", "title": "路灯不亮", "location": "李家门口"}, "need { id }", as_=li)
         )["need"]["id"]
 
+        item_id = await community.item()
+        proposal = {"plan": "楼道清扫", "team": ["李秀英", "李大伟"]}
+        claim_id = (await community.do("submitClaim", {"itemId": item_id, "proposal": proposal}, "claim { id }", as_=li))["claim"]["id"]
+        claim_before = (await community.query(CLAIM, {"id": claim_id}))["claim"]
+
         refused = await community.attempt("requestPersonalDataErasure", {"communityId": "c2"}, "request { id }", as_=li)
         payload = await community.do("requestPersonalDataErasure", {"communityId": "c1"}, "request { id communityId }", as_=li)
         members = (await community.query("query($id: ID!) { organization(id: $id) { members { name phone } } }", {"id": organization_id}))[
@@ -73,6 +79,7 @@ async def test_an_erasure_request_removes_her_name_and_phone_everywhere_and_is_a
         ]["edges"]
         preferences = (await community.query("{ myNoticePreferences { phone channels } }", as_=li))["myNoticePreferences"]
         need = (await community.query(NEED, {"id": need_id}))["need"]
+        claim = (await community.query(CLAIM, {"id": claim_id}))["claim"]
         trail = await community.query(
             "query($id: ID!) { auditTrail(recordId: $id) { eventType recordType } }", {"id": payload["request"]["id"]}
         )
@@ -84,6 +91,8 @@ async def test_an_erasure_request_removes_her_name_and_phone_everywhere_and_is_a
     assert [edge["node"] for edge in volunteers] == [{"realName": "已匿名", "displayName": "已匿名", "phone": None}]
     assert preferences == {"phone": None, "channels": []}
     assert (need["location"], need["submitterId"]) == ("", None)
+    assert claim_before["proposal"]["team"] == ["李秀英", "李大伟"]
+    assert claim == {"status": claim_before["status"], "claimant": {"name": "已匿名"}, "proposal": {"team": ["已匿名", "已匿名"]}}
     assert trail["auditTrail"] == [{"eventType": "orgs.subject.erasure_requested.v1", "recordType": "Subject"}]
 
 

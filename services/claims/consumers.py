@@ -8,6 +8,7 @@ from services.claims.handlers import ClaimsHandlers
 from services.common.bus import Subscription, UnprocessableEvent, topic_matches
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
+from services.common.privacy import ERASURE_REQUESTED
 
 __all__ = ["ClaimsConsumers"]
 
@@ -26,6 +27,7 @@ class ClaimsConsumers:
             COMMUNITY_REGISTERED: handlers.store.places.on_community_registered,
             ORGANIZATION_EVENTS: handlers.organization_changed,
             "evidence.evidence.attached.v1": handlers.evidence_attached,
+            ERASURE_REQUESTED: handlers.erasure_requested,
         }
 
     def subscription(self) -> Subscription:

@@ -34,8 +34,9 @@ from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED, ANONYMISED_AT
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
-from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 
 __all__ = ["ClaimQuery", "ClaimsStore", "MeetingQuery"]
 
@@ -115,6 +116,20 @@ class ClaimsStore:
         """A claim and the events it has handled."""
         document = await self.claims.find_one({"_id": claim_id})
         return None if document is None else (claim_from_document(document), frozenset(document.get(HANDLED_EVENTS, ())))
+
+    async def anonymise_claimant(self, person: str, *, at: datetime) -> int:
+        """Erase a resident from the claims she made as an individual: her name and her team's names (the team's size,
+        the plan, the money and every figure stay); how many changed. Idempotent."""
+        changed = 0
+        mine = {"claimant.subject": person, "claimant.organization_id": None, ANONYMISED_AT: None}
+        for document in await self.claims.find(mine, projection={"_id": 1, "proposal.team": 1}):
+            team = [ANONYMISED] * len(document.get("proposal", {}).get("team", []))
+            outcome = await self.claims.update_one(
+                {"_id": document["_id"], **mine},
+                {"$set": {"claimant.name": ANONYMISED, "proposal.team": team, ANONYMISED_AT: at}, "$inc": {VERSION: 1}},
+            )
+            changed += outcome.modified
+        return changed
 
     async def claim_id_of_disbursement(self, community_id: str, disbursement_id: str) -> str | None:
         """The claim a disbursement was paid under, if any."""

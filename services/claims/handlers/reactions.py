@@ -55,6 +55,10 @@ class Reactions(Meetings):
         """Claimed, in progress, completed, evaluated: kept for display."""
         await self.store.record_item_status(text(event.data, "item_id"), text(event.data, "status"), event.id)
 
+    async def erasure_requested(self, event: Event) -> None:
+        """A resident asked for erasure: the claims she made as an individual no longer name her or her team."""
+        await self.store.anonymise_claimant(text(event.data, "person"), at=event.time)
+
     async def evidence_attached(self, event: Event) -> None:
         """A receipt (发票) attached to a disbursement settles it; other evidence concerns no claim. Idempotent by event id."""
         data = event.data
