@@ -15,8 +15,12 @@ RESIDENT = "resident-li"
 
 
 async def test_anonymisation_after_the_retention_period_keeps_the_statistics_equal() -> None:
-    async with community_platform(personal_data_retention_days=30) as community:
+    async with community_platform() as community:
         li, wang = community.resident(RESIDENT), community.resident("resident-wang")
+        by_staff = await community.attempt("setRetentionPeriod", {"districtId": "d1", "days": 1}, "district { id }", as_=community.staff)
+        retention = await community.do(
+            "setRetentionPeriod", {"districtId": "d1", "days": 30}, "district { retentionDays }", as_=community.admin
+        )
         old = await community.do(
             "submitNeed",
             {"communityId": "c1", "title": "楼道灯坏了", "category": "BLUE_GUARD", "location": "3号楼2单元"},
@@ -42,6 +46,8 @@ async def test_anonymisation_after_the_retention_period_keeps_the_statistics_equ
         recent_need = (await community.query(NEED, {"id": recent_id}))["need"]
         mine = await community.query("{ myNeeds { totalCount } }", as_=li)
 
+    assert by_staff["errors"][0]["code"] == "FORBIDDEN"
+    assert retention["district"] == {"retentionDays": 30}
     assert (anonymised, again) == (1, 0)
     assert after == before
     assert before["district"]["needStats"]["total"] == 2
@@ -49,6 +55,26 @@ async def test_anonymisation_after_the_retention_period_keeps_the_statistics_equ
     assert recent_need["location"] == "小广场"
     assert recent_need["submitterId"] == "resident-wang"
     assert mine["myNeeds"]["totalCount"] == 0
+
+
+async def test_the_platform_default_applies_where_a_district_set_no_period() -> None:
+    async with community_platform(personal_data_retention_days=10) as community:
+        need_id = (
+            await community.do(
+                "submitNeed",
+                {"communityId": "c1", "title": "井盖松动", "location": "5号楼"},
+                "need { id }",
+                as_=community.resident(RESIDENT),
+            )
+        )["need"]["id"]
+        community.clock.advance(timedelta(days=9))
+        too_soon = await community.apps["needs"].state.handlers.anonymise_expired()
+        community.clock.advance(timedelta(days=2))
+        due = await community.apps["needs"].state.handlers.anonymise_expired()
+        need = (await community.query(NEED, {"id": need_id}))["need"]
+
+    assert (too_soon, due) == (0, 1)
+    assert (need["location"], need["submitterId"]) == ("", None)
 
 
 async def test_an_erasure_request_removes_her_name_and_phone_everywhere_and_is_audited() -> None:

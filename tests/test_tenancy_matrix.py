@@ -134,6 +134,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "setNoticePreferences": {"mutedKinds": ["NEED_ACCEPTED"]},
         "requestPersonalDataErasure": {"communityId": HOME},
         "exportMyPersonalData": {"communityId": HOME},
+        "setRetentionPeriod": {"districtId": DISTRICT, "days": 1},
     }  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Personal data (个人信息保护法): the erasure request event and the rules every service anonymises by.
 
-Residents' names, phones and addresses are kept only as long as the retention period set for the
-platform (``PERSONAL_DATA_RETENTION_DAYS``; 0 keeps them until erased); after that, or when the
+Residents' names, phones and addresses are kept only as long as the retention period their district
+sets (``setRetentionPeriod``, announced as ``orgs.district.retention_set.v1``; where a district set
+none, ``PERSONAL_DATA_RETENTION_DAYS``; 0 keeps them until erased); after that, or when the
 resident asks (``orgs.subject.erasure_requested.v1``), each service that holds personal data
 replaces it in place, one conditional update per record, so the records and every figure stay.
 """
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 ERASURE_REQUESTED = "orgs.subject.erasure_requested.v1"
 """A resident asked that her personal data be erased; ``data.person`` is her account (token subject)."""
+
+RETENTION_SET = "orgs.district.retention_set.v1"
+"""A district set how many days its residents' personal data is kept (``data.district_id``, ``data.days``; 0 keeps it)."""
 
 EXPORT_REQUESTED = "orgs.subject.export_requested.v1"
 """A resident asked for a copy of her personal data (recorded for the audit trail; the copy is composed by the gateway)."""

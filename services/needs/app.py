@@ -15,10 +15,8 @@ __all__ = ["create_app", "wire"]
 
 def wire(runtime: Runtime) -> ServiceParts:
     """Build the needs service's parts from the runtime the app factory opened."""
-    store = NeedsStore(runtime.database)
-    handlers = NeedsHandlers(
-        store, clock=runtime.clock, notify=runtime.notify_outbox, retention_days=runtime.settings.personal_data_retention_days
-    )
+    store = NeedsStore(runtime.database, retention_days=runtime.settings.personal_data_retention_days)
+    handlers = NeedsHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
     sweep = RetentionSweep(handlers.anonymise_expired, interval_s=runtime.settings.privacy_sweep_interval_s)
     return ServiceParts(
         context_factory=contexts(NeedsContext, handlers=handlers),

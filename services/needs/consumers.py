@@ -12,7 +12,7 @@ from services.common.bus import Subscription, UnprocessableEvent
 from services.common.event_data import optional_text, text, texts
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
-from services.common.privacy import ERASURE_REQUESTED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 from services.needs.domain import ItemStatus
 from services.needs.handlers import NeedsHandlers
 
@@ -40,6 +40,7 @@ class NeedsConsumers:
             "needs.item.cancelled.v1": self.item_cancelled,
             "needs.item.status_changed.v1": self.item_status_changed,
             ERASURE_REQUESTED: self.erasure_requested,
+            RETENTION_SET: handlers.store.retention.on_retention_set,
         }
 
     def subscription(self) -> Subscription:

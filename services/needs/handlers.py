@@ -17,7 +17,6 @@ from services.common.events import Event
 from services.common.handling import change_aggregate
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.privacy import retention_cutoff
 from services.common.store import DuplicateKey
 from services.needs.domain import ItemDraft, Need, NeedDraft, Priority, ServiceItem, TargetGroup, access, draft_item, submit
 from services.needs.domain.need import NeedStatus
@@ -41,10 +40,9 @@ class NeedsHandlers:
         return await self.store.anonymise_person(person, at=self._clock())
 
     async def anonymise_expired(self) -> int:
-        """The retention sweep: needs older than the retention period lose their personal data; how many did now."""
+        """The retention sweep: needs older than their district's retention period lose their personal data; how many did now."""
         now = self._clock()
-        cutoff = retention_cutoff(self._retention_days, now)
-        return 0 if cutoff is None else await self.store.anonymise_before(cutoff, at=now)
+        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])
 
     async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:
         """需求征集: a resident or staff member submits a need; a retried submission is not doubled."""

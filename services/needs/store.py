@@ -16,6 +16,7 @@ from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.privacy import ANONYMISED_AT, pseudonym
+from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.search import SEARCH_GRAMS, text_filter
@@ -75,10 +76,11 @@ class ItemQuery:
 class NeedsStore:
     """Collections of the needs service and the operations its handlers need."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
         self.places = PlacesReadModel(database.collection("communities"))
+        self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -123,10 +125,10 @@ class NeedsStore:
             changed += outcome.modified
         return changed
 
-    async def anonymise_before(self, cutoff: datetime, *, at: datetime) -> int:
-        """Anonymise every need made before ``cutoff`` not yet anonymised (submitter, supporters, address); how many."""
+    async def anonymise_expired(self, scope: Expired, *, at: datetime) -> int:
+        """Anonymise every need of the scope made before its cutoff, not yet anonymised (submitter, supporters, address); how many."""
         changed = 0
-        expired = {"created_at": {"$lt": cutoff}, ANONYMISED_AT: None}
+        expired = {**scope.filter(), "created_at": {"$lt": scope.cutoff}, ANONYMISED_AT: None}
         for document in await self.needs.find(expired, projection={"_id": 1, "supporter_ids": 1}):
             supporters = [pseudonym(s) if not s.startswith("anonymised-") else s for s in document.get("supporter_ids", ())]
             outcome = await self.needs.update_one(

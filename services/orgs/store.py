@@ -89,6 +89,12 @@ class OrgsStore:
         """A new district (DuplicateKey if the id is taken)."""
         await insert_aggregate(self.districts, {"_id": district.id, **district_fields(district)}, events)
 
+    async def save_district(self, district: District, events: Sequence[Event] = ()) -> None:
+        """Save a changed district if nobody changed it meanwhile (raises VersionConflict)."""
+        await save_aggregate(
+            self.districts, district.id, expected_version=district.version, changes=district_fields(district), events=events
+        )
+
     async def insert_street(self, street: Street, events: Sequence[Event]) -> None:
         """A new street (DuplicateKey if the id or the name in its district is taken)."""
         await insert_aggregate(self.streets, {"_id": street.id, **street_fields(street)}, events)

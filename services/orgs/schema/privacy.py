@@ -20,6 +20,7 @@ from services.common.privacy import own_only
 from services.orgs.domain.privacy import PersonalDataRequest, RequestKind
 from services.orgs.privacy import PrivacyRequests
 from services.orgs.schema.context import OrgsContext
+from services.orgs.schema.places import DistrictType
 
 __all__ = ["PersonalDataType", "PrivacyMutation"]
 
@@ -88,6 +89,18 @@ class ExportMyPersonalDataInput:
 PersonalDataRequestInput = RequestPersonalDataErasureInput | ExportMyPersonalDataInput
 
 
+@strawberry.input(description="How long residents' personal data is kept in your district (个人信息保存期限).")
+class SetRetentionPeriodInput:
+    district_id: strawberry.ID = strawberry.field(description="Your district.")
+    days: int = strawberry.field(description="Days after a record is made that its personal data is anonymised; 0 keeps it until erased.")
+
+
+@strawberry.type(description="Result of setRetentionPeriod.")
+class SetRetentionPeriodPayload:
+    district: DistrictType | None = strawberry.field(description="The district with its retention period; null if nothing changed.")
+    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+
+
 @strawberry.type(description="Result of requestPersonalDataErasure.")
 class RequestPersonalDataErasurePayload:
     request: RequestType | None = strawberry.field(description="The request; null if it was refused.")
@@ -110,6 +123,14 @@ def _use_cases(info: Info[OrgsContext, None]) -> PrivacyRequests:
 
 @strawberry.type
 class PrivacyMutation:
+    @strawberry.mutation(
+        description="District administrators: how long residents' personal data is kept; every service anonymises what is older."
+    )
+    async def set_retention_period(self, info: Info[OrgsContext, None], input: SetRetentionPeriodInput) -> SetRetentionPeriodPayload:
+        principal = info.context.require_principal()
+        district, errors = await attempt(lambda: info.context.use_cases.set_retention_period(principal, str(input.district_id), input.days))
+        return SetRetentionPeriodPayload(district=DistrictType.from_domain(district) if district else None, errors=errors)
+
     @strawberry.mutation(
         description=(
             "个人信息删除: erase your personal data everywhere — your name and phone in organizations and the volunteer register,"
