@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.community import community_platform
-from tests.test_statistics import NEED_STATS
+from tests.test_statistics import CLAIM_STATS, NEED_STATS
 
 NEED = "query($id: ID!) { need(id: $id) { title location submitterId supportCount status } }"
 CLAIM = "query($id: ID!) { claim(id: $id) { status claimant { name } proposal { team } } }"
@@ -30,18 +30,28 @@ async def test_anonymisation_after_the_retention_period_keeps_the_statistics_equ
         old_id = old["need"]["id"]
         await community.do("supportNeed", {"needId": old_id}, as_=wang)
         await community.do("acceptNeed", {"needId": old_id}, as_=community.staff)
-        await community.item(need_ids=[old_id])
+        item_id = await community.item(need_ids=[old_id])
+        proposal = {"plan": "楼道清扫", "team": ["李秀英"], "budget": [{"fundSource": "PARTY_SERVICE_FUND", "amountFen": 50_000}]}
+        claim_id = (await community.do("submitClaim", {"itemId": item_id, "proposal": proposal}, "claim { id }", as_=li))["claim"]["id"]
+        await community.approve(await community.meeting(item_id), claim_id)
+        volunteer = {"communityId": "c1", "realName": "李秀英", "displayName": "小李", "phone": "13800001111"}
+        await community.do("registerVolunteer", volunteer, as_=li)
         community.clock.advance(timedelta(days=31))
         recent = await community.do(
             "submitNeed", {"communityId": "c1", "title": "健身器材生锈", "location": "小广场"}, "need { id }", as_=wang
         )
         recent_id = recent["need"]["id"]
         before = await community.query(NEED_STATS, as_=community.admin)
+        claims_before = await community.query(CLAIM_STATS, as_=community.admin)
 
         anonymised = await community.apps["needs"].state.handlers.anonymise_expired()
         again = await community.apps["needs"].state.handlers.anonymise_expired()
+        others = [await community.apps[name].state.handlers.anonymise_expired() for name in ("claims", "people")]
         await community.settle()
         after = await community.query(NEED_STATS, as_=community.admin)
+        claims_after = await community.query(CLAIM_STATS, as_=community.admin)
+        claim = (await community.query(CLAIM, {"id": claim_id}))["claim"]
+        register = (await community.query('{ volunteers(communityId: "c1") { edges { node { realName phone } } } }'))["volunteers"]
         old_need = (await community.query(NEED, {"id": old_id}))["need"]
         recent_need = (await community.query(NEED, {"id": recent_id}))["need"]
         mine = await community.query("{ myNeeds { totalCount } }", as_=li)
@@ -50,6 +60,11 @@ async def test_anonymisation_after_the_retention_period_keeps_the_statistics_equ
     assert retention["district"] == {"retentionDays": 30}
     assert (anonymised, again) == (1, 0)
     assert after == before
+    assert claims_after == claims_before
+    assert {"fundSource": "PARTY_SERVICE_FUND", "amountFen": 50_000} in claims_before["district"]["claimStats"]["fundsApproved"]
+    assert others == [1, 1]
+    assert claim == {"status": "APPROVED", "claimant": {"name": "已匿名"}, "proposal": {"team": ["已匿名"]}}
+    assert register["edges"] == [{"node": {"realName": "已匿名", "phone": None}}]
     assert before["district"]["needStats"]["total"] == 2
     assert old_need == {"title": "楼道灯坏了", "location": "", "submitterId": None, "supportCount": 1, "status": "PLANNED"}
     assert recent_need["location"] == "小广场"

@@ -8,7 +8,7 @@ from services.claims.handlers import ClaimsHandlers
 from services.common.bus import Subscription, UnprocessableEvent, topic_matches
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
-from services.common.privacy import ERASURE_REQUESTED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 
 __all__ = ["ClaimsConsumers"]
 
@@ -28,6 +28,7 @@ class ClaimsConsumers:
             ORGANIZATION_EVENTS: handlers.organization_changed,
             "evidence.evidence.attached.v1": handlers.evidence_attached,
             ERASURE_REQUESTED: handlers.erasure_requested,
+            RETENTION_SET: handlers.store.retention.on_retention_set,
         }
 
     def subscription(self) -> Subscription:

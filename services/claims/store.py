@@ -35,6 +35,7 @@ from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.privacy import ANONYMISED, ANONYMISED_AT
+from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 
@@ -76,12 +77,13 @@ class MeetingQuery:
 class ClaimsStore:
     """Collections of the claims service and the operations its handlers need."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.claims: Collection = database.collection("claims")
         self.meetings: Collection = database.collection("meetings")
         self.boards: Collection = database.collection("items")
         self.cards: Collection = database.collection("organizations")
         self.places = PlacesReadModel(database.collection("communities"))
+        self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -120,8 +122,15 @@ class ClaimsStore:
     async def anonymise_claimant(self, person: str, *, at: datetime) -> int:
         """Erase a resident from the claims she made as an individual: her name and her team's names (the team's size,
         the plan, the money and every figure stay); how many changed. Idempotent."""
+        return await self._anonymise({"claimant.subject": person}, at=at)
+
+    async def anonymise_expired(self, scope: Expired, *, at: datetime) -> int:
+        """The retention sweep: residents' claims of the scope submitted before its cutoff lose her and her team's names."""
+        return await self._anonymise({**scope.filter(), "submitted_at": {"$lt": scope.cutoff}}, at=at)
+
+    async def _anonymise(self, which: dict[str, Any], *, at: datetime) -> int:
         changed = 0
-        mine = {"claimant.subject": person, "claimant.organization_id": None, ANONYMISED_AT: None}
+        mine = {**which, "claimant.organization_id": None, ANONYMISED_AT: None}
         for document in await self.claims.find(mine, projection={"_id": 1, "proposal.team": 1}):
             team = [ANONYMISED] * len(document.get("proposal", {}).get("team", []))
             outcome = await self.claims.update_one(

@@ -12,7 +12,7 @@ from services.common.bus import Subscription, UnprocessableEvent
 from services.common.event_data import optional_text, text
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
-from services.common.privacy import ERASURE_REQUESTED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 from services.people.handlers import PeopleHandlers
 
 __all__ = ["ClaimantNotYetKnown", "PeopleConsumers"]
@@ -43,6 +43,7 @@ class PeopleConsumers:
             "needs.need.submitted.v1": self.need_changed,
             **dict.fromkeys(NEED_EVENTS, self.need_changed),
             ERASURE_REQUESTED: self.erasure_requested,
+            RETENTION_SET: self._store.retention.on_retention_set,
         }
 
     def subscription(self) -> Subscription:

@@ -59,6 +59,11 @@ class Reactions(Meetings):
         """A resident asked for erasure: the claims she made as an individual no longer name her or her team."""
         await self.store.anonymise_claimant(text(event.data, "person"), at=event.time)
 
+    async def anonymise_expired(self) -> int:
+        """The retention sweep: residents' claims older than their district's retention period lose their names; how many now."""
+        now = self.now()
+        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])
+
     async def evidence_attached(self, event: Event) -> None:
         """A receipt (发票) attached to a disbursement settles it; other evidence concerns no claim. Idempotent by event id."""
         data = event.data
