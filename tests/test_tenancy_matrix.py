@@ -132,6 +132,9 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "registerVolunteer": {"communityId": HOME, "realName": "越权", "displayName": "越权"},
         "issueVolunteerCertificate": {"communityId": HOME, "periodFrom": "2026-01-01", "periodTo": "2026-12-31"},
         "setNoticePreferences": {"mutedKinds": ["NEED_ACCEPTED"]},
+        "requestPersonalDataErasure": {"communityId": HOME},
+        "exportMyPersonalData": {"communityId": HOME},
+        "setRetentionPeriod": {"districtId": DISTRICT, "days": 1},
     }  # fmt: skip
 
 

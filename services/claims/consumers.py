@@ -1,4 +1,4 @@
-"""Event reactions of the claims service: item boards, organization cards and places read models."""
+"""Event reactions of the claims service: item boards, organization cards and places read models, receipts of disbursements."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from services.claims.handlers import ClaimsHandlers
 from services.common.bus import Subscription, UnprocessableEvent, topic_matches
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 
 __all__ = ["ClaimsConsumers"]
 
@@ -25,6 +26,9 @@ class ClaimsConsumers:
             "needs.item.status_changed.v1": handlers.item_status_changed,
             COMMUNITY_REGISTERED: handlers.store.places.on_community_registered,
             ORGANIZATION_EVENTS: handlers.organization_changed,
+            "evidence.evidence.attached.v1": handlers.evidence_attached,
+            ERASURE_REQUESTED: handlers.erasure_requested,
+            RETENTION_SET: handlers.store.retention.on_retention_set,
         }
 
     def subscription(self) -> Subscription:

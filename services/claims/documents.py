@@ -113,7 +113,16 @@ def claim_fields(claim: Claim) -> dict[str, Any]:
             for r in claim.progress_reports
         ],
         "disbursements": [
-            {"id": d.id, "line": d.line.to_data(), "on": day_to_bson(d.on), "purpose": d.purpose, "recorded_by": d.recorded_by, "at": d.at}
+            {
+                "id": d.id,
+                "line": d.line.to_data(),
+                "on": day_to_bson(d.on),
+                "purpose": d.purpose,
+                "recorded_by": d.recorded_by,
+                "at": d.at,
+                "receipt_required": d.receipt_required,
+                "receipt_id": d.receipt_id,
+            }
             for d in claim.disbursements
         ],
         "evaluation": None
@@ -176,7 +185,16 @@ def claim_from_document(document: Document) -> Claim:
             for r in document["progress_reports"]
         ),
         disbursements=tuple(
-            Disbursement(d["id"], line_from_document(d["line"]), day_from_bson(d["on"]), d["purpose"], d["recorded_by"], aware(d["at"]))
+            Disbursement(
+                d["id"],
+                line_from_document(d["line"]),
+                day_from_bson(d["on"]),
+                d["purpose"],
+                d["recorded_by"],
+                aware(d["at"]),
+                bool(d.get("receipt_required", False)),
+                d.get("receipt_id"),
+            )
             for d in document["disbursements"]
         ),
         evaluation=None

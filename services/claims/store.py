@@ -33,8 +33,10 @@ from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED, ANONYMISED_AT
+from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
-from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.counters import COUNTER_INDEXES, apply_move, read_counters
 
 __all__ = ["ClaimQuery", "ClaimsStore", "MeetingQuery"]
@@ -46,6 +48,7 @@ CLAIM_INDEXES = (
     Index((("organization_id", 1), ("submitted_at", -1))),
     Index((("community_id", 1), ("claimant.subject", 1), ("submitted_at", -1))),
     Index((("community_id", 1), ("ratings.resident", 1), ("submitted_at", -1))),
+    Index((("community_id", 1), ("disbursements.id", 1))),
     OUTBOX_INDEX,
 )
 MEETING_INDEXES = (Index((("community_id", 1), ("scheduled_at", -1))), OUTBOX_INDEX)
@@ -74,13 +77,14 @@ class MeetingQuery:
 class ClaimsStore:
     """Collections of the claims service and the operations its handlers need."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.claims: Collection = database.collection("claims")
         self.meetings: Collection = database.collection("meetings")
         self.boards: Collection = database.collection("items")
         self.cards: Collection = database.collection("organizations")
         self.tallies: Collection = database.collection("claim_tallies")
         self.places = PlacesReadModel(database.collection("communities"))
+        self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -117,6 +121,32 @@ class ClaimsStore:
         """A claim and the events it has handled."""
         document = await self.claims.find_one({"_id": claim_id})
         return None if document is None else (claim_from_document(document), frozenset(document.get(HANDLED_EVENTS, ())))
+
+    async def anonymise_claimant(self, person: str, *, at: datetime) -> int:
+        """Erase a resident from the claims she made as an individual: her name and her team's names (the team's size,
+        the plan, the money and every figure stay); how many changed. Idempotent."""
+        return await self._anonymise({"claimant.subject": person}, at=at)
+
+    async def anonymise_expired(self, scope: Expired, *, at: datetime) -> int:
+        """The retention sweep: residents' claims of the scope submitted before its cutoff lose her and her team's names."""
+        return await self._anonymise({**scope.filter(), "submitted_at": {"$lt": scope.cutoff}}, at=at)
+
+    async def _anonymise(self, which: dict[str, Any], *, at: datetime) -> int:
+        changed = 0
+        mine = {**which, "claimant.organization_id": None, ANONYMISED_AT: None}
+        for document in await self.claims.find(mine, projection={"_id": 1, "proposal.team": 1}):
+            team = [ANONYMISED] * len(document.get("proposal", {}).get("team", []))
+            outcome = await self.claims.update_one(
+                {"_id": document["_id"], **mine},
+                {"$set": {"claimant.name": ANONYMISED, "proposal.team": team, ANONYMISED_AT: at}, "$inc": {VERSION: 1}},
+            )
+            changed += outcome.modified
+        return changed
+
+    async def claim_id_of_disbursement(self, community_id: str, disbursement_id: str) -> str | None:
+        """The claim a disbursement was paid under, if any."""
+        document = await self.claims.find_one({"community_id": community_id, "disbursements.id": disbursement_id}, projection={"_id": 1})
+        return None if document is None else str(document["_id"])
 
     async def claims_by_ids(self, ids: Iterable[str]) -> dict[str, Claim]:
         """Several claims in one query."""

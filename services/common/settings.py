@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     evidence_signing_key: str = Field("", description="key of the signed upload and download links; empty derives one from JWT_SECRET")
     evidence_max_bytes: int = Field(10_000_000, ge=1_000, description="largest evidence file accepted")
 
+    disbursement_requires_receipt: bool = Field(
+        False, description="every disbursement (拨付) needs its receipt (发票) attached before the project can be completed"
+    )
+    personal_data_retention_days: int = Field(
+        0, ge=0, description="residents' personal data is anonymised this many days after its record was made; 0 keeps it until erased"
+    )
+    privacy_sweep_interval_s: float = Field(3600.0, gt=0, description="how often each service anonymises what is past the retention period")
+
     webhook_allow_private: bool = Field(
         False, description="allow webhook receivers on non-public addresses and any port (tests, a trusted on-premises receiver)"
     )

@@ -12,6 +12,7 @@ from services.common.bus import Subscription, UnprocessableEvent
 from services.common.event_data import optional_text, text, texts
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 from services.needs.domain import ItemStatus
 from services.needs.handlers import NeedsHandlers
 
@@ -38,6 +39,8 @@ class NeedsConsumers:
             "needs.item.drafted.v1": self.item_drafted,
             "needs.item.cancelled.v1": self.item_cancelled,
             "needs.item.status_changed.v1": self.item_status_changed,
+            ERASURE_REQUESTED: self.erasure_requested,
+            RETENTION_SET: handlers.store.retention.on_retention_set,
         }
 
     def subscription(self) -> Subscription:
@@ -75,6 +78,10 @@ class NeedsConsumers:
         """An evaluated item resolves its needs."""
         if event.data.get("status") == ItemStatus.EVALUATED.value:
             await self._handlers.resolve_needs(texts(event.data, "need_ids"), actor=_actor(event), event_id=event.id)
+
+    async def erasure_requested(self, event: Event) -> None:
+        """A resident asked for erasure: her needs and supports no longer name her."""
+        await self._handlers.erase_person(text(event.data, "person"))
 
 
 def _actor(event: Event) -> str:

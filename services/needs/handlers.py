@@ -29,10 +29,20 @@ __all__ = ["NeedsHandlers"]
 class NeedsHandlers:
     """The needs service's use cases."""
 
-    def __init__(self, store: NeedsStore, *, clock: Callable[[], datetime], notify: Callable[[], None]) -> None:
+    def __init__(self, store: NeedsStore, *, clock: Callable[[], datetime], notify: Callable[[], None], retention_days: int = 0) -> None:
         self.store = store
         self._clock = clock
         self._notify = notify
+        self._retention_days = retention_days
+
+    async def erase_person(self, person: str) -> int:
+        """A resident's erasure request: she is no longer the submitter or a supporter of any need; idempotent."""
+        return await self.store.anonymise_person(person, at=self._clock())
+
+    async def anonymise_expired(self) -> int:
+        """The retention sweep: needs older than their district's retention period lose their personal data; how many did now."""
+        now = self._clock()
+        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])
 
     async def submit_need(self, principal: Principal, draft: NeedDraft, *, idempotency_key: str | None = None) -> Need:
         """需求征集: a resident or staff member submits a need; a retried submission is not doubled."""

@@ -15,8 +15,10 @@ from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED_AT, pseudonym
+from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
-from services.common.store.aggregate import HANDLED_EVENTS
+from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
@@ -75,11 +77,12 @@ class ItemQuery:
 class NeedsStore:
     """Collections of the needs service and the operations its handlers need."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
         self.tallies = NeedTallies(database.collection("need_tallies"))
         self.places = PlacesReadModel(database.collection("communities"))
+        self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -115,6 +118,41 @@ class NeedsStore:
             self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=events, handled_event=handled_event
         )
         await self.tallies.need_changed(need_from_document(before) if before is not None else None, need)
+
+    async def needs_of_person(self, person: str, *, limit: int = 1_000) -> tuple[list[Need], list[str]]:
+        """The needs she submitted (newest first) and the ids of those she supports: her personal data here."""
+        submitted = await self.needs.find({"submitter_id": person}, sort=[("created_at", -1)], limit=limit)
+        supported = await self.needs.find({"supporter_ids": person}, projection={"_id": 1}, limit=limit)
+        return [need_from_document(d) for d in submitted], [d["_id"] for d in supported]
+
+    async def anonymise_person(self, person: str, *, at: datetime) -> int:
+        """Erase one resident from every need: she no longer submitted or supported any (counts stay); how many changed."""
+        changed = 0
+        for document in await self.needs.find({"submitter_id": person}, projection={"_id": 1}):
+            outcome = await self.needs.update_one(
+                {"_id": document["_id"], "submitter_id": person},
+                {"$set": {"submitter_id": None, "location": "", ANONYMISED_AT: at}, "$inc": {VERSION: 1}},
+            )
+            changed += outcome.modified
+        for document in await self.needs.find({"supporter_ids": person}, projection={"_id": 1}):
+            outcome = await self.needs.update_one(
+                {"_id": document["_id"], "supporter_ids": person}, {"$set": {"supporter_ids.$": pseudonym(person)}, "$inc": {VERSION: 1}}
+            )
+            changed += outcome.modified
+        return changed
+
+    async def anonymise_expired(self, scope: Expired, *, at: datetime) -> int:
+        """Anonymise every need of the scope made before its cutoff, not yet anonymised (submitter, supporters, address); how many."""
+        changed = 0
+        expired = {**scope.filter(), "created_at": {"$lt": scope.cutoff}, ANONYMISED_AT: None}
+        for document in await self.needs.find(expired, projection={"_id": 1, "supporter_ids": 1}):
+            supporters = [pseudonym(s) if not s.startswith("anonymised-") else s for s in document.get("supporter_ids", ())]
+            outcome = await self.needs.update_one(
+                {"_id": document["_id"], **expired},
+                {"$set": {"submitter_id": None, "location": "", "supporter_ids": supporters, ANONYMISED_AT: at}, "$inc": {VERSION: 1}},
+            )
+            changed += outcome.modified
+        return changed
 
     async def need(self, need_id: str) -> tuple[Need, frozenset[str]] | None:
         """A need and the ids of the events it has handled."""

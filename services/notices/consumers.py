@@ -1,10 +1,12 @@
-"""Event reactions of the notices service: every event that concerns a person, and the places."""
+"""Event reactions of the notices service: every event that concerns a person, the places, and erasure requests."""
 
 from __future__ import annotations
 
 from services.common.bus import Subscription, UnprocessableEvent
+from services.common.event_data import text
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
+from services.common.privacy import ERASURE_REQUESTED
 from services.notices.domain import BINDINGS
 from services.notices.handlers import NoticesHandlers
 
@@ -19,12 +21,14 @@ class NoticesConsumers:
 
     def subscription(self) -> Subscription:
         """The notices service's consumer and what it is bound to."""
-        return Subscription(consumer="notices", bindings=(COMMUNITY_REGISTERED, *BINDINGS), handler=self.handle)
+        return Subscription(consumer="notices", bindings=(COMMUNITY_REGISTERED, ERASURE_REQUESTED, *BINDINGS), handler=self.handle)
 
     async def handle(self, event: Event) -> None:
-        """Places go to the read model; the rest to the notice rules (idempotent by derived ids)."""
+        """Places go to the read model, an erasure request erases her contacts; the rest to the notice rules (idempotent by derived ids)."""
         if event.routing_key == COMMUNITY_REGISTERED:
             await self._handlers.store.places.on_community_registered(event)
+        elif event.routing_key == ERASURE_REQUESTED:
+            await self._handlers.store.erase_contacts(text(event.data, "person"))
         elif event.routing_key in BINDINGS:
             await self._handlers.on_event(event)
         else:

@@ -121,6 +121,14 @@ class NoticesStore:
         """A person's preferences (defaults if none were set)."""
         return preferences_from_document(person, await self.preferences.find_one({"_id": person}))
 
+    async def erase_contacts(self, person: str) -> bool:
+        """Erase a person's contacts (phone, WeChat, webhook URL) and the channels they fed; the inbox stays. Idempotent."""
+        outcome = await self.preferences.update_one(
+            {"_id": person},
+            {"$set": {"phone": None, "wechat_openid": None, "webhook_url": None, "channels": []}, "$inc": {"version": 1}},
+        )
+        return outcome.modified > 0
+
     async def save_preferences(self, preferences: Preferences) -> bool:
         """Save if still at the version read (insert when new); False if someone changed them meanwhile."""
         fields = preferences_to_fields(preferences)

@@ -6,6 +6,7 @@ from services.common.app import Runtime, ServiceParts, contexts, service_factory
 from services.orgs.applications import Applications, ApplicationsStore
 from services.orgs.consumers import OrgsConsumers
 from services.orgs.handlers import OrgsHandlers
+from services.orgs.privacy import PrivacyRequests, PrivacyRequestsStore
 from services.orgs.schema import build_schema
 from services.orgs.schema.context import OrgsContext
 from services.orgs.store import OrgsStore
@@ -17,18 +18,20 @@ def wire(runtime: Runtime) -> ServiceParts:
     """Build the orgs service's parts from the runtime the app factory opened."""
     store = OrgsStore(runtime.database)
     handlers = OrgsHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
+    privacy = PrivacyRequests(PrivacyRequestsStore(runtime.database), store, clock=runtime.clock, notify=runtime.notify_outbox)
     applications = Applications(ApplicationsStore(runtime.database), handlers, clock=runtime.clock, notify=runtime.notify_outbox)
 
     async def prepare_store() -> None:
         await store.create_indexes()
         await applications.store.create_indexes()
+        await privacy.store.create_indexes()
         await handlers.upgrade_service_links()
 
     return ServiceParts(
-        context_factory=contexts(OrgsContext, handlers=handlers, applications=applications),
-        outbox_collections=(*store.outbox_collections, applications.store.collection),
+        context_factory=contexts(OrgsContext, handlers=handlers, applications=applications, privacy=privacy),
+        outbox_collections=(*store.outbox_collections, applications.store.collection, privacy.store.collection),
         create_indexes=prepare_store,
-        subscriptions=[OrgsConsumers(handlers).subscription()],
+        subscriptions=[OrgsConsumers(handlers, privacy).subscription()],
         handlers=handlers,
     )
 

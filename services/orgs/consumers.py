@@ -1,7 +1,8 @@
 """Event reactions of the orgs service: track records from the claims service's events.
 
 Each reaction records the event id in the organization's document in the same conditional
-update as the change, so a redelivered event is counted once. A claim by a resident (no
+update as the change, so a redelivered event is counted once. A resident's erasure request
+anonymises the members linked to her account. A claim by a resident (no
 ``organization_id``) concerns no organization and is acknowledged without change.
 """
 
@@ -13,8 +14,10 @@ from typing import Any
 from services.common.bus import Subscription, UnprocessableEvent
 from services.common.event_data import integer, number, optional_text, text
 from services.common.events import Event
+from services.common.privacy import ERASURE_REQUESTED
 from services.orgs.domain import TrackRecord
 from services.orgs.handlers import OrgsHandlers
+from services.orgs.privacy import PrivacyRequests
 
 __all__ = ["OrgsConsumers"]
 
@@ -24,8 +27,9 @@ Update = Callable[[TrackRecord], TrackRecord]
 class OrgsConsumers:
     """Routes each subscribed claims event to its track-record change."""
 
-    def __init__(self, handlers: OrgsHandlers) -> None:
+    def __init__(self, handlers: OrgsHandlers, privacy: PrivacyRequests | None = None) -> None:
         self._handlers = handlers
+        self._privacy = privacy
         self._updates: Mapping[str, Callable[[Mapping[str, Any]], Update]] = {
             "claims.claim.approved.v1": lambda data: _claimed(text(data, "claim_id")),
             "claims.project.completed.v1": lambda data: _completed(text(data, "claim_id")),
@@ -36,10 +40,14 @@ class OrgsConsumers:
 
     def subscription(self) -> Subscription:
         """The orgs service's durable consumer."""
-        return Subscription(consumer="orgs", bindings=tuple(self._updates), handler=self.handle)
+        privacy = (ERASURE_REQUESTED,) if self._privacy is not None else ()
+        return Subscription(consumer="orgs", bindings=(*self._updates, *privacy), handler=self.handle)
 
     async def handle(self, event: Event) -> None:
-        """Apply the event to its organization's track record."""
+        """Apply the event to its organization's track record (or, an erasure request, to the members she was)."""
+        if event.routing_key == ERASURE_REQUESTED and self._privacy is not None:
+            await self._privacy.erase_person(text(event.data, "person"), event_id=event.id)
+            return
         make_update = self._updates.get(event.routing_key)
         if make_update is None:
             raise UnprocessableEvent(f"orgs does not handle {event.type}")

@@ -43,12 +43,24 @@ __all__ = [
 
 def district_fields(district: District) -> dict[str, Any]:
     """A district's fields."""
-    return {"name": district.name, "registered_at": district.registered_at, "registered_by": district.registered_by}
+    return {
+        "name": district.name,
+        "registered_at": district.registered_at,
+        "registered_by": district.registered_by,
+        "retention_days": district.retention_days,
+    }
 
 
 def district_from_document(document: Document) -> District:
     """A district."""
-    return District(document["_id"], document["name"], aware(document["registered_at"]), document["registered_by"], document["version"])
+    return District(
+        document["_id"],
+        document["name"],
+        aware(document["registered_at"]),
+        document["registered_by"],
+        document["version"],
+        document.get("retention_days"),
+    )
 
 
 def street_fields(street: Street) -> dict[str, Any]:

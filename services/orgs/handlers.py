@@ -66,6 +66,28 @@ class OrgsHandlers:
         await self._insert(self.store.insert_district(district, events), what="district")
         return replace(district, version=1)
 
+    async def set_retention_period(self, principal: Principal, district_id: str, days: int) -> District:
+        """A district administrator sets how long residents' personal data is kept in the district."""
+        access.require_district_admin(principal, district_id, field="districtId")
+        at = self._clock()
+
+        async def load() -> tuple[District, frozenset[str]] | None:
+            district = (await self.store.districts_by_ids([district_id])).get(district_id)
+            return None if district is None else (district, frozenset())
+
+        def decide(district: District) -> tuple[District, list[Event]]:
+            return district.set_retention(days, actor=principal.subject, at=at)
+
+        district, events = await change_aggregate(
+            load=load,
+            decide=decide,
+            save=lambda d, events, _handled: self.store.save_district(d, events),
+            what="district",
+        )
+        if events:
+            self._notify()
+        return district
+
     async def register_street(self, principal: Principal, street_id: str | None, district_id: str, name: str) -> Street:
         """A district administrator registers a street of their district."""
         district = (await self.store.districts_by_ids([district_id])).get(district_id)

@@ -89,6 +89,12 @@ class OrgsStore:
         """A new district (DuplicateKey if the id is taken)."""
         await insert_aggregate(self.districts, {"_id": district.id, **district_fields(district)}, events)
 
+    async def save_district(self, district: District, events: Sequence[Event] = ()) -> None:
+        """Save a changed district if nobody changed it meanwhile (raises VersionConflict)."""
+        await save_aggregate(
+            self.districts, district.id, expected_version=district.version, changes=district_fields(district), events=events
+        )
+
     async def insert_street(self, street: Street, events: Sequence[Event]) -> None:
         """A new street (DuplicateKey if the id or the name in its district is taken)."""
         await insert_aggregate(self.streets, {"_id": street.id, **street_fields(street)}, events)
@@ -152,6 +158,10 @@ class OrgsStore:
         if document is None:
             return None
         return organization_from_document(document), frozenset(document.get(HANDLED_EVENTS, ()))
+
+    async def organization_ids_with_account(self, account: str) -> list[str]:
+        """The organizations one of whose members is linked to this account."""
+        return [d["_id"] for d in await self.organizations.find({"members.account": account}, projection={"_id": 1})]
 
     async def organizations_by_ids(self, ids: Iterable[str]) -> dict[str, Organization]:
         """Several organizations in one query."""

@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 
 from services.common.app import Runtime, ServiceDefinition, ServiceParts, contexts, create_service_app, utc_now
 from services.common.bus import Bus
+from services.common.privacy import RetentionSweep
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 from services.people.consumers import PeopleConsumers
@@ -24,14 +25,17 @@ __all__ = ["create_app", "wire"]
 
 def wire(runtime: Runtime) -> ServiceParts:
     """Build the people service's parts from the runtime the app factory opened."""
-    store = PeopleStore(runtime.database)
+    store = PeopleStore(runtime.database, retention_days=runtime.settings.personal_data_retention_days)
     handlers = PeopleHandlers(store, people_settings(runtime.settings), clock=runtime.clock, notify=runtime.notify_outbox)
+    sweep = RetentionSweep(handlers.anonymise_expired, interval_s=runtime.settings.privacy_sweep_interval_s)
     return ServiceParts(
         context_factory=contexts(PeopleContext, handlers=handlers),
         outbox_collections=store.outbox_collections,
         create_indexes=store.create_indexes,
         subscriptions=[PeopleConsumers(handlers).subscription()],
         handlers=handlers,
+        on_start=sweep.start,
+        on_stop=sweep.stop,
     )
 
 

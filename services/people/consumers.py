@@ -12,6 +12,7 @@ from services.common.bus import Subscription, UnprocessableEvent
 from services.common.event_data import optional_text, text
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 from services.people.handlers import PeopleHandlers
 
 __all__ = ["ClaimantNotYetKnown", "PeopleConsumers"]
@@ -41,6 +42,8 @@ class PeopleConsumers:
             **dict.fromkeys(ORG_EVENTS, self.organization_changed),
             "needs.need.submitted.v1": self.need_changed,
             **dict.fromkeys(NEED_EVENTS, self.need_changed),
+            ERASURE_REQUESTED: self.erasure_requested,
+            RETENTION_SET: self._store.retention.on_retention_set,
         }
 
     def subscription(self) -> Subscription:
@@ -53,6 +56,10 @@ class PeopleConsumers:
         if reaction is None:
             raise UnprocessableEvent(f"people does not handle {event.type}")
         await reaction(event)
+
+    async def erasure_requested(self, event: Event) -> None:
+        """A resident asked for erasure: her register entries lose her names, ID number and phone (idempotent)."""
+        await self._store.anonymise_volunteer(text(event.data, "person"), at=event.time)
 
     async def item_published(self, event: Event) -> None:
         """An item people can have sessions for."""

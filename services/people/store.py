@@ -16,6 +16,8 @@ from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED, ANONYMISED_AT
+from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import OUTBOX, VERSION
 from services.common.store.dates import aware
@@ -53,7 +55,7 @@ ORGANIZATION_INDEXES = (Index((("community_id", 1),)), Index((("served", 1),)))
 class PeopleStore(ReadModels):
     """Collections of the people service and the operations its handlers need."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.sessions: Collection = database.collection("sessions")
         self.attendance: Collection = database.collection("attendance")
         self.volunteers: Collection = database.collection("volunteers")
@@ -63,6 +65,7 @@ class PeopleStore(ReadModels):
         self.organizations: Collection = database.collection("organizations")
         self.claims: Collection = database.collection("claims")
         self.places = PlacesReadModel(database.collection("communities"))
+        self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -245,6 +248,31 @@ class PeopleStore(ReadModels):
         """One register entry."""
         document = await self.volunteers.find_one({"_id": volunteer_id})
         return volunteer_from_document(document) if document else None
+
+    async def volunteers_of_person(self, person: str) -> list[Volunteer]:
+        """Her register entries, one per community she registered in."""
+        return [volunteer_from_document(d) for d in await self.volunteers.find({"person": person}, sort=[("registered_at", -1)])]
+
+    async def anonymise_volunteer(self, person: str, *, at: datetime) -> int:
+        """Erase one person from the register: her names, ID number and phone; the entries (and her hours) stay."""
+        return await self._anonymise_volunteers({"person": person}, at=at)
+
+    async def anonymise_expired(self, scope: Expired, *, at: datetime) -> int:
+        """The retention sweep: register entries of the scope made before its cutoff lose names, ID number and phone."""
+        return await self._anonymise_volunteers({**scope.filter(), "registered_at": {"$lt": scope.cutoff}}, at=at)
+
+    async def _anonymise_volunteers(self, which: dict[str, Any], *, at: datetime) -> int:
+        changed = 0
+        for document in await self.volunteers.find({**which, ANONYMISED_AT: None}, projection={"_id": 1}):
+            outcome = await self.volunteers.update_one(
+                {"_id": document["_id"], ANONYMISED_AT: None},
+                {
+                    "$set": {"real_name": ANONYMISED, "display_name": ANONYMISED, "id_number": None, "phone": None, ANONYMISED_AT: at},
+                    "$inc": {VERSION: 1},
+                },
+            )
+            changed += outcome.modified
+        return changed
 
     async def list_volunteers(self, community_ids: Sequence[str], *, first: int, after: str | None) -> tuple[list[Volunteer], Page]:
         """A page of the register, newest first."""

@@ -24,7 +24,9 @@ __all__ = ["GENESIS", "PERSONAL_FIELDS", "AuditEntry", "ChainCheck", "Change", "
 GENESIS = "0" * 64
 """The previous hash of a community's first entry."""
 
-PERSONAL_FIELDS = frozenset({"actor", "phone", "address", "mentors", "team", "members", "submitter_id", "leader_name", "name_of_person"})
+PERSONAL_FIELDS = frozenset(
+    {"actor", "person", "phone", "address", "mentors", "team", "members", "submitter_id", "leader_name", "name_of_person"}
+)
 """Fields whose values are personal data: masked for readers who may not see them."""
 
 MASK = "***"

@@ -271,13 +271,28 @@ class Claim:
         event = claim._event(
             "claims.project.funds_disbursed.v1", disbursement.at, disbursement_id=disbursement.id, amount_fen=line.amount_fen,
             fund_source=line.fund_source.value, source_name=line.source_name, on=disbursement.on.isoformat(), actor=disbursement.recorded_by,
+            receipt_required=disbursement.receipt_required,
         )  # fmt: skip
         return claim, [event]
 
+    def receipt_attached(self, disbursement_id: str, evidence_id: str, *, at: datetime) -> Claim:
+        """A receipt (发票) was attached to one of its disbursements: the first one attached settles it; the claim if nothing changed."""
+        if not any(d.id == disbursement_id and d.receipt_id is None for d in self.disbursements):
+            return self
+        disbursements = tuple(replace(d, receipt_id=evidence_id) if d.id == disbursement_id else d for d in self.disbursements)
+        return replace(self, disbursements=disbursements, updated_at=at)
+
     def complete(self, *, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
-        """The work is done; open rectifications must be closed first."""
+        """The work is done; open rectifications must be closed and every required receipt attached first (结项票据齐全)."""
         if any(visit.open_rectification for visit in self.supervisions):
             raise Invalid("a supervision visit's rectification is still open", field="claimId", code="RECTIFICATION_OPEN")
+        pending = [d.id for d in self.disbursements if d.receipt_pending]
+        if pending:
+            raise Invalid(
+                f"{len(pending)} disbursement(s) still lack their receipt (发票); attach them first",
+                field="claimId",
+                code="RECEIPT_MISSING",
+            )
         return self._move("complete", actor=actor, at=at, volunteer_hours=self.volunteer_hours)
 
     def evaluate(self, rubric: Rubric, summary: str, *, actor: str, at: datetime) -> tuple[Claim, list[Event]]:

@@ -71,6 +71,13 @@ class Disbursement:
     purpose: str
     recorded_by: str
     at: datetime
+    receipt_required: bool = False
+    receipt_id: str | None = None
+
+    @property
+    def receipt_pending(self) -> bool:
+        """A receipt (发票) is required for this payment and none is attached yet."""
+        return self.receipt_required and self.receipt_id is None
 
 
 def max_hours(at: datetime, since: datetime | None, team_size: int) -> float:

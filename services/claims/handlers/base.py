@@ -28,10 +28,13 @@ def short_id() -> str:
 class HandlerBase:
     """Shared plumbing of the claims handlers."""
 
-    def __init__(self, store: ClaimsStore, *, clock: Callable[[], datetime], notify: Callable[[], None]) -> None:
+    def __init__(
+        self, store: ClaimsStore, *, clock: Callable[[], datetime], notify: Callable[[], None], receipts_required: bool = False
+    ) -> None:
         self.store = store
         self._clock = clock
         self._notify = notify
+        self.receipts_required = receipts_required
 
     async def visible_claim(self, principal: Principal, claim_id: str) -> Claim:
         """The claim, or NotFound if it does not exist or the caller may not see it."""

@@ -84,8 +84,15 @@ class Implementation(HandlerBase):
         return await self.change_claim(principal, claim_id, lambda c: c.report_progress(report), check=self.claimant_or_staff(principal))
 
     async def record_disbursement(self, principal: Principal, claim_id: str, *, line: BudgetLine, on: date, purpose: str) -> Claim:
-        """Staff pay out funds; never more per source than approved, also under concurrent requests."""
-        disbursement = Disbursement(short_id(), line, on, purpose.strip(), principal.subject, self.now())
+        """Staff pay out funds; never more per source than approved, also under concurrent requests.
+
+        When receipts are required (``DISBURSEMENT_REQUIRES_RECEIPT``) the payment is recorded as
+        pending its receipt (发票), attached to the disbursement afterwards; the project cannot be
+        completed until every such receipt is there.
+        """
+        disbursement = Disbursement(
+            short_id(), line, on, purpose.strip(), principal.subject, self.now(), receipt_required=self.receipts_required
+        )
         return await self.change_claim(principal, claim_id, lambda c: c.disburse(disbursement), check=self.staff_only(principal))
 
     async def complete_project(self, principal: Principal, claim_id: str) -> Claim:

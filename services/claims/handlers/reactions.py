@@ -1,4 +1,4 @@
-"""Reactions to other services' events: the item boards, organization cards and places read models."""
+"""Reactions to other services' events: the item boards, organization cards and places read models, and receipts."""
 
 from __future__ import annotations
 
@@ -58,6 +58,29 @@ class Reactions(Meetings):
     async def item_status_changed(self, event: Event) -> None:
         """Claimed, in progress, completed, evaluated: kept for display."""
         await self.store.record_item_status(text(event.data, "item_id"), text(event.data, "status"), event.id)
+
+    async def erasure_requested(self, event: Event) -> None:
+        """A resident asked for erasure: the claims she made as an individual no longer name her or her team."""
+        await self.store.anonymise_claimant(text(event.data, "person"), at=event.time)
+
+    async def anonymise_expired(self) -> int:
+        """The retention sweep: residents' claims older than their district's retention period lose their names; how many now."""
+        now = self.now()
+        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])
+
+    async def evidence_attached(self, event: Event) -> None:
+        """A receipt (发票) attached to a disbursement settles it; other evidence concerns no claim. Idempotent by event id."""
+        data = event.data
+        if data.get("kind") != "receipt" or data.get("record_type") != "disbursement":
+            return
+        disbursement_id, evidence_id = text(data, "record_id"), text(data, "evidence_id")
+        claim_id = await self.store.claim_id_of_disbursement(event.community, disbursement_id)
+        if claim_id is None:
+            raise UnprocessableEvent(f"no claim paid disbursement {disbursement_id}")
+        at = event.time
+        await self.change_claim(
+            None, claim_id, lambda claim: (claim.receipt_attached(disbursement_id, evidence_id, at=at), []), event_id=event.id
+        )
 
     async def organization_changed(self, event: Event) -> None:
         """Any ``orgs.org.*`` event carries the organization's snapshot; an older one never overwrites a newer."""

@@ -98,6 +98,9 @@ class DisbursementType:
     line: ClaimBudgetLine = strawberry.field(description="Amount and fund source.")
     on: date = strawberry.field(description="Day.")
     purpose: str = strawberry.field(description="What for.")
+    receipt_required: bool = strawberry.field(description="Whether a receipt (发票) must be attached to this payment.")
+    receipt_evidence_id: strawberry.ID | None = strawberry.field(description="The receipt attached (evidence id); null until then.")
+    receipt_pending: bool = strawberry.field(description="A receipt is required and not attached yet (the project cannot be completed).")
 
 
 @strawberry.type(description="Staff's rubric, 1–5 each.")
@@ -204,7 +207,15 @@ class ClaimType:
                 for r in claim.progress_reports
             ],
             disbursements=[
-                DisbursementType(id=strawberry.ID(d.id), line=ClaimBudgetLine.of(d.line), on=d.on, purpose=d.purpose)
+                DisbursementType(
+                    id=strawberry.ID(d.id),
+                    line=ClaimBudgetLine.of(d.line),
+                    on=d.on,
+                    purpose=d.purpose,
+                    receipt_required=d.receipt_required,
+                    receipt_evidence_id=strawberry.ID(d.receipt_id) if d.receipt_id else None,
+                    receipt_pending=d.receipt_pending,
+                )
                 for d in claim.disbursements
             ],
             disbursed=[

@@ -8,6 +8,7 @@ from services.common.graphql.scalars import schema_config
 from services.common.graphql.schema import FederatedSchema
 from services.common.settings import Settings
 from services.needs.schema.mutations import Mutation
+from services.needs.schema.personal import PersonalDataType
 from services.needs.schema.places import CommunityType, DistrictType, StreetType
 from services.needs.schema.queries import Query
 
@@ -19,7 +20,7 @@ def build_schema(settings: Settings) -> FederatedSchema:
     return FederatedSchema(
         query=Query,
         mutation=Mutation,
-        types=[CommunityType, StreetType, DistrictType, *ERROR_TYPES],
+        types=[CommunityType, StreetType, DistrictType, PersonalDataType, *ERROR_TYPES],
         extensions=schema_extensions(settings),
         config=schema_config(),
     )

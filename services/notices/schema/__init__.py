@@ -7,6 +7,7 @@ from services.common.graphql.limits import schema_extensions
 from services.common.graphql.scalars import schema_config
 from services.common.graphql.schema import FederatedSchema
 from services.common.settings import Settings
+from services.notices.schema.personal import PersonalDataType
 from services.notices.schema.root import Mutation, Query, Subscription
 
 __all__ = ["build_schema"]
@@ -18,7 +19,7 @@ def build_schema(settings: Settings) -> FederatedSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[*ERROR_TYPES],
+        types=[PersonalDataType, *ERROR_TYPES],
         extensions=schema_extensions(settings),
         config=schema_config(),
     )

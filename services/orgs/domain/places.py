@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.common.domain import Invalid
 from services.common.events import Event, new_event
+from services.common.privacy import RETENTION_SET
 
 __all__ = ["Community", "District", "Street", "register_community", "register_district", "register_street"]
 
@@ -24,6 +25,17 @@ class District:
     registered_at: datetime
     registered_by: str
     version: int = 0
+    retention_days: int | None = None
+
+    def set_retention(self, days: int, *, actor: str, at: datetime) -> tuple[District, list[Event]]:
+        """How many days residents' personal data is kept (0: until erased); announced to every service holding it."""
+        if not 0 <= days <= 36_500:
+            raise Invalid("a retention period is 0 (keep until erased) to 36500 days", field="days")
+        if days == self.retention_days:
+            return self, []
+        data = {"district_id": self.id, "days": days, "previous_days": self.retention_days, "actor": actor}
+        event = new_event(RETENTION_SET, service=SERVICE, community=self.id, data=data, subject=self.id, time=at)
+        return replace(self, retention_days=days), [event]
 
 
 @dataclass(frozen=True, slots=True)

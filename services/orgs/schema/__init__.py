@@ -9,6 +9,7 @@ from services.common.graphql.schema import FederatedSchema
 from services.common.settings import Settings
 from services.orgs.schema.mutations import Mutation
 from services.orgs.schema.organization import OrganizationType
+from services.orgs.schema.privacy import PersonalDataType
 from services.orgs.schema.queries import Query
 
 __all__ = ["build_schema"]
@@ -19,7 +20,7 @@ def build_schema(settings: Settings) -> FederatedSchema:
     return FederatedSchema(
         query=Query,
         mutation=Mutation,
-        types=[OrganizationType, *ERROR_TYPES],
+        types=[OrganizationType, PersonalDataType, *ERROR_TYPES],
         extensions=schema_extensions(settings),
         config=schema_config(),
     )

@@ -16,6 +16,7 @@ from services.orgs.applications import Applications
 from services.orgs.domain import Community, District, Organization, OrganizationFacts, Street, access
 from services.orgs.domain.service_links import requested_ids
 from services.orgs.handlers import OrgsHandlers
+from services.orgs.privacy import PrivacyRequests
 from services.orgs.store import OrgsStore
 
 __all__ = ["OrgsContext"]
@@ -27,6 +28,7 @@ class OrgsContext(RequestContext):
 
     handlers: OrgsHandlers | None = None
     applications: Applications | None = None
+    privacy: PrivacyRequests | None = None
     organizations: DataLoader[str, Organization | None] = field(init=False)
     communities: DataLoader[str, Community | None] = field(init=False)
     streets: DataLoader[str, Street | None] = field(init=False)

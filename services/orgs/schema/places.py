@@ -191,6 +191,12 @@ class DistrictType:
         """From the domain record."""
         return cls(id=strawberry.ID(district.id), name=district.name, _district=district)
 
+    @strawberry.field(
+        description="Days residents' personal data is kept before it is anonymised (0: until erased); null: the platform's default."
+    )
+    def retention_days(self) -> int | None:
+        return self._district.retention_days
+
     @strawberry.field(description="Its streets, by name.")
     async def streets(self, info: Info[OrgsContext, None]) -> list[StreetType]:
         return [StreetType.from_domain(s) for s in await info.context.streets_of_district.load(self._district.id)]

@@ -20,6 +20,12 @@ class PeopleHandlers:
     def __init__(self, store: PeopleStore, settings: PeopleSettings, *, clock: Callable[[], datetime], notify: Callable[[], None]) -> None:
         self.store = store
         self.settings = settings
+        self._clock = clock
         self.sessions = SessionHandlers(store, clock=clock, notify=notify)
         self.hours = HoursHandlers(store, settings, clock=clock)
         self.matching = MatchingHandlers(store)
+
+    async def anonymise_expired(self) -> int:
+        """The retention sweep: register entries older than their district's retention period lose personal data; how many now."""
+        now = self._clock()
+        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])

@@ -8,6 +8,7 @@ from services.common.graphql.scalars import schema_config
 from services.common.graphql.schema import FederatedSchema
 from services.common.settings import Settings
 from services.people.schema.mutations import Mutation
+from services.people.schema.personal import PersonalDataType
 from services.people.schema.queries import Query
 
 __all__ = ["build_schema"]
@@ -16,5 +17,9 @@ __all__ = ["build_schema"]
 def build_schema(settings: Settings) -> FederatedSchema:
     """The federated schema with the platform's limits and error masking."""
     return FederatedSchema(
-        query=Query, mutation=Mutation, types=[*ERROR_TYPES], extensions=schema_extensions(settings), config=schema_config()
+        query=Query,
+        mutation=Mutation,
+        types=[PersonalDataType, *ERROR_TYPES],
+        extensions=schema_extensions(settings),
+        config=schema_config(),
     )
