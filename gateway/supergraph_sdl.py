@@ -11,13 +11,10 @@ import re
 from collections.abc import Iterable
 
 from graphql import (
-    BooleanValueNode,
-    ConstDirectiveNode,
     DefinitionNode,
     DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
-    EnumValueNode,
     FieldDefinitionNode,
     GraphQLNamedType,
     InputObjectTypeDefinitionNode,
@@ -26,7 +23,6 @@ from graphql import (
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
-    StringValueNode,
     UnionTypeDefinitionNode,
     build_ast_schema,
     parse,
@@ -34,6 +30,7 @@ from graphql import (
 )
 
 from gateway.composition import CompositionError
+from gateway.directives import all_named, boolean_argument, enum_argument, named, string_argument
 from gateway.model import EntityKey, FieldModel, FieldSource, Subgraph, Supergraph, TypeModel
 
 __all__ = ["load_supergraph", "print_supergraph"]
@@ -163,10 +160,12 @@ def load_supergraph(sdl: str) -> Supergraph:
     for definition in document.definitions:
         if isinstance(definition, EnumTypeDefinitionNode) and definition.name.value == "join__Graph":
             for value in definition.values or ():
-                directive = _directive(value.directives or (), "join__graph")
+                directive = named(value.directives or (), "join__graph")
                 if directive is None:
                     raise CompositionError(f"join__Graph.{value.name.value} lacks @join__graph")
-                graphs[value.name.value] = Subgraph(_string(directive, "name") or value.name.value.lower(), _string(directive, "url") or "")
+                graphs[value.name.value] = Subgraph(
+                    string_argument(directive, "name") or value.name.value.lower(), string_argument(directive, "url") or ""
+                )
     if not graphs:
         raise CompositionError("not a supergraph: no join__Graph enum")
     types: dict[str, TypeModel] = {}
@@ -179,27 +178,28 @@ def load_supergraph(sdl: str) -> Supergraph:
         if SPEC_NAMESPACED.match(name):  # join__Graph, link__Import, context__ContextFieldValue…: machinery, not API
             continue
         directives = definition.directives or ()  # type: ignore[attr-defined]
-        if _directive(directives, "inaccessible") is not None:
+        if named(directives, "inaccessible") is not None:
             hidden.add(name)
             continue
         model = types[name] = TypeModel(name, definition.kind.replace("_type_definition", ""))
-        for join in _all(directives, "join__type"):
-            graph = graphs[_enum(join, "graph") or ""].name
+        for join in all_named(directives, "join__type"):
+            graph = graphs[enum_argument(join, "graph") or ""].name
             model.subgraphs.add(graph)
-            key = _string(join, "key")
+            key = string_argument(join, "key")
             if key is not None:
-                model.keys.append(EntityKey(graph, parse("{" + key + "}").definitions[0].selection_set, _boolean(join, "resolvable", True)))  # type: ignore[attr-defined]
-            if _boolean(join, "isInterfaceObject", False):
+                selection = parse("{" + key + "}").definitions[0].selection_set  # type: ignore[attr-defined]
+                model.keys.append(EntityKey(graph, selection, boolean_argument(join, "resolvable", True)))
+            if boolean_argument(join, "isInterfaceObject", False):
                 model.interface_object_in.add(graph)
-        for join in _all(directives, "join__implements"):
-            graph = graphs[_enum(join, "graph") or ""].name
-            model.implements.setdefault(graph, set()).add(_string(join, "interface") or "")
-        for join in _all(directives, "join__unionMember"):
-            graph = graphs[_enum(join, "graph") or ""].name
-            model.members.setdefault(graph, set()).add(_string(join, "member") or "")
+        for join in all_named(directives, "join__implements"):
+            graph = graphs[enum_argument(join, "graph") or ""].name
+            model.implements.setdefault(graph, set()).add(string_argument(join, "interface") or "")
+        for join in all_named(directives, "join__unionMember"):
+            graph = graphs[enum_argument(join, "graph") or ""].name
+            model.members.setdefault(graph, set()).add(string_argument(join, "member") or "")
         for value in getattr(definition, "values", None) or ():
-            for join in _all(value.directives or (), "join__enumValue"):
-                graph = graphs[_enum(join, "graph") or ""].name
+            for join in all_named(value.directives or (), "join__enumValue"):
+                graph = graphs[enum_argument(join, "graph") or ""].name
                 model.enum_values.setdefault(graph, set()).add(value.name.value)
         for field in getattr(definition, "fields", None) or ():
             if isinstance(field, FieldDefinitionNode):
@@ -217,27 +217,27 @@ def load_supergraph(sdl: str) -> Supergraph:
 
 def _field_model(field: FieldDefinitionNode, model: TypeModel, graphs: dict[str, Subgraph]) -> FieldModel:
     result = FieldModel(field.name.value)
-    joins = _all(field.directives or (), "join__field")
+    joins = all_named(field.directives or (), "join__field")
     if not joins:
         for graph in model.subgraphs:
             result.sources[graph] = FieldSource(graph)
         return result
     for join in joins:
-        graph_value = _enum(join, "graph")
+        graph_value = enum_argument(join, "graph")
         if graph_value is None:
             continue
         graph = graphs[graph_value].name
-        requires, provides = _string(join, "requires"), _string(join, "provides")
+        requires, provides = string_argument(join, "requires"), string_argument(join, "provides")
         result.sources[graph] = FieldSource(
             graph,
-            external=_boolean(join, "external", False),
+            external=boolean_argument(join, "external", False),
             requires=parse("{" + requires + "}").definitions[0].selection_set if requires else None,  # type: ignore[attr-defined]
             provides=parse("{" + provides + "}").definitions[0].selection_set if provides else None,  # type: ignore[attr-defined]
-            overridden=_boolean(join, "usedOverridden", False),
-            type=_string(join, "type"),
+            overridden=boolean_argument(join, "usedOverridden", False),
+            type=string_argument(join, "type"),
             context=any(argument.name.value == "contextArguments" for argument in join.arguments or ()),
         )
-        origin = _string(join, "override")
+        origin = string_argument(join, "override")
         if origin:
             for other in graphs.values():
                 if other.name == origin or _graph(other.name) == origin.upper():
@@ -259,7 +259,7 @@ def _strip(definition: DefinitionNode, hidden: set[str]) -> DefinitionNode:
                 }
             )
             for f in definition.fields or ()
-            if _directive(f.directives or (), "inaccessible") is None
+            if named(f.directives or (), "inaccessible") is None
         )
     if isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
         values["interfaces"] = tuple(i for i in definition.interfaces or () if i.name.value not in hidden)
@@ -269,7 +269,7 @@ def _strip(definition: DefinitionNode, hidden: set[str]) -> DefinitionNode:
         values["values"] = tuple(
             v.__class__(name=v.name, description=v.description, directives=())
             for v in definition.values or ()
-            if _directive(v.directives or (), "inaccessible") is None
+            if named(v.directives or (), "inaccessible") is None
         )
     return definition.__class__(**{**{k: getattr(definition, k) for k in definition.keys if k != "loc"}, **values})
 
@@ -284,34 +284,5 @@ def _arguments(arguments: Iterable[InputValueDefinitionNode] | None) -> tuple[In
             }
         )
         for a in arguments or ()
-        if _directive(a.directives or (), "inaccessible") is None
+        if named(a.directives or (), "inaccessible") is None
     )
-
-
-def _directive(directives: Iterable[ConstDirectiveNode], name: str) -> ConstDirectiveNode | None:
-    return next((d for d in directives if d.name.value == name), None)
-
-
-def _all(directives: Iterable[ConstDirectiveNode], name: str) -> list[ConstDirectiveNode]:
-    return [d for d in directives if d.name.value == name]
-
-
-def _string(directive: ConstDirectiveNode, name: str) -> str | None:
-    for argument in directive.arguments or ():
-        if argument.name.value == name and isinstance(argument.value, StringValueNode):
-            return argument.value.value
-    return None
-
-
-def _enum(directive: ConstDirectiveNode, name: str) -> str | None:
-    for argument in directive.arguments or ():
-        if argument.name.value == name and isinstance(argument.value, EnumValueNode):
-            return argument.value.value
-    return None
-
-
-def _boolean(directive: ConstDirectiveNode, name: str, default: bool) -> bool:
-    for argument in directive.arguments or ():
-        if argument.name.value == name and isinstance(argument.value, BooleanValueNode):
-            return argument.value.value
-    return default

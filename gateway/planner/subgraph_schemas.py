@@ -13,12 +13,10 @@ import re
 from collections.abc import Iterable
 
 from graphql import (
-    BooleanValueNode,
     ConstDirectiveNode,
     DefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
-    EnumValueNode,
     FieldDefinitionNode,
     FieldsOnCorrectTypeRule,
     FragmentsOnCompositeTypesRule,
@@ -34,7 +32,6 @@ from graphql import (
     PossibleFragmentSpreadsRule,
     ScalarLeafsRule,
     ScalarTypeDefinitionNode,
-    StringValueNode,
     TypeNode,
     UnionTypeDefinitionNode,
     build_ast_schema,
@@ -42,6 +39,8 @@ from graphql import (
     parse_type,
     validate,
 )
+
+from gateway.directives import all_named, boolean_argument, enum_argument, string_argument
 
 __all__ = ["RULES", "invalid_request", "subgraph_schemas"]
 
@@ -65,7 +64,7 @@ def subgraph_schemas(sdl: str) -> dict[str, GraphQLSchema]:
         if isinstance(definition, EnumTypeDefinitionNode) and definition.name.value == "join__Graph":
             for value in definition.values or ():
                 join = _first(value.directives, "join__graph")
-                name = _string(join, "name") if join is not None else None
+                name = string_argument(join, "name") if join is not None else None
                 graphs[value.name.value] = name or value.name.value.lower()
     schemas = {}
     for graph, name in graphs.items():
@@ -87,8 +86,8 @@ def _schema(document: DocumentNode, graph: str) -> GraphQLSchema:
     for definition in document.definitions:
         if not isinstance(definition, Named) or MACHINERY.match(definition.name.value):
             continue
-        joins = _all(definition.directives, "join__type")
-        if joins and not any(_enum(join, "graph") == graph for join in joins):
+        joins = all_named(definition.directives, "join__type")
+        if joins and not any(enum_argument(join, "graph") == graph for join in joins):
             continue
         kept[definition.name.value] = definition
     roots = {"Query", "Mutation", "Subscription"}
@@ -121,13 +120,14 @@ def _shape(definition: Named, graph: str, kept: dict[str, Named]) -> Named:
     """The definition as the subgraph has it: its fields, implementations, members and values there."""
     if isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
         interface_object = any(
-            _enum(join, "graph") == graph and _boolean(join, "isInterfaceObject") for join in _all(definition.directives, "join__type")
+            enum_argument(join, "graph") == graph and boolean_argument(join, "isInterfaceObject")
+            for join in all_named(definition.directives, "join__type")
         )
         fields = tuple(_field(f, graph) for f in definition.fields or () if _in_graph(f.directives, graph, "join__field"))
         fields = tuple(f for f in fields if get_named_type_name(f.type) in kept or _builtin(get_named_type_name(f.type)))
-        implements = _all(definition.directives, "join__implements")
+        implements = all_named(definition.directives, "join__implements")
         if implements:
-            names = {_string(j, "interface") for j in implements if _enum(j, "graph") == graph}
+            names = {string_argument(j, "interface") for j in implements if enum_argument(j, "graph") == graph}
         else:
             names = {i.name.value for i in definition.interfaces or ()}
         interfaces = tuple(NamedTypeNode(name=NameNode(value=n)) for n in sorted(n for n in names if n and n in kept))
@@ -135,9 +135,9 @@ def _shape(definition: Named, graph: str, kept: dict[str, Named]) -> Named:
             return ObjectTypeDefinitionNode(name=definition.name, fields=fields, interfaces=(), directives=())
         return definition.__class__(name=definition.name, fields=fields, interfaces=interfaces, directives=())
     if isinstance(definition, UnionTypeDefinitionNode):
-        members = _all(definition.directives, "join__unionMember")
+        members = all_named(definition.directives, "join__unionMember")
         if members:
-            names = {_string(m, "member") for m in members if _enum(m, "graph") == graph}
+            names = {string_argument(m, "member") for m in members if enum_argument(m, "graph") == graph}
         else:
             names = {t.name.value for t in definition.types or ()}
         types = tuple(NamedTypeNode(name=NameNode(value=n)) for n in sorted(n for n in names if n and n in kept))
@@ -146,7 +146,7 @@ def _shape(definition: Named, graph: str, kept: dict[str, Named]) -> Named:
         values = tuple(
             v.__class__(name=v.name, directives=())
             for v in definition.values or ()
-            if not _all(v.directives, "join__enumValue") or _in_graph(v.directives, graph, "join__enumValue")
+            if not all_named(v.directives, "join__enumValue") or _in_graph(v.directives, graph, "join__enumValue")
         )
         return EnumTypeDefinitionNode(name=definition.name, values=values, directives=())
     if isinstance(definition, InputObjectTypeDefinitionNode):
@@ -161,7 +161,9 @@ def _shape(definition: Named, graph: str, kept: dict[str, Named]) -> Named:
 
 
 def _field(field: FieldDefinitionNode, graph: str) -> FieldDefinitionNode:
-    declared = next((_string(j, "type") for j in _all(field.directives, "join__field") if _enum(j, "graph") == graph), None)
+    declared = next(
+        (string_argument(j, "type") for j in all_named(field.directives, "join__field") if enum_argument(j, "graph") == graph), None
+    )
     type_node: TypeNode = parse_type(declared) if declared else field.type
     arguments = tuple(a.__class__(name=a.name, type=a.type, default_value=a.default_value, directives=()) for a in field.arguments or ())
     return FieldDefinitionNode(name=field.name, type=type_node, arguments=arguments, directives=())
@@ -169,14 +171,15 @@ def _field(field: FieldDefinitionNode, graph: str) -> FieldDefinitionNode:
 
 def _keyed(definition: Named, graph: str, kept: dict[str, Named]) -> bool:
     """An object with a key in the subgraph (itself, or an interface of it with a key there)."""
-    for join in _all(definition.directives, "join__type"):
-        if _enum(join, "graph") == graph and _string(join, "key") is not None:
+    for join in all_named(definition.directives, "join__type"):
+        if enum_argument(join, "graph") == graph and string_argument(join, "key") is not None:
             return True
     if isinstance(definition, ObjectTypeDefinitionNode):
         for interface in definition.interfaces or ():
             parent = kept.get(interface.name.value)
             if isinstance(parent, InterfaceTypeDefinitionNode) and any(
-                _enum(j, "graph") == graph and _string(j, "key") is not None for j in _all(parent.directives, "join__type")
+                enum_argument(j, "graph") == graph and string_argument(j, "key") is not None
+                for j in all_named(parent.directives, "join__type")
             ):
                 return True
     return False
@@ -204,34 +207,9 @@ def _builtin(name: str) -> bool:
 
 
 def _in_graph(directives: Iterable[ConstDirectiveNode] | None, graph: str, name: str) -> bool:
-    joins = _all(directives, name)
-    return not joins or any(_enum(join, "graph") in (graph, None) for join in joins)
+    joins = all_named(directives, name)
+    return not joins or any(enum_argument(join, "graph") in (graph, None) for join in joins)
 
 
 def _first(directives: Iterable[ConstDirectiveNode] | None, name: str) -> ConstDirectiveNode | None:
     return next((d for d in directives or () if d.name.value == name), None)
-
-
-def _all(directives: Iterable[ConstDirectiveNode] | None, name: str) -> list[ConstDirectiveNode]:
-    return [d for d in directives or () if d.name.value == name]
-
-
-def _string(directive: ConstDirectiveNode | None, name: str) -> str | None:
-    for argument in directive.arguments or () if directive is not None else ():
-        if argument.name.value == name and isinstance(argument.value, StringValueNode):
-            return argument.value.value
-    return None
-
-
-def _enum(directive: ConstDirectiveNode, name: str) -> str | None:
-    for argument in directive.arguments or ():
-        if argument.name.value == name and isinstance(argument.value, EnumValueNode):
-            return argument.value.value
-    return None
-
-
-def _boolean(directive: ConstDirectiveNode, name: str) -> bool:
-    for argument in directive.arguments or ():
-        if argument.name.value == name and isinstance(argument.value, BooleanValueNode):
-            return argument.value.value
-    return False

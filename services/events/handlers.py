@@ -16,34 +16,15 @@ from services.common.identity import Principal, Role
 from services.common.settings import Settings
 from services.common.store import VersionConflict
 from services.common.tracing import current_traceparent
+from services.common.wakeup import Wakeup
 from services.events.domain import GRANT_EXPIRED, Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
 from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
 
-__all__ = ["EventsHandlers", "FeedSignal"]
+__all__ = ["EventsHandlers"]
 
 REGISTRANTS = (Role.PARTNER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN, Role.ORG_LEADER)
 MAX_OVERLAP_HOURS = 168
-
-
-class FeedSignal:
-    """Wakes subscriptions and the dispatcher when the feed grows (a poll is their fallback)."""
-
-    def __init__(self) -> None:
-        self._condition = asyncio.Condition()
-
-    async def notify(self) -> None:
-        """Something was appended."""
-        async with self._condition:
-            self._condition.notify_all()
-
-    async def wait(self, within: float) -> None:
-        """Until something is appended, or ``within`` seconds."""
-        try:
-            async with asyncio.timeout(within), self._condition:
-                await self._condition.wait()
-        except TimeoutError:
-            return
 
 
 class EventsHandlers:
@@ -53,7 +34,7 @@ class EventsHandlers:
         self.store = store
         self.bus = bus
         self.settings = settings
-        self.signal = FeedSignal()
+        self.signal = Wakeup()
         self.dispatcher: object = None
         self.guard = AddressGuard(settings)
         self._clock = clock

@@ -21,6 +21,7 @@ from services.common.domain import Conflict, Invalid, NotFound
 from services.common.event_data import text
 from services.common.events import Event
 from services.common.identity import Principal
+from services.common.wakeup import Wakeup
 from services.notices.domain import (
     CLAIM_CLOSED,
     CLAIMANT_TOLD,
@@ -39,7 +40,7 @@ from services.notices.store import NoticesStore
 if TYPE_CHECKING:
     from services.notices.worker import NoticesWorker
 
-__all__ = ["ClaimantNotYetKnown", "NewNotices", "NoticesHandlers"]
+__all__ = ["ClaimantNotYetKnown", "NoticesHandlers"]
 
 log = logging.getLogger(__name__)
 MAX_MARKED = 500
@@ -49,26 +50,6 @@ class ClaimantNotYetKnown(RuntimeError):
     """A claim's event arrived before its submission: retried after a delay (never dead-lettered at once)."""
 
 
-class NewNotices:
-    """Wakes the subscriptions of this replica when a notice is stored (a poll covers the others)."""
-
-    def __init__(self) -> None:
-        self._condition = asyncio.Condition()
-
-    async def notify(self) -> None:
-        """A notice was stored."""
-        async with self._condition:
-            self._condition.notify_all()
-
-    async def wait(self, within: float) -> None:
-        """Until a notice is stored, or ``within`` seconds."""
-        try:
-            async with asyncio.timeout(within), self._condition:
-                await self._condition.wait()
-        except TimeoutError:
-            return
-
-
 class NoticesHandlers:
     """The notices service's use cases."""
 
@@ -76,7 +57,7 @@ class NoticesHandlers:
         self.store = store
         self.settings = settings
         self._clock = clock
-        self.signal = NewNotices()
+        self.signal = Wakeup()
         self.worker: NoticesWorker | None = None
 
     def now(self) -> datetime:
