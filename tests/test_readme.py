@@ -67,6 +67,18 @@ def payload_errors(data: dict[str, Any]) -> list[Any]:
     return [error for value in data.values() if isinstance(value, dict) for error in value.get("errors") or []]
 
 
+async def run_step(http: httpx.AsyncClient, url: str, token: str, operation: str, step: Step) -> dict[str, Any]:
+    """One walkthrough step's data, retried while it is not done yet (events travel between services; a failed try changed nothing)."""
+    for _ in range(100):
+        body = (await http.post(url, json={"query": operation}, headers={"authorization": f"Bearer {token}"})).json()
+        assert "errors" not in body, (operation, body["errors"])
+        data: dict[str, Any] = body["data"]
+        if not payload_errors(data) and (step.expect is None or str(at(data, step.expect[0])) == step.expect[1]):
+            return data
+        await asyncio.sleep(0.1)
+    raise AssertionError((operation, data))
+
+
 def test_every_graphql_block_in_the_readme_parses() -> None:
     blocks = BLOCK.findall(README.read_text())
     assert len(blocks) >= 15
@@ -118,17 +130,9 @@ async def test_the_readme_walkthrough_runs_as_written_through_the_gateway() -> N
             for name, value in saved.items():
                 operation = operation.replace(name, value)
             assert not re.search(r"\b[A-Z]+_ID\b", operation), f"a placeholder no step saved: {operation}"
-            headers = {"authorization": f"Bearer {up.tokens[step.role]}"}
-            for _ in range(100):  # events travel between services: a step may need a moment; a failed one changed nothing
-                body = (await http.post(up.urls["gateway"], json={"query": operation}, headers=headers)).json()
-                assert "errors" not in body, (operation, body["errors"])
-                done = not payload_errors(body["data"]) and (step.expect is None or str(at(body["data"], step.expect[0])) == step.expect[1])
-                if done:
-                    break
-                await asyncio.sleep(0.1)
-            assert done, (operation, body["data"])
-            saved.update({name: at(body["data"], path) for name, path in step.saves.items()})
-            results.append(body["data"])
+            data = await run_step(http, up.urls["gateway"], up.tokens[step.role], operation, step)
+            saved.update({name: at(data, path) for name, path in step.saves.items()})
+            results.append(data)
 
         async def arrived() -> bool:  # the webhook delivery and the live event follow the evaluation
             delivered = {delivery["event"]["type"] for delivery in receiver.state.received.deliveries}

@@ -6,7 +6,6 @@ comments, which the claim cycle's ``STEP`` pattern (tests/test_readme.py) does n
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
@@ -18,7 +17,7 @@ from graphql import parse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.test_readme import BLOCK, README, STEP, Step, at, payload_errors
+from tests.test_readme import BLOCK, README, STEP, Step, at, run_step
 from tests.up import platform_up
 
 ACTIVITY_STEP = re.compile(r"<!-- activity-step: (?P<annotation>[^>]*?) -->\n```graphql\n(?P<operation>.*?)```", re.DOTALL)
@@ -64,17 +63,9 @@ async def test_the_weekly_activity_walkthrough_runs_as_written_on_the_demo() -> 
             for name, value in saved.items():
                 operation = operation.replace(name, value)
             assert not re.search(r"\b(ITEM|SESSION)_ID\b|CERTIFICATE_CODE", operation), operation
-            headers = {"authorization": f"Bearer {up.tokens[step.role]}"}
-            for _ in range(100):  # events travel between services: a step may need a moment
-                body = (await http.post(up.urls["gateway"], json={"query": operation}, headers=headers)).json()
-                assert "errors" not in body, (operation, body["errors"])
-                done = not payload_errors(body["data"]) and (step.expect is None or str(at(body["data"], step.expect[0])) == step.expect[1])
-                if done:
-                    break
-                await asyncio.sleep(0.1)
-            assert done, (operation, body["data"])
-            saved.update({name: at(body["data"], path) for name, path in step.saves.items()})
-            results.append(body["data"])
+            data = await run_step(http, up.urls["gateway"], up.tokens[step.role], operation, step)
+            saved.update({name: at(data, path) for name, path in step.saves.items()})
+            results.append(data)
         downloads = {}
         for match in DOWNLOAD.finditer(section()):  # the curl commands, as written, to the people service over HTTP
             (path,) = DOWNLOAD_URL.findall(match["command"])
