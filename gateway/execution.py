@@ -29,7 +29,7 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from gateway.planner import EntityPart, FetchNode, Input, Plan
-from gateway.planner.requests import request_document
+from gateway.planner.requests import batch_alias, batch_variable, request_document
 from gateway.selection import INTERNAL
 from gateway.shaping import FAILED, Shaper
 from gateway.shaping import typename as _typename
@@ -116,53 +116,61 @@ class Execution:
             self._forward_errors(result, fetch, lambda path: path)
 
     async def _entities(self, fetch: FetchNode) -> None:
-        targets: list[tuple[dict[str, Any], tuple[Any, ...], int]] = []
-        representations: list[dict[str, Any]] = []
-        seen: dict[bytes, int] = {}
-        for obj, path in _collect(self.data, fetch.path, ()):
-            parts = self._parts(fetch, _typename(obj))
-            if not parts:
-                continue
-            representation = _representation(parts, obj)
-            if representation is None:
-                continue
-            digest = orjson.dumps(representation)
-            index = seen.get(digest)
-            if index is None:
-                index = seen[digest] = len(representations)
-                representations.append(representation)
-            targets.append((obj, path, index))
-        if not targets:
-            return
+        """One request for every ``_entities`` batch of the node; an object met twice is sent once, its answer fanned back."""
+        batches: list[list[tuple[dict[str, Any], tuple[Any, ...], int, int]]] = []
         query, names = request_document(fetch, "query", self.plan.variable_definitions)
-        variables = {**self._used(names), "__representations": representations}
-        first_paths = [path for _, path, _ in targets]
+        variables = self._used(names)
+        first_paths: list[tuple[Any, ...]] = []
+        for number, batch in enumerate(fetch.batches()):
+            targets: list[tuple[dict[str, Any], tuple[Any, ...], int, int]] = []
+            representations: list[dict[str, Any]] = []
+            seen: dict[bytes, int] = {}
+            for place, target in enumerate(batch):
+                for obj, path in _collect(self.data, target.path, ()):
+                    parts = self._parts(target.parts, _typename(obj))
+                    representation = _representation(parts, obj) if parts else None
+                    if representation is None:
+                        continue
+                    digest = orjson.dumps(representation)
+                    index = seen.get(digest)
+                    if index is None:
+                        index = seen[digest] = len(representations)
+                        representations.append(representation)
+                    targets.append((obj, path, index, place))
+                    first_paths.append(path)
+            variables[batch_variable(number)] = representations
+            batches.append(targets)
+        if not first_paths:
+            return
         result = await self._call(fetch, query, variables, first_paths)
         if result is None:
             return
         data = result.get("data")
-        entities = data.get("_entities") if isinstance(data, dict) else None
-        if not isinstance(entities, list):
-            entities = [None] * len(representations)
-        failed = {
-            error["path"][1]
-            for error in result.get("errors") or ()
-            if isinstance(error, dict)
-            and isinstance(error.get("path"), list)
-            and len(error["path"]) > 1
-            and error["path"][0] == "_entities"
-        }
-        for obj, _, index in targets:
-            entity = entities[index] if index < len(entities) else None
-            if isinstance(entity, dict):
-                _merge(obj, entity)
-            elif index in failed:  # the subgraph said why: the object is null, its error is enough
-                obj[FAILED] = True
-            # a null entity without an error only leaves its fields out (null, or null bubbling)
-        by_index: dict[int, tuple[Any, ...]] = {}
-        for _, path, index in targets:
-            by_index.setdefault(index, path)
-        self._forward_errors(result, fetch, lambda path: _entity_path(path, by_index))
+        errors = [error for error in result.get("errors") or () if isinstance(error, dict)]
+        by_alias: dict[str, dict[int, tuple[Any, ...]]] = {}
+        for number, targets in enumerate(batches):
+            alias = batch_alias(number)
+            entities = data.get(alias) if isinstance(data, dict) else None
+            if not isinstance(entities, list):
+                entities = [None] * len(targets)
+            failed = {
+                error["path"][1]
+                for error in errors
+                if isinstance(error.get("path"), list) and len(error["path"]) > 1 and error["path"][0] == alias
+            }
+            first: dict[int, int] = {}
+            for obj, _, index, place in targets:
+                entity = entities[index] if index < len(entities) else None
+                if isinstance(entity, dict):
+                    # Shared within one path (the same selection below); copied for another path, whose later requests differ.
+                    _merge(obj, entity if first.setdefault(index, place) == place else _copied(entity))
+                elif index in failed:  # the subgraph said why: the object is null, its error is enough
+                    obj[FAILED] = True
+                # a null entity without an error only leaves its fields out (null, or null bubbling)
+            by_index = by_alias[alias] = {}
+            for _, path, index, _ in targets:
+                by_index.setdefault(index, path)
+        self._forward_errors(result, fetch, lambda path: _entity_path(path, by_alias))
 
     def _included(self, conditions: tuple[DirectiveNode, ...]) -> bool:
         for directive in conditions:
@@ -175,15 +183,15 @@ class Execution:
                 return False
         return True
 
-    def _parts(self, fetch: FetchNode, typename: str | None) -> list[EntityPart]:
+    def _parts(self, parts: dict[str, EntityPart], typename: str | None) -> list[EntityPart]:
         """The entity parts an object belongs to: its own type's first, then interfaces it implements."""
         if typename is None:
             return []
-        if len(fetch.parts) == 1:
-            (only,) = fetch.parts.values()
+        if len(parts) == 1:
+            (only,) = parts.values()
             return [only] if only.entity_type == typename or typename in self._implementations(only.entity_type) else []
-        found = [fetch.parts[typename]] if typename in fetch.parts else []
-        found += [p for p in fetch.parts.values() if p.entity_type != typename and typename in self._implementations(p.entity_type)]
+        found = [parts[typename]] if typename in parts else []
+        found += [p for p in parts.values() if p.entity_type != typename and typename in self._implementations(p.entity_type)]
         return found
 
     async def _call(self, fetch: FetchNode, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
@@ -296,7 +304,17 @@ def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tup
     return _collect(value.get(path[0]), path[1:], (*at, path[0]))
 
 
-def _entity_path(path: list[Any], targets: dict[int, tuple[Any, ...]]) -> list[Any] | None:
-    if len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) and path[1] in targets:
+def _entity_path(path: list[Any], by_alias: dict[str, dict[int, tuple[Any, ...]]]) -> list[Any] | None:
+    targets = by_alias.get(path[0]) if path and isinstance(path[0], str) else None
+    if targets is not None and len(path) >= 2 and isinstance(path[1], int) and path[1] in targets:
         return [*targets[path[1]], *path[2:]]
     return None
+
+
+def _copied(value: Any) -> Any:
+    """A copy of an answer's containers (scalars shared), so that merging into one object leaves the other alone."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value

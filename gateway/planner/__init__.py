@@ -6,18 +6,21 @@ executor runs; the query graph of a supergraph is built once and kept with it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from graphql import FragmentDefinitionNode, OperationDefinitionNode
 
 from gateway.model import Supergraph
 from gateway.planner.builder import Builder, PlanningError
-from gateway.planner.fetch_graph import EntityPart, FetchNode, Input
+from gateway.planner.fetch_graph import EntityPart, FetchNode, Input, Target
 from gateway.planner.graph import QueryGraph
+from gateway.planner.merging import merge_fetches
 from gateway.planner.plans import Plan, variable_definitions
 from gateway.planner.printing import print_plan
 from gateway.planner.requests import request_document
 from gateway.planner.subgraph_schemas import invalid_request
 
-__all__ = ["EntityPart", "FetchNode", "Input", "Plan", "PlanningError", "QueryGraph", "plan", "print_plan", "query_graph"]
+__all__ = ["EntityPart", "FetchNode", "Input", "Plan", "PlanningError", "QueryGraph", "Target", "plan", "print_plan", "query_graph"]
 
 
 def query_graph(supergraph: Supergraph) -> QueryGraph:
@@ -42,7 +45,7 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
         raise PlanningError(f"the planner cannot handle this operation ({type(error).__name__}: {error})") from error
     graph = builder.graph
     conditions = {node: directives for node, directives in builder.conditions.items() if directives}
-    planned = Plan(
+    walked = Plan(
         operation,
         fragments,
         builder.fetches.nodes,
@@ -52,8 +55,17 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
         graph.hidden_enums,
         conditions,
     )
-    _check(graph, planned)
-    return planned
+    nodes, merged_conditions = merge_fetches(walked.nodes, conditions)
+    if len(nodes) < len(walked.nodes):
+        merged = replace(walked, nodes=nodes, conditions=merged_conditions)
+        try:
+            _check(graph, merged)
+        except PlanningError:
+            pass  # the merged requests are refused where the walk's would not be (fields that cannot merge): send the walk's
+        else:
+            return merged
+    _check(graph, walked)
+    return walked
 
 
 def _check(graph: QueryGraph, planned: Plan) -> None:

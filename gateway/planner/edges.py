@@ -22,7 +22,7 @@ from gateway.planner.paths import Anchor, Step, key_is_local, rank, selection_co
 from gateway.planner.state import MAX_INPUT_DEPTH, At, PlanningError, Walk
 from gateway.selection import INTERNAL
 
-__all__ = ["Edges"]
+__all__ = ["Edges", "clash"]
 
 
 class Edges(Walk):
@@ -113,7 +113,7 @@ class Edges(Walk):
         while True:  # one request per subgraph and path, unless two representations would clash
             child = self.fetches.entity(option.subgraph, at.path, depends, at.node, str(tag or ""))
             existing = child.parts.get(option.entity_type)
-            if existing is None or not _clash(existing.inputs, inputs):
+            if existing is None or not clash(existing.inputs, inputs):
                 break
             tag += 1
         if requires is not None and requires not in child.requires:
@@ -220,7 +220,7 @@ class Edges(Walk):
         return inputs, touched | {at.node.id}
 
 
-def _clash(have: list[Input], add: list[Input]) -> bool:
+def clash(have: list[Input], add: list[Input]) -> bool:
     """The same representation field read from different response keys (the same field with other arguments)."""
     keys = {item.name: item for item in have if item.type_condition is None}
     return any(item.type_condition is None and item.name in keys and keys[item.name] != item for item in add)

@@ -5,7 +5,9 @@ merge path (lists flattened), one ``... on T`` selection per entity type, the re
 each object built from its *inputs* (the key, and the ``@requires`` fields, read back from
 internal aliases). A node runs once every node it depends on has merged its answer, so
 independent nodes run concurrently. Nodes of one subgraph at one path with the same
-dependencies are one request.
+dependencies are one request; after the walk, :mod:`gateway.planner.merging` makes the requests of
+one subgraph at one level one request with several *targets* (merge paths), grouped into
+*batches* (one ``_entities`` field per distinct selection).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from graphql import SelectionSetNode
 
 from gateway.selection import SelectionTree
 
-__all__ = ["EntityPart", "FetchGraph", "FetchNode", "Input"]
+__all__ = ["EntityPart", "FetchGraph", "FetchNode", "Input", "Target"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,19 @@ class EntityPart:
                 self.inputs.append(item)
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where an entity request's objects are (its merge path) and what it asks of them there."""
+
+    path: tuple[str, ...]
+    parts: dict[str, EntityPart]
+
+    @property
+    def selection(self) -> str:
+        """The ``... on T { … }`` selections of the target (equal for targets that can share one ``_entities`` field)."""
+        return " ".join(f"... on {part.entity_type} {part.tree.print()}" for part in self.parts.values())
+
+
 @dataclass(eq=False)
 class FetchNode:
     """One request to one subgraph."""
@@ -67,8 +82,25 @@ class FetchNode:
     """The ``@requires`` field sets collected before this node (its inputs beyond the keys)."""
     children: list[FetchNode] = field(default_factory=list)
     """Nodes created from this one's selection (the tree view of the graph, for printing and tests)."""
+    more: list[Target] = field(default_factory=list)
+    """Further merge paths of a request merged from several of one subgraph at one level (after ``path``/``parts``)."""
     document: tuple[str, frozenset[str]] | None = None
     """The request's text and the variables it uses, printed once by the executor (plans are cached)."""
+    _batches: list[list[Target]] | None = None
+
+    @property
+    def targets(self) -> list[Target]:
+        """Every merge path of an entity request with its parts: its own first."""
+        return [Target(self.path, self.parts), *self.more]
+
+    def batches(self) -> list[list[Target]]:
+        """Targets grouped by selection: one ``_entities`` field each, its representations shared by its targets."""
+        if self._batches is None:
+            grouped: dict[str, list[Target]] = {}
+            for target in self.targets:
+                grouped.setdefault(target.selection, []).append(target)
+            self._batches = list(grouped.values())
+        return self._batches
 
     @property
     def is_root(self) -> bool:

@@ -23,14 +23,17 @@ def _node(node: FetchNode) -> str:
     after = f" after {', '.join(f'#{d}' for d in sorted(node.depends))}" if node.depends else ""
     if node.is_root:
         return f"Fetch #{node.id} [{node.subgraph}]{after} {node.root_tree.print()}"
-    at = ".".join(node.path) or "(root)"
-    parts = []
-    for part in node.parts.values():
-        representation = "{ __typename " + " ".join(_input(item) for item in part.inputs) + " }"
-        parts.append(f"... on {part.entity_type} {part.tree.print()} <- {representation}")
-        if part.interface_object:
-            parts[-1] += " (interface object)"
-    return f"Fetch #{node.id} [{node.subgraph}]{after} at {at}: _entities {' '.join(parts)}"
+    targets = []
+    for target in node.targets:
+        at = ".".join(target.path) or "(root)"
+        parts = []
+        for part in target.parts.values():
+            representation = "{ __typename " + " ".join(_input(item) for item in part.inputs) + " }"
+            parts.append(f"... on {part.entity_type} {part.tree.print()} <- {representation}")
+            if part.interface_object:
+                parts[-1] += " (interface object)"
+        targets.append(f"at {at}: _entities {' '.join(parts)}")
+    return f"Fetch #{node.id} [{node.subgraph}]{after} {'; '.join(targets)}"
 
 
 def _input(item: Input) -> str:

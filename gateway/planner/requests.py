@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from gateway.planner.fetch_graph import FetchNode
 
-__all__ = ["request_document"]
+__all__ = ["batch_alias", "batch_variable", "request_document"]
 
-REPRESENTATIONS = "$__representations: [_Any!]!"
+
+def batch_alias(index: int) -> str:
+    """The response key of a request's ``index``-th ``_entities`` field (``_entities`` for the first)."""
+    return "_entities" if index == 0 else f"_entities_{index}"
+
+
+def batch_variable(index: int) -> str:
+    """The variable holding the representations of the ``index``-th ``_entities`` field."""
+    return "__representations" if index == 0 else f"__representations_{index}"
 
 
 def request_document(node: FetchNode, operation: str, definitions: dict[str, str]) -> tuple[str, frozenset[str]]:
@@ -20,12 +28,15 @@ def request_document(node: FetchNode, operation: str, definitions: dict[str, str
     else:
         operation = "query"
         names = set()
-        parts = []
-        for part in node.parts.values():
-            names |= part.tree.all_variables()
-            parts.append(f"... on {part.entity_type} {part.tree.print()}")
-        selection = f"{{ _entities(representations: $__representations) {{ {' '.join(parts)} }} }}"
-        extra = [REPRESENTATIONS]
+        fields = []
+        extra = []
+        for index, batch in enumerate(node.batches()):
+            for part in batch[0].parts.values():
+                names |= part.tree.all_variables()
+            alias = "" if index == 0 else f"{batch_alias(index)}: "
+            fields.append(f"{alias}_entities(representations: ${batch_variable(index)}) {{ {batch[0].selection} }}")
+            extra.append(f"${batch_variable(index)}: [_Any!]!")
+        selection = f"{{ {' '.join(fields)} }}"
     declared = [definitions[name] for name in sorted(names) if name in definitions] + extra
     header = f"{operation}({', '.join(declared)})" if declared else operation
     node.document = (f"{header} {selection}", frozenset(names))

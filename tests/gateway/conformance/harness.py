@@ -81,10 +81,13 @@ class Subgraph:
     root: Row
     entities: dict[str, Resolve]
     requests: list[str] = field(default_factory=list)
+    variables: list[dict[str, Any]] = field(default_factory=list)
+    """The variables of each request, in order."""
 
     async def answer(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Execute one request as the subgraph would."""
         self.requests.append(query)
+        self.variables.append(variables)
         root = {**self.root, "_entities": self._entities}
         result = await graphql(
             self.schema, query, root_value=root, variable_values=variables, field_resolver=_resolve, type_resolver=_type_of
@@ -178,11 +181,12 @@ class Federated:
         """Forget the requests so far."""
         for subgraph in self.subgraphs.values():
             subgraph.requests.clear()
+            subgraph.variables.clear()
 
 
 @asynccontextmanager
-async def open_case(name: str, case: Case) -> AsyncIterator[Federated]:
-    """The gateway over the folder ``name``'s supergraph and subgraphs, answering from ``case``."""
+async def open_case(name: str, case: Case, settings: GatewaySettings | None = None) -> AsyncIterator[Federated]:
+    """The gateway over the folder ``name``'s supergraph and subgraphs, answering from ``case`` (default settings unless given)."""
     folder = CASES / name
     supergraph = load_supergraph((folder / "supergraph.graphql").read_text())
     subgraphs = {}
@@ -193,4 +197,4 @@ async def open_case(name: str, case: Case) -> AsyncIterator[Federated]:
             path.stem, subgraph_schema(path.read_text()), case.roots.get(path.stem, {}), case.entities.get(path.stem, {})
         )
     client = SubgraphClient(InProcess(subgraphs), supergraph.subgraphs, timeout_s=5)
-    yield Federated(Gateway(supergraph, client, GatewaySettings()), subgraphs)
+    yield Federated(Gateway(supergraph, client, settings or GatewaySettings()), subgraphs)
