@@ -25,7 +25,7 @@ from tests.gateway.conformance.harness import CASES, Case, Federated, by_key, op
 ROOT = Path(__file__).parents[3]
 BENCHMARK_QUERY = (ROOT / "bench" / "workload" / "query.graphql").read_text()
 
-USERS = [
+USERS: list[dict[str, Any]] = [
     {"__typename": "User", "id": str(n), "name": name, "username": username, "birthday": 1234567890}
     for n, (name, username) in enumerate(
         [
@@ -39,7 +39,7 @@ USERS = [
         start=1,
     )
 ]
-PRODUCTS = [
+PRODUCTS: list[dict[str, Any]] = [
     {"__typename": "Product", "upc": str(n), "name": name, "price": price, "weight": weight}
     for n, (name, price, weight) in enumerate(
         [
@@ -159,8 +159,8 @@ def _product(upc: str) -> dict[str, Any]:
 
 
 def _reviewed(upc: str) -> dict[str, Any]:
-    author = {"id": "1", "username": "urigo", "name": "Uri Goldshtein"}
-    author["reviews"] = [{"id": r["id"], "body": r["body"], "product": _product(r["product"]["upc"])} for r in FIRST_TWO]  # type: ignore[assignment]
+    author: dict[str, Any] = {"id": "1", "username": "urigo", "name": "Uri Goldshtein"}
+    author["reviews"] = [{"id": r["id"], "body": r["body"], "product": _product(r["product"]["upc"])} for r in FIRST_TWO]
     reviews = [{"id": r["id"], "body": r["body"], "author": author} for r in REVIEWS if r["product"]["upc"] == upc]
     return {**_product(upc), "reviews": reviews}
 
