@@ -1,9 +1,10 @@
 """Executing a plan: every request as soon as the ones it depends on have merged, then shaping.
 
 Results of every request are merged into one tree keyed by response keys; an entity request
-finds its objects at its merge path (lists flattened), builds each one's representation from its
-inputs (the same representation sent once), sends one batched ``_entities`` request and merges
-each answer into its objects. The response is then shaped (:mod:`gateway.shaping`); subgraph
+finds its objects at each of its merge paths (lists flattened), builds each one's representation
+from its inputs, sends one request with one ``_entities`` field per batch of targets (the same
+representation sent once per batch, whichever path it was met at) and merges each answer into
+its objects. The response is then shaped (:mod:`gateway.shaping`); subgraph
 errors are forwarded with their paths mapped back to the client's.
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, parse
 
 from gateway.planner import Plan, plan, print_plan
 from gateway.settings import GatewaySettings
@@ -254,3 +254,24 @@ async def test_an_answer_shared_by_two_paths_is_copied_so_later_fetches_at_one_p
     assert reviews["__representations"] == [{"__typename": "User", "id": "1"}]  # one representation for both paths
     (request,) = bench.requests("accounts")[1:]
     assert request.count("_entities(representations:") == 2
+
+
+async def test_a_merged_request_a_subgraph_would_refuse_falls_back_to_the_walks_requests(
+    bench: Federated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gateway.planner
+
+    checked = gateway.planner.invalid_request
+
+    def no_second_entities_field(schema: GraphQLSchema, text: str) -> str | None:
+        return "two _entities fields (as if their selections could not go together)" if "_entities_1" in text else checked(schema, text)
+
+    monkeypatch.setattr(gateway.planner, "invalid_request", no_second_entities_field)
+
+    body = await bench.query('{ me { reviews { id } } user(id: "2") { reviews { body } } }')
+
+    assert body == {
+        "data": {"me": {"reviews": [{"id": "1"}, {"id": "2"}]}, "user": {"reviews": [{"body": "review 1"}, {"body": "review 2"}]}}
+    }
+    assert len(bench.requests("reviews")) == 2  # one per path, as the walk planned them
+    assert all("_entities_1" not in request for request in bench.requests("reviews"))
