@@ -259,14 +259,12 @@ async def test_an_answer_shared_by_two_paths_is_copied_so_later_fetches_at_one_p
 async def test_a_merged_request_a_subgraph_would_refuse_falls_back_to_the_walks_requests(
     bench: Federated, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gateway.planner
-
-    checked = gateway.planner.invalid_request
+    from gateway.planner.subgraph_schemas import invalid_request as checked
 
     def no_second_entities_field(schema: GraphQLSchema, text: str) -> str | None:
         return "two _entities fields (as if their selections could not go together)" if "_entities_1" in text else checked(schema, text)
 
-    monkeypatch.setattr(gateway.planner, "invalid_request", no_second_entities_field)
+    monkeypatch.setattr("gateway.planner.invalid_request", no_second_entities_field)  # what plan() checks each request with
 
     body = await bench.query('{ me { reviews { id } } user(id: "2") { reviews { body } } }')
 
