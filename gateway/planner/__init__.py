@@ -55,7 +55,10 @@ def plan(supergraph: Supergraph, operation: OperationDefinitionNode, fragments: 
         graph.hidden_enums,
         conditions,
     )
-    nodes, merged_conditions = merge_fetches(walked.nodes, conditions)
+    try:
+        nodes, merged_conditions = merge_fetches(walked.nodes, conditions)
+    except (KeyError, AssertionError, AttributeError, TypeError, ValueError) as error:  # a merging bug: refuse, never guess
+        raise PlanningError(f"the planner cannot merge this operation's requests ({type(error).__name__}: {error})") from error
     if len(nodes) < len(walked.nodes):
         merged = replace(walked, nodes=nodes, conditions=merged_conditions)
         try:

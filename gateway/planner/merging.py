@@ -64,8 +64,16 @@ def merge_fetches(nodes: list[FetchNode], conditions: Conditions) -> tuple[list[
     """The plan's requests with those of one subgraph at one level merged, renumbered in the order they may start."""
     copies = {node.id: _copy(node) for node in nodes}
     merging = _Merging(dict(copies), {node.id: conditions.get(node.id, ()) for node in nodes})
-    for node in nodes:  # dependencies are created before their dependents
-        merging.level[node.id] = 1 + max((merging.level[d] for d in node.depends), default=-1)
+    by_id = {node.id: node for node in nodes}
+
+    def level(node: FetchNode) -> int:
+        found = merging.level.get(node.id)
+        if found is None:
+            found = merging.level[node.id] = 1 + max((level(by_id[d]) for d in node.depends), default=-1)
+        return found
+
+    for node in nodes:
+        level(node)
         merging.waiting.setdefault(node.id, 0)
         for d in node.depends:
             merging.waiting[d] = merging.waiting.get(d, 0) + 1
