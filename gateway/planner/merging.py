@@ -46,6 +46,7 @@ class _Merging:
     into: dict[int, int] = field(default_factory=dict)
 
     def survivor(self, node_id: int) -> int:
+        """The node a merged one went into (itself when it was kept)."""
         while node_id in self.into:
             node_id = self.into[node_id]
         return node_id
