@@ -28,6 +28,7 @@ changes were already in the records when the first generation was built from the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -119,6 +120,7 @@ class FedCounters:
                 page = await source.records.find(filter, sort=[("_id", 1)], limit=self.page_size)
                 if not page:
                     break
+                await asyncio.sleep(0)  # bounded work per step: other work (writes, events) goes on between pages
                 totals: dict[str, dict[date, dict[str, float]]] = {}
                 for document, (community_id, move) in zip(page, await source.contributions(page), strict=True):
                     if await self._mark(source, document, generation):
