@@ -120,7 +120,9 @@ async def test_month_and_year_buckets_equal_the_sums_of_their_days(counters: Cou
         days = await counters.read_grain([community], "d", "0000", "9999")
         months = await counters.read_grain([community], "m", "0000", "9999")
         years = await counters.read_grain([community], "y", "0000", "9999")
-        assert days and months and years
+        assert days
+        assert months
+        assert years
         for grain, rows in (("m", months), ("y", years)):
             summed: defaultdict[str, int] = defaultdict(int)
             for _, counts in days:
