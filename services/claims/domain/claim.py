@@ -192,7 +192,7 @@ class Claim:
             claim._event(
                 "claims.project.training_recorded.v1",
                 session.at,
-                previous_status=self.status.value,
+                training_started=self.status is S.APPROVED,
                 session_id=session.id,
                 topic=session.topic,
                 on=session.on.isoformat(),

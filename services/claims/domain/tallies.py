@@ -5,8 +5,8 @@ into months and years), counters of claims by status (on the day they were submi
 approved and funds disbursed per fund source and per category, projects completed, volunteer
 hours and evaluation scores (each on the day it happened). :func:`contributions` is what one claim
 adds (a rebuild sums them); :func:`moves` is how one event moves the counters, from the facts it
-carries (submission day, status and previous status, budget lines, amounts, hours, the exact
-score), so the moves of a claim's events add up to its contributions and the counters always
+carries (submission day, status and previous status — or ``training_started`` on the session
+that started training —, budget lines, amounts, hours, the exact score), so the moves of a claim's events add up to its contributions and the counters always
 equal a recount of the claims (:func:`figures_in_period`).
 """
 
@@ -75,6 +75,8 @@ def moves(event: Event, category: str = "other") -> Move:
         return {}  # an event written before events carried the facts: a rebuild counts its claim
     counters: defaultdict[date, defaultdict[str, float]] = defaultdict(lambda: defaultdict(int))
     status, previous = str(data.get("status", "")), data.get("previous_status")
+    if data.get("training_started") is True:
+        previous = ClaimStatus.APPROVED.value  # the first training session started the training stage
     key, day = event.routing_key, local_date(event.time)
     if key == "claims.claim.submitted.v1":
         counters[date.fromisoformat(submitted_on)][f"status:{status}"] += 1

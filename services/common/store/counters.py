@@ -200,11 +200,13 @@ class CounterStore:
         ranges = bucket_ranges(first_day, last_day)
         if current is None or not ranges:
             return []
+        ids = list(community_ids)
         clauses = []
         for grain, low, high in ranges:
             bounds = {**({"$gte": low} if low is not None else {}), **({"$lte": high} if high is not None else {})}
-            clauses.append({"grain": grain, **({"period": bounds} if bounds else {})})
-        filter: dict[str, Any] = {"community_id": {"$in": list(community_ids)}, "gen": current, "$or": clauses}
+            # each clause bounds the whole index (community, generation, grain, period): no day outside is scanned
+            clauses.append({"community_id": {"$in": ids}, "gen": current, "grain": grain, **({"period": bounds} if bounds else {})})
+        filter: dict[str, Any] = clauses[0] if len(clauses) == 1 else {"$or": clauses}
         rows = await self.collection.find(filter, projection={"community_id": 1, "counts": 1})
         return [(str(row["community_id"]), dict(row.get("counts", {}))) for row in rows]
 
