@@ -54,8 +54,11 @@ class ClaimTallies:
     async def figures(self, community_ids: Sequence[str], first_day: date | None, last_day: date | None) -> ClaimFigures:
         """Figures of these communities for days ``first_day``..``last_day`` (both included, open if None)."""
         ids = list(community_ids)
-        rows = await self.store.read(ids, first_day, last_day)
-        return add_counters(ClaimFigures(communities=len(ids)), (counts for _, counts in rows))
+        summed: dict[str, float] = {}
+        for _, counts in await self.store.read(ids, first_day, last_day):  # sum the buckets first, name each counter once
+            for name, amount in counts.items():
+                summed[name] = summed.get(name, 0) + amount
+        return add_counters(ClaimFigures(communities=len(ids)), [summed])
 
     async def _category(self, item_id: str) -> str:
         document = await self.boards.find_one({"_id": item_id}, projection={"category": 1})

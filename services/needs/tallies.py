@@ -65,17 +65,24 @@ class NeedTallies:
         """Per community: need counts (``status``, ``category``, ``category_status``) and planned fen per
         ``category/fund_source``, of needs and items created in ``period``."""
         first_day, last_day = _days(period)
-        counts: dict[str, dict[str, dict[str, int]]] = {cid: {"status": {}, "category": {}, "category_status": {}} for cid in community_ids}
-        budgets: dict[str, dict[str, int]] = {cid: {} for cid in community_ids}
+        sums: dict[str, dict[str, float]] = {cid: {} for cid in community_ids}
         for community_id, row in await self.store.read(community_ids, first_day, last_day):
+            summed = sums[community_id]  # sum the buckets first, name each counter once per community
             for name, amount in row.items():
+                summed[name] = summed.get(name, 0) + amount
+        counts: dict[str, dict[str, dict[str, int]]] = {}
+        budgets: dict[str, dict[str, int]] = {}
+        for community_id, summed in sums.items():
+            found: dict[str, dict[str, int]] = {"status": {}, "category": {}, "category_status": {}}
+            planned: dict[str, int] = {}
+            for name, amount in summed.items():
+                if not amount:
+                    continue  # a counter moved back to zero (every need left that status) is no figure
                 kind, _, key = name.partition(":")
-                bucket = budgets[community_id] if kind == "planned" else counts[community_id].get(kind)
+                bucket = planned if kind == "planned" else found.get(kind)
                 if bucket is not None:
-                    bucket[key] = bucket.get(key, 0) + int(amount)
-        # a counter moved back to zero (every need left that status) is no figure
-        counts = {cid: {kind: {k: n for k, n in bucket.items() if n} for kind, bucket in row.items()} for cid, row in counts.items()}
-        budgets = {cid: {k: n for k, n in bucket.items() if n} for cid, bucket in budgets.items()}
+                    bucket[key] = int(amount)
+            counts[community_id], budgets[community_id] = found, planned
         return counts, budgets
 
 

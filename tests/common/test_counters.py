@@ -166,3 +166,19 @@ async def test_readers_see_the_current_generation_only_until_the_next_one_is_swi
     await counters.apply(superseding, "c1", "rebuild", {date(2026, 1, 5): {"a": 7}})
     assert await counters.switch_to(superseding)
     assert await _read(counters, ("c1",), None, None) == {"a": 7}
+
+
+async def test_buckets_before_the_earliest_named_year_are_read_too(counters: CounterStore) -> None:
+    current = (await counters.generations()).current
+    assert current is not None
+    await counters.apply(current, "c1", "recent", {date(2026, 4, 2): {"a": 1}})
+    assert await _read(counters, ("c1",), None, None) == {"a": 1}
+    await counters.apply(current, "c1", "long-ago", {date(2009, 6, 30): {"a": 10}})  # e.g. a disbursement dated long ago
+    assert await _read(counters, ("c1",), None, None) == {"a": 11}
+    assert await _read(counters, ("c1",), None, date(2010, 1, 1)) == {"a": 10}
+    assert await _read(counters, ("c1",), date(2009, 6, 1), date(2009, 6, 30)) == {"a": 10}
+    assert await _read(counters, ("c1",), date(2011, 1, 1), None) == {"a": 1}
+    await counters.apply(current, "c1", "later", {date(2015, 3, 1): {"a": 100}})
+    assert await _read(counters, ("c1",), None, date(2012, 12, 31)) == {"a": 10}
+    assert await _read(counters, ("c1",), None, date(2015, 12, 31)) == {"a": 110}
+    assert await _read(counters, ("c1",), None, None) == {"a": 111}

@@ -8,7 +8,8 @@ so an all-time or one-year district figure reads O(communities × (years + 24 + 
 
 Counters live in *generations*: a rebuild fills a fresh generation while the current one keeps
 serving, then switches to it in one conditional update (:meth:`CounterStore.switch_to`), so a
-reader never sees a half-built model. The generation document lives beside the counters.
+reader never sees a half-built model. The generation document lives beside the counters; a bucket's
+``gen`` is the generation's number as text (every condition of a read is then a string equality).
 """
 
 from __future__ import annotations
@@ -21,26 +22,35 @@ from typing import Any
 from services.common.store.port import Collection, Database, DuplicateKey, Index
 
 __all__ = [
+    "BUCKET_INDEXES",
     "COUNTER_INDEXES",
     "CounterStore",
     "Counters",
     "Generations",
     "Move",
     "add_moves",
+    "apply_move",
     "bucket_keys",
     "bucket_ranges",
     "moved",
+    "read_counters",
 ]
 
 Counters = Mapping[date, Mapping[str, float]]
 """Counter name → amount, per calendar day (what one record adds)."""
 Move = Mapping[date, Mapping[str, float]]
 """Counter name → change, per calendar day (what one change moves)."""
-COUNTER_INDEXES = (Index((("community_id", 1), ("gen", 1), ("grain", 1), ("period", 1))),)
-"""Counters are read per community (first, as everywhere), generation, grain and a range of periods."""
+BUCKET_INDEXES = (Index((("community_id", 1), ("gen", 1), ("grain", 1), ("period", 1))),)
+"""Bucket counters are read per community (first, as everywhere), generation, grain and a range of periods."""
+COUNTER_INDEXES = (Index((("community_id", 1), ("day", 1))),)
+"""Day-only counters (:func:`apply_move`, :func:`read_counters`) are read per community over a range of days."""
 CHANGES = "changes"
 GENERATION = "generation"
 DAY, MONTH, YEAR = "d", "m", "y"
+EARLIEST_YEAR = 2020
+"""An open-ended read names the year buckets from here on; a generation that holds older buckets (a disbursement
+dated long ago) is marked in the generation document, and such a read then also looks them up by range."""
+ANCIENT = "ancient"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,8 @@ class Generations:
 
     current: int | None
     building: int | None
+    ancient: frozenset[int] = frozenset()
+    """Generations holding buckets of years before :data:`EARLIEST_YEAR`."""
 
     @property
     def live(self) -> tuple[int, ...]:
@@ -115,6 +127,23 @@ def _months_and_days(low: date, high: date) -> list[tuple[str, str | None, str |
     return ranges
 
 
+def _periods(grain: str, low: str | None, high: str | None) -> list[str]:
+    """Every period of a range of :func:`bucket_ranges`; an open range of years is bounded by the years the
+    platform can have counted (from :data:`EARLIEST_YEAR` to a few years ahead of today)."""
+    if grain == DAY:
+        first, last = date.fromisoformat(str(low)), date.fromisoformat(str(high))
+        return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    if grain == MONTH:
+        months, month = [], date.fromisoformat(f"{low}-01")
+        while month.isoformat()[:7] <= str(high):
+            months.append(month.isoformat()[:7])
+            month = _next_month(month)
+        return months
+    first_year = int(low) if low is not None else EARLIEST_YEAR
+    last_year = int(high) if high is not None else date.today().year + 5
+    return [f"{year:04d}" for year in range(first_year, last_year + 1)]
+
+
 def _month_start(day: date) -> date:
     return day.replace(day=1)
 
@@ -132,14 +161,14 @@ class CounterStore:
 
     async def create_indexes(self) -> None:
         """Declared indexes (community first)."""
-        await self.collection.create_indexes(COUNTER_INDEXES)
+        await self.collection.create_indexes(BUCKET_INDEXES)
 
     async def generations(self) -> Generations:
         """The current and the building generation."""
         document = await self.generation.find_one({"_id": GENERATION})
         if document is None:
             return Generations(None, None)
-        return Generations(document.get("current"), document.get("building"))
+        return Generations(document.get("current"), document.get("building"), frozenset(document.get(ANCIENT, ())))
 
     async def start_generation(self) -> int:
         """A fresh generation to build into; it supersedes any build still unfinished."""
@@ -174,6 +203,8 @@ class CounterStore:
                 bucket = buckets.setdefault(key, {})
                 for name, amount in changes.items():
                     bucket[name] = bucket.get(name, 0) + amount
+        if any(day.year < EARLIEST_YEAR for day in move):
+            await self.generation.update_one({"_id": GENERATION}, {"$addToSet": {ANCIENT: generation}})
         for (grain, period), changes in buckets.items():
             changes = {name: amount for name, amount in changes.items() if amount}
             if not changes:
@@ -183,7 +214,7 @@ class CounterStore:
                     {"_id": f"{generation}|{community_id}|{grain}{period}", CHANGES: {"$ne": change_id}},
                     {
                         "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
-                        "$setOnInsert": {"community_id": community_id, "gen": generation, "grain": grain, "period": period},
+                        "$setOnInsert": {"community_id": community_id, "gen": str(generation), "grain": grain, "period": period},
                         "$push": {CHANGES: change_id},
                     },
                     upsert=True,
@@ -195,26 +226,66 @@ class CounterStore:
         self, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None
     ) -> list[tuple[str, dict[str, Any]]]:
         """(community id, counts) of the buckets covering days ``first_day``..``last_day`` (both included; open ends
-        if None) in the current generation: whole years, whole months and the remaining days, one query."""
-        current = (await self.generations()).current
-        ranges = bucket_ranges(first_day, last_day)
+        if None) in the current generation: whole years, whole months and the remaining days, each bucket looked up
+        by its id (one query of point lookups; years before :data:`EARLIEST_YEAR` by range, if there are any)."""
+        generations = await self.generations()
+        current, ranges = generations.current, bucket_ranges(first_day, last_day)
         if current is None or not ranges:
             return []
-        ids = list(community_ids)
-        clauses = []
+        communities = list(community_ids)
+        keys = [f"{grain}{period}" for grain, low, high in ranges for period in _periods(grain, low, high)]
+        ids = [f"{current}|{community}|{key}" for community in communities for key in keys]
+        rows = await self.collection.find({"_id": {"$in": ids}}, projection={"community_id": 1, "counts": 1}) if ids else []
         for grain, low, high in ranges:
-            bounds = {**({"$gte": low} if low is not None else {}), **({"$lte": high} if high is not None else {})}
-            # each clause bounds the whole index (community, generation, grain, period): no day outside is scanned
-            clauses.append({"community_id": {"$in": ids}, "gen": current, "grain": grain, **({"period": bounds} if bounds else {})})
-        filter: dict[str, Any] = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        rows = await self.collection.find(filter, projection={"community_id": 1, "counts": 1})
-        return [(str(row["community_id"]), dict(row.get("counts", {}))) for row in rows]
+            if grain == YEAR and low is None and current in generations.ancient:  # years before EARLIEST_YEAR, by range
+                period = {"$lt": f"{EARLIEST_YEAR:04d}", **({"$lte": high} if high is not None else {})}
+                filter = {"community_id": {"$in": communities}, "gen": str(current), "grain": YEAR, "period": period}
+                rows += await self.collection.find(filter, projection={"community_id": 1, "counts": 1})
+        return [(row["community_id"], row.get("counts") or {}) for row in rows]  # the store's copies, not copied again
 
     async def read_grain(self, community_ids: Iterable[str], grain: str, first: str, last: str) -> list[tuple[str, dict[str, Any]]]:
         """(community id, counts) of the buckets of one grain (``d``, ``m``, ``y``) from period ``first`` to ``last``."""
         current = (await self.generations()).current
         if current is None:
             return []
-        filter = {"community_id": {"$in": list(community_ids)}, "gen": current, "grain": grain, "period": {"$gte": first, "$lte": last}}
+        filter = {
+            "community_id": {"$in": list(community_ids)},
+            "gen": str(current),
+            "grain": grain,
+            "period": {"$gte": first, "$lte": last},
+        }
         rows = await self.collection.find(filter, projection={"community_id": 1, "counts": 1})
         return [(str(row["community_id"]), dict(row.get("counts", {}))) for row in rows]
+
+
+# Day-only counters without generations or month/year buckets, for a read model that needs no more
+# (a read over all time costs communities × days: prefer :class:`CounterStore` for district figures).
+
+
+async def apply_move(collection: Collection, community_id: str, change_id: str, move: Mapping[date, Mapping[str, float]]) -> None:
+    """Apply a move: one conditional upsert per day, skipped by a day that already holds ``change_id``."""
+    for day, changes in move.items():
+        try:
+            await collection.update_one(
+                {"_id": f"{community_id}:{day.isoformat()}", CHANGES: {"$ne": change_id}},
+                {
+                    "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
+                    "$setOnInsert": {"community_id": community_id, "day": day.isoformat()},
+                    "$push": {CHANGES: change_id},
+                },
+                upsert=True,
+            )
+        except DuplicateKey:
+            continue  # the day already holds this change
+
+
+async def read_counters(
+    collection: Collection, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(community id, counts) of each day ``first_day``..``last_day`` (both included; open ends if None)."""
+    filter: dict[str, Any] = {"community_id": {"$in": list(community_ids)}}
+    days = {**({"$gte": first_day.isoformat()} if first_day else {}), **({"$lte": last_day.isoformat()} if last_day else {})}
+    if days:
+        filter["day"] = days
+    rows = await collection.find(filter, projection={"community_id": 1, "counts": 1})
+    return [(str(row["community_id"]), dict(row.get("counts", {}))) for row in rows]
