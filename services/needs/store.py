@@ -103,18 +103,14 @@ class NeedsStore:
 
     async def save_need(self, need: Need, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
         """Save a changed need if nobody changed it meanwhile (raises VersionConflict); its events carry the new
-        version, and the statistics follow them (a change without events: see :meth:`NeedTallies.need_changed_without_event`)."""
-        before = None if events else await self.needs.find_one({"_id": need.id, "version": need.version})
+        version, and the statistics follow them (what they do not say: :meth:`NeedTallies.need_changed`)."""
+        before = await self.needs.find_one({"_id": need.id, "version": need.version})
+        stored = versioned(events, need.version + 1)
         await save_aggregate(
-            self.needs,
-            need.id,
-            expected_version=need.version,
-            changes=need_to_fields(need),
-            events=versioned(events, need.version + 1),
-            handled_event=handled_event,
+            self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=stored, handled_event=handled_event
         )
         if before is not None:
-            await self.tallies.need_changed_without_event(need_from_document(before), need, need.version + 1)
+            await self.tallies.need_changed(need_from_document(before), need, stored, need.version + 1)
 
     async def needs_of_person(self, person: str, *, limit: int = 1_000) -> tuple[list[Need], list[str]]:
         """The needs she submitted (newest first) and the ids of those she supports: her personal data here."""
@@ -179,15 +175,14 @@ class NeedsStore:
 
     async def save_item(self, item: ServiceItem, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
         """Save a changed item if nobody changed it meanwhile (raises VersionConflict); its events carry the new version
-        and the statistics follow them (an item changes no counter without an event: only drafts are revised)."""
+        and the statistics follow them (what they do not say: :meth:`NeedTallies.item_changed`)."""
+        before = await self.items.find_one({"_id": item.id, "version": item.version})
+        stored = versioned(events, item.version + 1)
         await save_aggregate(
-            self.items,
-            item.id,
-            expected_version=item.version,
-            changes=item_to_fields(item),
-            events=versioned(events, item.version + 1),
-            handled_event=handled_event,
+            self.items, item.id, expected_version=item.version, changes=item_to_fields(item), events=stored, handled_event=handled_event
         )
+        if before is not None:
+            await self.tallies.item_changed(item_from_document(before), item, stored, item.version + 1)
 
     async def item(self, item_id: str) -> tuple[ServiceItem, frozenset[str]] | None:
         """An item and the ids of the events it has handled."""

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from services.common.domain import local_date
 from services.common.events import Event
 from services.common.store import Collection, Database, Document
-from services.common.store.counters import CounterStore, Move, moved
+from services.common.store.counters import CounterStore, Move, add_moves, moved
 from services.common.store.statistics import FedCounters, Rebuilt, Source
 from services.needs.documents import item_from_document, need_from_document
-from services.needs.domain import Need
+from services.needs.domain import Need, ServiceItem
 from services.needs.domain.tallies import item_counters, moves, need_counters
 
 __all__ = ["NEED_EVENTS", "NeedTallies"]
@@ -45,15 +45,21 @@ class NeedTallies:
         elif event.routing_key.startswith("needs.item."):
             await self.counters.on_event("items", str(event.data.get("item_id")), event, moves(event))
 
-    async def need_changed_without_event(self, before: Need, after: Need, version: int) -> None:
-        """FALLBACK for a change that moves counters but emits no event yet (``classifyNeed``, ``reviseNeed``
-        changing the category): applied right after the save, under the change's version. Once those changes
-        emit events (with ``changes.category`` {old, new}, ``created_on`` and ``status``), :func:`moves` handles
-        them and this path is no longer taken; a crash between the save and this call loses this one move
-        until the next rebuild."""
-        move = moved(need_counters(before), need_counters(after))
-        if move:
-            await self.counters.apply_change("needs", after.id, f"unevented:{after.id}@{version}", version, move)
+    async def need_changed(self, before: Need, after: Need, events: Sequence[Event], version: int) -> None:
+        """FALLBACK for what a need's change moves that its events do not say: applied right after the save, under
+        the change's version. Today that is a change of category without an event (``classifyNeed``, ``reviseNeed``);
+        once such changes emit events whose data carry the facts (``changes.category`` {old, new}, ``created_on``,
+        ``status``), :func:`moves` accounts for them and nothing is applied here. A crash between the save and this
+        call loses only this remainder, until the next rebuild."""
+        remainder = _unaccounted(moved(need_counters(before), need_counters(after)), events)
+        if remainder:
+            await self.counters.apply_change("needs", after.id, f"unevented:{after.id}@{version}", version, remainder)
+
+    async def item_changed(self, before: ServiceItem, after: ServiceItem, events: Sequence[Event], version: int) -> None:
+        """The same FALLBACK for an item (today none is needed: only drafts, which plan nothing, change without an event)."""
+        remainder = _unaccounted(moved(item_counters(before), item_counters(after)), events)
+        if remainder:
+            await self.counters.apply_change("items", after.id, f"unevented:{after.id}@{version}", version, remainder)
 
     async def rebuild(self) -> Rebuilt:
         """Recount every need and item into a fresh generation and switch readers to it atomically."""
@@ -84,6 +90,16 @@ class NeedTallies:
                     bucket[key] = int(amount)
             counts[community_id], budgets[community_id] = found, planned
         return counts, budgets
+
+
+def _unaccounted(move: Move, events: Sequence[Event]) -> Move:
+    """What ``move`` moves beyond what ``events`` move (zero moves left out)."""
+    remainder: dict[date, dict[str, float]] = {}
+    add_moves(remainder, move)
+    for event in events:
+        add_moves(remainder, {day: {name: -amount for name, amount in changes.items()} for day, changes in moves(event).items()})
+    nonzero = {day: {name: amount for name, amount in changes.items() if amount} for day, changes in remainder.items()}
+    return {day: changes for day, changes in nonzero.items() if changes}
 
 
 async def _need_contributions(documents: Sequence[Document]) -> list[tuple[str, Move]]:

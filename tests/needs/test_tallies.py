@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.common.domain import DomainError, local_date
-from services.common.events import Event
+from services.common.events import Event, new_event
 from services.common.graphql.period import PeriodInput, bounds
 from services.common.store import Database
 from services.needs.domain import (
@@ -252,3 +252,33 @@ async def test_records_stored_before_the_counters_are_counted_once_at_the_first_
     everything = await store.need_counts(COMMUNITIES, bounds(None))
     assert sum(sum(counts["status"].values()) for counts in everything.values()) == 80
     await _assert_counters_equal_a_recount(store)
+
+
+async def test_a_reclassification_counts_once_whether_or_not_its_event_carries_the_facts(store: NeedsStore) -> None:
+    draft = NeedDraft("c1", "路灯", "", Category.BLUE_GUARD, (TargetGroup.ELDERLY,), NeedSource.RESIDENT, "", False)
+    need, events = submit(draft, need_id="n-re", submitter="r1", at=START)
+    delivered: set[str] = set()
+    await _store(store, [(need, events)], delivered)
+
+    def reclassified(current: Need, category: Category, *, facts: bool) -> tuple[Need, list[Event]]:
+        changed = current.classify(category=category, target_groups=(), priority=Priority.NORMAL, analysis_note="", at=START)
+        data: dict[str, object] = {"need_id": current.id, "changes": {"category": {"old": current.category.value, "new": category.value}}}
+        if facts:
+            data |= {"community_id": "c1", "category": category.value, "created_on": local_date(START).isoformat(), "status": "submitted"}
+        return changed, [new_event("needs.need.classified.v1", service="needs", community="c1", subject=current.id, time=START, data=data)]
+
+    first, first_events = reclassified(replace(need, version=1), Category.RED_CLASSROOM, facts=True)
+    second, second_events = reclassified(replace(first, version=2), Category.GREEN_GUARDIANS, facts=False)
+    await store.save_need(first, first_events)
+    await _deliver_new(store, first, delivered)
+    buckets = await store.tallies.store.collection.find({})
+    assert not any(change.startswith("unevented:") for bucket in buckets for change in bucket["changes"])  # its event said it all
+    assert await store.need_counts(["c1"]) == await store.recount_need_counts(["c1"])
+
+    await store.save_need(second, second_events)  # an event without the facts: the store moves the counters itself
+    await _deliver_new(store, second, delivered)
+    buckets = await store.tallies.store.collection.find({})
+    assert any(change.startswith("unevented:") for bucket in buckets for change in bucket["changes"])
+    counts = await store.need_counts(["c1"])
+    assert counts == await store.recount_need_counts(["c1"])
+    assert counts["c1"]["category"] == {"green_guardians": 1}
