@@ -85,9 +85,13 @@ class NeedTallies:
                 if not amount:
                     continue  # a counter moved back to zero (every need left that status) is no figure
                 kind, _, key = name.partition(":")
-                bucket = planned if kind == "planned" else found.get(kind)
-                if bucket is not None:
-                    bucket[key] = int(amount)
+                if kind == "planned":
+                    planned[key] = int(amount)
+                elif kind == "category_status":
+                    category, _, status = key.partition("/")
+                    found["category_status"][key] = int(amount)
+                    found["status"][status] = found["status"].get(status, 0) + int(amount)
+                    found["category"][category] = found["category"].get(category, 0) + int(amount)
             counts[community_id], budgets[community_id] = found, planned
         return counts, budgets
 

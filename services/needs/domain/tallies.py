@@ -1,6 +1,6 @@
 """Need statistics as counters (pure): what a need or an item adds, and how each of their events moves it.
 
-A need counts on the day it was created: one per status, per category and per category/status; an
+A need counts on the day it was created: one per category/status (by status and by category are its sums); an
 item's budget counts as planned (per category/fund source) on the day it was created, while it is
 neither a draft nor cancelled. :func:`need_counters` and :func:`item_counters` say what one record
 adds (a rebuild sums them); :func:`moves` says how one event moves the counters, from the facts
@@ -27,7 +27,7 @@ NOT_PLANNED = frozenset({ItemStatus.DRAFT.value, ItemStatus.CANCELLED.value})
 
 
 def need_counters(need: Need) -> Counters:
-    """What one need adds: on its creation day, one per status, category and category/status."""
+    """What one need adds: on its creation day, one to its category/status."""
     return {local_date(need.created_at): _need_counts(need.category.value, need.status.value, 1)}
 
 
@@ -85,7 +85,8 @@ def _item_move(data: Mapping[str, Any]) -> Move:
 
 
 def _need_counts(category: str, status: str, sign: int) -> dict[str, float]:
-    return {f"status:{status}": sign, f"category:{category}": sign, f"category_status:{category}/{status}": sign}
+    """One counter per category/status: the counts by status and by category are its sums (read side)."""
+    return {f"category_status:{category}/{status}": sign}
 
 
 def _planned(category: str, lines: list[Any], sign: int) -> dict[str, float]:
