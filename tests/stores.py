@@ -34,6 +34,19 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         await client.close()
 
 
+@pytest.fixture(params=[b for b in BACKENDS if b != JOURNALLED], ids=lambda url: url.split("://")[0])
+async def plain_database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """A fresh database on memory:// (not journalled: the journal is tested by :func:`database`) and MongoDB when
+    MONGODB_URL is set; for contract tests that write thousands of documents and need not replay them."""
+    client = connect(request.param)
+    database = client.database(f"renling_test_{uuid.uuid4().hex[:8]}")
+    try:
+        yield database
+    finally:
+        await database.drop()
+        await client.close()
+
+
 def _contents(server: MemoryServer, name: str) -> dict[str, list[object]]:
     """Every document by collection (collections without documents are not journalled: indexes are declared in code)."""
     database = server.client[name]

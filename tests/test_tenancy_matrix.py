@@ -135,6 +135,8 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "requestPersonalDataErasure": {"communityId": HOME},
         "exportMyPersonalData": {"communityId": HOME},
         "setRetentionPeriod": {"districtId": DISTRICT, "days": 1},
+        "rebuildNeedStatistics": {"districtId": DISTRICT},
+        "rebuildClaimStatistics": {"districtId": DISTRICT},
     }  # fmt: skip
 
 

@@ -1,10 +1,12 @@
-"""Event reactions of the claims service: item boards, organization cards and places read models, receipts of disbursements."""
+"""Event reactions of the claims service: item boards, organization cards and places read models, receipts of disbursements,
+and its own events (``claims.claim.*``, ``claims.project.*``), which move the statistics counters (idempotent by event id)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
 from services.claims.handlers import ClaimsHandlers
+from services.claims.tallies import CLAIM_EVENTS
 from services.common.bus import Subscription, UnprocessableEvent, topic_matches
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
@@ -33,10 +35,13 @@ class ClaimsConsumers:
 
     def subscription(self) -> Subscription:
         """The claims service's durable consumer and what it is bound to."""
-        return Subscription(consumer="claims", bindings=tuple(self._reactions), handler=self.handle)
+        return Subscription(consumer="claims", bindings=(*CLAIM_EVENTS, *self._reactions), handler=self.handle)
 
     async def handle(self, event: Event) -> None:
-        """Dispatch by routing key (patterns included)."""
+        """Dispatch by routing key (patterns included); its own events move the statistics counters."""
+        if any(topic_matches(pattern, event.routing_key) for pattern in CLAIM_EVENTS):
+            await self._handlers.store.tallies.on_event(event)
+            return
         for pattern, reaction in self._reactions.items():
             if topic_matches(pattern, event.routing_key):
                 await reaction(event)

@@ -28,7 +28,7 @@ from services.claims.domain import (
     ItemBoard,
     OrganizationCard,
 )
-from services.claims.domain.tallies import add_counters, delta
+from services.claims.tallies import ClaimTallies
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
@@ -37,7 +37,7 @@ from services.common.privacy import ANONYMISED, ANONYMISED_AT
 from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS, VERSION
-from services.common.store.counters import COUNTER_INDEXES, apply_move, read_counters
+from services.common.store.statistics import versioned
 
 __all__ = ["ClaimQuery", "ClaimsStore", "MeetingQuery"]
 
@@ -82,7 +82,7 @@ class ClaimsStore:
         self.meetings: Collection = database.collection("meetings")
         self.boards: Collection = database.collection("items")
         self.cards: Collection = database.collection("organizations")
-        self.tallies: Collection = database.collection("claim_tallies")
+        self.tallies = ClaimTallies(database, self.claims, self.boards)
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
@@ -96,8 +96,7 @@ class ClaimsStore:
         await self.claims.create_indexes(CLAIM_INDEXES)
         await self.meetings.create_indexes(MEETING_INDEXES)
         await self.boards.create_indexes(BOARD_INDEXES)
-        await self.tallies.create_indexes(COUNTER_INDEXES)
-        await self.backfill_tallies()
+        await self.tallies.create_indexes()
         await self.places.create_indexes()
 
     async def insert_claim(self, claim: Claim, events: Sequence[Event]) -> None:
@@ -105,16 +104,23 @@ class ClaimsStore:
         fields = claim_fields(claim)
         if fields["open_key"] is None:
             del fields["open_key"]
-        await insert_aggregate(self.claims, {"_id": claim.id, **fields}, events)
+        await insert_aggregate(self.claims, {"_id": claim.id, **fields}, versioned(events, 1))
 
     async def save_claim(self, claim: Claim, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
-        """Save a changed claim if nobody changed it meanwhile (raises VersionConflict)."""
+        """Save a changed claim if nobody changed it meanwhile (raises VersionConflict); its events carry the new
+        version (the statistics counters follow the events: :class:`~services.claims.tallies.ClaimTallies`)."""
         fields = claim_fields(claim)
         unset = ["open_key"] if fields["open_key"] is None else []
         if unset:
             del fields["open_key"]
         await save_aggregate(
-            self.claims, claim.id, expected_version=claim.version, changes=fields, events=events, handled_event=handled_event, unset=unset
+            self.claims,
+            claim.id,
+            expected_version=claim.version,
+            changes=fields,
+            events=versioned(events, claim.version + 1),
+            handled_event=handled_event,
+            unset=unset,
         )
 
     async def claim(self, claim_id: str) -> tuple[Claim, frozenset[str]] | None:
@@ -185,31 +191,12 @@ class ClaimsStore:
         document = await self.boards.find_one({"_id": item_id})
         return str(document.get("category") or "other") if document is not None else "other"
 
-    async def tally(self, before: Claim | None, after: Claim) -> None:
-        """Move the statistics counters by what the change ``before`` → ``after`` adds (see
-        :mod:`services.claims.domain.tallies`): one conditional update per day touched, each
-        recording the change id, so a repeated change moves nothing."""
-        change_id = f"{after.id}@{before.version if before is not None else 'new'}"
-        await apply_move(self.tallies, after.community_id, change_id, delta(before, after, await self.item_category(after.item_id)))
-
-    async def backfill_tallies(self) -> None:
-        """Start-up: counters for claims stored before the counters existed (only while there are none at all).
-
-        Each claim counts as it is now, under the id of its creation, so a second start-up (or a
-        replica starting at the same time) adds nothing twice."""
-        if await self.tallies.find_one({}) is not None or await self.claims.find_one({}) is None:
-            return
-        for document in await self.claims.find({}):
-            await self.tally(None, claim_from_document(document))
-
     async def figures_of_communities(
         self, community_ids: Sequence[str], first_day: date | None = None, last_day: date | None = None
     ) -> ClaimFigures:
         """Statistics of these communities for days ``first_day``..``last_day`` (both included, open if None),
-        summed from the per-day counters: one query over communities × days, never over claims."""
-        ids = list(community_ids)
-        rows = await read_counters(self.tallies, ids, first_day, last_day)
-        return add_counters(ClaimFigures(communities=len(ids)), (counts for _, counts in rows))
+        summed from the day, month and year counters: one query over communities × buckets, never over claims."""
+        return await self.tallies.figures(community_ids, first_day, last_day)
 
     async def insert_meeting(self, meeting: IntentionMeeting, events: Sequence[Event]) -> None:
         """A new meeting."""

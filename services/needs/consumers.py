@@ -1,5 +1,8 @@
 """Event reactions of the needs service: the claims lifecycle, the orgs places, its own events.
 
+Every one of its own events (``needs.need.*``, ``needs.item.*``) also moves the statistics counters
+(:class:`~services.needs.tallies.NeedTallies`), idempotent by event id, before its other reaction.
+
 Every reaction is idempotent: the event id is recorded in the document it changes, in the
 same conditional update, so a redelivered event changes nothing.
 """
@@ -8,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from services.common.bus import Subscription, UnprocessableEvent
+from services.common.bus import Subscription, UnprocessableEvent, topic_matches
 from services.common.event_data import optional_text, text, texts
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
 from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 from services.needs.domain import ItemStatus
 from services.needs.handlers import NeedsHandlers
+from services.needs.tallies import NEED_EVENTS
 
 __all__ = ["CLAIM_STAGES", "NeedsConsumers"]
 
@@ -45,12 +49,18 @@ class NeedsConsumers:
 
     def subscription(self) -> Subscription:
         """The needs service's one durable consumer and what it is bound to."""
-        return Subscription(consumer="needs", bindings=tuple(self._reactions), handler=self.handle)
+        own = tuple(key for key in self._reactions if not any(topic_matches(pattern, key) for pattern in NEED_EVENTS))
+        return Subscription(consumer="needs", bindings=(*NEED_EVENTS, *own), handler=self.handle)
 
     async def handle(self, event: Event) -> None:
-        """Dispatch by routing key; an event we are not bound to is a wiring error."""
+        """Dispatch by routing key (its own events move the statistics first); an event we are not bound to is a wiring error."""
+        statistics = any(topic_matches(pattern, event.routing_key) for pattern in NEED_EVENTS)
+        if statistics:
+            await self._handlers.store.tallies.on_event(event)
         reaction = self._reactions.get(event.routing_key)
         if reaction is None:
+            if statistics:
+                return
             raise UnprocessableEvent(f"needs does not handle {event.type}")
         await reaction(event)
 

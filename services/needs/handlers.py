@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from services.common.access import require_district_admin
 from services.common.domain import Conflict, Invalid, NotFound
 from services.common.events import Event
 from services.common.handling import change_aggregate
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.store import DuplicateKey
+from services.common.store.statistics import Rebuilt
 from services.needs.domain import ItemDraft, Need, NeedDraft, Priority, ServiceItem, TargetGroup, access, draft_item, submit
 from services.needs.domain.need import NeedStatus
 from services.needs.domain.vocabulary import Category
@@ -306,6 +308,11 @@ class NeedsHandlers:
         item, events = await change_aggregate(load=load, decide=decide, save=self._save_item, what="service item")
         self._notify_if(events)
         return item
+
+    async def rebuild_statistics(self, principal: Principal, district_id: str) -> Rebuilt:
+        """A district administrator's recount of the need statistics from the records (Forbidden for anyone else)."""
+        require_district_admin(principal, district_id, action="rebuild its statistics")
+        return await self.store.tallies.rebuild()
 
     async def _save_need(self, need: Need, events: Sequence[Event], handled_event: str | None) -> None:
         await self.store.save_need(need, events, handled_event=handled_event)

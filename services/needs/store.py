@@ -20,6 +20,7 @@ from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.search import SEARCH_GRAMS, text_filter
+from services.common.store.statistics import versioned
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
 from services.needs.tallies import NeedTallies
@@ -80,7 +81,7 @@ class NeedsStore:
     def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
-        self.tallies = NeedTallies(database.collection("need_tallies"))
+        self.tallies = NeedTallies(database, self.needs, self.items)
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
@@ -94,30 +95,22 @@ class NeedsStore:
         await self.needs.create_indexes(NEED_INDEXES)
         await self.items.create_indexes(ITEM_INDEXES)
         await self.tallies.create_indexes()
-        await self.backfill_tallies()
         await self.places.create_indexes()
 
-    async def backfill_tallies(self) -> None:
-        """Start-up: counters for needs and items stored before the counters existed (only while there are none)."""
-        if await self.tallies.collection.find_one({}) is not None:
-            return
-        for document in await self.needs.find({}):
-            await self.tallies.need_changed(None, need_from_document(document))
-        for document in await self.items.find({}):
-            await self.tallies.item_changed(None, item_from_document(document))
-
     async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
-        """A new need, with its submitted event; the statistics counters follow."""
-        await insert_aggregate(self.needs, {"_id": need.id, **need_to_fields(need)}, events)
-        await self.tallies.need_changed(None, need)
+        """A new need, with its submitted event (carrying the need's version; the statistics follow the event)."""
+        await insert_aggregate(self.needs, {"_id": need.id, **need_to_fields(need)}, versioned(events, 1))
 
     async def save_need(self, need: Need, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
-        """Save a changed need if nobody changed it meanwhile (raises VersionConflict); the counters follow the change."""
+        """Save a changed need if nobody changed it meanwhile (raises VersionConflict); its events carry the new
+        version, and the statistics follow them (what they do not say: :meth:`NeedTallies.need_changed`)."""
         before = await self.needs.find_one({"_id": need.id, "version": need.version})
+        stored = versioned(events, need.version + 1)
         await save_aggregate(
-            self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=events, handled_event=handled_event
+            self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=stored, handled_event=handled_event
         )
-        await self.tallies.need_changed(need_from_document(before) if before is not None else None, need)
+        if before is not None:
+            await self.tallies.need_changed(need_from_document(before), need, stored, need.version + 1)
 
     async def needs_of_person(self, person: str, *, limit: int = 1_000) -> tuple[list[Need], list[str]]:
         """The needs she submitted (newest first) and the ids of those she supports: her personal data here."""
@@ -178,16 +171,18 @@ class NeedsStore:
 
     async def insert_item(self, item: ServiceItem, events: Sequence[Event]) -> None:
         """A new item in draft."""
-        await insert_aggregate(self.items, {"_id": item.id, **item_to_fields(item)}, events)
-        await self.tallies.item_changed(None, item)
+        await insert_aggregate(self.items, {"_id": item.id, **item_to_fields(item)}, versioned(events, 1))
 
     async def save_item(self, item: ServiceItem, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
-        """Save a changed item if nobody changed it meanwhile (raises VersionConflict); the counters follow the change."""
+        """Save a changed item if nobody changed it meanwhile (raises VersionConflict); its events carry the new version
+        and the statistics follow them (what they do not say: :meth:`NeedTallies.item_changed`)."""
         before = await self.items.find_one({"_id": item.id, "version": item.version})
+        stored = versioned(events, item.version + 1)
         await save_aggregate(
-            self.items, item.id, expected_version=item.version, changes=item_to_fields(item), events=events, handled_event=handled_event
+            self.items, item.id, expected_version=item.version, changes=item_to_fields(item), events=stored, handled_event=handled_event
         )
-        await self.tallies.item_changed(item_from_document(before) if before is not None else None, item)
+        if before is not None:
+            await self.tallies.item_changed(item_from_document(before), item, stored, item.version + 1)
 
     async def item(self, item_id: str) -> tuple[ServiceItem, frozenset[str]] | None:
         """An item and the ids of the events it has handled."""
@@ -212,12 +207,12 @@ class NeedsStore:
 
     async def need_counts(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, dict[str, int]]]:
         """Per community: needs (submitted in ``period``, if given) counted by status, by category, and by
-        category and status (``category/status`` keys), from the per-day counters."""
+        category and status (``category/status`` keys), from the day, month and year counters."""
         return (await self.tallies.counts(community_ids, period))[0]
 
     async def planned_budgets(self, community_ids: Sequence[str], period: Period = (None, None)) -> dict[str, dict[str, int]]:
         """Per community: fen planned in items published (not drafts, not cancelled; created in ``period``),
-        by ``category/fund_source`` keys, from the per-day counters."""
+        by ``category/fund_source`` keys, from the day, month and year counters."""
         return (await self.tallies.counts(community_ids, period))[1]
 
     async def recount_need_counts(

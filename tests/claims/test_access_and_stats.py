@@ -110,6 +110,7 @@ async def test_statistics_per_community_street_and_district_match_hand_counts(cl
     query = f"""{{ _entities(representations: [{{__typename: "Community", id: "c1"}}, {{__typename: "Street", id: "s1"}}, {{__typename: "District", id: "d1"}}]) {{
       ... on Community {{ {stats} }} ... on Street {{ {stats} }} ... on District {{ {stats} }} }} }}"""
     admin = claims.token(Role.DISTRICT_ADMIN, districts=("d1",))
+    await claims.settle()  # the statistics follow the events
 
     community, street, district = [row["claimStats"] for row in (await claims.client.data(query, as_=admin))["_entities"]]
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 from services.common.bus.memory import InProcessBus
 from services.common.events import new_event
@@ -41,6 +42,12 @@ class Needs:
     bus: InProcessBus
     settings: Settings
     memory: MemoryServer
+    app: Starlette
+
+    async def settle(self) -> None:
+        """Publish what the outboxes hold and let the consumers handle it (the statistics follow the events)."""
+        await self.app.state.relay.run_once()
+        await self.bus.drain()
 
     def token(self, role: Role, *communities: str, subject: str | None = None, districts: tuple[str, ...] = ()) -> str:
         """A token for someone acting in ``communities``."""
@@ -121,8 +128,9 @@ async def needs() -> AsyncIterator[Needs]:
     settings = fast_settings()
     bus = InProcessBus(delivery_limit=3, retry_delays_ms=(10,))
     memory = MemoryServer()
-    async with running(create_app(settings, bus=bus, memory=memory)) as client:
-        service = Needs(client, bus, settings, memory)
+    app = create_app(settings, bus=bus, memory=memory)
+    async with running(app) as client:
+        service = Needs(client, bus, settings, memory, app)
         await service.register_community("c1", "s1", "d1")
         await service.register_community("c2", "s2", "d2")
         await service.register_community("c3", "s3", "d1")

@@ -64,6 +64,7 @@ async def test_stats_roll_up_for_community_street_and_district_in_one_query(need
         {"__typename": "Street", "id": "s3"},
         {"__typename": "Community", "id": "c1"},
     ]
+    await needs.settle()  # the statistics follow the events
 
     found = (await needs.client.data(query, {"r": representations}, as_=needs.district_admin))["_entities"]
 
@@ -91,6 +92,7 @@ async def test_stats_count_only_communities_the_caller_may_read(needs: Needs) ->
     query = (
         'query { _entities(representations: [{__typename: "District", id: "d1"}]) { ... on District { needStats { total communities } } } }'
     )
+    await needs.settle()  # the statistics follow the events
 
     resident_view = await needs.client.data(query, as_=needs.resident)
 

@@ -49,7 +49,9 @@ _PAIRS = (
     ("leader_member_id", "previous_leader_member_id"),
     ("days", "previous_days"),
 )
-_CONTEXT = frozenset({"community_id", "actor", "changed", "changes"})
+_CONTEXT = frozenset({"community_id", "actor", "changed", "changes", "aggregate_version", "created_on", "submitted_on"})
+"""Event data that says where and when, not what changed (``aggregate_version``, ``created_on`` and ``submitted_on``
+are the facts the statistics counters move by)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from services.claims.domain.budget import BudgetLine, check_lines, totals
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
 from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession, report_problems
 from services.claims.domain.vocabulary import ClaimStatus, Grade
-from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date, raise_all
+from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date, local_date, raise_all
 from services.common.events import Event, new_event
 from services.common.vocabulary import ClaimantKind
 
@@ -192,6 +192,7 @@ class Claim:
             claim._event(
                 "claims.project.training_recorded.v1",
                 session.at,
+                training_started=self.status is S.APPROVED,
                 session_id=session.id,
                 topic=session.topic,
                 on=session.on.isoformat(),
@@ -300,7 +301,9 @@ class Claim:
         checked = rubric.checked()
         score = overall_score(checked, self.ratings)
         evaluation = Evaluation(checked, _required(summary, "summary"), actor, at, score)
-        claim, events = self._move("evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value)
+        claim, events = self._move(
+            "evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value, overall_score=score
+        )
         return replace(claim, evaluation=evaluation), events
 
     def rate(self, rating: ResidentRating) -> tuple[Claim, list[Event]]:
@@ -330,6 +333,7 @@ class Claim:
             "organization_id": self.claimant.organization_id,
             "claimant_kind": self.claimant.kind.value,
             "status": self.status.value,
+            "submitted_on": local_date(self.submitted_at).isoformat(),
         }
 
     def _move(self, action: str, *, actor: str, at: datetime, reason: str | None = None, **data: Any) -> tuple[Claim, list[Event]]:

@@ -48,13 +48,10 @@ class HandlerBase:
     ) -> Claim:
         """Load (checking visibility and ``check``), decide, save conditionally; retried on conflicts."""
 
-        before: list[Claim] = []
-
         async def load() -> tuple[Claim, frozenset[str]] | None:
             loaded = await self.store.claim(claim_id)
             if loaded is None:
                 return None
-            before[:] = [loaded[0]]
             district = await self.store.places.district_of(loaded[0].community_id)
             if principal is not None:
                 if not access.can_see_claim(principal, loaded[0], district):
@@ -67,7 +64,6 @@ class HandlerBase:
 
         async def save(claim: Claim, events: Sequence[Event], handled_event: str | None) -> None:
             await self.store.save_claim(claim, events, handled_event=handled_event)
-            await self.store.tally(before[0], claim)  # the statistics counters follow the claim's change
 
         claim, events = await change_aggregate(load=load, decide=decide, save=save, handled_event=event_id, what="claim")
         self.notify_if(events)

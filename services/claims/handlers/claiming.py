@@ -62,7 +62,6 @@ class Claiming(HandlerBase):
         )
         try:
             await self.store.insert_claim(claim, events)
-            await self.store.tally(None, claim)
         except DuplicateKey:
             raced = await self.store.claim(claim_id)
             if raced is not None:

@@ -27,6 +27,7 @@ from services.claims.schema.inputs import (
     WithdrawClaimInput,
 )
 from services.claims.schema.payloads import ClaimPayload, MeetingPayload
+from services.claims.schema.statistics import StatisticsMutation
 
 __all__ = ["Mutation"]
 
@@ -122,7 +123,7 @@ class CancelMeetingPayload(MeetingPayload):
 
 
 @strawberry.type(description="Claim, decide, implement, supervise, evaluate; every step checks your role and community.")
-class Mutation:
+class Mutation(StatisticsMutation):
     @strawberry.mutation(
         description="Claim a published item: an organization through its leader (or staff at the desk), or a resident as an individual."
     )

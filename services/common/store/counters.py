@@ -1,25 +1,71 @@
-"""Per-community, per-day counters: a statistics read model that answers any period in O(communities × days).
+"""Per-community counters by day, month and year: a statistics read model whose reads do not grow with time.
 
-A record's change moves the counters by what the record adds now minus what it added before
-(:func:`moved`); each day's document takes the move in one conditional update that also records
-the change's id, so a change applied twice (a redelivered event, a retried command) moves nothing.
+A move (``{day: {counter: amount}}``) updates, for each day it touches, three bucket documents
+of the community — the day, its month and its year — each in one conditional upsert that also
+records the change's id, so a change applied twice (a redelivered event) moves nothing. A figure
+for a period is read as whole years + whole months + the remaining days (:func:`bucket_ranges`),
+so an all-time or one-year district figure reads O(communities × (years + 24 + 62)) documents.
+
+Counters live in *generations*: a rebuild fills a fresh generation while the current one keeps
+serving, then switches to it in one conditional update (:meth:`CounterStore.switch_to`), so a
+reader never sees a half-built model. The generation document lives beside the counters; a bucket's
+``gen`` is the generation's number as text (every condition of a read is then a string equality).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from services.common.store.port import Collection, DuplicateKey, Index
+from services.common.store.port import Collection, Database, DuplicateKey, Index
 
-__all__ = ["COUNTER_INDEXES", "Counters", "apply_move", "moved", "read_counters"]
+__all__ = [
+    "BUCKET_INDEXES",
+    "COUNTER_INDEXES",
+    "CounterStore",
+    "Counters",
+    "Generations",
+    "Move",
+    "add_moves",
+    "apply_move",
+    "bucket_keys",
+    "bucket_ranges",
+    "moved",
+    "read_counters",
+]
 
 Counters = Mapping[date, Mapping[str, float]]
-"""Counter name → amount, per calendar day."""
+"""Counter name → amount, per calendar day (what one record adds)."""
+Move = Mapping[date, Mapping[str, float]]
+"""Counter name → change, per calendar day (what one change moves)."""
+BUCKET_INDEXES = (Index((("community_id", 1), ("gen", 1), ("grain", 1), ("period", 1))),)
+"""Bucket counters are read per community (first, as everywhere), generation, grain and a range of periods."""
 COUNTER_INDEXES = (Index((("community_id", 1), ("day", 1))),)
-"""Counters are read per community over a range of days."""
+"""Day-only counters (:func:`apply_move`, :func:`read_counters`) are read per community over a range of days."""
 CHANGES = "changes"
+GENERATION = "generation"
+DAY, MONTH, YEAR = "d", "m", "y"
+EARLIEST_YEAR = 2020
+"""An open-ended read names the year buckets from here on; a generation that holds older buckets (a disbursement
+dated long ago) is marked in the generation document, and such a read then also looks them up by range."""
+ANCIENT = "ancient"
+
+
+@dataclass(frozen=True, slots=True)
+class Generations:
+    """Which generation readers use (None before the first build) and which one a rebuild is filling."""
+
+    current: int | None
+    building: int | None
+    ancient: frozenset[int] = frozenset()
+    """Generations holding buckets of years before :data:`EARLIEST_YEAR`."""
+
+    @property
+    def live(self) -> tuple[int, ...]:
+        """The generations a change must move: the current one and the one being built."""
+        return tuple(g for g in (self.current, self.building) if g is not None)
 
 
 def moved(before: Counters | None, after: Counters) -> dict[date, dict[str, float]]:
@@ -33,6 +79,187 @@ def moved(before: Counters | None, after: Counters) -> dict[date, dict[str, floa
         if changes:
             result[day] = changes
     return result
+
+
+def add_moves(total: dict[date, dict[str, float]], move: Move) -> None:
+    """Add ``move`` into ``total`` in place."""
+    for day, changes in move.items():
+        bucket = total.setdefault(day, {})
+        for name, amount in changes.items():
+            bucket[name] = bucket.get(name, 0) + amount
+
+
+def bucket_keys(day: date) -> tuple[tuple[str, str], ...]:
+    """The (grain, period) of the day, month and year buckets a day's move updates."""
+    return ((DAY, day.isoformat()), (MONTH, f"{day.year:04d}-{day.month:02d}"), (YEAR, f"{day.year:04d}"))
+
+
+def bucket_ranges(first_day: date | None, last_day: date | None) -> list[tuple[str, str | None, str | None]]:
+    """Days ``first_day``..``last_day`` (both included; None: open) as (grain, first period, last period) ranges
+    of whole years, whole months and the remaining days, none overlapping; a None bound is open."""
+    low, high = first_day or date.min, last_day or date.max
+    if low > high:
+        return []
+    first_year = low.year if low == date(low.year, 1, 1) else low.year + 1
+    last_year = high.year if high == date(high.year, 12, 31) else high.year - 1
+    if first_year > last_year:
+        return _months_and_days(low, high)
+    years = (YEAR, None if first_day is None else f"{first_year:04d}", None if last_day is None else f"{last_year:04d}")
+    head = _months_and_days(low, date(first_year, 1, 1) - timedelta(days=1)) if low < date(first_year, 1, 1) else []
+    tail = _months_and_days(date(last_year, 12, 31) + timedelta(days=1), high) if date(last_year, 12, 31) < high else []
+    return [*head, years, *tail]
+
+
+def _months_and_days(low: date, high: date) -> list[tuple[str, str | None, str | None]]:
+    """Days ``low``..``high`` (less than two years apart, not both whole years) as whole months and remaining days."""
+    first_month = _month_start(low) if low.day == 1 else _next_month(low)
+    last_month = _month_start(high) if _next_month(high) - timedelta(days=1) == high else _month_start(high) - timedelta(days=1)
+    if _month_start(last_month) < first_month:
+        return [(DAY, low.isoformat(), high.isoformat())]
+    ranges: list[tuple[str, str | None, str | None]] = []
+    if low < first_month:
+        ranges.append((DAY, low.isoformat(), (first_month - timedelta(days=1)).isoformat()))
+    last = _month_start(last_month)
+    ranges.append((MONTH, first_month.isoformat()[:7], last.isoformat()[:7]))
+    end_of_last = _next_month(last) - timedelta(days=1)
+    if end_of_last < high:
+        ranges.append((DAY, (end_of_last + timedelta(days=1)).isoformat(), high.isoformat()))
+    return ranges
+
+
+def _periods(grain: str, low: str | None, high: str | None) -> list[str]:
+    """Every period of a range of :func:`bucket_ranges`; an open range of years is bounded by the years the
+    platform can have counted (from :data:`EARLIEST_YEAR` to a few years ahead of today)."""
+    if grain == DAY:
+        first, last = date.fromisoformat(str(low)), date.fromisoformat(str(high))
+        return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    if grain == MONTH:
+        months, month = [], date.fromisoformat(f"{low}-01")
+        while month.isoformat()[:7] <= str(high):
+            months.append(month.isoformat()[:7])
+            month = _next_month(month)
+        return months
+    first_year = int(low) if low is not None else EARLIEST_YEAR
+    last_year = int(high) if high is not None else date.today().year + 5
+    return [f"{year:04d}" for year in range(first_year, last_year + 1)]
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+class CounterStore:
+    """One service's counters (collection ``name``) and their generation document (``name_generations``)."""
+
+    def __init__(self, database: Database, name: str) -> None:
+        self.collection: Collection = database.collection(name)
+        self.generation: Collection = database.collection(f"{name}_generations")
+
+    async def create_indexes(self) -> None:
+        """Declared indexes (community first)."""
+        await self.collection.create_indexes(BUCKET_INDEXES)
+
+    async def generations(self) -> Generations:
+        """The current and the building generation."""
+        document = await self.generation.find_one({"_id": GENERATION})
+        if document is None:
+            return Generations(None, None)
+        return Generations(document.get("current"), document.get("building"), frozenset(document.get(ANCIENT, ())))
+
+    async def start_generation(self) -> int:
+        """A fresh generation to build into; it supersedes any build still unfinished."""
+        while True:
+            document = await self.generation.find_one({"_id": GENERATION})
+            if document is None:
+                try:
+                    await self.generation.insert_one({"_id": GENERATION, "current": None, "building": 1, "next": 2})
+                    return 1
+                except DuplicateKey:
+                    continue  # another replica started one at the same moment
+            number = int(document["next"])
+            outcome = await self.generation.update_one(
+                {"_id": GENERATION, "next": number}, {"$set": {"building": number, "next": number + 1}}
+            )
+            if outcome.modified:
+                return number
+
+    async def switch_to(self, generation: int) -> bool:
+        """Readers use ``generation`` from now on, if it is still the one being built (one conditional update)."""
+        outcome = await self.generation.update_one(
+            {"_id": GENERATION, "building": generation}, {"$set": {"current": generation, "building": None}}
+        )
+        return outcome.modified > 0
+
+    async def apply(self, generation: int, community_id: str, change_id: str, move: Move) -> None:
+        """Apply a move to one generation: per day touched, one conditional upsert each of its day, month and
+        year buckets, each skipped by a bucket that already holds ``change_id``."""
+        buckets: dict[tuple[str, str], dict[str, float]] = {}
+        for day, changes in move.items():
+            for key in bucket_keys(day):
+                bucket = buckets.setdefault(key, {})
+                for name, amount in changes.items():
+                    bucket[name] = bucket.get(name, 0) + amount
+        if any(day.year < EARLIEST_YEAR for day in move):
+            await self.generation.update_one({"_id": GENERATION}, {"$addToSet": {ANCIENT: generation}})
+        for (grain, period), changes in buckets.items():
+            changes = {name: amount for name, amount in changes.items() if amount}
+            if not changes:
+                continue
+            try:
+                await self.collection.update_one(
+                    {"_id": f"{generation}|{community_id}|{grain}{period}", CHANGES: {"$ne": change_id}},
+                    {
+                        "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
+                        "$setOnInsert": {"community_id": community_id, "gen": str(generation), "grain": grain, "period": period},
+                        "$push": {CHANGES: change_id},
+                    },
+                    upsert=True,
+                )
+            except DuplicateKey:
+                continue  # the bucket already holds this change
+
+    async def read(
+        self, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(community id, counts) of the buckets covering days ``first_day``..``last_day`` (both included; open ends
+        if None) in the current generation: whole years, whole months and the remaining days, each bucket looked up
+        by its id (one query of point lookups; years before :data:`EARLIEST_YEAR` by range, if there are any)."""
+        generations = await self.generations()
+        current, ranges = generations.current, bucket_ranges(first_day, last_day)
+        if current is None or not ranges:
+            return []
+        communities = list(community_ids)
+        keys = [f"{grain}{period}" for grain, low, high in ranges for period in _periods(grain, low, high)]
+        ids = [f"{current}|{community}|{key}" for community in communities for key in keys]
+        rows = await self.collection.find({"_id": {"$in": ids}}, projection={"community_id": 1, "counts": 1}) if ids else []
+        for grain, low, high in ranges:
+            if grain == YEAR and low is None and current in generations.ancient:  # years before EARLIEST_YEAR, by range
+                period = {"$lt": f"{EARLIEST_YEAR:04d}", **({"$lte": high} if high is not None else {})}
+                filter = {"community_id": {"$in": communities}, "gen": str(current), "grain": YEAR, "period": period}
+                rows += await self.collection.find(filter, projection={"community_id": 1, "counts": 1})
+        return [(row["community_id"], row.get("counts") or {}) for row in rows]  # the store's copies, not copied again
+
+    async def read_grain(self, community_ids: Iterable[str], grain: str, first: str, last: str) -> list[tuple[str, dict[str, Any]]]:
+        """(community id, counts) of the buckets of one grain (``d``, ``m``, ``y``) from period ``first`` to ``last``."""
+        current = (await self.generations()).current
+        if current is None:
+            return []
+        filter = {
+            "community_id": {"$in": list(community_ids)},
+            "gen": str(current),
+            "grain": grain,
+            "period": {"$gte": first, "$lte": last},
+        }
+        rows = await self.collection.find(filter, projection={"community_id": 1, "counts": 1})
+        return [(str(row["community_id"]), dict(row.get("counts", {}))) for row in rows]
+
+
+# Day-only counters without generations or month/year buckets, for a read model that needs no more
+# (a read over all time costs communities × days: prefer :class:`CounterStore` for district figures).
 
 
 async def apply_move(collection: Collection, community_id: str, change_id: str, move: Mapping[date, Mapping[str, float]]) -> None:

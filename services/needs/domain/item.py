@@ -235,6 +235,8 @@ class ServiceItem:
             "item_id": self.id,
             "community_id": self.community_id,
             "category": self.draft.category.value,
+            "created_on": local_date(self.created_at).isoformat(),
+            "budget": [line.to_data() for line in self.draft.budget],
             "need_ids": list(self.draft.need_ids),
             **transition.to_data(),
             **(extra or {}),

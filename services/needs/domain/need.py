@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from services.common.domain import Forbidden, Invalid, StateMachine, Transition, TransitionNotAllowed, raise_all
+from services.common.domain import Forbidden, Invalid, StateMachine, Transition, TransitionNotAllowed, local_date, raise_all
 from services.common.events import Event, new_event
 from services.needs.domain.vocabulary import Category, NeedSource, Priority, TargetGroup
 
@@ -240,6 +240,7 @@ class Need:
             "need_id": self.id,
             "community_id": self.community_id,
             "category": self.category.value,
+            "created_on": local_date(self.created_at).isoformat(),
             "title": self.title,
             "submitter_id": self.submitter_id,
             "supporter_ids": list(self.supporter_ids),
@@ -280,6 +281,7 @@ def submit(draft: NeedDraft, *, need_id: str, submitter: str, at: datetime) -> t
             "community_id": need.community_id,
             "title": need.title,
             "category": need.category.value,
+            "created_on": local_date(need.created_at).isoformat(),
             "target_groups": [group.value for group in need.target_groups],
             "source": need.source.value,
             "anonymous": need.anonymous,

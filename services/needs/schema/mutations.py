@@ -27,6 +27,7 @@ from services.needs.schema.inputs import (
     SupportNeedInput,
 )
 from services.needs.schema.mine import OwnNeedsMutation
+from services.needs.schema.statistics import StatisticsMutation
 from services.needs.schema.types import NeedType, ServiceItemType
 
 __all__ = ["Mutation"]
@@ -117,7 +118,7 @@ class CancelServiceItemPayload(ServiceItemPayload):
 
 
 @strawberry.type(description="Change needs and service items; every change is checked against your role and community.")
-class Mutation(OwnNeedsMutation):
+class Mutation(OwnNeedsMutation, StatisticsMutation):
     @strawberry.mutation(description="需求征集 Submit a need in your community.")
     async def submit_need(self, info: Info[NeedsContext, None], input: SubmitNeedInput) -> SubmitNeedPayload:
         principal = info.context.require_principal()
