@@ -31,10 +31,10 @@ from graphql.execution.values import VariableValues
 from gateway.planner import EntityPart, FetchNode, Input, Plan
 from gateway.planner.requests import request_document
 from gateway.selection import INTERNAL
-from gateway.shaping import FAILED, Shaper
+from gateway.shaping import FAILED, OperationShape
 from gateway.shaping import typename as _typename
 
-__all__ = ["Execution", "SubgraphCall", "SubgraphError"]
+__all__ = ["Execution", "SubgraphCall", "SubgraphError", "shape_of"]
 
 
 SubgraphCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -57,6 +57,8 @@ class Execution:
     variable_values: VariableValues | None = None
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    shape: OperationShape | None = None
+    """The operation's shaping programs, kept with its cached plan (made here when not given)."""
 
     async def run(self) -> dict[str, Any]:
         """Fetch everything (each request as soon as the ones it depends on have merged) and shape the response."""
@@ -225,11 +227,16 @@ class Execution:
         return {name: self.variables[name] for name in names if name in self.variables}
 
     def _shape_root(self) -> dict[str, Any] | None:
-        root = self.schema.get_type(self.plan.root_type)
-        assert isinstance(root, GraphQLObjectType)
-        shaper = Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors, self.plan.hidden_enums)
-        data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, ())
-        return data if ok else None
+        if self.shape is None:
+            self.shape = shape_of(self.plan, self.schema)
+        return self.shape.shape(self.data, self.variable_values, self.errors)
+
+
+def shape_of(plan: Plan, schema: GraphQLSchema) -> OperationShape:
+    """The shaping programs of a plan's operation (compiled as requests need them)."""
+    root = schema.get_type(plan.root_type)
+    assert isinstance(root, GraphQLObjectType)
+    return OperationShape(schema, plan.operation.selection_set, plan.fragments, root, plan.hidden_enums)
 
 
 def _representation(parts: list[EntityPart], obj: Mapping[str, Any]) -> dict[str, Any] | None:
