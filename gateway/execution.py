@@ -279,6 +279,9 @@ def _read_below(value: Any, below: tuple[Input, ...]) -> Any:
 
 
 def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    if target.keys().isdisjoint(source):  # the common case (an entity's new fields): one C-level update
+        target.update(source)
+        return
     for key, value in source.items():
         current = target.get(key)
         if isinstance(current, dict) and isinstance(value, dict):
@@ -294,13 +297,21 @@ def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
 
 
 def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
-    if isinstance(value, list):
-        return [found for index, item in enumerate(value) for found in _collect(item, path, (*at, index))]
-    if not isinstance(value, dict):
-        return []
-    if not path:
-        return [(value, at)]
-    return _collect(value.get(path[0]), path[1:], (*at, path[0]))
+    """The objects at ``path`` below ``value`` (lists, and lists of lists, flattened) with their response paths, in document order."""
+    level = _objects([(value, at)])
+    for key in path:
+        level = _objects([(child, (*where, key)) for node, where in level if (child := node.get(key)) is not None])
+    return level
+
+
+def _objects(level: list[tuple[Any, tuple[Any, ...]]]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
+    found: list[tuple[dict[str, Any], tuple[Any, ...]]] = []
+    for node, where in level:
+        if isinstance(node, dict):
+            found.append((node, where))
+        elif isinstance(node, list):
+            found += _objects([(item, (*where, index)) for index, item in enumerate(node)])
+    return found
 
 
 def _entity_path(path: list[Any], targets: dict[int, tuple[Any, ...]]) -> list[Any] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 from graphql import (
@@ -40,7 +41,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from gateway import shaping_run
+from gateway import shaping_native
 from gateway.shaping_run import (
     C_ABSTRACT,
     C_ENUM,
@@ -55,14 +56,25 @@ from gateway.shaping_run import (
     TYPENAME,
     Completion,
     Program,
-    Run,
     typename,
 )
 
-__all__ = ["FAILED", "IMPLEMENTATION", "OperationShape", "included", "typename"]
+__all__ = ["FAILED", "OperationShape", "implementation", "included", "typename", "use"]
 
-IMPLEMENTATION = "pure Python" if (shaping_run.__file__ or "").endswith(".py") else "compiled (mypyc)"
-"""Which build of :mod:`gateway.shaping_run` runs: its pure-Python source, or the extension mypyc compiled from it."""
+_implementation: ModuleType = shaping_native.selected()
+
+
+def implementation() -> ModuleType:
+    """The build of :mod:`gateway.shaping_run` that new operations shape with (compiled by mypyc, else pure Python)."""
+    return _implementation
+
+
+def use(module: ModuleType) -> ModuleType:
+    """Shape operations planned from now on with this build (one of :func:`gateway.shaping_native.implementations`); returns the previous one."""
+    global _implementation
+    previous, _implementation = _implementation, module
+    return previous
+
 
 KEPT_DECISIONS = 32
 """Programs kept per operation for this many different vectors of ``@skip``/``@include`` decisions."""
@@ -91,7 +103,10 @@ class OperationShape:
         fragments: dict[str, FragmentDefinitionNode],
         root: GraphQLObjectType,
         enums: frozenset[str] = frozenset(),
+        build: ModuleType | None = None,
     ) -> None:
+        self.build = build or _implementation
+        """The build of :mod:`gateway.shaping_run` whose tables and loop this operation uses."""
         self.schema = schema
         self.selection_set = selection_set
         self.fragments = fragments
@@ -107,7 +122,7 @@ class OperationShape:
         found = self._programs.get(decisions)
         if found is None:
             decided = {id(node): decision for node, decision in zip(self.conditional, decisions, strict=True)}
-            compiler = _Compiler(self.schema, self.fragments, decided, self.enums)
+            compiler = _Compiler(self.build, self.schema, self.fragments, decided, self.enums)
             found = self._programs[decisions] = compiler.program((self.selection_set,), self.root)
             if len(self._programs) > KEPT_DECISIONS:
                 self._programs.popitem(last=False)
@@ -117,15 +132,23 @@ class OperationShape:
 
     def shape(self, data: dict[str, Any], variables: VariableValues | None, errors: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The response's ``data``: None when a non-null root field is null (its error appended to ``errors``)."""
-        return Run(errors).object(data, self.program(variables), ())
+        shaped: dict[str, Any] | None = self.build.Run(errors).object(data, self.program(variables), ())
+        return shaped
 
 
 class _Compiler:
     """Compiles programs for one vector of ``@skip``/``@include`` decisions."""
 
     def __init__(
-        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], decided: dict[int, bool], enums: frozenset[str]
+        self,
+        build: ModuleType,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        decided: dict[int, bool],
+        enums: frozenset[str],
     ) -> None:
+        self.program_type: type[Program] = build.Program
+        self.completion_type: type[Completion] = build.Completion
         self.schema = schema
         self.fragments = fragments
         self.decided = decided
@@ -162,27 +185,27 @@ class _Compiler:
                 rows.append((key, alternative, NON_NULL_LEAF if completion.non_null else LEAF, completion))
             else:
                 rows.append((key, alternative, COMPLETE, completion))
-        return Program(parent.name, rows)
+        return self.program_type(parent.name, rows)
 
     def _completion(self, type_: GraphQLOutputType, field_name: str, nested: tuple[SelectionSetNode, ...]) -> Completion:
         non_null = isinstance(type_, GraphQLNonNull)
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if isinstance(named, GraphQLList):
-            completion = Completion(C_LIST, non_null, field_name)
+            completion = self.completion_type(C_LIST, non_null, field_name)
             completion.item = self._completion(named.of_type, field_name, nested)
             return completion
         if not nested:
             if self.enums and isinstance(named, GraphQLEnumType) and named.name in self.enums:
-                completion = Completion(C_ENUM, non_null, field_name)
+                completion = self.completion_type(C_ENUM, non_null, field_name)
                 completion.enum_name = named.name
                 completion.enum_values = frozenset(named.values)
                 return completion
-            return Completion(C_LEAF, non_null, field_name)
+            return self.completion_type(C_LEAF, non_null, field_name)
         if isinstance(named, GraphQLObjectType):
-            completion = Completion(C_OBJECT, non_null, field_name)
+            completion = self.completion_type(C_OBJECT, non_null, field_name)
             completion.program = self.program(nested, named)
             return completion
-        completion = Completion(C_ABSTRACT, non_null, field_name)
+        completion = self.completion_type(C_ABSTRACT, non_null, field_name)
         completion.resolve = self._resolver(nested)
         return completion
 

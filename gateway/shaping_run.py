@@ -11,15 +11,14 @@ object program, or the abstract type's program chosen by ``__typename``).
 Null bubbling follows the spec: a null in a non-null position records an error (unless an
 error already covers its path) and nulls the nearest nullable ancestor; the error path is only
 flattened from the nested ``(parent, key)`` pairs when an error is written. This module uses
-only plain Python and typed classes so that it can be compiled with mypyc.
+only plain Python and typed classes, and imports nothing of the gateway, so that mypyc can compile
+it on its own (:mod:`gateway.shaping_native`); both builds run the same source.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, Final
-
-from gateway.selection import INTERNAL
 
 __all__ = [
     "ABSENT",
@@ -31,6 +30,8 @@ __all__ = [
     "typename",
 ]
 
+INTERNAL: Final = "_r_"
+"""The prefix of the response keys the gateway adds for itself (keys, ``__typename``); :mod:`gateway.selection` uses it."""
 FAILED: Final = INTERNAL + "failed"
 """Marks an object whose entity fetch failed with an error: it is null in the response."""
 _INTERNAL_TYPENAME: Final = INTERNAL + "__typename"
