@@ -31,7 +31,7 @@ from graphql.execution.values import VariableValues
 from gateway.planner import EntityPart, FetchNode, Input, Plan
 from gateway.planner.requests import request_document
 from gateway.selection import INTERNAL
-from gateway.shaping import FAILED, OperationShape
+from gateway.shaping import FAILED, OperationShape, implementation
 from gateway.shaping import typename as _typename
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError", "shape_of"]
@@ -297,20 +297,8 @@ def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
 
 
 def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
-    """The objects at ``path`` below ``value`` (lists, and lists of lists, flattened) with their response paths, in document order."""
-    level = _objects([(value, at)])
-    for key in path:
-        level = _objects([(child, (*where, key)) for node, where in level if (child := node.get(key)) is not None])
-    return level
-
-
-def _objects(level: list[tuple[Any, tuple[Any, ...]]]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
-    found: list[tuple[dict[str, Any], tuple[Any, ...]]] = []
-    for node, where in level:
-        if isinstance(node, dict):
-            found.append((node, where))
-        elif isinstance(node, list):
-            found += _objects([(item, (*where, index)) for index, item in enumerate(node)])
+    """The objects at ``path`` below ``value`` with their response paths (the shaping build's loop: compiled when built)."""
+    found: list[tuple[dict[str, Any], tuple[Any, ...]]] = implementation().collect(value, path, at)
     return found
 
 

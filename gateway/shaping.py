@@ -16,7 +16,7 @@ directives has exactly one set of programs. Shaping a response is then one pass 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -56,12 +56,14 @@ from gateway.shaping_run import (
     TYPENAME,
     Completion,
     Program,
-    typename,
 )
 
 __all__ = ["FAILED", "OperationShape", "implementation", "included", "typename", "use"]
 
 _implementation: ModuleType = shaping_native.selected()
+
+typename: Callable[[Mapping[str, Any]], str | None] = _implementation.typename
+"""The object's type: the internal ``__typename`` the gateway asked for, else the client's (of the build chosen at start)."""
 
 
 def implementation() -> ModuleType:

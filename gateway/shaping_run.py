@@ -27,6 +27,7 @@ __all__ = [
     "Completion",
     "Program",
     "Run",
+    "collect",
     "typename",
 ]
 
@@ -71,6 +72,34 @@ def typename(obj: Mapping[str, Any]) -> str | None:
     if name is ABSENT:
         name = obj.get("__typename")
     return name if isinstance(name, str) else None
+
+
+def collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
+    """The objects at ``path`` below ``value`` (lists, and lists of lists, flattened) with their response paths, in document order.
+
+    Where an entity request's merge path leads: level by level, each object's path built once.
+    """
+    level: list[tuple[dict[str, Any], tuple[Any, ...]]] = []
+    _objects(value, at, level)
+    for key in path:
+        below: list[tuple[dict[str, Any], tuple[Any, ...]]] = []
+        for node, where in level:
+            child = node.get(key)
+            if child is not None:
+                _objects(child, (*where, key), below)
+        level = below
+    return level
+
+
+def _objects(value: Any, where: tuple[Any, ...], out: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> None:
+    if isinstance(value, dict):
+        out.append((value, where))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                out.append((item, (*where, index)))
+            elif isinstance(item, list):
+                _objects(item, (*where, index), out)
 
 
 class Program:

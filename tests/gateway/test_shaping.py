@@ -349,3 +349,20 @@ def test_a_compiled_build_of_another_source_is_not_used(monkeypatch: pytest.Monk
     monkeypatch.setenv("RENLING_SHAPING", "compiled")
     with pytest.raises(RuntimeError, match="make install"):
         selected()
+
+
+def test_collect_finds_the_objects_at_a_merge_path_through_lists_of_lists_in_document_order(build: ModuleType) -> None:
+    a, b, c, d = {"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}
+    data = {"users": [{"best": a}, None, {"best": [b, [c, None, "x"]]}, {"best": None}, {"other": d}], "user": {"best": d}}
+
+    found = build.collect(data, ("users", "best"), ())
+
+    assert [(obj["id"], where) for obj, where in found] == [
+        ("a", ("users", 0, "best")),
+        ("b", ("users", 2, "best", 0)),
+        ("c", ("users", 2, "best", 1, 0)),
+    ]
+    assert all(obj is expected for (obj, _), expected in zip(found, (a, b, c), strict=True))  # the tree's own objects, to merge into
+    assert [where for _, where in build.collect(data, ("user", "best"), ("at",))] == [("at", "user", "best")]
+    assert build.collect(data, ("nothing",), ()) == []
+    assert build.collect([data, [data]], (), ()) == [(data, (0,)), (data, (1, 0))]
