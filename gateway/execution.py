@@ -32,6 +32,7 @@ from gateway.planner import EntityPart, FetchNode, Input, Plan
 from gateway.planner.requests import request_document
 from gateway.selection import INTERNAL
 from gateway.shaping import FAILED, OperationShape, implementation
+from gateway.shaping import merge as _merge
 from gateway.shaping import typename as _typename
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError", "shape_of"]
@@ -276,24 +277,6 @@ def _read_below(value: Any, below: tuple[Input, ...]) -> Any:
     for child in below:
         _read(value, child, out)
     return out
-
-
-def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
-    if target.keys().isdisjoint(source):  # the common case (an entity's new fields): one C-level update
-        target.update(source)
-        return
-    for key, value in source.items():
-        current = target.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            _merge(current, value)
-        elif isinstance(current, list) and isinstance(value, list) and len(current) == len(value):
-            for index, (left, right) in enumerate(zip(current, value, strict=True)):
-                if isinstance(left, dict) and isinstance(right, dict):
-                    _merge(left, right)
-                else:
-                    current[index] = right
-        else:
-            target[key] = value
 
 
 def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:

@@ -58,12 +58,14 @@ from gateway.shaping_run import (
     Program,
 )
 
-__all__ = ["FAILED", "OperationShape", "implementation", "included", "typename", "use"]
+__all__ = ["FAILED", "OperationShape", "implementation", "included", "merge", "typename", "use"]
 
 _implementation: ModuleType = shaping_native.selected()
 
 typename: Callable[[Mapping[str, Any]], str | None] = _implementation.typename
 """The object's type: the internal ``__typename`` the gateway asked for, else the client's (of the build chosen at start)."""
+merge: Callable[[dict[str, Any], Mapping[str, Any]], None] = _implementation.merge
+"""Merges a subgraph's answer into the tree (of the build chosen at start: called once per entity, so bound here, not per request)."""
 
 
 def implementation() -> ModuleType:

@@ -28,6 +28,7 @@ __all__ = [
     "Program",
     "Run",
     "collect",
+    "merge",
     "typename",
 ]
 
@@ -72,6 +73,26 @@ def typename(obj: Mapping[str, Any]) -> str | None:
     if name is ABSENT:
         name = obj.get("__typename")
     return name if isinstance(name, str) else None
+
+
+def merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    """Merge a subgraph's answer into the tree: objects key by key, lists of one length item by item, anything else replaced."""
+    if target.keys().isdisjoint(source):  # the common case (an entity's new fields): one update
+        target.update(source)
+        return
+    for key, value in source.items():
+        current = target.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merge(current, value)
+        elif isinstance(current, list) and isinstance(value, list) and len(current) == len(value):
+            for index in range(len(current)):
+                left, right = current[index], value[index]
+                if isinstance(left, dict) and isinstance(right, dict):
+                    merge(left, right)
+                else:
+                    current[index] = right
+        else:
+            target[key] = value
 
 
 def collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:

@@ -366,3 +366,22 @@ def test_collect_finds_the_objects_at_a_merge_path_through_lists_of_lists_in_doc
     assert [where for _, where in build.collect(data, ("user", "best"), ("at",))] == [("at", "user", "best")]
     assert build.collect(data, ("nothing",), ()) == []
     assert build.collect([data, [data]], (), ()) == [(data, (0,)), (data, (1, 0))]
+
+
+def test_merge_adds_an_answer_into_the_tree_objects_by_key_and_lists_of_one_length_by_item(build: ModuleType) -> None:
+    kept = {"id": "p1"}
+    tree: dict[str, Any] = {"a": {"id": "u1", "n": 1}, "list": [{"id": 1}, 2, kept], "short": [1, 2], "x": 1}
+
+    build.merge(tree, {"a": {"name": "Ann", "n": 2}, "list": [{"name": "one"}, 3, {"price": 5}], "short": [9], "x": {"y": 1}, "new": [1]})
+
+    assert tree == {
+        "a": {"id": "u1", "n": 2, "name": "Ann"},
+        "list": [{"id": 1, "name": "one"}, 3, {"id": "p1", "price": 5}],
+        "short": [9],
+        "x": {"y": 1},
+        "new": [1],
+    }
+    assert tree["list"][2] is kept  # merged in place: later requests find the same objects
+    disjoint: dict[str, Any] = {"id": "u1"}
+    build.merge(disjoint, {"name": "Ann"})
+    assert list(disjoint.items()) == [("id", "u1"), ("name", "Ann")]
