@@ -117,7 +117,7 @@ class OperationShape:
         self.root = root
         self.enums = enums
         self.conditional = _conditional([selection_set, *(fragment.selection_set for fragment in fragments.values())])
-        """Every selection with directives, in document order: its decisions select the programs."""
+        """Every selection with directives (in one fixed order): their decisions select the programs."""
         self._programs: OrderedDict[tuple[bool, ...], Program] = OrderedDict()
 
     def program(self, variables: VariableValues | None) -> Program:
@@ -245,7 +245,7 @@ class _Compiler:
 
 
 def _conditional(selection_sets: list[SelectionSetNode]) -> list[SelectionNode]:
-    """Every selection with directives in these selection sets and below, in document order."""
+    """Every selection with directives in these selection sets and below (level by level, in a fixed order)."""
     found: list[SelectionNode] = []
     stack = list(reversed(selection_sets))
     while stack:
