@@ -9,7 +9,7 @@ CONSOLE := gateway/console
 PEERS := bench/peers
 PY := $(VENV)/bin/python
 
-.PHONY: up test check lint typecheck pytest token install browser fonts bench bench-tools clean
+.PHONY: up test check lint typecheck pytest token install native browser fonts bench bench-tools clean
 
 up: install ## run every service in one process, data kept in .renling/ (FRESH=1 starts afresh with the demo)
 	$(PY) -m services up $(if $(filter 1 yes true,$(FRESH)),--fresh)
@@ -48,7 +48,10 @@ $(PEERS)/node_modules/.installed: $(PEERS)/package-lock.json
 token: install ## make token ROLE=org_leader (the demo's person of that role), or ROLE=resident COMMUNITY=… ORGANIZATION=…
 	@$(PY) -m services token --role $(ROLE) $(if $(COMMUNITY),--community $(COMMUNITY)) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(ORGANIZATION),--organization $(ORGANIZATION))
 
-install: $(VENV)/.installed $(CONSOLE)/node_modules/.installed
+install: $(VENV)/.installed $(CONSOLE)/node_modules/.installed native
+
+native: $(VENV)/.installed ## the gateway's shaping loop compiled with mypyc (seconds; rebuilt only when gateway/shaping_run.py changed)
+	$(PY) -m gateway.shaping_native
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -63,4 +66,4 @@ $(CONSOLE)/node_modules/.installed: $(CONSOLE)/package-lock.json
 	touch $@
 
 clean:
-	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache $(CONSOLE)/node_modules $(PEERS)/node_modules
+	rm -rf .tools $(VENV) .mypy_cache .ruff_cache .pytest_cache $(CONSOLE)/node_modules $(PEERS)/node_modules gateway/_shaping_native*.so

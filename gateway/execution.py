@@ -32,10 +32,11 @@ from graphql.execution.values import VariableValues
 from gateway.planner import EntityPart, FetchNode, Input, Plan
 from gateway.planner.requests import batch_alias, batch_variable, request_document
 from gateway.selection import INTERNAL
-from gateway.shaping import FAILED, Shaper
+from gateway.shaping import FAILED, OperationShape, implementation
+from gateway.shaping import merge as _merge
 from gateway.shaping import typename as _typename
 
-__all__ = ["Execution", "SubgraphCall", "SubgraphError"]
+__all__ = ["Execution", "SubgraphCall", "SubgraphError", "shape_of"]
 
 
 SubgraphCall = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -58,6 +59,8 @@ class Execution:
     variable_values: VariableValues | None = None
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    shape: OperationShape | None = None
+    """The operation's shaping programs, kept with its cached plan (made here when not given)."""
 
     async def run(self) -> dict[str, Any]:
         """Fetch everything (each request as soon as the ones it depends on have merged) and shape the response."""
@@ -234,11 +237,16 @@ class Execution:
         return {name: self.variables[name] for name in names if name in self.variables}
 
     def _shape_root(self) -> dict[str, Any] | None:
-        root = self.schema.get_type(self.plan.root_type)
-        assert isinstance(root, GraphQLObjectType)
-        shaper = Shaper(self.schema, self.plan.fragments, self.variable_values, self.errors, self.plan.hidden_enums)
-        data, ok = shaper.object(self.data, root, self.plan.operation.selection_set, ())
-        return data if ok else None
+        if self.shape is None:
+            self.shape = shape_of(self.plan, self.schema)
+        return self.shape.shape(self.data, self.variable_values, self.errors)
+
+
+def shape_of(plan: Plan, schema: GraphQLSchema) -> OperationShape:
+    """The shaping programs of a plan's operation (compiled as requests need them)."""
+    root = schema.get_type(plan.root_type)
+    assert isinstance(root, GraphQLObjectType)
+    return OperationShape(schema, plan.operation.selection_set, plan.fragments, root, plan.hidden_enums)
 
 
 def _representation(parts: list[EntityPart], obj: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -280,29 +288,10 @@ def _read_below(value: Any, below: tuple[Input, ...]) -> Any:
     return out
 
 
-def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
-    for key, value in source.items():
-        current = target.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            _merge(current, value)
-        elif isinstance(current, list) and isinstance(value, list) and len(current) == len(value):
-            for index, (left, right) in enumerate(zip(current, value, strict=True)):
-                if isinstance(left, dict) and isinstance(right, dict):
-                    _merge(left, right)
-                else:
-                    current[index] = right
-        else:
-            target[key] = value
-
-
 def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
-    if isinstance(value, list):
-        return [found for index, item in enumerate(value) for found in _collect(item, path, (*at, index))]
-    if not isinstance(value, dict):
-        return []
-    if not path:
-        return [(value, at)]
-    return _collect(value.get(path[0]), path[1:], (*at, path[0]))
+    """The objects at ``path`` below ``value`` with their response paths (the shaping build's loop: compiled when built)."""
+    found: list[tuple[dict[str, Any], tuple[Any, ...]]] = implementation().collect(value, path, at)
+    return found
 
 
 def _entity_path(path: list[Any], by_alias: dict[str, dict[int, tuple[Any, ...]]]) -> list[Any] | None:

@@ -27,11 +27,12 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 
 from gateway.client import SubgraphClient
-from gateway.execution import Execution
+from gateway.execution import Execution, shape_of
 from gateway.limits import estimated_cost, limit_rules
 from gateway.model import Supergraph
 from gateway.planning import Plan, PlanningError, plan
 from gateway.settings import GatewaySettings
+from gateway.shaping import OperationShape
 from services.common.graphql.expansion import oversized_document
 from services.common.graphql.limits import oversized_list
 
@@ -54,7 +55,7 @@ class Gateway:
         self._rules = [*specified_rules, *limit_rules(settings.graphql_max_depth, settings.graphql_max_aliases)]
         if not settings.graphql_introspection:
             self._rules.append(NoSchemaIntrospectionCustomRule)
-        self._plans: OrderedDict[tuple[str, str | None], tuple[DocumentNode, Plan]] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str | None], tuple[DocumentNode, Plan, OperationShape]] = OrderedDict()
 
     async def execute(self, body: Mapping[str, Any], headers: dict[str, str], *, allow_mutations: bool = True) -> dict[str, Any]:
         """A GraphQL response for one query or mutation."""
@@ -102,7 +103,7 @@ class Gateway:
         if operation_name is not None and not isinstance(operation_name, str):
             return _error("`operationName` must be a string", "BAD_REQUEST")
         try:
-            _, planned = self._plan(query, operation_name)
+            _, planned, shape = self._plan(query, operation_name)
         except GraphQLError as error:
             code = (
                 "GRAPHQL_PARSE_FAILED"
@@ -123,16 +124,18 @@ class Gateway:
             )
         variable_types = {d.variable.name.value: print_ast(d.type) for d in operation.variable_definitions or ()}
         raw = {name: variables[name] for name in variable_types if name in variables}
-        return _Prepared(planned, values, raw, variable_types)
+        return _Prepared(planned, values, raw, variable_types, shape)
 
     def _execution(self, prepared: _Prepared, headers: dict[str, str]) -> Execution:
         async def call(subgraph: str, subgraph_query: str, subgraph_variables: dict[str, Any]) -> dict[str, Any]:
             return await self._client.post(subgraph, subgraph_query, subgraph_variables, headers)
 
-        return Execution(prepared.plan, self.supergraph.schema, prepared.raw, call, prepared.variable_types, prepared.values)
+        return Execution(
+            prepared.plan, self.supergraph.schema, prepared.raw, call, prepared.variable_types, prepared.values, shape=prepared.shape
+        )
 
-    def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
-        """The validated document and its plan, cached per (text, operation name)."""
+    def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan, OperationShape]:
+        """The validated document, its plan and its shaping programs, cached per (text, operation name)."""
         key = (query, operation_name)
         cached = self._plans.get(key)
         if cached is not None:
@@ -155,10 +158,10 @@ class Gateway:
             raise _Refused(
                 [{"message": f"cannot plan this operation: {error}", "extensions": {"code": "QUERY_PLANNING_FAILED"}}]
             ) from error
-        self._plans[key] = (document, planned)
+        cached = self._plans[key] = (document, planned, shape_of(planned, self.supergraph.schema))
         if len(self._plans) > PLAN_CACHE_SIZE:
             self._plans.popitem(last=False)
-        return document, planned
+        return cached
 
     def _root(self, operation: OperationDefinitionNode) -> Any:
         return self.supergraph.schema.get_root_type(operation.operation)
@@ -191,6 +194,7 @@ class _Prepared:
     values: VariableValues
     raw: dict[str, Any]
     variable_types: dict[str, str]
+    shape: OperationShape
 
 
 class _Refused(Exception):

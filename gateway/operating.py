@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from gateway.client import SubgraphClient
 from gateway.gateway import Gateway
 from gateway.planning import Plan
+from gateway.shaping import OperationShape
 from services.common.metrics import PLAN_CACHE, SUBSCRIPTIONS, observe_operation, operation_label, outcome_of
 from services.common.tracing import name_current_span, span
 
@@ -61,7 +62,7 @@ class MeasuredGateway(Gateway):
         planned = self._plans.get((query, name)) if isinstance(query, str) and (name is None or isinstance(name, str)) else None
         return planned[0] if planned is not None else None
 
-    def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan]:
+    def _plan(self, query: str, operation_name: str | None) -> tuple[DocumentNode, Plan, OperationShape]:
         hit = (query, operation_name) in self._plans
         PLAN_CACHE.labels("hit" if hit else "miss").inc()
         if hit:

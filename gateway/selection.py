@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from graphql import DirectiveNode, FieldNode, VariableNode, Visitor, print_ast, visit
 
-__all__ = ["INTERNAL", "SelectionTree", "field_text", "variables_in"]
+from gateway.shaping_run import INTERNAL
 
-INTERNAL = "_r_"
+__all__ = ["INTERNAL", "SelectionTree", "field_text", "variables_in"]
 
 
 def field_text(node: FieldNode) -> str:

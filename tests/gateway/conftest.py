@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,10 +16,25 @@ from strawberry.asgi import GraphQL
 
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
+from gateway.shaping import use
+from gateway.shaping_native import implementations
 from tests.gateway import subgraphs
 from tests.support import HttpxTransport
 
 SCHEMAS = subgraphs.schemas()
+
+
+@pytest.fixture(params=["compiled", "pure"])
+def shaping_build(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Operations planned in the test shape with this build of :mod:`gateway.shaping_run` (the conformance tests run with both)."""
+    found = implementations()
+    if request.param not in found:
+        pytest.fail("gateway._shaping_native is not built from the current gateway/shaping_run.py: run `make install`")
+    previous = use(found[request.param])
+    try:
+        yield request.param
+    finally:
+        use(previous)
 
 
 class Down(httpx.AsyncBaseTransport):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gateway.conftest import Federation
+
+pytestmark = pytest.mark.usefixtures("shaping_build")  # each test with the compiled shaping loop and with the pure-Python one
 
 
 async def test_root_fields_with_arguments_aliases_and_variables(federation: Federation) -> None:
