@@ -161,12 +161,16 @@ class Claim:
 
     def approve(self, *, meeting_id: str | None, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
         """Approved at the intention meeting; its slot and budget are already reserved."""
-        claim, events = self._move("approve", actor=actor, at=at, budget=[line.to_data() for line in self.proposal.budget])
+        claim, events = self._move(
+            "approve", actor=actor, at=at, budget=[line.to_data() for line in self.proposal.budget], meeting_id=meeting_id
+        )
         return replace(claim, meeting_id=meeting_id), events
 
     def reject(self, reason: str, *, meeting_id: str | None, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
         """Not approved, and told why."""
-        claim, events = self._move("reject", actor=actor, at=at, reason=_required(reason, "reason"))
+        claim, events = self._move(
+            "reject", actor=actor, at=at, reason=_required(reason, "reason"), meeting_id=meeting_id or self.meeting_id
+        )
         return replace(claim, meeting_id=meeting_id or self.meeting_id), events
 
     def withdraw(self, reason: str, *, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
@@ -187,6 +191,15 @@ class Claim:
             (self, []) if self.status is not S.APPROVED else self._move("start_training", actor=session.recorded_by, at=session.at)
         )
         claim = replace(claim, trainings=(*claim.trainings, session), updated_at=session.at)
+        part = f"trainings.{session.id}"
+        changes = {
+            f"{part}.{name}": {"old": None, "new": value}
+            for name, value in (
+                ("on", session.on.isoformat()), ("topic", session.topic), ("trainer", session.trainer), ("attendees", list(session.attendees))
+            )
+        }  # fmt: skip
+        if claim.status is not self.status:
+            changes["status"] = {"old": self.status.value, "new": claim.status.value}
         return claim, [
             *events,
             claim._event(
@@ -196,6 +209,7 @@ class Claim:
                 topic=session.topic,
                 on=session.on.isoformat(),
                 actor=session.recorded_by,
+                changes=changes,
             ),
         ]
 
@@ -232,7 +246,10 @@ class Claim:
         check_past_date(rectified_on, at=at, field="rectifiedOn", not_before=visit.on, after_what="the visit")
         visits[index] = replace(visit, rectified_on=rectified_on)
         claim = replace(self, supervisions=tuple(visits), updated_at=at)
-        event = claim._event("claims.project.rectified.v1", at, visit_id=visit_id, rectified_on=rectified_on.isoformat(), actor=actor)
+        changes = {f"supervisions.{visit_id}.rectified_on": {"old": None, "new": rectified_on.isoformat()}}
+        event = claim._event(
+            "claims.project.rectified.v1", at, visit_id=visit_id, rectified_on=rectified_on.isoformat(), actor=actor, changes=changes
+        )
         return claim, [event]
 
     def report_progress(self, report: ProgressReport) -> tuple[Claim, list[Event]]:
@@ -319,7 +336,16 @@ class Claim:
             raise Invalid("the comment is longer than 1000 characters", field="comment")
         if any(existing.resident == rating.resident for existing in self.ratings):
             raise Invalid("you have rated this project already", field="claimId", code="ALREADY_RATED")
-        return replace(self, ratings=(*self.ratings, rating), updated_at=rating.at), []
+        claim = replace(self, ratings=(*self.ratings, rating), updated_at=rating.at)
+        changes = {
+            "rating_count": {"old": len(self.ratings), "new": len(claim.ratings)},
+            "rating_score": {"old": None, "new": rating.score},
+            "rating_comment": {"old": None, "new": rating.comment},
+        }
+        event = claim._event(
+            "claims.project.rated.v1", rating.at, rating_score=rating.score, rating_count=len(claim.ratings), actor=rating.resident, changes=changes
+        )  # fmt: skip
+        return claim, [event]
 
     def snapshot(self) -> dict[str, Any]:
         """What every claims event carries (the contract needs and orgs consume)."""
