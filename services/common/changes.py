@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -20,10 +20,13 @@ FieldChanges = dict[str, dict[str, Any]]
 
 
 def plain(value: Any) -> Any:
-    """A domain value as event data: enums by value, dates ISO, tuples/sets lists, dataclasses dicts."""
+    """A domain value as event data: enums by value, dates ISO (instants in UTC to the millisecond, as stored), tuples/sets lists, dataclasses dicts."""
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        instant = value.astimezone(UTC) if value.tzinfo is not None else value  # one instant, one value, whatever the offset given
+        return instant.replace(microsecond=instant.microsecond // 1000 * 1000).isoformat()  # as stored: BSON dates keep milliseconds
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, frozenset | set):
         return sorted(plain(part) for part in value)

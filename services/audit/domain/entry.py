@@ -41,6 +41,8 @@ PERSONAL_FIELDS = frozenset(
         "attendees",
         "rating_comment",
         "supporter_ids",
+        "acting_accounts",
+        "member_accounts",
     }
 )
 """Fields whose values are personal data: masked for readers who may not see them.
