@@ -70,6 +70,10 @@ async def test_a_needs_classification_edits_support_merge_and_item_revision_keep
     entries = await trail(community, need_id)
     masked = await trail(community, need_id, as_=zhou)
 
+    raised = entry(entries, "needs.need.submitted.v1")
+    assert (raised["actor"], changes(raised)["title"]) == ("wang", (None, "楼道灯坏了"))
+    merged = entry(await trail(community, duplicate["need"]["id"]), "needs.need.merged.v1")
+    assert (merged["actor"], changes(merged)) == ("staff", {"status": ("submitted", "merged")})
     revised = entry(entries, "needs.need.revised.v1")
     assert (revised["recordType"], revised["actor"]) == ("Need", "wang")
     assert changes(revised) == {
@@ -103,7 +107,12 @@ async def test_a_needs_classification_edits_support_merge_and_item_revision_keep
     budget = [{"fundSource": "PARTY_SERVICE_FUND", "amountFen": 300_000}, {"fundSource": "COMMUNITY_WELFARE_FUND", "amountFen": 50_000}]
     await community.do("reviseServiceItem", {**input, "itemId": item_id, "title": "楼道照明修复", "budget": budget}, as_=community.staff)
 
-    item_revised = entry(await trail(community, item_id), "needs.item.revised.v1")
+    item_entries = await trail(community, item_id)
+    assert (entry(item_entries, "needs.item.drafted.v1")["actor"], changes(entry(item_entries, "needs.item.drafted.v1"))["status"]) == (
+        "staff",
+        (None, "draft"),
+    )
+    item_revised = entry(item_entries, "needs.item.revised.v1")
     assert (item_revised["recordType"], item_revised["actor"]) == ("ServiceItem", "staff")
     party = {"fund_source": "party_service_fund", "amount_fen": 300_000, "source_name": None}
     welfare = {"fund_source": "community_welfare_fund", "amount_fen": 50_000, "source_name": None}
@@ -144,6 +153,16 @@ async def test_a_projects_training_rectification_rating_and_meetings_keep_old_an
         f"trainings.{session}.trainer": (None, "周老师"),
         f"trainings.{session}.attendees": (None, ["郑卫东"]),
     }
+    assert changes(entry(entries, "claims.claim.submitted.v1"))["status"] == (None, "submitted")
+    supervision = changes(entry(entries, "claims.project.supervised.v1"))
+    assert supervision[f"supervisions.{visit_id}.findings"] == (None, "台账不全")
+    assert supervision[f"supervisions.{visit_id}.rectification_deadline"] == (None, "2026-11-30")
+    progress = changes(entry(entries, "claims.project.progress_reported.v1"))
+    assert {field.rsplit(".", 1)[1]: value for field, value in progress.items() if field.endswith((".narrative", ".percent"))} == {
+        "percent": (None, 100),
+        "narrative": (None, "完成"),
+    }
+    assert changes(entry(entries, "claims.project.completed.v1"))["status"] == ("implementing", "completed")
     rectified = entry(entries, "claims.project.rectified.v1")
     assert (rectified["actor"], changes(rectified)) == ("zheng", {f"supervisions.{visit_id}.rectified_on": (None, "2026-11-22")})
     rated = entry(entries, "claims.project.rated.v1")
@@ -213,6 +232,7 @@ async def test_an_organizations_members_and_management_group_keep_old_and_new_ma
     assert (joined["recordType"], joined["actor"], changes(joined)) == ("Organization", "staff", {f"members.{ids['王秀兰']}": (None, wang)})
     assert (left["actor"], changes(left)) == ("staff", {f"members.{ids['刘强']}": (liu, None)})
     assert changes(entry(entries, "orgs.org.team_changed.v1")) == {"management_group": ([], team)}
+    assert entry(entries, "orgs.org.registered.v1")["actor"] == "staff"
     assert changes(entry(masked, "orgs.org.updated.v1", -2)) == {f"members.{ids['王秀兰']}": (None, "***")}
     assert changes(entry(masked, "orgs.org.updated.v1", -1)) == {f"members.{ids['刘强']}": ("***", None)}
     assert changes(entry(masked, "orgs.org.team_changed.v1")) == {"management_group": ([], team)}  # member ids, not people

@@ -15,6 +15,7 @@ from services.claims.domain.budget import BudgetLine, check_lines, totals
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
 from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession, report_problems
 from services.claims.domain.vocabulary import ClaimStatus, Grade
+from services.common.changes import plain
 from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date, raise_all
 from services.common.events import Event, new_event
 from services.common.vocabulary import ClaimantKind
@@ -231,6 +232,8 @@ class Claim:
         event = claim._event(
             "claims.project.supervised.v1", visit.at, visit_id=visit.id, rectification_required=visit.rectification_required,
             rectification_deadline=visit.rectification_deadline.isoformat() if visit.rectification_deadline else None, actor=visit.recorded_by,
+            changes=_added(f"supervisions.{visit.id}", on=visit.on, supervisor=visit.supervisor, findings=visit.findings,
+                           rectification_required=visit.rectification_required, rectification_deadline=visit.rectification_deadline),
         )  # fmt: skip
         return claim, [event]
 
@@ -261,6 +264,8 @@ class Claim:
         event = claim._event(
             "claims.project.progress_reported.v1", report.at, report_id=report.id, percent=report.percent,
             volunteer_hours=report.volunteer_hours, actor=report.reported_by,
+            changes=_added(f"progress_reports.{report.id}", percent=report.percent, narrative=report.narrative,
+                           photo_urls=report.photo_urls, volunteer_hours=report.volunteer_hours),
         )  # fmt: skip
         return claim, [event]
 
@@ -289,6 +294,9 @@ class Claim:
             "claims.project.funds_disbursed.v1", disbursement.at, disbursement_id=disbursement.id, amount_fen=line.amount_fen,
             fund_source=line.fund_source.value, source_name=line.source_name, on=disbursement.on.isoformat(), actor=disbursement.recorded_by,
             receipt_required=disbursement.receipt_required,
+            changes=_added(f"disbursements.{disbursement.id}", fund_source=line.fund_source, source_name=line.source_name,
+                           amount_fen=line.amount_fen, on=disbursement.on, purpose=disbursement.purpose,
+                           receipt_required=disbursement.receipt_required),
         )  # fmt: skip
         return claim, [event]
 
@@ -317,7 +325,13 @@ class Claim:
         checked = rubric.checked()
         score = overall_score(checked, self.ratings)
         evaluation = Evaluation(checked, _required(summary, "summary"), actor, at, score)
-        claim, events = self._move("evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value)
+        changes = {
+            **{f"evaluation.rubric.{name}": {"old": None, "new": value} for name, value in plain(checked).items()},
+            "evaluation.summary": {"old": None, "new": evaluation.summary},
+            "evaluation.score": {"old": None, "new": round(score * 20, 1)},
+            "evaluation.grade": {"old": None, "new": grade_of(score).value},
+        }  # beside the status and previous_status every transition carries
+        claim, events = self._move("evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value, changes=changes)
         return replace(claim, evaluation=evaluation), events
 
     def rate(self, rating: ResidentRating) -> tuple[Claim, list[Event]]:
@@ -381,6 +395,11 @@ def submit(
     claim = Claim(claim_id, item_id, community_id, claimant, proposal.checked(), S.SUBMITTED, at, at)
     event = claim._event("claims.claim.submitted.v1", at, budget=[line.to_data() for line in claim.proposal.budget], actor=claimant.subject)
     return claim, [event]
+
+
+def _added(part: str, **values: Any) -> dict[str, dict[str, Any]]:
+    """The changes of a part added to the claim (a visit, a report, a payment): each of its fields, new."""
+    return {f"{part}.{name}": {"old": None, "new": plain(value)} for name, value in values.items()}
 
 
 def _required(text: str, field_name: str) -> str:
