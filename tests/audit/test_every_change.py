@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -238,4 +239,39 @@ async def test_an_organizations_members_and_management_group_keep_old_and_new_ma
     assert changes(entry(masked, "orgs.org.team_changed.v1")) == {"management_group": ([], team)}  # member ids, not people
     shown = json.dumps(masked, ensure_ascii=False)
     assert [person for person in ("王秀兰", "13800000000", "刘强", "13900000001") if person in shown] == []
+    assert (await community.query(CHECK))["verifyAuditChain"]["valid"] is True
+
+
+async def test_an_activity_sessions_sign_ups_move_and_cancellation_keep_old_and_new(community: Community) -> None:
+    item_id = await community.item()
+    starts = (community.clock() + timedelta(days=2)).replace(microsecond=0)
+    plan = {"itemId": item_id, "startsAt": starts.isoformat(), "durationMinutes": 90, "venue": "社区广场", "capacity": 1}
+    scheduled = await community.do("scheduleActivitySessions", plan, "sessions { id }", as_=community.staff)
+    session_id = scheduled["sessions"][0]["id"]
+    await community.do("signUpForSession", {"sessionId": session_id}, as_=community.resident("wang"))
+    await community.do("signUpForSession", {"sessionId": session_id}, as_=community.resident("li"))
+    await community.do("withdrawFromSession", {"sessionId": session_id}, as_=community.resident("wang"))
+    later = starts + timedelta(hours=3)
+    await community.do(
+        "moveActivitySession", {"sessionId": session_id, "startsAt": later.isoformat(), "venue": "活动室"}, as_=community.staff
+    )
+    await community.do("cancelActivitySession", {"sessionId": session_id, "reason": "大风降温"}, as_=community.staff)
+
+    entries = await trail(community, session_id)
+    masked = await trail(community, session_id, as_=community.resident("zhou"))
+
+    assert [(e["eventType"], e["actor"]) for e in entries] == [
+        ("people.signup.confirmed.v1", "wang"),
+        ("people.signup.waitlisted.v1", "li"),
+        ("people.signup.withdrawn.v1", "wang"),
+        ("people.signup.confirmed.v1", "li"),  # moved up into the freed place
+        ("people.session.changed.v1", "staff"),
+        ("people.session.changed.v1", "staff"),
+    ]
+    assert {e["recordType"] for e in entries} == {"ActivitySession"}
+    assert changes(entries[0])["person_id"] == (None, "wang")
+    assert changes(masked[0])["person_id"] == (None, "***")
+    moved, cancelled = changes(entries[-2]), changes(entries[-1])
+    assert (moved["venue"], moved["starts_at"][1]) == (("社区广场", "活动室"), later.astimezone(UTC).isoformat())
+    assert cancelled == {"status": ("scheduled", "cancelled"), "cancel_reason": (None, "大风降温")}
     assert (await community.query(CHECK))["verifyAuditChain"]["valid"] is True

@@ -44,6 +44,8 @@ PERSONAL_FIELDS = frozenset(
         "supporter_ids",
         "acting_accounts",
         "member_accounts",
+        "person_id",
+        "attendee_ids",
     }
 )
 """Fields whose values are personal data: masked for readers who may not see them.
@@ -66,6 +68,8 @@ _RECORD_TYPES = (
     ("orgs.district.", "District"),
     ("evidence.", "Evidence"),
     ("disclosure.period.", "DisclosurePeriod"),
+    ("people.sessions.", "ActivitySeries"),
+    ("people.", "ActivitySession"),
 )
 _PAIRS = (
     ("status", "previous_status"),
