@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from services.common.identity import Role
+from services.people.domain import attendance_id
 from tests.community import C, Community, community_platform
 
 TRAIL = "query($id: ID!) { auditTrail(recordId: $id, first: 500) { seq recordType eventType actor changes { field oldValue newValue } } }"
@@ -274,4 +275,46 @@ async def test_an_activity_sessions_sign_ups_move_and_cancellation_keep_old_and_
     moved, cancelled = changes(entries[-2]), changes(entries[-1])
     assert (moved["venue"], moved["starts_at"][1]) == (("社区广场", "活动室"), later.astimezone(UTC).isoformat())
     assert cancelled == {"status": ("scheduled", "cancelled"), "cancel_reason": (None, "大风降温")}
+    assert (await community.query(CHECK))["verifyAuditChain"]["valid"] is True
+
+
+async def test_attendance_check_in_out_recorded_and_confirmed_keeps_old_and_new(community: Community) -> None:
+    item_id = await community.item()
+    starts = (community.clock() + timedelta(minutes=10)).replace(microsecond=0)
+    plan = {"itemId": item_id, "startsAt": starts.isoformat(), "durationMinutes": 60, "venue": "社区广场", "capacity": 5}
+    session_id = (await community.do("scheduleActivitySessions", plan, "sessions { id }", as_=community.staff))["sessions"][0]["id"]
+    wang = community.resident("wang")
+    await community.do("signUpForSession", {"sessionId": session_id}, as_=wang)
+    code = (await community.do("issueCheckInCode", {"sessionId": session_id}, "checkInCode { code }", as_=community.staff))["checkInCode"]
+    await community.do("checkIn", {"sessionId": session_id, "code": code["code"]}, as_=wang)
+    await community.do("checkOut", {"sessionId": session_id, "code": code["code"]}, as_=wang)
+    came, left = starts - timedelta(minutes=5), starts + timedelta(minutes=50)
+    paper = {"sessionId": session_id, "personId": "liu", "checkedInAt": came.isoformat(), "checkedOutAt": left.isoformat()}
+    await community.do("recordAttendance", paper, as_=community.staff)
+    await community.do("recordAttendance", {**paper, "checkedOutAt": (left + timedelta(minutes=10)).isoformat()}, as_=community.staff)
+    await community.do("confirmAttendance", {"sessionId": session_id}, as_=community.staff)
+
+    own = await trail(community, attendance_id(session_id, "wang"))
+    paper_trail = await trail(community, attendance_id(session_id, "liu"))
+    masked = await trail(community, attendance_id(session_id, "liu"), as_=community.resident("zhou"))
+
+    assert [(e["recordType"], e["eventType"], e["actor"]) for e in own] == [
+        ("Attendance", "people.attendance.checked_in.v1", "wang"),
+        ("Attendance", "people.attendance.checked_out.v1", "wang"),
+        ("Attendance", "people.attendance.confirmed.v1", "staff"),
+    ]
+    checked_in, checked_out = changes(own[0]), changes(own[1])
+    assert (list(checked_in), checked_in["checked_in_at"][0]) == (["checked_in_at"], None)
+    assert (list(checked_out), checked_out["checked_out_at"][0]) == (["checked_out_at"], None)
+    assert changes(own[2]) == {"minutes": (None, 0), "confirmed_by": (None, "staff")}
+    utc = [moment.astimezone(UTC).isoformat() for moment in (came, left, left + timedelta(minutes=10))]
+    assert [e["eventType"] for e in paper_trail] == ["people.attendance.recorded.v1"] * 2 + ["people.attendance.confirmed.v1"]
+    assert changes(paper_trail[0]) == {
+        "checked_in_at": (None, utc[0]),
+        "checked_out_at": (None, utc[1]),
+        "recorded_by": (None, "staff"),
+    }
+    assert changes(paper_trail[1]) == {"checked_out_at": (utc[1], utc[2])}
+    assert changes(paper_trail[2]) == {"minutes": (None, 65), "confirmed_by": (None, "staff")}  # 5 minutes early to the end
+    assert changes(masked[2]) == {"minutes": (None, 65), "confirmed_by": (None, "***")}
     assert (await community.query(CHECK))["verifyAuditChain"]["valid"] is True

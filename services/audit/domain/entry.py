@@ -46,6 +46,8 @@ PERSONAL_FIELDS = frozenset(
         "member_accounts",
         "person_id",
         "attendee_ids",
+        "confirmed_by",
+        "recorded_by",
     }
 )
 """Fields whose values are personal data: masked for readers who may not see them.
@@ -69,6 +71,7 @@ _RECORD_TYPES = (
     ("evidence.", "Evidence"),
     ("disclosure.period.", "DisclosurePeriod"),
     ("people.sessions.", "ActivitySeries"),
+    ("people.attendance.", "Attendance"),
     ("people.", "ActivitySession"),
 )
 _PAIRS = (
