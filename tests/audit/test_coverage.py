@@ -68,7 +68,10 @@ TRANSITION = "a status move: the entry is the event's status and previous_status
 CREATION = "a new record: the entry lists each value the event recorded, old null (as submitNeed's, tested)"
 ADDED = "a part added to the record: each of its fields in the event's changes, old null (as recordSupervision's, tested)"
 NOT_A_RECORD = "not audited: no record of a community changes"
-PEOPLE = "NOT AUDITED YET (issue 19.4 left undone): the volunteer register and certificates are written without an event"
+PEOPLE = (
+    "NOT AUDITED YET (issue 19.4 left undone): the volunteer register and certificates are written without an event;"
+    " a register entry holds a resident ID number, which an unerasable hash chain should not keep: that needs a decision first"
+)
 LISTED: dict[str, tuple[tuple[str, ...], str]] = {
     # mutation: (the events its entries are made from, why it needs no test of its own / why it is not audited)
     "startNeedReview": (("needs.need.status_changed.v1",), TRANSITION),
