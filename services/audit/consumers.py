@@ -9,7 +9,7 @@ from services.common.places import COMMUNITY_REGISTERED
 
 __all__ = ["BINDINGS", "AuditConsumers"]
 
-BINDINGS = ("needs.#", "claims.#", "orgs.#", "evidence.#", "disclosure.#")
+BINDINGS = ("needs.#", "claims.#", "orgs.#", "people.#", "evidence.#", "disclosure.#")
 
 
 class AuditConsumers:

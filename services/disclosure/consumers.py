@@ -41,7 +41,7 @@ class DisclosureConsumers:
             await self._store.places.on_community_registered(event)
         elif key.startswith("orgs.org."):
             await self._organization(event)
-        elif key.startswith("needs.item.") and key != "needs.item.drafted.v1":
+        elif key.startswith("needs.item.") and key not in ("needs.item.drafted.v1", "needs.item.revised.v1"):  # drafts are not public
             await self._item(event)
         elif key.startswith("claims.meeting."):
             await self._meeting(event)

@@ -73,7 +73,7 @@ class NeedsConsumers:
     async def need_merged(self, event: Event) -> None:
         """The target need takes over the merged need's supporters."""
         supporters = texts(event.data, "supporter_ids")
-        await self._handlers.carry_supporters(text(event.data, "into_need_id"), supporters, event_id=event.id)
+        await self._handlers.carry_supporters(text(event.data, "into_need_id"), supporters, event_id=event.id, actor=_actor(event))
 
     async def item_drafted(self, event: Event) -> None:
         """Plan the needs the new item was made from."""

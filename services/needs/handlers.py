@@ -21,6 +21,16 @@ from services.common.ids import new_id
 from services.common.store import DuplicateKey
 from services.common.store.statistics import Rebuilt
 from services.needs.domain import ItemDraft, Need, NeedDraft, Priority, ServiceItem, TargetGroup, access, draft_item, submit
+from services.needs.domain.edits import (
+    ITEM_REVISED,
+    NEED_CLASSIFIED,
+    NEED_REVISED,
+    NEED_SUPPORT_WITHDRAWN,
+    NEED_SUPPORTED,
+    NEED_SUPPORTERS_CARRIED,
+    item_edited,
+    need_edited,
+)
 from services.needs.domain.need import NeedStatus
 from services.needs.domain.vocabulary import Category
 from services.needs.store import NeedsStore
@@ -68,7 +78,8 @@ class NeedsHandlers:
 
         def decide(need: Need) -> tuple[Need, list[Event]]:
             access.require_supporter(principal, need.community_id)
-            return need.support(principal.subject, at=at), []
+            supported = need.support(principal.subject, at=at)
+            return supported, need_edited(need, supported, NEED_SUPPORTED, actor=principal.subject, at=at)
 
         return await self._change_need(principal, need_id, decide)
 
@@ -78,14 +89,20 @@ class NeedsHandlers:
 
         def decide(need: Need) -> tuple[Need, list[Event]]:
             access.require_supporter(principal, need.community_id)
-            return need.withdraw_support(principal.subject, at=at), []
+            withdrawn = need.withdraw_support(principal.subject, at=at)
+            return withdrawn, need_edited(need, withdrawn, NEED_SUPPORT_WITHDRAWN, actor=principal.subject, at=at)
 
         return await self._change_need(principal, need_id, decide)
 
     async def revise_need(self, principal: Principal, need_id: str, draft: NeedDraft) -> Need:
         """The submitter edits a need before review."""
         at = self._clock()
-        return await self._change_need(principal, need_id, lambda need: (need.revise(draft, by=principal.subject, at=at), []))
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            revised = need.revise(draft, by=principal.subject, at=at)
+            return revised, need_edited(need, revised, NEED_REVISED, actor=principal.subject, at=at)
+
+        return await self._change_need(principal, need_id, decide)
 
     async def withdraw_need(self, principal: Principal, need_id: str, reason: str) -> Need:
         """The submitter withdraws a need before review."""
@@ -109,14 +126,15 @@ class NeedsHandlers:
     ) -> Need:
         """分类分析: staff classify and analyse a need."""
         at = self._clock()
-        return await self._staff_change_need(
-            principal,
-            need_id,
-            lambda need: (
-                need.classify(category=category, target_groups=target_groups, priority=priority, analysis_note=analysis_note, at=at),
-                [],
-            ),
-        )
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            classified = need.classify(
+                category=category, target_groups=target_groups, priority=priority, analysis_note=analysis_note, at=at
+            )
+            events = need_edited(need, classified, NEED_CLASSIFIED, actor=principal.subject, at=at)
+            return (classified, events) if events else (need, [])
+
+        return await self._staff_change_need(principal, need_id, decide)
 
     async def accept_need(self, principal: Principal, need_id: str) -> Need:
         """The community will act on the need."""
@@ -138,7 +156,7 @@ class NeedsHandlers:
         ):
             raise NotFound("no such need to merge into", field="intoNeedId")
         need = await self._staff_change_need(principal, need_id, lambda need: need.merge_into(target, actor=principal.subject, at=at))
-        await self.carry_supporters(into_need_id, list(_merged_supporters(need)), event_id=None)
+        await self.carry_supporters(into_need_id, list(_merged_supporters(need)), event_id=None, actor=principal.subject)
         return need
 
     async def create_item(self, principal: Principal, draft: ItemDraft, *, idempotency_key: str | None = None) -> ServiceItem:
@@ -171,7 +189,13 @@ class NeedsHandlers:
     async def revise_item(self, principal: Principal, item_id: str, draft: ItemDraft) -> ServiceItem:
         """Edit an item while it is a draft."""
         at = self._clock()
-        return await self._staff_change_item(principal, item_id, lambda item: (item.revise(draft, actor=principal.subject, at=at), []))
+
+        def decide(item: ServiceItem) -> tuple[ServiceItem, list[Event]]:
+            revised = item.revise(draft, actor=principal.subject, at=at)
+            events = item_edited(item, revised, ITEM_REVISED, actor=principal.subject, at=at)
+            return (revised, events) if events else (item, [])
+
+        return await self._staff_change_item(principal, item_id, decide)
 
     async def publish_item(self, principal: Principal, item_id: str) -> ServiceItem:
         """Open the item for claiming."""
@@ -204,16 +228,18 @@ class NeedsHandlers:
         self._notify_if(events)
         return item
 
-    async def carry_supporters(self, need_id: str, supporters: Sequence[str], *, event_id: str | None) -> None:
+    async def carry_supporters(self, need_id: str, supporters: Sequence[str], *, event_id: str | None, actor: str = "needs") -> None:
         """The target of a merge takes over the merged need's supporters (idempotent)."""
         at = self._clock()
-        await change_aggregate(
-            load=lambda: self.store.need(need_id),
-            decide=lambda need: (need.absorb_supporters(list(supporters), at=at), []),
-            save=self._save_need,
-            handled_event=event_id,
-            what="need",
+
+        def decide(need: Need) -> tuple[Need, list[Event]]:
+            carried = need.absorb_supporters(list(supporters), at=at)
+            return carried, need_edited(need, carried, NEED_SUPPORTERS_CARRIED, actor=actor, at=at)
+
+        _, events = await change_aggregate(
+            load=lambda: self.store.need(need_id), decide=decide, save=self._save_need, handled_event=event_id, what="need"
         )
+        self._notify_if(events)
 
     async def plan_needs(self, item_id: str, need_ids: Sequence[str], *, actor: str, event_id: str | None = None) -> None:
         """Link accepted needs to their new item; needs no longer accepted are left as they are."""

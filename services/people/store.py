@@ -42,6 +42,7 @@ SESSION_INDEXES = (
     OUTBOX_INDEX,
 )
 ATTENDANCE_INDEXES = (
+    OUTBOX_INDEX,
     Index((("community_id", 1), ("person", 1), ("checked_in_at", 1))),
     Index((("community_id", 1), ("item_id", 1))),
     Index((("community_id", 1), ("session_id", 1))),
@@ -70,7 +71,7 @@ class PeopleStore(ReadModels):
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
         """Collections whose documents carry an outbox."""
-        return (self.sessions,)
+        return (self.sessions, self.attendance)
 
     async def create_indexes(self) -> None:
         """Declared indexes, created at start-up."""
@@ -167,34 +168,47 @@ class PeopleStore(ReadModels):
 
     # attendance
 
-    async def check_in(self, attendance: Attendance) -> bool:
+    # Each change of a record carries its event in the record's outbox, in the same conditional write.
+
+    async def check_in(self, attendance: Attendance, event: Event) -> bool:
         """The person's one record for the session; False if they checked in before."""
         try:
-            await self.attendance.insert_one(attendance_to_document(attendance))
+            await self.attendance.insert_one({**attendance_to_document(attendance), VERSION: 1, OUTBOX: [event.to_document()]})
         except DuplicateKey:
             return False
         return True
 
-    async def check_out(self, attendance_id: str, at: datetime) -> bool:
+    async def check_out(self, attendance_id: str, at: datetime, event: Event) -> bool:
         """Check out once, and only before the organizer confirmed."""
         outcome = await self.attendance.update_one(
-            {"_id": attendance_id, "checked_out_at": None, "confirmed_by": None}, {"$set": {"checked_out_at": at}}
+            {"_id": attendance_id, "checked_out_at": None, "confirmed_by": None},
+            {"$set": {"checked_out_at": at}, "$inc": {VERSION: 1}, "$push": {OUTBOX: event.to_document()}},
         )
         return outcome.matched == 1
 
-    async def record_attendance(self, attendance: Attendance) -> None:
-        """The organizer records (or corrects) someone's attendance while it is unconfirmed."""
-        document = attendance_to_document(attendance)
-        document.pop("_id")
-        try:
-            await self.attendance.update_one({"_id": attendance.id, "confirmed_by": None}, {"$set": document}, upsert=True)
-        except DuplicateKey:
-            return  # confirmed already: the confirmed record stands
+    async def attendance_versioned(self, attendance_id: str) -> tuple[Attendance, int] | None:
+        """One record and the version it is at (0 for a record written before records had versions)."""
+        document = await self.attendance.find_one({"_id": attendance_id})
+        return (attendance_from_document(document), int(document.get(VERSION) or 0)) if document else None
 
-    async def confirm(self, attendance_id: str, minutes: int, actor: str) -> bool:
+    async def record_attendance(self, attendance: Attendance, event: Event, *, expected_version: int | None) -> bool:
+        """The organizer records (``expected_version`` None: a new record) or corrects an unconfirmed record at that
+        version; False if someone changed it meanwhile (decide again on fresh state)."""
+        document = attendance_to_document(attendance)
+        if expected_version is None:
+            return await self.check_in(attendance, event)
+        document.pop("_id")
+        outcome = await self.attendance.update_one(
+            {"_id": attendance.id, "confirmed_by": None, VERSION: expected_version or None},
+            {"$set": document, "$inc": {VERSION: 1}, "$push": {OUTBOX: event.to_document()}},
+        )
+        return outcome.matched == 1
+
+    async def confirm(self, attendance_id: str, minutes: int, actor: str, event: Event) -> bool:
         """Confirm one record's minutes, once."""
         outcome = await self.attendance.update_one(
-            {"_id": attendance_id, "confirmed_by": None}, {"$set": {"minutes": minutes, "confirmed_by": actor}}
+            {"_id": attendance_id, "confirmed_by": None},
+            {"$set": {"minutes": minutes, "confirmed_by": actor}, "$inc": {VERSION: 1}, "$push": {OUTBOX: event.to_document()}},
         )
         return outcome.matched == 1
 

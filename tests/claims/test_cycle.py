@@ -115,6 +115,7 @@ async def test_from_published_item_to_evaluated_project(claims: Claims) -> None:
         "claims.project.rectified.v1",
         "claims.project.progress_reported.v1",
         "claims.project.completed.v1",
+        *["claims.project.rated.v1"] * 3,
         "claims.project.evaluated.v1",
     ]
     evaluated_event = claims.of("claims.project.evaluated.v1")[0]

@@ -2,8 +2,9 @@
 
 Pure code. Each event becomes one entry about the record it names (its ``subject``): who,
 when, and each field's old and new value — the status, stage and leader transitions the
-events carry, the profile changes ``orgs.org.updated.v1`` carries, and for an event that
-creates or adds something, each value it recorded (old value null). Entries of a community
+events carry (``previous_*`` pairs), the ``changes: {field: {old, new}}`` every edit carries
+(a profile, a member, a classification, a revision, a rating, a replan…), and for an event
+that creates or adds something without either, each value it recorded (old value null). Entries of a community
 form one chain: each entry's hash covers its content and the previous entry's hash, so
 altering, removing or reordering any entry breaks every hash after it.
 """
@@ -19,15 +20,41 @@ from typing import Any
 
 from services.common.events import Event
 
-__all__ = ["GENESIS", "PERSONAL_FIELDS", "AuditEntry", "ChainCheck", "Change", "draft_entry", "masked", "seal", "verify"]
+__all__ = ["GENESIS", "PERSONAL_FIELDS", "AuditEntry", "ChainCheck", "Change", "draft_entry", "is_personal", "masked", "seal", "verify"]
 
 GENESIS = "0" * 64
 """The previous hash of a community's first entry."""
 
 PERSONAL_FIELDS = frozenset(
-    {"actor", "person", "phone", "address", "mentors", "team", "members", "submitter_id", "leader_name", "name_of_person"}
+    {
+        "actor",
+        "person",
+        "phone",
+        "address",
+        "mentors",
+        "team",
+        "members",
+        "submitter_id",
+        "leader_name",
+        "name_of_person",
+        "trainer",
+        "attendees",
+        "rating_comment",
+        "supervisor",
+        "supporter_ids",
+        "acting_accounts",
+        "member_accounts",
+        "person_id",
+        "attendee_ids",
+        "confirmed_by",
+        "recorded_by",
+    }
 )
-"""Fields whose values are personal data: masked for readers who may not see them."""
+"""Fields whose values are personal data: masked for readers who may not see them.
+
+A field path names its parts with dots (``members.<id>``, ``trainings.<id>.trainer``): it is
+personal when any part is (a member's whole record, a training's trainer).
+"""
 
 MASK = "***"
 
@@ -37,11 +64,15 @@ _RECORD_TYPES = (
     ("claims.meeting.", "IntentionMeeting"),
     ("claims.", "Claim"),
     ("orgs.org.", "Organization"),
+    ("orgs.application.", "OrganizationApplication"),
     ("orgs.community.", "Community"),
     ("orgs.street.", "Street"),
     ("orgs.district.", "District"),
     ("evidence.", "Evidence"),
     ("disclosure.period.", "DisclosurePeriod"),
+    ("people.sessions.", "ActivitySeries"),
+    ("people.attendance.", "Attendance"),
+    ("people.", "ActivitySession"),
 )
 _PAIRS = (
     ("status", "previous_status"),
@@ -153,7 +184,15 @@ def verify(entries: Iterable[AuditEntry], *, start_seq: int = 1, previous_hash: 
     return ChainCheck(checked, None, previous)
 
 
+def is_personal(field: str) -> bool:
+    """Whether a field's values are personal data (see :data:`PERSONAL_FIELDS`)."""
+    return any(part in PERSONAL_FIELDS for part in field.split("."))
+
+
 def masked(entry: AuditEntry) -> AuditEntry:
     """The entry with personal values hidden (the hash stays: it was computed over the real values)."""
-    changes = tuple(Change(c.field, MASK if c.old is not None else None, MASK) if c.field in PERSONAL_FIELDS else c for c in entry.changes)
+    changes = tuple(
+        Change(c.field, MASK if c.old is not None else None, MASK if c.new is not None else None) if is_personal(c.field) else c
+        for c in entry.changes
+    )
     return replace(entry, actor=MASK if entry.actor is not None else None, changes=changes)

@@ -15,6 +15,7 @@ from services.claims.domain.budget import BudgetLine, check_lines, totals
 from services.claims.domain.evaluation import ResidentRating, Rubric, grade_of, overall_score
 from services.claims.domain.implementation import Disbursement, ProgressReport, SupervisionVisit, TrainingSession, report_problems
 from services.claims.domain.vocabulary import ClaimStatus, Grade
+from services.common.changes import plain
 from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed, check_past_date, local_date, raise_all
 from services.common.events import Event, new_event
 from services.common.vocabulary import ClaimantKind
@@ -161,12 +162,16 @@ class Claim:
 
     def approve(self, *, meeting_id: str | None, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
         """Approved at the intention meeting; its slot and budget are already reserved."""
-        claim, events = self._move("approve", actor=actor, at=at, budget=[line.to_data() for line in self.proposal.budget])
+        claim, events = self._move(
+            "approve", actor=actor, at=at, budget=[line.to_data() for line in self.proposal.budget], meeting_id=meeting_id
+        )
         return replace(claim, meeting_id=meeting_id), events
 
     def reject(self, reason: str, *, meeting_id: str | None, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
         """Not approved, and told why."""
-        claim, events = self._move("reject", actor=actor, at=at, reason=_required(reason, "reason"))
+        claim, events = self._move(
+            "reject", actor=actor, at=at, reason=_required(reason, "reason"), meeting_id=meeting_id or self.meeting_id
+        )
         return replace(claim, meeting_id=meeting_id or self.meeting_id), events
 
     def withdraw(self, reason: str, *, actor: str, at: datetime) -> tuple[Claim, list[Event]]:
@@ -187,6 +192,15 @@ class Claim:
             (self, []) if self.status is not S.APPROVED else self._move("start_training", actor=session.recorded_by, at=session.at)
         )
         claim = replace(claim, trainings=(*claim.trainings, session), updated_at=session.at)
+        part = f"trainings.{session.id}"
+        changes = {
+            f"{part}.{name}": {"old": None, "new": value}
+            for name, value in (
+                ("on", session.on.isoformat()), ("topic", session.topic), ("trainer", session.trainer), ("attendees", list(session.attendees))
+            )
+        }  # fmt: skip
+        if claim.status is not self.status:
+            changes["status"] = {"old": self.status.value, "new": claim.status.value}
         return claim, [
             *events,
             claim._event(
@@ -197,6 +211,7 @@ class Claim:
                 topic=session.topic,
                 on=session.on.isoformat(),
                 actor=session.recorded_by,
+                changes=changes,
             ),
         ]
 
@@ -218,6 +233,8 @@ class Claim:
         event = claim._event(
             "claims.project.supervised.v1", visit.at, visit_id=visit.id, rectification_required=visit.rectification_required,
             rectification_deadline=visit.rectification_deadline.isoformat() if visit.rectification_deadline else None, actor=visit.recorded_by,
+            changes=_added(f"supervisions.{visit.id}", on=visit.on, supervisor=visit.supervisor, findings=visit.findings,
+                           rectification_required=visit.rectification_required, rectification_deadline=visit.rectification_deadline),
         )  # fmt: skip
         return claim, [event]
 
@@ -233,7 +250,10 @@ class Claim:
         check_past_date(rectified_on, at=at, field="rectifiedOn", not_before=visit.on, after_what="the visit")
         visits[index] = replace(visit, rectified_on=rectified_on)
         claim = replace(self, supervisions=tuple(visits), updated_at=at)
-        event = claim._event("claims.project.rectified.v1", at, visit_id=visit_id, rectified_on=rectified_on.isoformat(), actor=actor)
+        changes = {f"supervisions.{visit_id}.rectified_on": {"old": None, "new": rectified_on.isoformat()}}
+        event = claim._event(
+            "claims.project.rectified.v1", at, visit_id=visit_id, rectified_on=rectified_on.isoformat(), actor=actor, changes=changes
+        )
         return claim, [event]
 
     def report_progress(self, report: ProgressReport) -> tuple[Claim, list[Event]]:
@@ -245,6 +265,8 @@ class Claim:
         event = claim._event(
             "claims.project.progress_reported.v1", report.at, report_id=report.id, percent=report.percent,
             volunteer_hours=report.volunteer_hours, actor=report.reported_by,
+            changes=_added(f"progress_reports.{report.id}", percent=report.percent, narrative=report.narrative,
+                           photo_urls=report.photo_urls, volunteer_hours=report.volunteer_hours),
         )  # fmt: skip
         return claim, [event]
 
@@ -273,6 +295,9 @@ class Claim:
             "claims.project.funds_disbursed.v1", disbursement.at, disbursement_id=disbursement.id, amount_fen=line.amount_fen,
             fund_source=line.fund_source.value, source_name=line.source_name, on=disbursement.on.isoformat(), actor=disbursement.recorded_by,
             receipt_required=disbursement.receipt_required,
+            changes=_added(f"disbursements.{disbursement.id}", fund_source=line.fund_source, source_name=line.source_name,
+                           amount_fen=line.amount_fen, on=disbursement.on, purpose=disbursement.purpose,
+                           receipt_required=disbursement.receipt_required),
         )  # fmt: skip
         return claim, [event]
 
@@ -301,8 +326,14 @@ class Claim:
         checked = rubric.checked()
         score = overall_score(checked, self.ratings)
         evaluation = Evaluation(checked, _required(summary, "summary"), actor, at, score)
+        changes = {
+            **{f"evaluation.rubric.{name}": {"old": None, "new": value} for name, value in plain(checked).items()},
+            "evaluation.summary": {"old": None, "new": evaluation.summary},
+            "evaluation.score": {"old": None, "new": round(score * 20, 1)},
+            "evaluation.grade": {"old": None, "new": grade_of(score).value},
+        }  # beside the status and previous_status every transition carries
         claim, events = self._move(
-            "evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value, overall_score=score
+            "evaluate", actor=actor, at=at, score=round(score * 20, 1), grade=grade_of(score).value, overall_score=score, changes=changes
         )
         return replace(claim, evaluation=evaluation), events
 
@@ -322,7 +353,16 @@ class Claim:
             raise Invalid("the comment is longer than 1000 characters", field="comment")
         if any(existing.resident == rating.resident for existing in self.ratings):
             raise Invalid("you have rated this project already", field="claimId", code="ALREADY_RATED")
-        return replace(self, ratings=(*self.ratings, rating), updated_at=rating.at), []
+        claim = replace(self, ratings=(*self.ratings, rating), updated_at=rating.at)
+        changes = {
+            "rating_count": {"old": len(self.ratings), "new": len(claim.ratings)},
+            "rating_score": {"old": None, "new": rating.score},
+            "rating_comment": {"old": None, "new": rating.comment},
+        }
+        event = claim._event(
+            "claims.project.rated.v1", rating.at, rating_score=rating.score, rating_count=len(claim.ratings), actor=rating.resident, changes=changes
+        )  # fmt: skip
+        return claim, [event]
 
     def snapshot(self) -> dict[str, Any]:
         """What every claims event carries (the contract needs and orgs consume)."""
@@ -359,6 +399,11 @@ def submit(
     claim = Claim(claim_id, item_id, community_id, claimant, proposal.checked(), S.SUBMITTED, at, at)
     event = claim._event("claims.claim.submitted.v1", at, budget=[line.to_data() for line in claim.proposal.budget], actor=claimant.subject)
     return claim, [event]
+
+
+def _added(part: str, **values: Any) -> dict[str, dict[str, Any]]:
+    """The changes of a part added to the claim (a visit, a report, a payment): each of its fields, new."""
+    return {f"{part}.{name}": {"old": None, "new": plain(value)} for name, value in values.items()}
 
 
 def _required(text: str, field_name: str) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from services.claims.domain.vocabulary import AttendeeRole, DecisionOutcome, MeetingStatus
+from services.common.changes import field_changes
 from services.common.domain import Invalid, StateMachine, Transition, TransitionNotAllowed
 from services.common.events import Event, new_event
 
@@ -89,14 +90,33 @@ class IntentionMeeting:
         """The community deciding."""
         return self.plan.community_id
 
-    def replan(self, plan: MeetingPlan, *, at: datetime) -> IntentionMeeting:
-        """Change time, venue, agenda or attendees before it concludes; decided items stay on the agenda."""
+    def replan(self, plan: MeetingPlan, *, actor: str, at: datetime) -> tuple[IntentionMeeting, list[Event]]:
+        """Change time, venue, agenda or attendees before it concludes; decided items stay on the agenda.
+
+        ``claims.meeting.replanned.v1`` carries each changed field's old and new value; a plan
+        that changes nothing changes nothing.
+        """
         self._require_scheduled("change")
         checked = plan.checked()
         decided = {decision.item_id for decision in self.decisions}
         if not decided <= set(checked.agenda):
             raise Invalid("items already decided stay on the agenda", field="agenda")
-        return replace(self, plan=replace(checked, community_id=self.community_id), updated_at=at)
+        checked = replace(checked, community_id=self.community_id)
+        changes = field_changes(_plan_view(self.plan), _plan_view(checked))
+        if not changes:
+            return self, []
+        meeting = replace(self, plan=checked, updated_at=at)
+        return meeting, [meeting._event("claims.meeting.replanned.v1", at, venue=checked.venue, actor=actor, changes=changes)]
+
+    def record_decision(self, decision: Decision) -> tuple[IntentionMeeting, list[Event]]:
+        """Record a decision (see :meth:`decide`), announced as ``claims.meeting.decided.v1``."""
+        meeting = self.decide(decision)
+        change = {"old": None, "new": {"item_id": decision.item_id, "outcome": decision.outcome.value, "reason": decision.reason}}
+        event = meeting._event(
+            "claims.meeting.decided.v1", decision.at, claim_id=decision.claim_id, outcome=decision.outcome.value, actor=decision.actor,
+            changes={f"decisions.{decision.claim_id}": change},
+        )  # fmt: skip
+        return meeting, [event]
 
     def decide(self, decision: Decision) -> IntentionMeeting:
         """Record a decision for a claim of an agenda item (once per claim)."""
@@ -115,16 +135,17 @@ class IntentionMeeting:
         transition = MEETING_MACHINE.move(self.status, "conclude", actor=actor, at=at)
         meeting = replace(self, status=transition.to_status, minutes=minutes, updated_at=at, history=(*self.history, transition))
         decisions = [{"claim_id": d.claim_id, "item_id": d.item_id, "outcome": d.outcome.value} for d in self.decisions]
-        return meeting, [meeting._event("claims.meeting.concluded.v1", at, decisions=decisions, minutes=minutes, actor=actor)]
+        return meeting, [meeting._event("claims.meeting.concluded.v1", at, **transition.to_data(), decisions=decisions, minutes=minutes)]
 
-    def cancel(self, reason: str, *, actor: str, at: datetime) -> IntentionMeeting:
-        """Called off before any decision."""
+    def cancel(self, reason: str, *, actor: str, at: datetime) -> tuple[IntentionMeeting, list[Event]]:
+        """Called off before any decision: ``claims.meeting.cancelled.v1``."""
         if self.decisions:
             raise Invalid("a meeting that decided claims is concluded, not cancelled", field="meetingId")
         if not reason.strip():
             raise Invalid("say why the meeting is called off", field="reason")
         transition = MEETING_MACHINE.move(self.status, "cancel", actor=actor, at=at, reason=reason.strip())
-        return replace(self, status=transition.to_status, updated_at=at, history=(*self.history, transition))
+        meeting = replace(self, status=transition.to_status, updated_at=at, history=(*self.history, transition))
+        return meeting, [meeting._event("claims.meeting.cancelled.v1", at, **transition.to_data())]
 
     def _require_scheduled(self, action: str) -> None:
         if self.status is not M.SCHEDULED:
@@ -138,6 +159,11 @@ class IntentionMeeting:
             "item_ids": list(self.plan.agenda),
         }
         return new_event(routing_key, service=SERVICE, community=self.community_id, subject=self.id, time=at, data={**base, **data})
+
+
+def _plan_view(plan: MeetingPlan) -> dict[str, Any]:
+    """The fields of a plan a replan may change (attendees are named people: personal)."""
+    return {"scheduled_at": plan.scheduled_at, "venue": plan.venue, "agenda": plan.agenda, "attendees": plan.attendees}
 
 
 def schedule(plan: MeetingPlan, *, meeting_id: str, actor: str, at: datetime) -> tuple[IntentionMeeting, list[Event]]:

@@ -63,7 +63,7 @@ class Meetings(Claiming):
         if loaded is not None and principal.belongs_to(loaded[0].community_id, await self.store.places.district_of(loaded[0].community_id)):
             kept = {decision.item_id for decision in loaded[0].decisions} | set(loaded[0].plan.agenda)
             await self._check_agenda(replace(plan, community_id=loaded[0].community_id), kept=kept)
-        return await self.change_meeting(principal, meeting_id, lambda meeting: (meeting.replan(plan, at=at), []))
+        return await self.change_meeting(principal, meeting_id, lambda meeting: meeting.replan(plan, actor=principal.subject, at=at))
 
     async def _check_agenda(self, plan: MeetingPlan, *, kept: Set[str] = frozenset()) -> None:
         boards = await self.store.boards_by_ids(plan.agenda)
@@ -78,9 +78,7 @@ class Meetings(Claiming):
     async def cancel_meeting(self, principal: Principal, meeting_id: str, reason: str) -> IntentionMeeting:
         """Call a meeting off before it decided anything."""
         at = self.now()
-        return await self.change_meeting(
-            principal, meeting_id, lambda meeting: (meeting.cancel(reason, actor=principal.subject, at=at), [])
-        )
+        return await self.change_meeting(principal, meeting_id, lambda meeting: meeting.cancel(reason, actor=principal.subject, at=at))
 
     async def decide_claim(self, principal: Principal, meeting_id: str, claim_id: str, outcome: DecisionOutcome, reason: str) -> Claim:
         """The meeting approves or rejects a claim of an item on its agenda."""
@@ -102,7 +100,7 @@ class Meetings(Claiming):
                 None, claim.id, lambda c: c.reject(reason, meeting_id=meeting.id, actor=principal.subject, at=at)
             )
         try:
-            await self.change_meeting(principal, meeting.id, lambda current: (current.decide(decision), []))
+            await self.change_meeting(principal, meeting.id, lambda current: current.record_decision(decision))
         except DomainError as error:
             log.warning("decision on %s applied but not recorded in meeting %s: %s", claim.id, meeting.id, error.message)
         return claim

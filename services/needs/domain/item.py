@@ -168,9 +168,12 @@ class ServiceItem:
             raise Invalid("the claim window would close after the activity has ended", field="claimWindowClosesAt")
         window = ClaimWindow(min(self.draft.claim_window.opens_at, at), closes_at)
         item = replace(self, draft=replace(self.draft, claim_window=window))
+        was = {"opens_at": self.draft.claim_window.opens_at.isoformat(), "closes_at": self.draft.claim_window.closes_at.isoformat()}
+        changes = {"claim_window": {"old": was, "new": item.published_data()["claim_window"]}}
         return item._move(
-            "republish", actor=actor, at=at, routing_key="needs.item.published.v1", extra={**item.published_data(), "reopened": True}
-        )
+            "republish", actor=actor, at=at, routing_key="needs.item.published.v1",
+            extra={**item.published_data(), "reopened": True, "changes": changes},
+        )  # fmt: skip
 
     @property
     def outcomes(self) -> ClaimOutcomes:

@@ -286,6 +286,7 @@ def submit(draft: NeedDraft, *, need_id: str, submitter: str, at: datetime) -> t
             "source": need.source.value,
             "anonymous": need.anonymous,
             "status": need.status.value,
+            "actor": submitter,  # who, for the audit trail (masked there for all but staff)
         },
     )
     return need, [event]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from services.common.changes import field_changes
 from services.common.domain import Forbidden, Invalid, StateMachine, Transition
 from services.common.events import Event, new_event
 from services.orgs.domain.organization import OrganizationDraft, register
@@ -82,8 +83,8 @@ class Application:
         """The applicant amends a returned application and submits it again."""
         self._require_applicant(by)
         checked = _checked(draft, at=at, applicant=by)
-        application, events = self._move("resubmit", actor=by, at=at)
-        return replace(application, draft=checked), events
+        changes = field_changes(_draft_view(self.draft), _draft_view(checked))
+        return replace(self, draft=checked)._move("resubmit", actor=by, at=at, changes=changes)
 
     def withdraw(self, *, by: str, at: datetime) -> tuple[Application, list[Event]]:
         """The applicant gives up."""
@@ -102,6 +103,20 @@ class Application:
     def _event(self, routing_key: str, at: datetime, **data: object) -> Event:
         payload = {"application_id": self.id, "community_id": self.community_id, "name": self.draft.profile.name, **data}
         return new_event(routing_key, service=SERVICE, community=self.community_id, subject=self.id, time=at, data=payload)
+
+
+def _draft_view(draft: OrganizationDraft) -> dict[str, object]:
+    """An application's fields as the audit trail compares them (its people under ``members``: personal)."""
+    profile = {f"profile.{name}": getattr(draft.profile, name) for name in draft.profile.__dataclass_fields__}
+    people = [draft.leader, *draft.members]
+    return {
+        "kind": draft.kind,
+        "founded_on": draft.founded_on,
+        "stage": draft.stage,
+        "filing_status": draft.status,
+        **profile,
+        "members": people,
+    }
 
 
 def apply(draft: OrganizationDraft, *, application_id: str, applicant: str, at: datetime) -> tuple[Application, list[Event]]:

@@ -154,7 +154,7 @@ class Organization:
         organization = replace(self, profile=checked, service_links=links, updated_at=at)
         changes = {name: {"old": _plain(getattr(self.profile, name)), "new": _plain(getattr(checked, name))} for name in changed}
         events = [organization._event("orgs.org.updated.v1", at, changed=changed, changes=changes, actor=actor)] if changed else []
-        return organization, [*events, *(organization._link_event(action, link, at) for action, link in moves)]
+        return organization, [*events, *organization._link_events(self.service_links, moves, at)]
 
     def served_as_granted(self, *, at: datetime) -> Event:
         """Tells consumers what it serves now (home and granted links), for one stored when served communities were declared."""
@@ -199,13 +199,24 @@ class Organization:
         links = links if len(others) < len(self.service_links) else (*links, link)
         served = (self.community_id, *granted_ids(links))
         organization = replace(self, profile=replace(self.profile, served_community_ids=served), service_links=links, updated_at=at)
-        return organization, [organization._link_event(action, moved, at) for action, moved in moves]
+        return organization, organization._link_events(self.service_links, moves, at)
 
-    def _link_event(self, action: str, link: ServiceLink, at: datetime) -> Event:
+    def _link_events(self, before: tuple[ServiceLink, ...], moves: list[tuple[str, ServiceLink]], at: datetime) -> list[Event]:
+        """One event per move, each with the link's status before and after it."""
+        last: dict[str, str | None] = {link.community_id: link.status.value for link in before}
+        events = []
+        for action, link in moves:
+            events.append(self._link_event(action, link, at, previous=last.get(link.community_id)))
+            last[link.community_id] = link.status.value
+        return events
+
+    def _link_event(self, action: str, link: ServiceLink, at: datetime, *, previous: str | None) -> Event:
         actor = link.requested_by if action == "request" else link.decided_by or ""
+        changes = {f"service_links.{link.community_id}.status": {"old": previous, "new": link.status.value}}
         return self._event(
-            LINK_EVENTS[action], at, service_community_id=link.community_id, link_status=link.status.value, reason=link.reason, actor=actor
-        )
+            LINK_EVENTS[action], at, service_community_id=link.community_id, link_status=link.status.value, reason=link.reason, actor=actor,
+            changes=changes,
+        )  # fmt: skip
 
     def add_member(self, draft: MemberDraft, member_id: str, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
         """A new member."""
@@ -213,22 +224,27 @@ class Organization:
         checked = draft.checked("member")
         if checked.joined_on is not None:
             check_past_date(checked.joined_on, at=at, field="member.joinedOn")
-        organization = replace(
-            self, members=(*self.members, Member(member_id, checked.name, checked.phone, checked.joined_on, checked.account)), updated_at=at
-        )
-        return organization, [organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id)]
+        member = Member(member_id, checked.name, checked.phone, checked.joined_on, checked.account)
+        organization = replace(self, members=(*self.members, member), updated_at=at)
+        changes = {f"members.{member_id}": {"old": None, "new": _plain(member)}}
+        return organization, [
+            organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id, changes=changes)
+        ]
 
     def remove_member(self, member_id: str, *, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
         """A member leaves; the leader and the management group must be changed first."""
         self._require_not_dissolved("remove a member from")
-        self.member(member_id)
+        leaving = self.member(member_id)
         if member_id == self.leader_id:
             raise Invalid("change the leader before the leader leaves", field="memberId")
         if member_id in self.management_group:
             raise Invalid("change the management group before one of its members leaves", field="memberId")
         members = tuple(member for member in self.members if member.id != member_id)
         organization = replace(self, members=members, updated_at=at)
-        return organization, [organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id)]
+        changes = {f"members.{member_id}": {"old": _plain(leaving), "new": None}}
+        return organization, [
+            organization._event("orgs.org.updated.v1", at, changed=["members"], actor=actor, member_id=member_id, changes=changes)
+        ]
 
     def change_leader(self, member_id: str, *, on: date, reason: str, actor: str, at: datetime) -> tuple[Organization, list[Event]]:
         """Leadership succession: a member takes over, recorded so the team outlives its leader."""
@@ -256,7 +272,10 @@ class Organization:
         self._require_not_dissolved("change the team of")
         team = check_team(member_ids, self.members, field="memberIds")
         organization = replace(self, management_group=team, updated_at=at)
-        return organization, [organization._event("orgs.org.team_changed.v1", at, management_group=list(team), actor=actor)]
+        changes = {"management_group": {"old": list(self.management_group), "new": list(team)}}
+        return organization, [
+            organization._event("orgs.org.team_changed.v1", at, management_group=list(team), actor=actor, changes=changes)
+        ]
 
     def change_stage(self, stage: Stage, *, reason: str, actor: str, at: datetime, may_correct: bool) -> tuple[Organization, list[Event]]:
         """Forward one step at a time; a district administrator may correct it to any stage."""
@@ -377,7 +396,7 @@ def register(
     event = organization._event(
         "orgs.org.registered.v1", at, fields=[f.value for f in profile.fields], founded_on=draft.founded_on.isoformat(), actor=actor
     )
-    return organization, [event, *(organization._link_event(action, link, at) for action, link in moves)]
+    return organization, [event, *organization._link_events((), moves, at)]
 
 
 def _plain(value: Any) -> Any:

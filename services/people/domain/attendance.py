@@ -12,12 +12,32 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from services.common.changes import field_changes
 from services.common.domain import Invalid
+from services.common.events import Event, new_event
 
-__all__ = ["CODE_LIFETIME", "Attendance", "attendance_id", "code_hash", "code_matches", "new_code", "served_minutes"]
+__all__ = [
+    "CHECKED_IN",
+    "CHECKED_OUT",
+    "CODE_LIFETIME",
+    "CONFIRMED",
+    "RECORDED",
+    "Attendance",
+    "attendance_event",
+    "attendance_id",
+    "code_hash",
+    "code_matches",
+    "new_code",
+    "served_minutes",
+]
 
 CODE_LIFETIME = timedelta(hours=4)
+CHECKED_IN = "people.attendance.checked_in.v1"
+CHECKED_OUT = "people.attendance.checked_out.v1"
+RECORDED = "people.attendance.recorded.v1"
+CONFIRMED = "people.attendance.confirmed.v1"
 GRACE = timedelta(minutes=30)
 
 
@@ -73,3 +93,29 @@ def check_window(starts_at: datetime, ends_at: datetime, at: datetime) -> None:
     """Check-in and out are possible from half an hour before to half an hour after the session."""
     if not starts_at - GRACE <= at <= ends_at + GRACE:
         raise Invalid("check-in is open from 30 minutes before to 30 minutes after the session", field="code")
+
+
+def _view(record: Attendance | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {
+        "checked_in_at": record.checked_in_at,
+        "checked_out_at": record.checked_out_at,
+        "minutes": record.minutes,
+        "confirmed_by": record.confirmed_by,
+        "recorded_by": record.recorded_by,
+    }
+
+
+def attendance_event(routing_key: str, before: Attendance | None, after: Attendance, *, actor: str, at: datetime) -> Event:
+    """The event of a change to one attendance record, with each changed field's old and new value (the audit trail's)."""
+    data = {
+        "attendance_id": after.id,
+        "session_id": after.session_id,
+        "item_id": after.item_id,
+        "community_id": after.community_id,
+        "person_id": after.person,
+        "actor": actor,
+        "changes": field_changes(_view(before), _view(after)),
+    }
+    return new_event(routing_key, service="people", community=after.community_id, subject=after.id, time=at, data=data)

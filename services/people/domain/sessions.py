@@ -16,6 +16,7 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 
+from services.common.changes import field_changes
 from services.common.domain import Invalid, TransitionNotAllowed
 from services.common.events import Event, new_event
 
@@ -130,11 +131,11 @@ class Session:
 
     def confirmed_event(self, person: str, at: datetime) -> Event:
         """``people.signup.confirmed.v1``: the person has a place (from the start or moved up)."""
-        return self._event("people.signup.confirmed.v1", at, person_id=person)
+        return self._event("people.signup.confirmed.v1", at, person_id=person, actor=person)
 
     def waitlisted_event(self, person: str, at: datetime) -> Event:
         """``people.signup.waitlisted.v1``: the person waits for a place."""
-        return self._event("people.signup.waitlisted.v1", at, person_id=person, position=len(self.waiting) + 1)
+        return self._event("people.signup.waitlisted.v1", at, person_id=person, position=len(self.waiting) + 1, actor=person)
 
     def withdraw(self, person: str, *, at: datetime) -> tuple[Session, list[Event]]:
         """The person leaves; the first waiting person moves up into a freed place."""
@@ -143,7 +144,7 @@ class Session:
             raise Invalid("you are not signed up for this session", field="sessionId")
         confirmed = tuple(someone for someone in self.confirmed if someone != person)
         waiting = tuple(someone for someone in self.waiting if someone != person)
-        events = [self._event("people.signup.withdrawn.v1", at, person_id=person)]
+        events = [self._event("people.signup.withdrawn.v1", at, person_id=person, actor=person)]
         promoted = None
         if len(confirmed) < self.capacity and waiting:
             promoted, waiting = waiting[0], waiting[1:]
@@ -169,7 +170,11 @@ class Session:
             venue=venue.strip() if venue else self.venue,
             history=(*self.history, {"action": "move", "actor": actor, "at": at.isoformat(), "from": self.starts_at.isoformat()}),
         )
-        return moved, [moved._changed("moved", at, previous=self.starts_at)]
+        changes = field_changes(
+            {"starts_at": self.starts_at, "ends_at": self.ends_at, "venue": self.venue},
+            {"starts_at": moved.starts_at, "ends_at": moved.ends_at, "venue": moved.venue},
+        )
+        return moved, [moved._changed("moved", at, previous=self.starts_at, actor=actor, changes=changes)]
 
     def cancel(self, reason: str, *, actor: str, at: datetime) -> tuple[Session, list[Event]]:
         """An exception: this session will not take place; its people are told."""
@@ -183,11 +188,15 @@ class Session:
             cancel_reason=reason.strip(),
             history=(*self.history, {"action": "cancel", "actor": actor, "at": at.isoformat(), "reason": reason.strip()}),
         )
-        return cancelled, [cancelled._changed("cancelled", at, previous=self.starts_at)]
+        changes = {
+            "status": {"old": self.status.value, "new": cancelled.status.value},
+            "cancel_reason": {"old": None, "new": reason.strip()},
+        }
+        return cancelled, [cancelled._changed("cancelled", at, previous=self.starts_at, actor=actor, changes=changes)]
 
-    def _changed(self, change: str, at: datetime, *, previous: datetime) -> Event:
+    def _changed(self, change: str, at: datetime, *, previous: datetime, **data: Any) -> Event:
         return self._event(
-            "people.session.changed.v1", at, change=change, previous_starts_at=previous.isoformat(), attendee_ids=list(self.people)
+            "people.session.changed.v1", at, change=change, previous_starts_at=previous.isoformat(), attendee_ids=list(self.people), **data
         )
 
     def _event(self, routing_key: str, at: datetime, **data: Any) -> Event:

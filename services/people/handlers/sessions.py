@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from services.people.domain import (
     plan_sessions,
     served_minutes,
 )
-from services.people.domain.attendance import CODE_LIFETIME, check_window
+from services.people.domain.attendance import CHECKED_IN, CHECKED_OUT, CODE_LIFETIME, CONFIRMED, RECORDED, attendance_event, check_window
 from services.people.store import PeopleStore
 
 __all__ = ["SessionHandlers"]
@@ -151,16 +152,23 @@ class SessionHandlers:
             principal.subject,
             self._clock(),
         )
-        if not await self.store.check_in(record):
+        if not await self.store.check_in(
+            record, attendance_event(CHECKED_IN, None, record, actor=principal.subject, at=record.checked_in_at)
+        ):
             raise Conflict("you have checked in to this session already", field="code")
+        self._notify()
         return record
 
     async def check_out(self, principal: Principal, session_id: str, code: str) -> Attendance:
         """签退 with the session's code: once, after checking in."""
         session = await self._attendable(principal, session_id, code)
-        record_id = attendance_id(session.id, principal.subject)
-        if not await self.store.check_out(record_id, self._clock()):
+        record_id, at = attendance_id(session.id, principal.subject), self._clock()
+        before = await self.store.attendance_record(record_id)
+        if before is None or not await self.store.check_out(
+            record_id, at, attendance_event(CHECKED_OUT, before, replace(before, checked_out_at=at), actor=principal.subject, at=at)
+        ):
             raise Conflict("check in first; you can check out once", field="code")
+        self._notify()
         record = await self.store.attendance_record(record_id)
         assert record is not None
         return record
@@ -188,7 +196,18 @@ class SessionHandlers:
             attendance_id(session.id, person), session.id, session.item_id, session.community_id, person, checked_in_at,
             checked_out_at, recorded_by=principal.subject,
         )  # fmt: skip
-        await self.store.record_attendance(record)
+        at = self._clock()
+        for _ in range(SIGN_UP_ATTEMPTS):
+            current = await self.store.attendance_versioned(record.id)
+            if current is not None and current[0].confirmed_by is not None:
+                return current[0]  # confirmed already: the confirmed record stands
+            before, version = current if current is not None else (None, None)
+            event = attendance_event(RECORDED, before, record, actor=principal.subject, at=at)
+            if not event.data["changes"] or await self.store.record_attendance(record, event, expected_version=version):
+                break
+        else:
+            raise Conflict("the attendance is being changed by others; try again", field="sessionId")
+        self._notify()
         stored = await self.store.attendance_record(record.id)
         assert stored is not None
         return stored
@@ -199,5 +218,8 @@ class SessionHandlers:
         for record in await self.store.attendance_of_session(session.community_id, session.id):
             if record.confirmed_by is None and record.checked_out_at is not None:
                 minutes = served_minutes(record.checked_in_at, record.checked_out_at, session.starts_at, session.ends_at)
-                await self.store.confirm(record.id, minutes, principal.subject)
+                confirmed = replace(record, minutes=minutes, confirmed_by=principal.subject)
+                event = attendance_event(CONFIRMED, record, confirmed, actor=principal.subject, at=self._clock())
+                await self.store.confirm(record.id, minutes, principal.subject, event)
+        self._notify()
         return await self.store.attendance_of_session(session.community_id, session.id)
