@@ -111,6 +111,10 @@ LISTED: dict[str, tuple[tuple[str, ...], str]] = {
         "the request is chained as an entry; the anonymising in each service is the privacy work's and emits no event of its own",
     ),
     "scheduleActivitySessions": (("people.sessions.scheduled.v1",), CREATION + " (the series; each session's own trail follows)"),
+    **dict.fromkeys(
+        ("rebuildNeedStatistics", "rebuildClaimStatistics"),
+        ((), NOT_A_RECORD + ": recounts a read model from the records; no record changes"),
+    ),
     "issueCheckInCode": ((), "NOT AUDITED by design: a session's fresh check-in code is a secret, kept only as its hash"),
     "requestEvidenceUpload": (("evidence.evidence.attached.v1",), CREATION + ": the file attached, once uploaded, is the record"),
     **dict.fromkeys(
