@@ -36,7 +36,7 @@ async def grant(demo: Demo, token: str, record_id: str, kind: str, filename: str
 
 async def test_a_receipt_picture_is_stored_thumbnailed_and_the_disbursement_no_longer_lacks_it(demo: Demo) -> None:
     staff = demo.token("staff", roles=[Role.COMMUNITY_STAFF], communities=[HOME])
-    files = demo.services["evidence"].http
+    files = demo.gateway.http  # the links point at the gateway, which passes them on to the evidence service
     missing = (await demo.gateway.data(MISSING, as_=staff))["disbursementsWithoutReceipt"]
     disbursement = missing[0]["disbursementId"]
 
@@ -72,7 +72,7 @@ async def test_a_receipt_picture_is_stored_thumbnailed_and_the_disbursement_no_l
 
 async def test_a_forged_extension_or_a_fake_picture_is_refused_and_nothing_is_stored(demo: Demo) -> None:
     staff = demo.token("staff", roles=[Role.COMMUNITY_STAFF], communities=[HOME])
-    files = demo.services["evidence"].http
+    files = demo.gateway.http  # the links point at the gateway, which passes them on to the evidence service
     claim = (await demo.gateway.data(MISSING, as_=staff))["disbursementsWithoutReceipt"][0]["claimId"]
     attempts = {
         "EXTENSION_MISMATCH": ("photo.jpg", b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF"),
@@ -95,7 +95,7 @@ async def test_a_forged_extension_or_a_fake_picture_is_refused_and_nothing_is_st
 async def test_another_community_can_neither_list_nor_fetch_nor_attach_and_links_cannot_be_forged(demo: Demo) -> None:
     staff = demo.token("staff", roles=[Role.COMMUNITY_STAFF], communities=[HOME])
     neighbour = demo.token("neighbour-staff", roles=[Role.COMMUNITY_STAFF], communities=[NEIGHBOUR])
-    files = demo.services["evidence"].http
+    files = demo.gateway.http  # the links point at the gateway, which passes them on to the evidence service
     claim = (await demo.gateway.data(MISSING, as_=staff))["disbursementsWithoutReceipt"][0]["claimId"]
     granted = await grant(demo, staff, claim, "PHOTO", "现场.jpg")
     assert (await files.put(path(str(granted["uploadUrl"])), content=picture(400, 300))).status_code == 200
@@ -104,10 +104,10 @@ async def test_another_community_can_neither_list_nor_fetch_nor_attach_and_links
     listed = await demo.gateway.post(f'{{ evidenceOf(recordId: "{claim}") {{ id url }} }}', as_=neighbour)
     attach = await grant(demo, neighbour, claim, "PHOTO", "x.jpg")
     missing = await demo.gateway.post(MISSING, as_=neighbour)
-    token = path(url).removeprefix("/files/")
+    token = path(url).removeprefix("/evidence/files/")
     body, _, mac = token.partition(".")
-    forged = await files.get(f"/files/{body[:-2]}AA.{mac}")
-    upload_link_as_download = await files.get("/files/" + path(str(granted["uploadUrl"])).removeprefix("/uploads/"))
+    forged = await files.get(f"/evidence/files/{body[:-2]}AA.{mac}")
+    upload_link_as_download = await files.get("/evidence/files/" + path(str(granted["uploadUrl"])).removeprefix("/evidence/uploads/"))
     genuine = await files.get(path(url))
 
     assert listed["errors"][0]["extensions"]["code"] == "NOT_FOUND"
