@@ -88,7 +88,9 @@ def service_base(graphql_url: str) -> str:
 class FileProxy:
     """Passes file requests on to the services and streams their answers back."""
 
-    def __init__(self, transport: FileTransport, graphql_urls: Mapping[str, str], *, connect_timeout_s: float, read_timeout_s: float) -> None:
+    def __init__(
+        self, transport: FileTransport, graphql_urls: Mapping[str, str], *, connect_timeout_s: float, read_timeout_s: float
+    ) -> None:
         self._transport = transport
         self._bases = {name: service_base(url) for name, url in graphql_urls.items()}
         self._connect_timeout_s = connect_timeout_s
@@ -111,7 +113,12 @@ class FileProxy:
         body = await request.body() if route.body else None  # already read within its limit by RequestLimitsMiddleware
         try:
             upstream = await self._transport.open(
-                request.method, url, headers=headers, body=body, connect_timeout_s=self._connect_timeout_s, read_timeout_s=self._read_timeout_s
+                request.method,
+                url,
+                headers=headers,
+                body=body,
+                connect_timeout_s=self._connect_timeout_s,
+                read_timeout_s=self._read_timeout_s,
             )
         except TransportError as error:
             log.warning("the %s service did not answer %s %s: %s", route.subgraph, request.method, route.path, error)

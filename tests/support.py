@@ -13,6 +13,7 @@ import aio_pika
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from gateway.app import create_gateway_app
 from gateway.file_transport import Upstream
@@ -121,13 +122,17 @@ async def delete_topology(namespace: str, consumers: Iterable[str], delays: Iter
 
 
 @asynccontextmanager
-async def serving(app: Starlette, *, port: int = 0) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on a free loopback port; yield its base URL (``http://127.0.0.1:N``)."""
+async def serving(app: ASGIApp, *, port: int = 0, lifespan: bool = True) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free loopback port; yield its base URL (``http://127.0.0.1:N``).
+
+    ``lifespan=False`` serves an app whose lifespan is already running (entered by :func:`running`).
+    """
     import uvicorn
 
     from services.common.serve import QuietServer
 
-    server = QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", ws="websockets-sansio"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on" if lifespan else "off", ws="websockets-sansio")
+    server = QuietServer(config)
     task = asyncio.create_task(server.serve())
     try:
         await eventually(_started(server), what="uvicorn to start")

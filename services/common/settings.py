@@ -48,10 +48,12 @@ class Settings(BaseSettings):
     evidence_port: int = 4009
 
     gateway_public_url: str = Field(
-        "", description="the gateway's address as clients reach it; the file links the services hand out point there; default http://HOST:GATEWAY_PORT"
+        "",
+        description="the gateway's address as clients reach it; the file links the services hand out point there; default http://HOST:GATEWAY_PORT",
     )
     evidence_public_url: str = Field(
-        "", description="base URL of the evidence service's file links as clients reach it; default GATEWAY_PUBLIC_URL/evidence (through the gateway)"
+        "",
+        description="base URL of the evidence service's file links as clients reach it; default GATEWAY_PUBLIC_URL/evidence (through the gateway)",
     )
     evidence_signing_key: str = Field("", description="key of the signed upload and download links; empty derives one from JWT_SECRET")
     evidence_max_bytes: int = Field(10_000_000, ge=1_000, description="largest evidence file accepted")
