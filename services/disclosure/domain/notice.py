@@ -12,7 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from services.common.masking import mask_personal
+
 __all__ = [
+    "published_minutes",
     "CLOSED_ITEM_STATES",
     "DEFAULT_PERIOD_DAYS",
     "MAX_PERIOD_DAYS",
@@ -132,13 +135,19 @@ class PublicDecision:
 
 @dataclass(frozen=True, slots=True)
 class PublicMeeting:
-    """A concluded intention meeting (认领意向会): when, its decisions and its minutes."""
+    """A concluded intention meeting (认领意向会): when, its decisions, its minutes as published and as written."""
 
     id: str
     scheduled_at: datetime
     concluded_at: datetime
     minutes: str
     decisions: tuple[PublicDecision, ...]
+    minutes_as_written: str = ""
+
+
+def published_minutes(minutes: str, public_minutes: str = "") -> str:
+    """What the 公示 shows of a meeting's minutes: the public version staff wrote, else the minutes; personal numbers masked either way."""
+    return mask_personal(public_minutes.strip() or minutes)
 
 
 @dataclass(frozen=True, slots=True)
