@@ -9,9 +9,9 @@ from typing import Any
 
 from services.common.domain import Invalid, NotFound, local_date
 from services.common.identity import Principal
+from services.common.masking import mask_personal
 from services.common.places import CommunityPlace
 from services.common.store.dates import aware
-from services.common.masking import mask_personal
 from services.disclosure.domain import (
     AGGREGATE_TABLES,
     DEFAULT_PERIOD_DAYS,

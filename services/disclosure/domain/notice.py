@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from services.common.masking import mask_personal
 
 __all__ = [
-    "published_minutes",
     "CLOSED_ITEM_STATES",
     "DEFAULT_PERIOD_DAYS",
     "MAX_PERIOD_DAYS",
@@ -29,6 +28,7 @@ __all__ = [
     "PublicNotice",
     "claimant_label",
     "fund_totals",
+    "published_minutes",
     "still_public",
 ]
 
