@@ -85,3 +85,51 @@ async def test_a_district_export_streams_through_the_gateway_before_the_service_
     assert chunks_sent > 3
     assert csv_tables((first + rest).decode())[1]["volunteer_hours"] == [["category", "hours"], ["GREEN_GUARDIANS", "12.5"]]
     assert (unreachable.status_code, unreachable.json()["errors"][0]["extensions"]["code"]) == (502, "SUBGRAPH_UNAVAILABLE")
+
+
+class Faulty:
+    """The disclosure service, except that ``/reports`` fails (``fault="fail"``) or keeps the caller waiting (``"stall"``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.fault = ""
+        self.stalled = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/reports" and self.fault == "fail":
+            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error: Traceback (most recent call last) ..."})
+            return
+        if scope["type"] == "http" and scope["path"] == "/reports" and self.fault == "stall":
+            self.stalled.set()
+            await asyncio.sleep(1.5)
+        await self.app(scope, receive, send)
+
+
+async def test_a_failing_or_stalled_service_is_a_json_error_at_the_gateway_never_its_500(world: World) -> None:
+    admin = {"authorization": f"Bearer {world.token('admin', Role.DISTRICT_ADMIN)}"}
+    faulty = Faulty(world.apps["disclosure"])
+    report = f"/reports?district=d1&{PERIOD}"
+    async with serving(faulty, lifespan=False) as disclosure, httpx.AsyncClient(timeout=10) as http:
+        settings = {
+            **world.settings.model_dump(),
+            "subgraphs": ("disclosure",),
+            "disclosure_url": f"{disclosure}/graphql",
+            "download_timeout_s": 0.5,
+        }
+        async with serving(create_gateway_app(GatewaySettings(**settings))) as gateway:
+            faulty.fault = "fail"
+            failed = await http.get(gateway + report, headers=admin)
+            faulty.fault = "stall"
+            stalled = await http.get(gateway + report, headers=admin)
+            faulty.fault = ""
+            passed_on = await http.get(gateway + report, headers=admin)  # the service's own refusal (no such district yet)
+            direct = await http.get(disclosure + report, headers=admin)
+
+    assert (failed.status_code, failed.headers["content-type"]) == (502, "application/json")
+    assert failed.json()["errors"][0]["extensions"]["code"] == "SUBGRAPH_FAILED"
+    assert "Traceback" not in failed.text  # the service's own failure text stays inside
+    assert faulty.stalled.is_set()
+    assert (stalled.status_code, stalled.json()["errors"][0]["extensions"]["code"]) == (504, "SUBGRAPH_TIMEOUT")
+    assert (passed_on.status_code, passed_on.json()) == (direct.status_code, direct.json())
+    assert passed_on.json()["errors"][0]["extensions"]["field"] == "district"
