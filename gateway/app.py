@@ -196,13 +196,13 @@ def create_gateway_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            *(Route(route.path, file_endpoint(route), methods=list(route.methods)) for route in FILE_ROUTES),
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
             Route("/notice/{community_id}", notice),
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", metrics_endpoint),
+            *(Route(route.path, file_endpoint(route), methods=list(route.methods)) for route in FILE_ROUTES),
         ],
         middleware=[
             Middleware(
