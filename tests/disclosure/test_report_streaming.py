@@ -87,8 +87,13 @@ async def test_a_district_export_streams_through_the_gateway_before_the_service_
     assert (unreachable.status_code, unreachable.json()["errors"][0]["extensions"]["code"]) == (502, "SUBGRAPH_UNAVAILABLE")
 
 
+class ServiceBroke(Exception):
+    """The disclosure service's process failing mid-answer (uvicorn drops the connection)."""
+
+
 class Faulty:
-    """The disclosure service, except that ``/reports`` fails (``fault="fail"``) or keeps the caller waiting (``"stall"``)."""
+    """The disclosure service, except that ``/reports`` fails (``fault="fail"``), keeps the caller waiting (``"stall"``)
+    or breaks off after its first chunk (``"break"``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -100,13 +105,23 @@ class Faulty:
             await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": b"Internal Server Error: Traceback (most recent call last) ..."})
             return
+        if scope["type"] == "http" and scope["path"] == "/reports" and self.fault == "break":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/csv; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"report,district,d1\r\n", "more_body": True})
+            raise ServiceBroke
         if scope["type"] == "http" and scope["path"] == "/reports" and self.fault == "stall":
             self.stalled.set()
             await asyncio.sleep(1.5)
         await self.app(scope, receive, send)
 
 
-async def test_a_failing_or_stalled_service_is_a_json_error_at_the_gateway_never_its_500(world: World) -> None:
+async def read_into(received: list[bytes], answer: httpx.Response) -> None:
+    """Every chunk of a streamed answer, appended as it comes."""
+    async for chunk in answer.aiter_raw():
+        received.append(chunk)
+
+
+async def test_a_failing_or_stalled_service_is_a_json_error_at_the_gateway_and_a_broken_answer_is_cut_off(world: World) -> None:
     admin = {"authorization": f"Bearer {world.token('admin', Role.DISTRICT_ADMIN)}"}
     faulty = Faulty(world.apps["disclosure"])
     report = f"/reports?district=d1&{PERIOD}"
@@ -122,6 +137,11 @@ async def test_a_failing_or_stalled_service_is_a_json_error_at_the_gateway_never
             failed = await http.get(gateway + report, headers=admin)
             faulty.fault = "stall"
             stalled = await http.get(gateway + report, headers=admin)
+            faulty.fault = "break"
+            received: list[bytes] = []
+            async with http.stream("GET", gateway + report, headers=admin) as broken:
+                with pytest.raises(httpx.RemoteProtocolError):  # cut off: never presented as a complete file
+                    await read_into(received, broken)
             faulty.fault = ""
             passed_on = await http.get(gateway + report, headers=admin)  # the service's own refusal (no such district yet)
             direct = await http.get(disclosure + report, headers=admin)
@@ -131,5 +151,6 @@ async def test_a_failing_or_stalled_service_is_a_json_error_at_the_gateway_never
     assert "Traceback" not in failed.text  # the service's own failure text stays inside
     assert faulty.stalled.is_set()
     assert (stalled.status_code, stalled.json()["errors"][0]["extensions"]["code"]) == (504, "SUBGRAPH_TIMEOUT")
+    assert (broken.status_code, b"".join(received)) == (200, b"report,district,d1\r\n")
     assert (passed_on.status_code, passed_on.json()) == (direct.status_code, direct.json())
     assert passed_on.json()["errors"][0]["extensions"]["field"] == "district"
