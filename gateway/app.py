@@ -1,4 +1,5 @@
-"""The gateway's ASGI app: the federated graph on /graphql, GraphiQL on a browser GET, /health, /ready, /metrics.
+"""The gateway's ASGI app: the federated graph on /graphql, GraphiQL on a browser GET, /health, /ready, /metrics,
+and the services' files (report exports, evidence, certificates: :mod:`gateway.downloads`) streamed through.
 
 The supergraph is composed at start-up from the subgraphs' ``_service { sdl }`` (waiting for
 them to come up), or loaded from ``SUPERGRAPH_FILE``. The caller's JWT is checked here and
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import pathlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -25,7 +26,9 @@ from gateway.client import SubgraphClient, forwarded
 from gateway.composition import compose
 from gateway.console import asset, console_html, describe_graph
 from gateway.dedup import InboundDeduplicator
+from gateway.downloads import FILE_ROUTES, UPLOAD_PREFIX, FileProxy, FileRoute, json_error
 from gateway.execution import SubgraphError
+from gateway.file_transport import AiohttpFileTransport, FileTransport
 from gateway.gateway import Gateway
 from gateway.model import Subgraph, Supergraph
 from gateway.notice import notice_page
@@ -76,14 +79,17 @@ async def compose_from_subgraphs(client: SubgraphClient, subgraphs: dict[str, Su
         await asyncio.sleep(0.2)
 
 
-def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTransport | None = None) -> Starlette:
-    """The gateway app; ``http`` may be injected (tests route it to in-process subgraphs)."""
+def create_gateway_app(
+    settings: GatewaySettings | None = None, *, http: HttpTransport | None = None, files: FileTransport | None = None
+) -> Starlette:
+    """The gateway app; ``http`` and ``files`` may be injected (tests route them to in-process subgraphs)."""
     settings = settings or GatewaySettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = http is None
         client_http = http or AiohttpTransport(max_connections=200)
+        files_http = files or AiohttpFileTransport()
         try:
             subgraphs = {name: Subgraph(name, url) for name, url in settings.subgraph_urls().items()}
             client = SubgraphClient(client_http, subgraphs, timeout_s=settings.subgraph_timeout_s, dedup=settings.dedup_outbound)
@@ -99,6 +105,12 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             app.state.gateway = MeasuredGateway(supergraph, client, settings)
             query_graph(supergraph)  # built once now, not during the first request
             app.state.client = client
+            app.state.files = FileProxy(
+                files_http,
+                {name: subgraph.url for name, subgraph in supergraph.subgraphs.items()},
+                connect_timeout_s=min(settings.subgraph_timeout_s, 2.0),
+                read_timeout_s=settings.download_timeout_s,
+            )
             app.state.verifier = TokenVerifier(settings)
             app.state.inbound = InboundDeduplicator(enabled=settings.dedup_inbound, max_tokens=settings.graphql_max_tokens)
             app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
@@ -112,6 +124,8 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
         finally:
             if owned:
                 await client_http.close()
+            if files is None:
+                await files_http.close()
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
@@ -159,6 +173,26 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
         limited = await _rate_limited(request, None)
         return limited if limited is not None else await notice_page(request)
 
+    def file_endpoint(route: FileRoute) -> Callable[[Request], Awaitable[Response]]:
+        """A file route: counted like any request, its token verified here and again by the service, then streamed through."""
+
+        async def endpoint(request: Request) -> Response:
+            limited = await _rate_limited(request, None, before_verifying=True)
+            if limited is not None:
+                return limited
+            caller = await _authenticate(request)
+            if isinstance(caller, dict):
+                return OrjsonResponse(caller, status_code=401)
+            limited = await _rate_limited(request, caller)
+            if limited is not None:
+                return limited
+            proxy: FileProxy | None = getattr(request.app.state, "files", None)
+            if proxy is None:
+                return json_error(503, "the gateway is starting", "NOT_READY")
+            return await proxy.forward(request, route)
+
+        return endpoint
+
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -168,9 +202,15 @@ def create_gateway_app(settings: GatewaySettings | None = None, *, http: HttpTra
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", metrics_endpoint),
+            *(Route(route.path, file_endpoint(route), methods=list(route.methods)) for route in FILE_ROUTES),
         ],
         middleware=[
-            Middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes),
+            Middleware(
+                RequestLimitsMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_header_bytes=settings.max_header_bytes,
+                larger_bodies={UPLOAD_PREFIX: settings.evidence_max_bytes},
+            ),
             Middleware(RequestIdMiddleware),
             Middleware(ConnectionsMiddleware, service="gateway"),
             Middleware(TraceMiddleware, service="gateway"),

@@ -26,6 +26,11 @@ class GatewaySettings(Settings):
     subgraphs: tuple[str, ...] = Field(SUBGRAPHS, description="the subgraphs composed (all of them in a deployment)")
     supergraph_file: str = Field("", description="a composed supergraph SDL to load instead of composing at start-up")
     subgraph_timeout_s: float = Field(10.0, gt=0, description="per subgraph request")
+    download_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="files through the gateway (reports, evidence, certificates): the longest wait for a service's answer to begin, and between two of its chunks",
+    )
     compose_wait_s: float = Field(30.0, ge=0, description="how long to wait for subgraphs at start-up")
     max_cost: int = Field(50_000, ge=1, description="estimated fields resolved, lists counted by first/size or 10")
     rate_limit: str = Field("600/minute", description="requests per caller (token subject, else client address); empty turns it off")

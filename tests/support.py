@@ -13,8 +13,10 @@ import aio_pika
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from gateway.app import create_gateway_app
+from gateway.file_transport import Upstream
 from gateway.settings import GatewaySettings
 from gateway.transport import TransportError
 from services.common.bus import Bus, Subscription
@@ -120,13 +122,17 @@ async def delete_topology(namespace: str, consumers: Iterable[str], delays: Iter
 
 
 @asynccontextmanager
-async def serving(app: Starlette, *, port: int = 0) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on a free loopback port; yield its base URL (``http://127.0.0.1:N``)."""
+async def serving(app: ASGIApp, *, port: int = 0, lifespan: bool = True) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free loopback port; yield its base URL (``http://127.0.0.1:N``).
+
+    ``lifespan=False`` serves an app whose lifespan is already running (entered by :func:`running`).
+    """
     import uvicorn
 
     from services.common.serve import QuietServer
 
-    server = QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", ws="websockets-sansio"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on" if lifespan else "off", ws="websockets-sansio")
+    server = QuietServer(config)
     task = asyncio.create_task(server.serve())
     try:
         await eventually(_started(server), what="uvicorn to start")
@@ -166,6 +172,38 @@ class HttpxTransport:
         await self.client.aclose()
 
 
+class HttpxFileTransport:
+    """The gateway's streaming file port over an httpx client (the body read from httpx chunk by chunk, as it comes)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def open(
+        self, method: str, url: str, *, headers: Mapping[str, str], body: bytes | None, connect_timeout_s: float, read_timeout_s: float
+    ) -> Upstream:
+        """Send through httpx with ``stream=True``; its errors become :class:`TransportError` named as before."""
+        request = self.client.build_request(
+            method, url, headers=headers, content=body, timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.HTTPError as error:
+            raise TransportError(type(error).__name__) from error
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in response.aiter_raw():
+                    yield chunk
+            except httpx.HTTPError as error:
+                raise TransportError(type(error).__name__) from error
+
+        return Upstream(response.status_code, {name.lower(): value for name, value in response.headers.items()}, chunks(), response.aclose)
+
+    async def close(self) -> None:
+        """Close the httpx client."""
+        await self.client.aclose()
+
+
 def gateway_over(apps: Mapping[str, Starlette], settings: Settings | None = None) -> tuple[Starlette, httpx.AsyncClient]:
     """The gateway in front of in-process subgraph apps (named as in ``SUBGRAPHS``), reached over ASGI.
 
@@ -175,7 +213,10 @@ def gateway_over(apps: Mapping[str, Starlette], settings: Settings | None = None
     urls = {f"{name}_url": f"http://{name}/graphql" for name in SUBGRAPHS}
     base = settings.model_dump() if settings is not None else {}
     composed = tuple(name for name in SUBGRAPHS if name in apps)
-    return create_gateway_app(GatewaySettings(**{**base, **urls, "subgraphs": composed}), http=HttpxTransport(http)), http
+    gateway = create_gateway_app(
+        GatewaySettings(**{**base, **urls, "subgraphs": composed}), http=HttpxTransport(http), files=HttpxFileTransport(http)
+    )
+    return gateway, http
 
 
 @asynccontextmanager

@@ -225,6 +225,7 @@ def meeting_fields(meeting: IntentionMeeting) -> dict[str, Any]:
         "created_at": meeting.created_at,
         "updated_at": meeting.updated_at,
         "minutes": meeting.minutes,
+        "public_minutes": meeting.public_minutes,
         "decisions": [
             {"claim_id": d.claim_id, "item_id": d.item_id, "outcome": d.outcome.value, "reason": d.reason, "actor": d.actor, "at": d.at}
             for d in meeting.decisions
@@ -250,6 +251,7 @@ def meeting_from_document(document: Document) -> IntentionMeeting:
         created_at=aware(document["created_at"]),
         updated_at=aware(document["updated_at"]),
         minutes=document["minutes"],
+        public_minutes=document.get("public_minutes", ""),
         decisions=tuple(
             Decision(d["claim_id"], d["item_id"], DecisionOutcome(d["outcome"]), d["reason"], d["actor"], aware(d["at"]))
             for d in document["decisions"]

@@ -47,8 +47,13 @@ class Settings(BaseSettings):
     audit_port: int = 4008
     evidence_port: int = 4009
 
+    gateway_public_url: str = Field(
+        "",
+        description="the gateway's address as clients reach it; the file links the services hand out point there; default http://HOST:GATEWAY_PORT",
+    )
     evidence_public_url: str = Field(
-        "", description="base URL of the evidence service's file links as clients reach it; default http://HOST:EVIDENCE_PORT"
+        "",
+        description="base URL of the evidence service's file links as clients reach it; default GATEWAY_PUBLIC_URL/evidence (through the gateway)",
     )
     evidence_signing_key: str = Field("", description="key of the signed upload and download links; empty derives one from JWT_SECRET")
     evidence_max_bytes: int = Field(10_000_000, ge=1_000, description="largest evidence file accepted")
@@ -90,3 +95,7 @@ class Settings(BaseSettings):
     data_dir: str = Field(
         ".renling", description="embedded mode (`up`): the folder of the memory:// journal, the demo marker and tokens.env"
     )
+
+    def public_gateway_url(self) -> str:
+        """Where clients reach the gateway (no trailing slash): ``GATEWAY_PUBLIC_URL``, else ``http://HOST:GATEWAY_PORT``."""
+        return (self.gateway_public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")

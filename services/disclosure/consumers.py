@@ -120,6 +120,7 @@ class DisclosureConsumers:
             fields |= {
                 "concluded_at": event.time,
                 "minutes": str(data.get("minutes") or ""),
+                "public_minutes": str(data.get("public_minutes") or ""),
                 "decisions": [
                     {"claim_id": str(d.get("claim_id", "")), "item_id": str(d.get("item_id", "")), "outcome": _upper(d.get("outcome"))}
                     for d in decisions or []

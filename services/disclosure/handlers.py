@@ -9,6 +9,7 @@ from typing import Any
 
 from services.common.domain import Invalid, NotFound, local_date
 from services.common.identity import Principal
+from services.common.masking import mask_personal
 from services.common.places import CommunityPlace
 from services.common.store.dates import aware
 from services.disclosure.domain import (
@@ -28,6 +29,7 @@ from services.disclosure.domain import (
     ReportTables,
     claimant_label,
     fund_totals,
+    published_minutes,
     require_district_admin,
     require_report_reader,
     still_public,
@@ -174,7 +176,7 @@ class DisclosureHandlers:
         decided = [d for m in meetings for d in m.get("decisions", [])]
         claims = await self.store.claims_by_ids(d["claim_id"] for d in decided)
         names = await self.store.organization_names(c.get("organization_id") or "" for c in claims.values())
-        titles = {i["_id"]: str(i.get("title", "")) for i in await self.store.published_items([community_id])}
+        titles = {i["_id"]: mask_personal(str(i.get("title", ""))) for i in await self.store.published_items([community_id])}
         result = []
         for meeting in meetings:
             decisions = []
@@ -186,13 +188,15 @@ class DisclosureHandlers:
                         decision["item_id"], titles.get(decision["item_id"], ""), decision["claim_id"], label, decision["outcome"]
                     )
                 )
+            written = str(meeting.get("minutes", ""))
             result.append(
                 PublicMeeting(
                     meeting["_id"],
                     aware(meeting["scheduled_at"]),
                     aware(meeting["concluded_at"]),
-                    str(meeting.get("minutes", "")),
+                    published_minutes(written, str(meeting.get("public_minutes") or "")),
                     tuple(decisions),
+                    minutes_as_written=written,
                 )
             )
         return tuple(result)
@@ -228,7 +232,7 @@ def _item(item: Mapping[str, Any], claims: tuple[PublicClaim, ...]) -> PublicIte
     return PublicItem(
         id=item["_id"],
         community_id=item["community_id"],
-        title=str(item.get("title", "")),
+        title=mask_personal(str(item.get("title", ""))),
         kind=str(item.get("kind", "")),
         category=str(item.get("category", "")),
         status=str(item.get("status", "")).upper(),

@@ -2,15 +2,18 @@
 
 :class:`BlobStore` is what the evidence service needs: put a file once under an id, read it
 back. :class:`ChunkedBlobStore` keeps files the way MongoDB GridFS does — one ``files``
-document (length, chunk size, content type, SHA-256) and ``chunks`` documents of 255 KiB
+document (length, chunk size, upload date, content type, SHA-256) and ``chunks`` documents of 255 KiB
 keyed by ``(files_id, n)`` — over the platform's store port, so the same code runs on a
 real MongoDB (where the collections are GridFS-compatible) and on the embedded ``memory://``
 store. The ``files`` document is written last: a file is visible only once all its chunks are.
+A GridFS driver (``gridfs.AsyncGridFSBucket``, ``mongofiles``) reads these files as its own
+(``tests/evidence/test_blobs.py`` reads them back with PyMongo's GridFS).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Protocol
 
 from services.common.store import Collection, Database, DuplicateKey, Index
@@ -62,6 +65,7 @@ class ChunkedBlobStore:
                     "_id": blob_id,
                     "length": len(data),
                     "chunkSize": CHUNK_BYTES,
+                    "uploadDate": datetime.now(UTC),
                     "contentType": content_type,
                     "sha256": hashlib.sha256(data).hexdigest(),
                 }

@@ -42,7 +42,7 @@ async def attach_demo_evidence(handlers: EvidenceHandlers, *, community_id: str,
         attached.append((disbursement.claim_id, EvidenceKind.PHOTO, "活动现场.jpg", _picture("活动现场 PHOTO", (200, 225, 245))))
     for record_id, kind, name, data in attached:
         grant = await handlers.grant_upload(staff, record_id, kind, name)
-        await handlers.receive(urlsplit(grant.upload_url).path.removeprefix("/uploads/"), data)
+        await handlers.receive(urlsplit(grant.upload_url).path.rsplit("/", 1)[-1], data)  # the link's token
     return len(attached)
 
 

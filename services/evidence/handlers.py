@@ -50,7 +50,7 @@ class EvidenceHandlers:
         self._clock = clock
         self._notify = notify
         self._key = derive_key(settings.evidence_signing_key or settings.jwt_secret)
-        self._base = (settings.evidence_public_url or f"http://{settings.host}:{settings.evidence_port}").rstrip("/")
+        self._base = (settings.evidence_public_url or f"{settings.public_gateway_url()}/evidence").rstrip("/")
         self._max_bytes = settings.evidence_max_bytes
 
     async def grant_upload(self, principal: Principal, record_id: str, kind: EvidenceKind, filename: str) -> Grant:

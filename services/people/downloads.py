@@ -1,4 +1,4 @@
-"""File downloads of the people service, sent with the caller's bearer token (to ``:4006``).
+"""File downloads of the people service, sent with the caller's bearer token (through the gateway: ``/people/…``).
 
 * ``GET /certificates/{code}``: the 志愿服务记录证明 as a PDF, for its person or the staff of its
   community (anyone else, and an unknown code, get NOT_FOUND: a code does not reveal whether
@@ -27,11 +27,12 @@ from starlette.routing import Route
 from services.common.domain import DomainError, Invalid
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
+from services.common.settings import Settings
 from services.people.certificate_pdf import render_certificate
 from services.people.handlers import PeopleHandlers
 from services.people.handlers.hours import EXPORT_COLUMNS
 
-__all__ = ["DOWNLOAD_ROUTES", "certificate_path", "hours_workbook"]
+__all__ = ["DOWNLOAD_ROUTES", "certificate_path", "certificate_url", "hours_workbook"]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
@@ -41,6 +42,11 @@ HOURS_COLUMN = EXPORT_COLUMNS.index("服务时长(小时)")
 def certificate_path(code: str) -> str:
     """Where a certificate's PDF is downloaded from, on the people service."""
     return f"/certificates/{quote(code)}"
+
+
+def certificate_url(settings: Settings, code: str) -> str:
+    """Where clients download a certificate's PDF: through the gateway, which passes ``/people/…`` on to this service."""
+    return f"{settings.public_gateway_url()}/people{certificate_path(code)}"
 
 
 async def certificate(request: Request) -> Response:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-import httpx
 from PIL import Image
 
 from tests.community import Community, community_platform
@@ -36,15 +35,13 @@ async def implementing_claim(community: Community) -> tuple[str, str]:
 
 
 async def attach_receipt(community: Community, disbursement_id: str) -> str:
-    """Staff upload a receipt picture to the disbursement (a signed link of the evidence service); its evidence id."""
+    """Staff upload a receipt picture to the disbursement (a signed link, through the gateway to the evidence service); its evidence id."""
     granted = (
         await community.client.data(
             UPLOAD, {"i": {"recordId": disbursement_id, "kind": "RECEIPT", "filename": "发票.jpg"}}, as_=community.staff
         )
     )["requestEvidenceUpload"]
-    transport = httpx.ASGITransport(app=community.apps["evidence"])
-    async with httpx.AsyncClient(transport=transport, base_url="http://evidence") as files:
-        answer = await files.put(urlsplit(granted["uploadUrl"]).path, content=receipt_picture())
+    answer = await community.client.http.put(urlsplit(granted["uploadUrl"]).path, content=receipt_picture())
     assert answer.status_code == 200, answer.text
     await community.settle()
     evidence_id: str = granted["evidenceId"]

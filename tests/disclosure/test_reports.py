@@ -244,3 +244,59 @@ async def test_the_streets_report_counts_both_communities_and_outsiders_cannot_r
     assert in_april["volunteer_hours"][1:] == [["GREEN_GUARDIANS", "5"]]
     assert in_april["funds"][1:] == [["PARTY_SERVICE_FUND", "GREEN_GUARDIANS", "0", "0", "20000"]]
     assert in_april["needs"][1:] == [["BLUE_GUARD", "1", "0"]]
+
+
+def workbook_rows(content: bytes) -> dict[str, list[list[str]]]:
+    """Every sheet of an Excel report, read back with openpyxl, its cells as text."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return {name: [[str(cell) for cell in row] for row in workbook[name].iter_rows(values_only=True)] for name in workbook.sheetnames}
+
+
+async def test_a_report_downloads_through_the_gateway_as_from_the_service_and_the_service_still_decides(world: World) -> None:
+    await scenario(world)
+    staff, admin = world.token("staff", Role.COMMUNITY_STAFF), world.token("admin", Role.DISTRICT_ADMIN)
+    resident = world.token("resident", Role.RESIDENT)
+    via, direct = world.gateway.http, world.disclosure.http
+
+    answers = {}
+    for form in ("csv", "xlsx"):
+        url = f"/reports?district=d1&{PERIOD}&format={form}"
+        answers[form] = (
+            await via.get(url, headers={"authorization": f"Bearer {admin}"}),
+            await direct.get(url, headers={"authorization": f"Bearer {admin}"}),
+        )
+    community = await via.get(f"/reports?community=c1&{PERIOD}", headers={"authorization": f"Bearer {staff}"})
+    as_resident = await via.get(f"/reports?community=c1&{PERIOD}", headers={"authorization": f"Bearer {resident}"})
+    anonymous = await via.get(f"/reports?community=c1&{PERIOD}")
+    forged = await via.get(f"/reports?community=c1&{PERIOD}", headers={"authorization": f"Bearer {staff[:-4]}AAAA"})
+    bad_format = await via.get(f"/reports?community=c1&{PERIOD}&format=pdf", headers={"authorization": f"Bearer {staff}"})
+    too_long = await via.get(f"/reports?community=c1&{PERIOD}&pad={'x' * 5000}", headers={"authorization": f"Bearer {staff}"})
+
+    (gateway_csv, service_csv), (gateway_xlsx, service_xlsx) = answers["csv"], answers["xlsx"]
+    assert (gateway_csv.status_code, gateway_csv.text) == (200, service_csv.text)
+    assert gateway_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert gateway_csv.headers["content-disposition"] == service_csv.headers["content-disposition"]
+    assert "d1-2026-03-01-2026-03-31.csv" in gateway_csv.headers["content-disposition"]
+    assert gateway_xlsx.status_code == 200
+    assert gateway_xlsx.headers["content-type"] == service_xlsx.headers["content-type"]
+    through, from_service = workbook_rows(gateway_xlsx.content), workbook_rows(service_xlsx.content)
+    assert through == from_service
+    assert through["report"][0] == ["report", "district", "d1"]
+    assert csv_tables(community.text)[1]["needs"] == C1_MARCH["needs"]
+    codes = {
+        name: (answer.status_code, answer.headers["content-type"], answer.json()["errors"][0]["extensions"]["code"])
+        for name, answer in (
+            ("resident", as_resident),
+            ("anonymous", anonymous),
+            ("forged", forged),
+            ("format", bad_format),
+            ("long", too_long),
+        )
+    }
+    assert codes == {
+        "resident": (403, "application/json", "FORBIDDEN"),  # decided by the disclosure service
+        "anonymous": (401, "application/json", "UNAUTHENTICATED"),  # by the service too: no token to check at the edge
+        "forged": (401, "application/json", "UNAUTHENTICATED"),  # refused at the edge
+        "format": (400, "application/json", "BAD_USER_INPUT"),
+        "long": (414, "application/json", "URI_TOO_LONG"),
+    }

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from openpyxl import load_workbook
@@ -200,37 +201,37 @@ async def test_certificate_and_hours_downloads_answer_only_their_person_and_staf
     volunteer = {"communityId": "c1", "realName": "王秀兰", "displayName": "王阿姨", "idNumber": "11010119600101123X"}
     await people.mutate("registerVolunteer", volunteer, "volunteer { realName }", as_=people.resident("wang"))
     period = {"communityId": "c1", "periodFrom": "2026-01-01", "periodTo": "2027-12-31"}
-    issued = await people.mutate("issueVolunteerCertificate", period, "pdfPath certificate { code }", as_=people.resident("wang"))
+    issued = await people.mutate("issueVolunteerCertificate", period, "pdfPath pdfUrl certificate { code }", as_=people.resident("wang"))
     assert issued["pdfPath"] == f"/certificates/{issued['certificate']['code']}"
+    assert issued["pdfUrl"] == f"{people.settings.public_gateway_url()}/people/certificates/{issued['certificate']['code']}"
+    pdf = urlsplit(issued["pdfUrl"]).path  # downloaded from the gateway, which passes /people/… on to the people service
+    http = people.client.http
 
-    transport = httpx.ASGITransport(app=people.apps["people"])
-    async with httpx.AsyncClient(transport=transport, base_url="http://people.test") as http:
+    async def get(path: str, token: str | None) -> httpx.Response:
+        return await http.get(path, headers={"authorization": f"Bearer {token}"} if token else {})
 
-        async def get(path: str, token: str | None) -> httpx.Response:
-            return await http.get(path, headers={"authorization": f"Bearer {token}"} if token else {})
+    mine = await get(pdf, people.resident("wang"))
+    assert mine.headers["content-type"] == "application/pdf"
+    assert "王秀兰" in PdfReader(io.BytesIO(mine.content)).pages[0].extract_text().replace("\x00", "")
+    assert (await get(pdf, people.staff)).status_code == 200
+    assert (await get(pdf.lower(), people.staff)).status_code == 200  # the code as typed
+    for token in (people.resident("li"), people.token("staff-2", Role.COMMUNITY_STAFF, "c2")):
+        refused = await get(pdf, token)
+        assert (refused.status_code, refused.json()["errors"][0]["extensions"]["code"]) == (404, "NOT_FOUND")
+    assert (await get("/people/certificates/AAAA-BBBB-CCCC-DDDD", people.staff)).status_code == 404
+    assert (await get(pdf, None)).status_code == 401
 
-        mine = await get(issued["pdfPath"], people.resident("wang"))
-        assert mine.headers["content-type"] == "application/pdf"
-        assert "王秀兰" in PdfReader(io.BytesIO(mine.content)).pages[0].extract_text().replace("\x00", "")
-        assert (await get(issued["pdfPath"], people.staff)).status_code == 200
-        assert (await get(issued["pdfPath"].lower(), people.staff)).status_code == 200  # the code as typed
-        for token in (people.resident("li"), people.token("staff-2", Role.COMMUNITY_STAFF, "c2")):
-            refused = await get(issued["pdfPath"], token)
-            assert (refused.status_code, refused.json()["errors"][0]["extensions"]["code"]) == (404, "NOT_FOUND")
-        assert (await get("/certificates/AAAA-BBBB-CCCC-DDDD", people.staff)).status_code == 404
-        assert (await get(issued["pdfPath"], None)).status_code == 401
-
-        export = "/exports/volunteer-hours?community=c1&from=2026-01-01&to=2027-12-31"
-        table = await get(export, people.staff)
-        rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
-        assert (rows[0][0], rows[1][0], rows[1][2], rows[1][6]) == ("志愿者姓名", "王秀兰", "11010119600101123X", "1.0")
-        workbook = await get(export + "&format=xlsx", people.staff)
-        sheet = load_workbook(io.BytesIO(workbook.content), read_only=True).active
-        assert sheet is not None
-        read_back = [["" if value is None else value for value in row] for row in sheet.iter_rows(max_col=9, values_only=True)]
-        assert read_back[0] == rows[0]
-        assert read_back[1] == [*rows[1][:6], 1.0, *rows[1][7:]]  # the same row, its hours a number
-        assert (await get(export + "&format=xlsx", people.resident("wang"))).status_code == 403
-        bad = await get(export.replace("2026-01-01", "yesterday"), people.staff)
-        assert (bad.status_code, bad.json()["errors"][0]["extensions"]) == (400, {"code": "INVALID_INPUT", "field": "from"})
-        assert (await get(export + "&format=pdf", people.staff)).json()["errors"][0]["extensions"]["field"] == "format"
+    export = "/people/exports/volunteer-hours?community=c1&from=2026-01-01&to=2027-12-31"
+    table = await get(export, people.staff)
+    rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert (rows[0][0], rows[1][0], rows[1][2], rows[1][6]) == ("志愿者姓名", "王秀兰", "11010119600101123X", "1.0")
+    workbook = await get(export + "&format=xlsx", people.staff)
+    sheet = load_workbook(io.BytesIO(workbook.content), read_only=True).active
+    assert sheet is not None
+    read_back = [["" if value is None else value for value in row] for row in sheet.iter_rows(max_col=9, values_only=True)]
+    assert read_back[0] == rows[0]
+    assert read_back[1] == [*rows[1][:6], 1.0, *rows[1][7:]]  # the same row, its hours a number
+    assert (await get(export + "&format=xlsx", people.resident("wang"))).status_code == 403
+    bad = await get(export.replace("2026-01-01", "yesterday"), people.staff)
+    assert (bad.status_code, bad.json()["errors"][0]["extensions"]) == (400, {"code": "INVALID_INPUT", "field": "from"})
+    assert (await get(export + "&format=pdf", people.staff)).json()["errors"][0]["extensions"]["field"] == "format"

@@ -22,7 +22,7 @@ from tests.up import platform_up
 
 ACTIVITY_STEP = re.compile(r"<!-- activity-step: (?P<annotation>[^>]*?) -->\n```graphql\n(?P<operation>.*?)```", re.DOTALL)
 DOWNLOAD = re.compile(r"<!-- activity-download: as=(?P<role>\w+) -->\n```sh\n(?P<command>.*?)```", re.DOTALL)
-DOWNLOAD_URL = re.compile(r"'http://127\.0\.0\.1:4006(?P<path>/[^']*)'")
+DOWNLOAD_URL = re.compile(r"'http://127\.0\.0\.1:4000/people(?P<path>/[^']*)'")
 HEADING = "## A weekly activity, step by step"
 
 
@@ -67,10 +67,10 @@ async def test_the_weekly_activity_walkthrough_runs_as_written_on_the_demo() -> 
             saved.update({name: at(data, path) for name, path in step.saves.items()})
             results.append(data)
         downloads = {}
-        for match in DOWNLOAD.finditer(section()):  # the curl commands, as written, to the people service over HTTP
+        for match in DOWNLOAD.finditer(section()):  # the curl commands, as written, through the gateway over HTTP
             (path,) = DOWNLOAD_URL.findall(match["command"])
             path = path.replace("CERTIFICATE_CODE", saved["CERTIFICATE_CODE"])
-            url = up.urls["people"].removesuffix("/graphql") + path
+            url = up.urls["gateway"].removesuffix("/graphql") + "/people" + path
             answer = await http.get(url, headers={"authorization": f"Bearer {up.tokens[match['role']]}"})
             assert answer.status_code == 200, (path, answer.text)
             downloads[path.split("?")[0].split("/")[1]] = answer
@@ -91,6 +91,7 @@ async def test_the_weekly_activity_walkthrough_runs_as_written_on_the_demo() -> 
     assert "王秀兰" in export
     issued = next(result["issueVolunteerCertificate"] for result in results if "issueVolunteerCertificate" in result)
     assert issued["pdfPath"] == f"/certificates/{saved['CERTIFICATE_CODE']}"
+    assert issued["pdfUrl"] == up.urls["gateway"].removesuffix("/graphql") + f"/people/certificates/{saved['CERTIFICATE_CODE']}"
 
     assert set(downloads) == {"certificates", "exports"}
     pdf = downloads["certificates"]

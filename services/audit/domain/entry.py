@@ -40,6 +40,7 @@ PERSONAL_FIELDS = frozenset(
         "trainer",
         "attendees",
         "rating_comment",
+        "minutes",
         "supervisor",
         "supporter_ids",
         "acting_accounts",

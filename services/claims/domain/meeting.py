@@ -82,6 +82,7 @@ class IntentionMeeting:
     updated_at: datetime
     minutes: str = ""
     decisions: tuple[Decision, ...] = ()
+    public_minutes: str = ""
     history: tuple[Transition[MeetingStatus], ...] = ()
     version: int = 0
 
@@ -127,15 +128,25 @@ class IntentionMeeting:
             raise Invalid("this meeting already decided this claim", field="claimId")
         return replace(self, decisions=(*self.decisions, decision), updated_at=decision.at)
 
-    def conclude(self, minutes: str, *, actor: str, at: datetime) -> tuple[IntentionMeeting, list[Event]]:
-        """Close the meeting with its minutes."""
-        minutes = minutes.strip()
+    def conclude(self, minutes: str, *, actor: str, at: datetime, public_minutes: str = "") -> tuple[IntentionMeeting, list[Event]]:
+        """Close the meeting with its minutes, and the version of them for the 公示 if staff wrote one (empty: the minutes, masked)."""
+        minutes, public_minutes = minutes.strip(), public_minutes.strip()
         if not minutes:
             raise Invalid("write the minutes", field="minutes")
         transition = MEETING_MACHINE.move(self.status, "conclude", actor=actor, at=at)
-        meeting = replace(self, status=transition.to_status, minutes=minutes, updated_at=at, history=(*self.history, transition))
+        meeting = replace(
+            self,
+            status=transition.to_status,
+            minutes=minutes,
+            public_minutes=public_minutes,
+            updated_at=at,
+            history=(*self.history, transition),
+        )
         decisions = [{"claim_id": d.claim_id, "item_id": d.item_id, "outcome": d.outcome.value} for d in self.decisions]
-        return meeting, [meeting._event("claims.meeting.concluded.v1", at, **transition.to_data(), decisions=decisions, minutes=minutes)]
+        event = meeting._event(
+            "claims.meeting.concluded.v1", at, **transition.to_data(), decisions=decisions, minutes=minutes, public_minutes=public_minutes
+        )
+        return meeting, [event]
 
     def cancel(self, reason: str, *, actor: str, at: datetime) -> tuple[IntentionMeeting, list[Event]]:
         """Called off before any decision: ``claims.meeting.cancelled.v1``."""

@@ -70,10 +70,12 @@ class Meetings(Claiming):
         open_claims = {claim.item_id for claim in await self.store.claims_of_items(list(plan.agenda)) if claim.status in OPEN}
         check_agenda(plan.agenda, boards, community_id=plan.community_id, with_open_claims=open_claims, kept=kept)
 
-    async def conclude_meeting(self, principal: Principal, meeting_id: str, minutes: str) -> IntentionMeeting:
-        """Close the meeting with its minutes."""
+    async def conclude_meeting(self, principal: Principal, meeting_id: str, minutes: str, *, public_minutes: str = "") -> IntentionMeeting:
+        """Close the meeting with its minutes (and their public version, if staff wrote one)."""
         at = self.now()
-        return await self.change_meeting(principal, meeting_id, lambda meeting: meeting.conclude(minutes, actor=principal.subject, at=at))
+        return await self.change_meeting(
+            principal, meeting_id, lambda meeting: meeting.conclude(minutes, actor=principal.subject, at=at, public_minutes=public_minutes)
+        )
 
     async def cancel_meeting(self, principal: Principal, meeting_id: str, reason: str) -> IntentionMeeting:
         """Call a meeting off before it decided anything."""

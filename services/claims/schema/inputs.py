@@ -144,6 +144,12 @@ class DecideClaimInput:
 class ConcludeMeetingInput:
     meeting_id: strawberry.ID = strawberry.field(description="The meeting.")
     minutes: str = strawberry.field(metadata=MULTILINE, description="Minutes (纪要).")
+    public_minutes: str = strawberry.field(
+        metadata=MULTILINE,
+        default="",
+        description="The version for the 公示, without residents' names or numbers; empty: the 公示 shows the minutes with phone "
+        "numbers, ID numbers and labelled names masked.",
+    )
 
 
 @strawberry.input(description="Call off a meeting that decided nothing.")

@@ -66,6 +66,9 @@ class IntentionMeetingType:
     status: MeetingStatus = strawberry.field(description="Scheduled, concluded or cancelled.")
     attendees: list[MeetingAttendee] = strawberry.field(description="Who attended.")
     minutes: str = strawberry.field(description="Minutes (纪要), written when it concludes.")
+    public_minutes: str = strawberry.field(
+        description="The version of the minutes staff wrote for the 公示 (empty: the 公示 shows the minutes, personal numbers masked)."
+    )
     decisions: list[MeetingDecision] = strawberry.field(description="Decisions, in the order they were taken.")
     _meeting: strawberry.Private[IntentionMeeting]
 
@@ -83,6 +86,7 @@ class IntentionMeetingType:
                 for a in meeting.plan.attendees
             ],
             minutes=meeting.minutes,
+            public_minutes=meeting.public_minutes,
             decisions=[
                 MeetingDecision(
                     claim_id=strawberry.ID(d.claim_id), item_id=strawberry.ID(d.item_id), outcome=d.outcome, reason=d.reason, at=d.at

@@ -261,7 +261,10 @@ class Mutation(StatisticsMutation):
     @strawberry.mutation(description="Staff close the meeting with its minutes.")
     async def conclude_meeting(self, info: Info[ClaimsContext, None], input: ConcludeMeetingInput) -> ConcludeMeetingPayload:
         return await ConcludeMeetingPayload.run(
-            info, lambda handlers, principal: handlers.conclude_meeting(principal, str(input.meeting_id), input.minutes)
+            info,
+            lambda handlers, principal: handlers.conclude_meeting(
+                principal, str(input.meeting_id), input.minutes, public_minutes=input.public_minutes
+            ),
         )
 
     @strawberry.mutation(description="Staff call off a meeting that decided nothing.")

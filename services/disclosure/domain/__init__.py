@@ -15,6 +15,7 @@ from services.disclosure.domain.notice import (
     PublicNotice,
     claimant_label,
     fund_totals,
+    published_minutes,
     still_public,
 )
 from services.disclosure.domain.report import AGGREGATE_TABLES, LEDGER, TABLE_COLUMNS, Fact, Period, ReportTables, facts_of
@@ -40,6 +41,7 @@ __all__ = [
     "claimant_label",
     "facts_of",
     "fund_totals",
+    "published_minutes",
     "require_district_admin",
     "require_report_reader",
     "still_public",

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from services.common.masking import mask_personal
+
 __all__ = [
     "CLOSED_ITEM_STATES",
     "DEFAULT_PERIOD_DAYS",
@@ -26,6 +28,7 @@ __all__ = [
     "PublicNotice",
     "claimant_label",
     "fund_totals",
+    "published_minutes",
     "still_public",
 ]
 
@@ -132,13 +135,19 @@ class PublicDecision:
 
 @dataclass(frozen=True, slots=True)
 class PublicMeeting:
-    """A concluded intention meeting (认领意向会): when, its decisions and its minutes."""
+    """A concluded intention meeting (认领意向会): when, its decisions, its minutes as published and as written."""
 
     id: str
     scheduled_at: datetime
     concluded_at: datetime
     minutes: str
     decisions: tuple[PublicDecision, ...]
+    minutes_as_written: str = ""
+
+
+def published_minutes(minutes: str, public_minutes: str = "") -> str:
+    """What the 公示 shows of a meeting's minutes: the public version staff wrote, else the minutes; personal numbers masked either way."""
+    return mask_personal(public_minutes.strip() or minutes)
 
 
 @dataclass(frozen=True, slots=True)

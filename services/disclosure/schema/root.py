@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from services.common.access import is_staff
 from services.common.domain import DomainError
 from services.common.graphql.errors import UserError, public_error
 from services.common.graphql.mutations import attempt_for_caller
@@ -20,7 +21,10 @@ class Query:
     async def public_notice(self, info: Info[DisclosureContext, None], community_id: strawberry.ID) -> PublicNoticeType | None:
         info.context.allow_anyone()
         notice = await info.context.use_cases.notice(str(community_id))
-        return PublicNoticeType.of(notice) if notice else None
+        if notice is None:
+            return None
+        caller = info.context.principal
+        return PublicNoticeType.of(notice, staff=caller is not None and is_staff(caller, notice.community_id, notice.district_id))
 
     @strawberry.field(description="The 公示 of a street or a district (give one), community by community, with totals.")
     async def public_notice_rollup(

@@ -93,7 +93,7 @@ class PublicClaimType:
 @strawberry.type(name="PublicServiceItem", description="A published service item (服务项目) with its budget and approved claims.")
 class PublicServiceItemType:
     id: strawberry.ID = strawberry.field(description="The item's id.")
-    title: str = strawberry.field(description="The item's title.")
+    title: str = strawberry.field(description="The item's title (phone and ID numbers in it masked).")
     kind: str = strawberry.field(description="ACTIVITY 活动 or PROJECT 项目.")
     category: Category | None = strawberry.field(
         description="The service category (情暖五色土, the same enum as in needs); null if not known."
@@ -147,17 +147,24 @@ class PublicMeetingType:
     id: strawberry.ID = strawberry.field(description="The meeting's id.")
     scheduled_at: datetime = strawberry.field(description="When it was held.")
     concluded_at: datetime = strawberry.field(description="When it was concluded.")
-    minutes: str = strawberry.field(description="Its minutes (纪要), as the community recorded them for the public.")
+    minutes: str = strawberry.field(
+        description="Its minutes (纪要) as published: the public version staff wrote when they concluded it, else the minutes; "
+        "either way phone numbers, ID numbers, long numbers, e-mail addresses and labelled names (姓名：…) masked."
+    )
+    minutes_as_written: str | None = strawberry.field(
+        description="The minutes as staff wrote them, unmasked: for the community's staff (and its district's administrators) only; null for anyone else."
+    )
     decisions: list[PublicDecisionType] = strawberry.field(description="Its decisions.")
 
     @classmethod
-    def of(cls, meeting: PublicMeeting) -> Self:
-        """From the domain."""
+    def of(cls, meeting: PublicMeeting, *, staff: bool = False) -> Self:
+        """From the domain; the minutes as written only for ``staff``."""
         return cls(
             id=strawberry.ID(meeting.id),
             scheduled_at=meeting.scheduled_at,
             concluded_at=meeting.concluded_at,
             minutes=meeting.minutes,
+            minutes_as_written=meeting.minutes_as_written if staff else None,
             decisions=[PublicDecisionType.of(d) for d in meeting.decisions],
         )
 
@@ -191,15 +198,15 @@ class PublicNoticeType:
     totals: list[PublicFundTotalsType] = strawberry.field(description="Totals per fund source over the items shown.")
 
     @classmethod
-    def of(cls, notice: PublicNotice) -> Self:
-        """From the domain."""
+    def of(cls, notice: PublicNotice, *, staff: bool = False) -> Self:
+        """From the domain; ``staff``: the caller is the community's staff (they read the minutes as written too)."""
         return cls(
             community_id=strawberry.ID(notice.community_id),
             community_name=notice.community_name,
             period_days=notice.period_days,
             generated_at=notice.generated_at,
             items=[PublicServiceItemType.of(item) for item in notice.items],
-            meetings=[PublicMeetingType.of(meeting) for meeting in notice.meetings],
+            meetings=[PublicMeetingType.of(meeting, staff=staff) for meeting in notice.meetings],
             totals=[PublicFundTotalsType.of(line) for line in notice.totals],
         )
 

@@ -205,6 +205,10 @@ class IssueVolunteerCertificatePayload:
     pdf_base64: str | None = strawberry.field(description="The PDF, base64-encoded.")
     pdf_path: str | None = strawberry.field(
         default=None,
-        description="Where the same PDF is downloaded on the people service (GET with the bearer token of its person or staff).",
+        description="Where the same PDF is downloaded on the people service itself (GET with the bearer token of its person or staff).",
+    )
+    pdf_url: str | None = strawberry.field(
+        default=None,
+        description="The same PDF's download link through the gateway (GET with the bearer token of its person or staff).",
     )
     errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")

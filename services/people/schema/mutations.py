@@ -13,7 +13,7 @@ from strawberry.types import Info
 from services.common.graphql.mutations import attempt
 from services.people.certificate_pdf import render_certificate
 from services.people.domain import Attendance, Certificate, Session, SessionPlan
-from services.people.downloads import certificate_path
+from services.people.downloads import certificate_path, certificate_url
 from services.people.schema.context import PeopleContext
 from services.people.schema.inputs import (
     AttendancePayload,
@@ -185,5 +185,6 @@ class Mutation:
             certificate=CertificateType.from_domain(certificate),
             pdf_base64=base64.b64encode(pdf).decode(),
             pdf_path=certificate_path(certificate.code),
+            pdf_url=certificate_url(handlers.settings, certificate.code),
             errors=[],
         )
