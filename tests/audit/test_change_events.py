@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from services.audit.domain import draft_entry, masked
 from services.common.changes import field_changes
+from services.common.events import new_event
 from services.disclosure.domain import facts_of
 from services.needs.domain import Category, Priority, TargetGroup
 from services.needs.domain.edits import ITEM_REVISED, NEED_CLASSIFIED, item_edited, need_edited
@@ -107,3 +108,17 @@ def test_a_members_record_is_masked_whole_and_a_team_of_member_ids_is_not() -> N
     assert [(c.field, c.old, c.new) for c in masked(draft_entry(team)).changes] == [
         ("management_group", ["m1", "m2", "m3"], ["m1", "m2", "m4"])
     ]
+
+
+def test_a_meetings_minutes_are_masked_for_readers_who_may_not_see_them_and_attendance_minutes_are_not() -> None:
+    at = datetime(2026, 11, 3, 10, tzinfo=UTC)
+    minutes = {"changes": {"minutes": {"old": "初稿", "new": "王芳 13812345678 发言"}}}
+    meeting = draft_entry(new_event("claims.meeting.replanned.v1", service="claims", community="c-1", subject="m-1", time=at, data=minutes))
+    assert meeting.record_type == "IntentionMeeting"
+    assert [(c.field, c.old, c.new) for c in meeting.changes] == [("minutes", "初稿", "王芳 13812345678 发言")]
+    assert [(c.field, c.old, c.new) for c in masked(meeting).changes] == [("minutes", "***", "***")]
+    counted = {"changes": {"minutes": {"old": None, "new": 65}}}
+    attendance = draft_entry(
+        new_event("people.attendance.recorded.v1", service="people", community="c-1", subject="a-1", time=at, data=counted)
+    )
+    assert [(c.field, c.old, c.new) for c in masked(attendance).changes] == [("minutes", None, 65)]

@@ -40,7 +40,6 @@ PERSONAL_FIELDS = frozenset(
         "trainer",
         "attendees",
         "rating_comment",
-        "minutes",
         "supervisor",
         "supporter_ids",
         "acting_accounts",
@@ -190,10 +189,17 @@ def is_personal(field: str) -> bool:
     return any(part in PERSONAL_FIELDS for part in field.split("."))
 
 
+MEETING_TEXTS = frozenset({"minutes", "public_minutes"})
+"""A meeting's minutes as staff wrote them may name residents: masked like personal fields."""
+
+
 def masked(entry: AuditEntry) -> AuditEntry:
     """The entry with personal values hidden (the hash stays: it was computed over the real values)."""
+    meeting = entry.record_type == "IntentionMeeting"
     changes = tuple(
-        Change(c.field, MASK if c.old is not None else None, MASK if c.new is not None else None) if is_personal(c.field) else c
+        Change(c.field, MASK if c.old is not None else None, MASK if c.new is not None else None)
+        if is_personal(c.field) or (meeting and c.field in MEETING_TEXTS)
+        else c
         for c in entry.changes
     )
     return replace(entry, actor=MASK if entry.actor is not None else None, changes=changes)
