@@ -29,6 +29,7 @@ from services.claims.domain import (
     OrganizationCard,
 )
 from services.claims.domain.tallies import add_counters, delta
+from services.claims.personal import ClaimsPersonalData
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
 from services.common.pagination import Page, paginate
@@ -85,6 +86,7 @@ class ClaimsStore:
         self.tallies: Collection = database.collection("claim_tallies")
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
+        self.personal = ClaimsPersonalData(self.claims)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -94,6 +96,7 @@ class ClaimsStore:
     async def create_indexes(self) -> None:
         """Declared indexes, created at start-up."""
         await self.claims.create_indexes(CLAIM_INDEXES)
+        await self.personal.create_indexes()
         await self.meetings.create_indexes(MEETING_INDEXES)
         await self.boards.create_indexes(BOARD_INDEXES)
         await self.tallies.create_indexes(COUNTER_INDEXES)
