@@ -29,12 +29,13 @@ PSEUDONYMS = {"$regex": "^anonymised-"}
 class ClaimsPersonalData:
     """Her claims and ratings: read for her export, erased on request, expired by the retention sweep."""
 
-    def __init__(self, claims: Collection) -> None:
-        self._claims = claims
+    def __init__(self, claims: Collection, cards: Collection) -> None:
+        self._claims, self._cards = claims, cards
 
     async def create_indexes(self) -> None:
         """Her claims and ratings are found across communities (an erasure, her export) by index."""
         await self._claims.create_indexes([Index((("claimant.subject", 1),)), Index((("ratings.resident", 1),))])
+        await self._cards.create_indexes([Index((("member_accounts", 1),))])
 
     async def claims_of_person(self, person: str, *, limit: int = 1_000) -> list[Claim]:
         """The claims she made as a resident (newest first)."""
@@ -49,14 +50,21 @@ class ClaimsPersonalData:
         return [claim_from_document(document) for document in documents]
 
     async def unlink(self, person: str) -> int:
-        """Her resident claims and her ratings no longer carry her account (a pseudonym does); how many claims changed."""
+        """The claims she submitted (as a resident, or for an organization she leads) and her ratings no longer carry her
+        account (a pseudonym does), and the organizations' cards no longer list it among their members (the orgs service
+        unlinks her from them on the same request); how many documents changed."""
         alias, changed = pseudonym(person), 0
-        mine = {"claimant.subject": person, "claimant.organization_id": None}
-        for document in await self._claims.find(mine, projection={"_id": 1, "item_id": 1, "open_key": 1}):
+        mine = {"claimant.subject": person}
+        for document in await self._claims.find(mine, projection={"_id": 1, "item_id": 1, "open_key": 1, "claimant": 1}):
             changes: dict[str, Any] = {"claimant.subject": alias}
-            if document.get("open_key"):
+            if document.get("open_key") and document["claimant"].get("organization_id") is None:
                 changes["open_key"] = f"{document['item_id']}/resident:{alias}"
             outcome = await self._claims.update_one({"_id": document["_id"], **mine}, {"$set": changes, "$inc": {VERSION: 1}})
+            changed += outcome.modified
+        for card in await self._cards.find({"member_accounts": person}, projection={"_id": 1}):
+            outcome = await self._cards.update_one(
+                {"_id": card["_id"], "member_accounts": person}, {"$pull": {"member_accounts": person, "acting_accounts": person}}
+            )
             changed += outcome.modified
         for document in await self._claims.find({"ratings.resident": person}, projection={"_id": 1}):
             outcome = await self._claims.update_one(

@@ -86,7 +86,7 @@ class ClaimsStore:
         self.tallies: Collection = database.collection("claim_tallies")
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
-        self.personal = ClaimsPersonalData(self.claims)
+        self.personal = ClaimsPersonalData(self.claims, self.cards)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:

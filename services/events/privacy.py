@@ -23,7 +23,7 @@ from typing import Any
 from services.common.event_data import text
 from services.common.events import Event
 from services.common.places import PlacesReadModel
-from services.common.privacy import ANONYMISED, ANONYMISED_AT, ERASURE_REQUESTED, RETENTION_SET, pseudonym
+from services.common.privacy import ANONYMISED, ANONYMISED_AT, ERASURE_REQUESTED, EXPORT_REQUESTED, RETENTION_SET, pseudonym
 from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index
 
@@ -108,9 +108,12 @@ class FeedPrivacy:
         )
 
     async def handle(self, event: Event) -> None:
-        """The events service's consumer hands it each event once recorded: erasure requests and retention settings act."""
+        """The events service's consumer hands it each event once recorded: erasure requests and retention settings act;
+        a request for a copy is kept in the feed under her pseudonym (who asked is nobody's business but the audit's)."""
         if event.routing_key == ERASURE_REQUESTED:
             await self.erase(text(event.data, "person"))
+        elif event.routing_key == EXPORT_REQUESTED:
+            await self._feed.update_one({"_id": event.id}, {"$set": {"data": redacted(dict(event.data))}})
         elif event.routing_key == RETENTION_SET:
             await self.retention.on_retention_set(event)
 

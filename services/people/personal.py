@@ -1,7 +1,7 @@
 """Personal data in the people service beyond the volunteer register (个人信息保护法): attendance, sessions, certificates.
 
-The register entries are anonymised by :meth:`PeopleStore.anonymise_volunteer`; an erasure request
-also reaches what links hours to her account: her attendance records and her places on sessions'
+The register entries are anonymised by :meth:`PeopleStore.anonymise_volunteer` (and then carry her
+pseudonym, not her account); an erasure request also reaches what links hours to her account: her attendance records and her places on sessions'
 lists carry her pseudonym instead (every minute, every count and "each person once" stay), and
 the certificates issued to her no longer print her name or carry her account (their verification
 code still proves the hours). One conditional update per document, guarded by her account.
@@ -21,8 +21,17 @@ __all__ = ["PeoplePersonalData"]
 class PeoplePersonalData:
     """Her attendance and certificates: read for her export, unlinked from her account on erasure."""
 
-    def __init__(self, sessions: Collection, attendance: Collection, certificates: Collection, claims: Collection) -> None:
+    def __init__(
+        self,
+        sessions: Collection,
+        attendance: Collection,
+        certificates: Collection,
+        claims: Collection,
+        volunteers: Collection,
+        items: Collection,
+    ) -> None:
         self._sessions, self._attendance, self._certificates, self._claims = sessions, attendance, certificates, claims
+        self._volunteers, self._items = volunteers, items
 
     async def create_indexes(self) -> None:
         """Her records are found across communities by index."""
@@ -47,10 +56,13 @@ class PeoplePersonalData:
         changed = (await self._attendance.update_many({"person": person}, {"$set": {"person": alias}})).modified
         changed += (await self._certificates.update_many({"person": person}, {"$set": {"person": alias, "real_name": ANONYMISED}})).modified
         changed += (await self._claims.update_many({"claimant": person}, {"$set": {"claimant": alias}})).modified
+        changed += (await self._items.update_many({"claimant_subject": person}, {"$set": {"claimant_subject": alias}})).modified
+        changed += (await self._volunteers.update_many({"person": person}, {"$set": {"person": alias}, "$inc": {VERSION: 1}})).modified
         for field in ("confirmed", "waiting"):
-            for document in await self._sessions.find({field: person}, projection={"_id": 1}):
+            for document in await self._sessions.find({field: person}, projection={"_id": 1, field: 1, VERSION: 1}):
+                listed = [alias if entry == person else entry for entry in document[field]]
                 outcome = await self._sessions.update_one(
-                    {"_id": document["_id"], field: person}, {"$set": {f"{field}.$": alias}, "$inc": {VERSION: 1}}
+                    {"_id": document["_id"], VERSION: document[VERSION]}, {"$set": {field: listed}, "$inc": {VERSION: 1}}
                 )
                 changed += outcome.modified
         return changed

@@ -67,7 +67,7 @@ class PeopleStore(ReadModels):
         self.claims: Collection = database.collection("claims")
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
-        self.personal = PeoplePersonalData(self.sessions, self.attendance, self.certificates, self.claims)
+        self.personal = PeoplePersonalData(self.sessions, self.attendance, self.certificates, self.claims, self.volunteers, self.items)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from services.claims.domain import Claim
 from services.claims.schema.context import ClaimsContext
+from services.claims.schema.enums import ClaimStatus
 from services.common.privacy import own_only
 
 __all__ = ["PersonalClaim", "PersonalDataType", "PersonalRating"]
@@ -19,7 +20,7 @@ class PersonalClaim:
     id: strawberry.ID = strawberry.field(description="The claim.")
     community_id: strawberry.ID = strawberry.field(description="Its community.")
     item_id: strawberry.ID = strawberry.field(description="The service item you claimed.")
-    status: str = strawberry.field(description="Where it stands (submitted, approved, implementing…).")
+    status: ClaimStatus = strawberry.field(description="Where it stands.")
     claimant_name: str = strawberry.field(description="The name you claimed under (已匿名 once anonymised).")
     plan: str = strawberry.field(description="The plan you proposed.")
     team: list[str] = strawberry.field(description="The names of your team, as you gave them.")
@@ -32,7 +33,7 @@ class PersonalClaim:
             id=strawberry.ID(claim.id),
             community_id=strawberry.ID(claim.community_id),
             item_id=strawberry.ID(claim.item_id),
-            status=claim.status.value,
+            status=claim.status,
             claimant_name=claim.claimant.name,
             plan=claim.proposal.plan,
             team=list(claim.proposal.team),
