@@ -210,22 +210,17 @@ async def test_her_export_holds_a_section_from_every_service() -> None:
     assert [k for k, v in other.items() if isinstance(v, list) and v] == ["submittedNeeds"]
 
 
-async def test_the_retention_sweeps_anonymise_dissolved_members_contacts_applications_and_the_feed_and_keep_the_figures() -> None:
+async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere_and_keep_the_figures() -> None:
     async with community_platform(privacy_sweep_interval_s=0.05) as community:
         li = community.resident(RESIDENT)
         await community.do("setRetentionPeriod", {"districtId": "d1", "days": 30}, "district { id }", as_=community.admin)
         members = [{"name": NAME, "phone": PHONE}]
         dissolved = await community.organization("旧时光合唱团", leader={"name": "周老师", "phone": "13700003333"}, members=members)
-        active = await community.organization("夕阳红志愿队", leader={"name": "王阿姨", "phone": "13600004444"}, members=members)
+        active = await community.organization("红色课堂宣讲队", leader={"name": "王阿姨", "phone": "13600004444"}, members=members)
         today = community.clock().date().isoformat()
         change = {"organizationId": dissolved, "action": "DISSOLVE", "effectiveOn": today, "reason": "成员搬迁"}
         await community.do("changeOrganizationStatus", change, as_=community.staff)
-        await community.do("setNoticePreferences", {"channels": ["SMS"], "phone": PHONE}, as_=li)
-        application = {
-            "communityId": "c1", "name": "银发编织社", "purpose": "MUTUAL_BENEFIT", "fields": ["CULTURE_SPORTS"], "description": "编织",
-            "foundedOn": "2026-03-01", "leader": {"name": NAME, "phone": PHONE}, "members": [],
-        }  # fmt: skip
-        await community.do("applyForOrganization", application, as_=li)
+        ids = await _her_world(community)
         figures_before = await _figures(community)
         feed_before = await _feed(community, community.staff)
         community.clock.advance(timedelta(days=31))
@@ -234,10 +229,16 @@ async def test_the_retention_sweeps_anonymise_dissolved_members_contacts_applica
 
         query = "query($id: ID!) { organization(id: $id) { status leader { name phone } members { name phone } } }"
 
+        exports: list[dict[str, Any]] = []
+
         async def swept() -> bool:
             organization = (await community.query(query, {"id": dissolved}))["organization"]
             contacts = (await community.query("{ myNoticePreferences { phone } }", as_=li))["myNoticePreferences"]
-            return organization["leader"]["name"] == "已匿名" and contacts["phone"] is None
+            ratings = (await community.query("{ myRatings { score } }", as_=li))["myRatings"]
+            if organization["leader"]["name"] != "已匿名" or contacts["phone"] is not None or ratings:
+                return False
+            exports.append((await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li))["data"])
+            return not exports[-1]["uploadedEvidence"]
 
         await eventually(swept, what="the retention sweeps")
         await eventually(lambda: _no_mention(community, community.staff, RESIDENT), what="the feed sweep")
@@ -249,15 +250,24 @@ async def test_the_retention_sweeps_anonymise_dissolved_members_contacts_applica
         figures_after = await _figures(community)
         feed_after = await _feed(community, community.staff)
 
+    export = exports[-1]
+    assert [export[k] for k in ("submittedNeeds", "supportedNeedIds", "ratingsGiven", "organizationApplications")] == [[], [], [], []]
+    assert export["residentClaims"] == [
+        {"id": ids["own_claim"], "status": "APPROVED", "claimantName": "已匿名", "team": ["已匿名"], "plan": "楼道清扫"}
+    ]
+    assert export["volunteerEntries"] == [{"realName": "已匿名", "phone": None}]
+    assert export["noticeContacts"] == {"phone": None, "channels": []}
+    # an active organization keeps its register: her membership of the one she leads stays until it is dissolved
+    assert export["memberships"] == [{"organizationName": "夕阳红志愿队", "name": NAME, "phone": PHONE}]
     assert old == {"status": "DISSOLVED", "leader": {"name": "已匿名", "phone": ""}, "members": [{"name": "已匿名", "phone": ""}] * 2}
     assert current["members"] == [{"name": "王阿姨", "phone": "13600004444"}, {"name": NAME, "phone": PHONE}]
     assert contacts == [{"phone": None, "channels": []}, {"phone": "13500005555", "channels": ["INBOX", "SMS"]}]
     assert _mentions(applications, RESIDENT, NAME, PHONE) == []
     assert applications["organizationApplications"][0]["status"] == "SUBMITTED"
     assert figures_after == figures_before
-    assert _mentions(feed_before, RESIDENT) == [RESIDENT]  # the application's submitted event: its actor
+    assert _mentions(feed_before, RESIDENT) == [RESIDENT]
     assert [(e["id"], e["cursor"]) for e in feed_after[: len(feed_before)]] == [(e["id"], e["cursor"]) for e in feed_before]
-    assert _mentions([e["data"] for e in feed_after[: len(feed_before)]], RESIDENT, NAME, PHONE) == []
+    assert _mentions([e["data"] for e in feed_after[: len(feed_before)]], *HERS) == []
 
 
 async def _no_mention(community: Community, token: str, *words: str) -> bool:
