@@ -17,7 +17,8 @@ import httpx
 from PIL import Image
 
 from services.common.identity import Role
-from services.common.privacy import pseudonym
+from services.common.privacy import ANONYMISED, pseudonym
+from services.people.domain.volunteers import masked
 from tests.community import Community, community_platform
 from tests.support import eventually
 from tests.test_statistics import CLAIM_STATS, NEED_STATS
@@ -37,7 +38,7 @@ EXPORT = """request { id } data { person
   organizationApplications { applicant application { name leaderName memberNames } entries { name phone } }
   uploadedEvidence { id kind filename }
   attendance { sessionId minutes }
-  certificates { code } }"""
+  certificates { code maskedName } }"""
 APPLICATIONS = '{ organizationApplications(communityId: "c1") { id applicant leaderName memberNames status } }'
 KEPT = frozenset({"renling_audit.entries", "renling_orgs.privacy_requests"})
 """Where her account stays on purpose: the tamper-evident audit trail (masked to readers; rewriting it would break its
@@ -86,7 +87,8 @@ async def _completed_project(community: Community, item_id: str) -> str:
 
 async def _her_world(community: Community) -> dict[str, str]:
     """Li's traces in every service: an organization she leads (and its claim's evidence she attached), an application,
-    a need with her address, a supported need, a claim of her own, a rating, her volunteer entry and her phone for SMS."""
+    a need with her address, a supported need, a claim of her own, a rating, her volunteer entry, an hour of service
+    and its certificate, and her phone for SMS."""
     li, wang = community.resident(RESIDENT), community.resident("resident-wang")
     leader = {"name": NAME, "phone": PHONE, "account": RESIDENT}
     organization_id = await community.organization("夕阳红志愿队", leader=leader, members=[{"name": "张大爷", "phone": "13900002222"}])
@@ -116,6 +118,20 @@ async def _her_world(community: Community) -> dict[str, str]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=community.apps["evidence"]), base_url="http://evidence") as files:
         stored = await files.put(urlsplit(granted["uploadUrl"]).path, content=_picture())
     assert stored.status_code == 200, stored.text
+    start = (community.clock() + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    session = {"itemId": rated_item, "startsAt": start.isoformat(), "durationMinutes": 90, "venue": "社区广场", "capacity": 20}
+    session_id = (await community.do("scheduleActivitySessions", session, "sessions { id }", as_=community.staff))["sessions"][0]["id"]
+    community.clock.advance(timedelta(hours=3))
+    hour = {
+        "sessionId": session_id,
+        "personId": RESIDENT,
+        "checkedInAt": start.isoformat(),
+        "checkedOutAt": (start + timedelta(hours=1)).isoformat(),
+    }
+    await community.do("recordAttendance", hour, as_=community.staff)
+    await community.do("confirmAttendance", {"sessionId": session_id}, as_=community.staff)
+    certificate = {"communityId": "c1", "periodFrom": "2026-01-01", "periodTo": "2027-12-31"}
+    await community.do("issueVolunteerCertificate", certificate, "certificate { code }", as_=li)
     rated = await _completed_project(community, rated_item)
     await community.do("rateProject", {"claimId": rated, "score": 4, "comment": f"{NAME}：灯修好了"}, as_=li)
     await community.settle()
@@ -132,11 +148,36 @@ def _stored_documents(community: Community, *, excluded: frozenset[str]) -> Iter
                     yield f"{database}.{name}", document
 
 
-async def test_after_erasure_no_path_returns_her_personal_data_and_the_figures_stay() -> None:
+def _every_section(data: dict[str, Any], other: dict[str, Any], ids: dict[str, str]) -> None:
+    """Her export holds what each service keeps about her; a neighbour's holds only what is hers."""
+    assert data["memberships"] == [{"organizationName": "夕阳红志愿队", "name": NAME, "phone": PHONE}]
+    assert data["submittedNeeds"] == [{"title": "路灯不亮", "location": ADDRESS}]
+    assert len(data["supportedNeedIds"]) == 1
+    assert data["volunteerEntries"] == [{"realName": NAME, "phone": PHONE}]
+    assert data["noticeContacts"] == {"phone": PHONE, "channels": ["INBOX", "SMS"]}
+    assert data["residentClaims"] == [
+        {"id": ids["own_claim"], "status": "APPROVED", "claimantName": RESIDENT, "team": [NAME], "plan": "楼道清扫"}
+    ]
+    assert data["ratingsGiven"] == [{"claimId": ids["rated"], "score": 4, "comment": f"{NAME}：灯修好了"}]
+    assert data["organizationApplications"] == [
+        {
+            "applicant": True,
+            "application": {"name": "银发编织社", "leaderName": NAME, "memberNames": ["邓丽娟"]},
+            "entries": [{"name": NAME, "phone": PHONE}],
+        }
+    ]
+    assert [(e["kind"], e["filename"]) for e in data["uploadedEvidence"]] == [("PHOTO", f"{NAME}的活动照片.jpg")]
+    assert [record["minutes"] for record in data["attendance"]] == [60]
+    assert [certificate["maskedName"] for certificate in data["certificates"]] == [masked(NAME)]
+    assert [k for k, v in other.items() if isinstance(v, list) and v] == ["submittedNeeds"]
+
+
+async def test_her_export_holds_every_service_and_after_erasure_no_path_returns_her_data_and_the_figures_stay() -> None:
     async with community_platform() as community:
         li, partner = community.resident(RESIDENT), community.token("partner-ngo", Role.PARTNER)
         ids = await _her_world(community)
         export_before = await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li)
+        neighbour = await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=community.resident("resident-wang"))
         feed_before, partner_before = await _feed(community, community.staff), await _feed(community, partner)
         figures_before = await _figures(community)
         rated_before = await community.query("query($id: ID!) { claim(id: $id) { ratingCount averageRating } }", {"id": ids["rated"]})
@@ -159,6 +200,7 @@ async def test_after_erasure_no_path_returns_her_personal_data_and_the_figures_s
             if _mentions({k: v for k, v in document.items() if k not in ("_id", "outbox")}, *HERS)
         ]
 
+    _every_section(export_before["data"], neighbour["data"], ids)
     assert _mentions(feed_before, RESIDENT) == [RESIDENT]  # actor, submitter_id, supporter_ids, member_accounts…
     assert _mentions(partner_before, RESIDENT) == [RESIDENT]  # orgs.org.registered.v1 (public) lists member accounts
     assert _mentions(feed_after, *HERS) == []
@@ -180,34 +222,6 @@ async def test_after_erasure_no_path_returns_her_personal_data_and_the_figures_s
     assert [k for k, v in export_after["data"].items() if isinstance(v, list) and v] == []
     assert figures_after == figures_before
     assert left == []
-
-
-async def test_her_export_holds_a_section_from_every_service() -> None:
-    async with community_platform() as community:
-        li = community.resident(RESIDENT)
-        ids = await _her_world(community)
-        data = (await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li))["data"]
-        other = (await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=community.resident("resident-wang")))["data"]
-
-    assert data["memberships"] == [{"organizationName": "夕阳红志愿队", "name": NAME, "phone": PHONE}]
-    assert data["submittedNeeds"] == [{"title": "路灯不亮", "location": ADDRESS}]
-    assert len(data["supportedNeedIds"]) == 1
-    assert data["volunteerEntries"] == [{"realName": NAME, "phone": PHONE}]
-    assert data["noticeContacts"] == {"phone": PHONE, "channels": ["INBOX", "SMS"]}
-    assert data["residentClaims"] == [
-        {"id": ids["own_claim"], "status": "APPROVED", "claimantName": RESIDENT, "team": [NAME], "plan": "楼道清扫"}
-    ]
-    assert data["ratingsGiven"] == [{"claimId": ids["rated"], "score": 4, "comment": f"{NAME}：灯修好了"}]
-    assert data["organizationApplications"] == [
-        {
-            "applicant": True,
-            "application": {"name": "银发编织社", "leaderName": NAME, "memberNames": ["邓丽娟"]},
-            "entries": [{"name": NAME, "phone": PHONE}],
-        }
-    ]
-    assert [(e["kind"], e["filename"]) for e in data["uploadedEvidence"]] == [("PHOTO", f"{NAME}的活动照片.jpg")]
-    assert (data["attendance"], data["certificates"]) == ([], [])
-    assert [k for k, v in other.items() if isinstance(v, list) and v] == ["submittedNeeds"]
 
 
 async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere_and_keep_the_figures() -> None:
@@ -256,6 +270,8 @@ async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere
         {"id": ids["own_claim"], "status": "APPROVED", "claimantName": "已匿名", "team": ["已匿名"], "plan": "楼道清扫"}
     ]
     assert export["volunteerEntries"] == [{"realName": "已匿名", "phone": None}]
+    assert [record["minutes"] for record in export["attendance"]] == [60]  # her hours stay hers; no name is on them
+    assert [certificate["maskedName"] for certificate in export["certificates"]] == [masked(ANONYMISED)]
     assert export["noticeContacts"] == {"phone": None, "channels": []}
     # an active organization keeps its register: her membership of the one she leads stays until it is dissolved
     assert export["memberships"] == [{"organizationName": "夕阳红志愿队", "name": NAME, "phone": PHONE}]

@@ -4,12 +4,15 @@ The register entries are anonymised by :meth:`PeopleStore.anonymise_volunteer` (
 pseudonym, not her account); an erasure request also reaches what links hours to her account: her attendance records and her places on sessions'
 lists carry her pseudonym instead (every minute, every count and "each person once" stay), and
 the certificates issued to her no longer print her name or carry her account (their verification
-code still proves the hours). One conditional update per document, guarded by her account.
+code still proves the hours). Past the retention period (from the day issued) a certificate prints no name. One conditional update per document, guarded by her account.
 """
 
 from __future__ import annotations
 
-from services.common.privacy import ANONYMISED, pseudonym
+from datetime import datetime
+
+from services.common.privacy import ANONYMISED, ANONYMISED_AT, pseudonym
+from services.common.retention import Expired
 from services.common.store import Collection, Index
 from services.common.store.aggregate import VERSION
 from services.people.documents import attendance_from_document, certificate_from_document
@@ -55,6 +58,7 @@ class PeoplePersonalData:
         alias = pseudonym(person)
         changed = (await self._attendance.update_many({"person": person}, {"$set": {"person": alias}})).modified
         changed += (await self._certificates.update_many({"person": person}, {"$set": {"person": alias, "real_name": ANONYMISED}})).modified
+        changed += (await self._certificates.update_many({"issued_by": person}, {"$set": {"issued_by": alias}})).modified
         changed += (await self._claims.update_many({"claimant": person}, {"$set": {"claimant": alias}})).modified
         changed += (await self._items.update_many({"claimant_subject": person}, {"$set": {"claimant_subject": alias}})).modified
         changed += (await self._volunteers.update_many({"person": person}, {"$set": {"person": alias}, "$inc": {VERSION: 1}})).modified
@@ -66,3 +70,9 @@ class PeoplePersonalData:
                 )
                 changed += outcome.modified
         return changed
+
+    async def anonymise_expired_certificates(self, scope: Expired, *, at: datetime) -> int:
+        """The retention sweep: certificates of the scope issued before its cutoff no longer print a name; how many."""
+        expired = {**scope.filter(), "issued_at": {"$lt": scope.cutoff}, ANONYMISED_AT: None}
+        outcome = await self._certificates.update_many(expired, {"$set": {"real_name": ANONYMISED, ANONYMISED_AT: at}})
+        return outcome.modified
