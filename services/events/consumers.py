@@ -27,6 +27,8 @@ class EventsConsumers:
         """Record the event (idempotent); a registered community is also a place; erasure and retention reach the stored feed."""
         if event.routing_key == COMMUNITY_REGISTERED:
             await self._handlers.store.places.on_community_registered(event)
-        await self._handlers.record(event)
-        if self._privacy is not None:
-            await self._privacy.handle(event)
+        if self._privacy is None:
+            await self._handlers.record(event)
+            return
+        await self._handlers.record(self._privacy.for_feed(event))
+        await self._privacy.handle(event)

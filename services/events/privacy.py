@@ -17,6 +17,7 @@ a repeated request or sweep changes nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -107,13 +108,17 @@ class FeedPrivacy:
             [Index(((f"data.{key}", 1),), sparse=True) for key in SEARCHED] + [Index((("community", 1), ("time", 1)))]
         )
 
+    def for_feed(self, event: Event) -> Event:
+        """The event as the feed keeps it: a resident's request about her data under her pseudonym from the start
+        (who asked is the audit trail's business, not partners'); any other event as it is."""
+        if event.routing_key in (ERASURE_REQUESTED, EXPORT_REQUESTED):
+            return replace(event, data=redacted(dict(event.data)))
+        return event
+
     async def handle(self, event: Event) -> None:
-        """The events service's consumer hands it each event once recorded: erasure requests and retention settings act;
-        a request for a copy is kept in the feed under her pseudonym (who asked is nobody's business but the audit's)."""
+        """The events service's consumer hands it each event once recorded: erasure requests and retention settings act."""
         if event.routing_key == ERASURE_REQUESTED:
             await self.erase(text(event.data, "person"))
-        elif event.routing_key == EXPORT_REQUESTED:
-            await self._feed.update_one({"_id": event.id}, {"$set": {"data": redacted(dict(event.data))}})
         elif event.routing_key == RETENTION_SET:
             await self.retention.on_retention_set(event)
 
