@@ -16,7 +16,7 @@ a repeated request or sweep changes nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from services.common.places import PlacesReadModel
 from services.common.privacy import ANONYMISED, ANONYMISED_AT, ERASURE_REQUESTED, EXPORT_REQUESTED, RETENTION_SET, pseudonym
 from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index
+from services.events.store import FeedEntry
 
 __all__ = ["ACCOUNT_KEYS", "TEXT_KEYS", "FeedPrivacy", "redacted", "without_person"]
 
@@ -42,6 +43,9 @@ TEXT_KEYS = frozenset(
     {"phone", "address", "location", "team", "members", "mentors", "leader_name", "name_of_person", "real_name", "display_name", "comment"}
 )
 """Keys whose values are residents' names, phones, addresses or words: blanked (names read ``已匿名``)."""
+
+BATCH = 500
+"""Entries read per round of an erasure or a sweep (memory stays bounded on a feed of millions)."""
 
 SEARCHED = ("actor", "person", "submitter_id", "supporter_ids", "member_accounts", "acting_accounts", "claimant_subject", "applicant")
 """The account keys an erasure looks her up by (each indexed); any other place her account appears is redacted with them."""
@@ -105,7 +109,7 @@ class FeedPrivacy:
     async def create_indexes(self) -> None:
         """An erasure finds her events by index; the sweep finds a community's old unredacted events by index."""
         await self._feed.create_indexes(
-            [Index(((f"data.{key}", 1),), sparse=True) for key in SEARCHED] + [Index((("community", 1), ("time", 1)))]
+            [Index(((f"data.{key}", 1),), sparse=True) for key in SEARCHED] + [Index((("community", 1), (ANONYMISED_AT, 1), ("time", 1)))]
         )
 
     def for_feed(self, event: Event) -> Event:
@@ -124,14 +128,13 @@ class FeedPrivacy:
 
     async def erase(self, person: str) -> int:
         """Every stored event naming her account no longer does (pseudonym; her name and phone blanked); how many changed."""
-        changed = 0
         naming = {"$or": [{f"data.{key}": person} for key in SEARCHED]}
-        for entry in await self._feed.find(naming, projection={"_id": 1, "data": 1}):
-            outcome = await self._feed.update_one(
-                {"_id": entry["_id"], **naming}, {"$set": {"data": without_person(entry["data"], person)}}
-            )
-            changed += outcome.modified
-        return changed
+
+        async def change(entry: FeedEntry) -> int:
+            update = {"$set": {"data": without_person(entry["data"], person)}}
+            return (await self._feed.update_one({"_id": entry["_id"], **naming}, update)).modified
+
+        return await self._in_batches(naming, change)
 
     async def anonymise_expired(self) -> int:
         """The retention sweep: events past their district's period, not yet redacted, lose every personal field; how many."""
@@ -141,12 +144,21 @@ class FeedPrivacy:
         return changed
 
     async def _redact_scope(self, scope: Expired, *, at: datetime) -> int:
-        changed = 0
         where = {key.replace("community_id", "community"): value for key, value in scope.filter().items()}
-        expired = {**where, "time": {"$lt": scope.cutoff}, ANONYMISED_AT: None}
-        for entry in await self._feed.find(expired, projection={"_id": 1, "data": 1}):
-            outcome = await self._feed.update_one(
-                {"_id": entry["_id"], ANONYMISED_AT: None}, {"$set": {"data": redacted(entry["data"]), ANONYMISED_AT: at}}
-            )
-            changed += outcome.modified
-        return changed
+        expired = {**where, ANONYMISED_AT: None, "time": {"$lt": scope.cutoff}}
+
+        async def change(entry: FeedEntry) -> int:
+            update = {"$set": {"data": redacted(entry["data"]), ANONYMISED_AT: at}}
+            return (await self._feed.update_one({"_id": entry["_id"], ANONYMISED_AT: None}, update)).modified
+
+        return await self._in_batches(expired, change)
+
+    async def _in_batches(self, filter: dict[str, Any], change: Callable[[FeedEntry], Awaitable[int]]) -> int:
+        """Change what ``filter`` selects, ``BATCH`` entries at a time (a changed entry leaves the selection), oldest first."""
+        changed = 0
+        while True:
+            batch = await self._feed.find(filter, projection={"_id": 1, "data": 1}, sort=[("seq", 1)], limit=BATCH)
+            done = sum([await change(entry) for entry in batch])
+            changed += done
+            if len(batch) < BATCH or done == 0:
+                return changed

@@ -39,7 +39,9 @@ class EvidencePersonalData:
 
     async def create_indexes(self) -> None:
         """Her uploads are found by index (an erasure, her export); the sweep by community and time."""
-        await self._evidence.create_indexes([Index((("uploaded_by", 1),)), Index((("community_id", 1), ("uploaded_at", 1)))])
+        await self._evidence.create_indexes(
+            [Index((("uploaded_by", 1),)), Index((("community_id", 1), (ANONYMISED_AT, 1), ("uploaded_at", 1)))]
+        )
 
     async def handle(self, event: Event) -> bool:
         """Erasure requests and retention settings; False for any other event."""

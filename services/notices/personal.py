@@ -38,7 +38,7 @@ class NoticesPersonalData:
         """Her reminders and claim links are found by index on erasure; the sweep finds contacts by when they were set."""
         await self._store.reminders.create_indexes([Index((("recipient", 1),))])
         await self._store.claims.create_indexes([Index((("claimant", 1),))])
-        await self._store.preferences.create_indexes([Index((("community_ids", 1), ("set_at", 1)))])
+        await self._store.preferences.create_indexes([Index((("community_ids", 1), (ANONYMISED_AT, 1), ("set_at", 1)))])
 
     async def handle(self, event: Event) -> bool:
         """Erasure requests and retention settings; False for any other event."""

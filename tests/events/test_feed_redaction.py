@@ -1,9 +1,17 @@
-"""The partner feed's redaction rules (pure): what an erasure and the retention sweep leave of a stored event's data."""
+"""The partner feed's redaction rules (pure), and the erasure and the sweep over a stored feed: what an erasure and the retention sweep leave of a stored event's data."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.common.events import new_event
 from services.common.privacy import pseudonym
+from services.common.store.memory import MemoryDatabase, MemoryServer
+from services.events import privacy
 from services.events.privacy import redacted, without_person
+from services.events.store import EventsStore
 
 DATA = {
     "need_id": "n1",
@@ -39,3 +47,26 @@ def test_past_the_retention_period_every_personal_field_goes_and_every_figure_st
     assert swept["changes"]["members"] == {"old": [{"name": "已匿名", "phone": "已匿名", "account": "已匿名"}], "new": []}
     assert (swept["title"], swept["status"], swept["budget"]) == (DATA["title"], DATA["status"], DATA["budget"])
     assert redacted(swept) == swept
+
+
+async def test_an_erasure_and_a_sweep_go_through_a_long_feed_in_batches_and_keep_every_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(privacy, "BATCH", 3)
+    database = MemoryDatabase(MemoryServer(), "renling_events")
+    store = EventsStore(database)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    feed = privacy.FeedPrivacy(database, store.feed, store.places, default_days=30, clock=lambda: now)
+    for number in range(7):
+        data = {"need_id": f"n{number}", "submitter_id": "li" if number % 2 == 0 else "wang", "location": "3号楼"}
+        await store.append(new_event("needs.need.submitted.v1", service="needs", community="c1", data=data, time=now - timedelta(days=40)))
+    await store.append(new_event("needs.need.submitted.v1", service="needs", community="c1", data={"submitter_id": "li"}, time=now))
+    cursors = [(entry["_id"], entry["seq"]) for entry in await store.read({}, after=0, limit=100)]
+
+    erased = await feed.erase("li")
+    swept, again = await feed.anonymise_expired(), await feed.anonymise_expired()
+    entries = await store.read({}, after=0, limit=100)
+
+    assert erased == 5
+    assert (swept, again) == (7, 0)
+    assert [(entry["_id"], entry["seq"]) for entry in entries] == cursors
+    assert [entry["data"]["submitter_id"] for entry in entries] == [pseudonym("li"), pseudonym("wang")] * 3 + [pseudonym("li")] * 2
+    assert [entry["data"].get("location") for entry in entries] == ["已匿名"] * 7 + [None]
