@@ -252,7 +252,9 @@ async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere
             if organization["leader"]["name"] != "已匿名" or contacts["phone"] is not None or ratings:
                 return False
             exports.append((await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li))["data"])
-            return not exports[-1]["uploadedEvidence"]
+            latest = exports[-1]
+            swept_names = [entry["realName"] for entry in latest["volunteerEntries"]] == [ANONYMISED]
+            return not latest["uploadedEvidence"] and not latest["submittedNeeds"] and swept_names and bool(latest["certificates"])
 
         await eventually(swept, what="the retention sweeps")
         await eventually(lambda: _no_mention(community, community.staff, RESIDENT), what="the feed sweep")
@@ -263,6 +265,11 @@ async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere
         applications = await community.query(APPLICATIONS)
         figures_after = await _figures(community)
         feed_after = await _feed(community, community.staff)
+        left = [
+            (where, document["_id"])
+            for where, document in _stored_documents(community, excluded=KEPT)
+            if _mentions({k: v for k, v in document.items() if k != "outbox"}, NAME, PHONE, ADDRESS)
+        ]
 
     export = exports[-1]
     assert [export[k] for k in ("submittedNeeds", "supportedNeedIds", "ratingsGiven", "organizationApplications")] == [[], [], [], []]
@@ -281,6 +288,8 @@ async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere
     assert _mentions(applications, RESIDENT, NAME, PHONE) == []
     assert applications["organizationApplications"][0]["status"] == "SUBMITTED"
     assert figures_after == figures_before
+    # what still names her: the registers of the two active organizations she is in (kept while they exist)
+    assert sorted(left) == sorted(("renling_orgs.organizations", organization) for organization in (active, ids["organization"]))
     assert _mentions(feed_before, RESIDENT) == [RESIDENT]
     assert [(e["id"], e["cursor"]) for e in feed_after[: len(feed_before)]] == [(e["id"], e["cursor"]) for e in feed_before]
     assert _mentions([e["data"] for e in feed_after[: len(feed_before)]], *HERS) == []

@@ -5,7 +5,7 @@ keeps the uploader's account (``uploaded_by``) and the file's name as they gave 
 person asks for erasure her uploads keep their record, kind, type, size and checksum, but her
 account becomes its pseudonym and the name she gave reads ``已匿名`` (its extension kept, since the
 content is checked against it). Past the district's retention period, every upload's account is
-pseudonymised. The files themselves are evidence of the records (receipts, photos of the work)
+pseudonymised and its name reads ``已匿名`` too (a file's name may name a resident). The files themselves are evidence of the records (receipts, photos of the work)
 and stay. One conditional update per piece of evidence, guarded by what it changes.
 """
 
@@ -65,14 +65,14 @@ class EvidencePersonalData:
         return changed
 
     async def anonymise_expired(self) -> int:
-        """The retention sweep: uploads past their district's period no longer carry their uploader's account; how many."""
+        """The retention sweep: uploads past their district's period no longer carry their uploader's account or name; how many."""
         now, changed = self._clock(), 0
         for scope in await self.retention.expired(now):
             expired = {**scope.filter(), "uploaded_at": {"$lt": scope.cutoff}, ANONYMISED_AT: None}
-            for document in await self._evidence.find(expired, projection={"_id": 1, "uploaded_by": 1}):
+            for document in await self._evidence.find(expired, projection={"_id": 1, "uploaded_by": 1, "filename": 1}):
+                changes = {"uploaded_by": pseudonym(document["uploaded_by"]), "filename": anonymised_filename(document["filename"])}
                 outcome = await self._evidence.update_one(
-                    {"_id": document["_id"], ANONYMISED_AT: None},
-                    {"$set": {"uploaded_by": pseudonym(document["uploaded_by"]), ANONYMISED_AT: now}},
+                    {"_id": document["_id"], ANONYMISED_AT: None}, {"$set": {**changes, ANONYMISED_AT: now}}
                 )
                 changed += outcome.modified
         return changed
