@@ -28,6 +28,7 @@ from services.claims.domain import (
     ItemBoard,
     OrganizationCard,
 )
+from services.claims.personal import ClaimsPersonalData
 from services.claims.tallies import ClaimTallies
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
@@ -85,6 +86,7 @@ class ClaimsStore:
         self.tallies = ClaimTallies(database, self.claims, self.boards)
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
+        self.personal = ClaimsPersonalData(self.claims, self.cards)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -94,6 +96,7 @@ class ClaimsStore:
     async def create_indexes(self) -> None:
         """Declared indexes, created at start-up."""
         await self.claims.create_indexes(CLAIM_INDEXES)
+        await self.personal.create_indexes()
         await self.meetings.create_indexes(MEETING_INDEXES)
         await self.boards.create_indexes(BOARD_INDEXES)
         await self.tallies.create_indexes()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from services.common.app import Runtime, ServiceParts, contexts, service_factory
+from services.common.privacy import RetentionSweep
 from services.events.consumers import EventsConsumers
 from services.events.delivery import Dispatcher
 from services.events.handlers import EventsHandlers
+from services.events.privacy import FeedPrivacy
 from services.events.schema import build_schema
 from services.events.schema.context import EventsContext
 from services.events.store import EventsStore
@@ -19,14 +21,31 @@ def wire(runtime: Runtime) -> ServiceParts:
     handlers = EventsHandlers(store, runtime.settings, clock=runtime.clock, bus=runtime.bus)
     dispatcher = Dispatcher(handlers, runtime.settings, clock=runtime.clock)
     handlers.dispatcher = dispatcher
+    privacy = FeedPrivacy(
+        runtime.database, store.feed, store.places, default_days=runtime.settings.personal_data_retention_days, clock=runtime.clock
+    )
+    sweep = RetentionSweep(privacy.anonymise_expired, interval_s=runtime.settings.privacy_sweep_interval_s)
+
+    async def create_indexes() -> None:
+        await store.create_indexes()
+        await privacy.create_indexes()
+
+    async def start() -> None:
+        await dispatcher.start()
+        await sweep.start()
+
+    async def stop() -> None:
+        await sweep.stop()
+        await dispatcher.stop()
+
     return ServiceParts(
         context_factory=contexts(EventsContext, handlers=handlers),
         outbox_collections=(),
-        create_indexes=store.create_indexes,
-        subscriptions=[EventsConsumers(handlers).subscription()],
+        create_indexes=create_indexes,
+        subscriptions=[EventsConsumers(handlers, privacy).subscription()],
         handlers=handlers,
-        on_start=dispatcher.start,
-        on_stop=dispatcher.stop,
+        on_start=start,
+        on_stop=stop,
     )
 
 

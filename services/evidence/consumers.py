@@ -9,12 +9,14 @@ from services.common.bus import Subscription
 from services.common.event_data import optional_text
 from services.common.events import Event
 from services.common.places import COMMUNITY_REGISTERED
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET
 from services.evidence.domain import Record, RecordType
+from services.evidence.personal import EvidencePersonalData
 from services.evidence.store import EvidenceStore
 
 __all__ = ["BINDINGS", "EvidenceConsumers"]
 
-BINDINGS = ("needs.need.submitted.v1", "needs.item.drafted.v1", "claims.#", COMMUNITY_REGISTERED)
+BINDINGS = ("needs.need.submitted.v1", "needs.item.drafted.v1", "claims.#", COMMUNITY_REGISTERED, ERASURE_REQUESTED, RETENTION_SET)
 _CLAIM_PARTS = {
     "claims.project.funds_disbursed.v1": ("disbursement_id", RecordType.DISBURSEMENT),
     "claims.project.supervised.v1": ("visit_id", RecordType.SUPERVISION),
@@ -23,10 +25,10 @@ _CLAIM_PARTS = {
 
 
 class EvidenceConsumers:
-    """Remembers each record (idempotent by event id)."""
+    """Remembers each record (idempotent by event id); erasure requests and retention settings go to the personal data."""
 
-    def __init__(self, store: EvidenceStore) -> None:
-        self._store = store
+    def __init__(self, store: EvidenceStore, personal: EvidencePersonalData | None = None) -> None:
+        self._store, self._personal = store, personal
 
     def subscription(self) -> Subscription:
         """The evidence service's consumer."""
@@ -37,6 +39,8 @@ class EvidenceConsumers:
         key, data = event.routing_key, event.data
         if key == COMMUNITY_REGISTERED:
             await self._store.places.on_community_registered(event)
+            return
+        if self._personal is not None and await self._personal.handle(event):
             return
         for record in _records(key, data, event.community):
             await self._store.remember(record, event)

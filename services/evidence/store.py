@@ -14,7 +14,7 @@ from services.common.store.dates import aware
 from services.evidence.blobs import BlobStore, ChunkedBlobStore
 from services.evidence.domain import Evidence, EvidenceKind, Record, RecordType
 
-__all__ = ["EVIDENCE_ATTACHED", "EvidenceStore", "attached_event"]
+__all__ = ["EVIDENCE_ATTACHED", "EvidenceStore", "attached_event", "evidence_from_document"]
 
 EVIDENCE_ATTACHED = "evidence.evidence.attached.v1"
 
@@ -78,11 +78,16 @@ class EvidenceStore:
     async def one(self, evidence_id: str) -> Evidence | None:
         """One piece of evidence."""
         document = await self.evidence.find_one({"_id": evidence_id})
-        return None if document is None else _evidence(document)
+        return None if document is None else evidence_from_document(document)
 
     async def of_record(self, record_id: str) -> list[Evidence]:
         """Evidence of a record, oldest first."""
-        return [_evidence(d) for d in await self.evidence.find({"record_id": record_id}, sort=[("uploaded_at", 1)])]
+        return [evidence_from_document(d) for d in await self.evidence.find({"record_id": record_id}, sort=[("uploaded_at", 1)])]
+
+    async def uploaded_by(self, person: str) -> list[Evidence]:
+        """What one account uploaded, newest first (her personal data export)."""
+        documents = await self.evidence.find({"uploaded_by": person}, sort=[("uploaded_at", -1)], limit=1_000)
+        return [evidence_from_document(document) for document in documents]
 
     async def disbursements_without_receipt(self, community_id: str) -> list[Record]:
         """Disbursements of a community that have no receipt attached."""
@@ -126,7 +131,8 @@ def _document(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def _evidence(document: Mapping[str, Any]) -> Evidence:
+def evidence_from_document(document: Mapping[str, Any]) -> Evidence:
+    """The evidence a stored document holds."""
     return Evidence(
         id=document["_id"],
         record_id=document["record_id"],

@@ -127,9 +127,10 @@ class NeedsStore:
                 {"$set": {"submitter_id": None, "location": "", ANONYMISED_AT: at}, "$inc": {VERSION: 1}},
             )
             changed += outcome.modified
-        for document in await self.needs.find({"supporter_ids": person}, projection={"_id": 1}):
+        for document in await self.needs.find({"supporter_ids": person}, projection={"_id": 1, "supporter_ids": 1, VERSION: 1}):
+            supporters = [pseudonym(s) if s == person else s for s in document["supporter_ids"]]
             outcome = await self.needs.update_one(
-                {"_id": document["_id"], "supporter_ids": person}, {"$set": {"supporter_ids.$": pseudonym(person)}, "$inc": {VERSION: 1}}
+                {"_id": document["_id"], VERSION: document[VERSION]}, {"$set": {"supporter_ids": supporters}, "$inc": {VERSION: 1}}
             )
             changed += outcome.modified
         return changed

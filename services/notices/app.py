@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from services.common.app import Runtime, ServiceParts, contexts, service_factory
+from services.common.privacy import RetentionSweep
 from services.notices.consumers import NoticesConsumers
 from services.notices.handlers import NoticesHandlers
+from services.notices.personal import NoticesPersonalData
 from services.notices.schema import build_schema
 from services.notices.schema.context import NoticesContext
 from services.notices.settings import notices_settings
@@ -20,14 +22,29 @@ def wire(runtime: Runtime) -> ServiceParts:
     handlers = NoticesHandlers(store, notices_settings(runtime.settings), clock=runtime.clock)
     worker = NoticesWorker(handlers, clock=runtime.clock)
     handlers.worker = worker
+    personal = NoticesPersonalData(runtime.database, store, default_days=runtime.settings.personal_data_retention_days, clock=runtime.clock)
+    sweep = RetentionSweep(personal.anonymise_expired, interval_s=runtime.settings.privacy_sweep_interval_s)
+
+    async def create_indexes() -> None:
+        await store.create_indexes()
+        await personal.create_indexes()
+
+    async def start() -> None:
+        await worker.start()
+        await sweep.start()
+
+    async def stop() -> None:
+        await sweep.stop()
+        await worker.stop()
+
     return ServiceParts(
         context_factory=contexts(NoticesContext, handlers=handlers),
         outbox_collections=(),
-        create_indexes=store.create_indexes,
-        subscriptions=[NoticesConsumers(handlers).subscription()],
+        create_indexes=create_indexes,
+        subscriptions=[NoticesConsumers(handlers, personal).subscription()],
         handlers=handlers,
-        on_start=worker.start,
-        on_stop=worker.stop,
+        on_start=start,
+        on_stop=stop,
     )
 
 

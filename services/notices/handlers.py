@@ -182,7 +182,7 @@ class NoticesHandlers:
             ).checked()
             if webhook_url and changed.webhook_url:
                 await self._check_webhook_host(changed.webhook_url)
-            if await self.store.save_preferences(changed):
+            if await self.store.save_preferences(changed, at=self._clock(), community_ids=sorted(principal.communities)):
                 return await self.store.person_preferences(principal.subject)
         raise Conflict("your preferences are being changed elsewhere; try again")
 

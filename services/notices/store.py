@@ -13,6 +13,7 @@ from typing import Any
 
 from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED_AT
 from services.common.store import Collection, Database, DuplicateKey, Index
 from services.notices.documents import (
     notice_from_document,
@@ -129,9 +130,14 @@ class NoticesStore:
         )
         return outcome.modified > 0
 
-    async def save_preferences(self, preferences: Preferences) -> bool:
-        """Save if still at the version read (insert when new); False if someone changed them meanwhile."""
+    async def save_preferences(self, preferences: Preferences, *, at: datetime | None = None, community_ids: Sequence[str] = ()) -> bool:
+        """Save if still at the version read (insert when new); False if someone changed them meanwhile.
+
+        ``at`` and ``community_ids`` (when she set them, in which communities) start the retention period of her contacts
+        again (see :mod:`services.notices.personal`)."""
         fields = preferences_to_fields(preferences)
+        if at is not None:
+            fields.update({"set_at": at, "community_ids": sorted(community_ids), ANONYMISED_AT: None})
         if preferences.version == 0:
             try:
                 await self.preferences.insert_one({"_id": preferences.person, **fields, "version": 1})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.common.app import Runtime, ServiceParts, contexts, service_factory
+from services.common.privacy import RetentionSweep
 from services.orgs.applications import Applications, ApplicationsStore
 from services.orgs.consumers import OrgsConsumers
 from services.orgs.handlers import OrgsHandlers
@@ -18,8 +19,16 @@ def wire(runtime: Runtime) -> ServiceParts:
     """Build the orgs service's parts from the runtime the app factory opened."""
     store = OrgsStore(runtime.database)
     handlers = OrgsHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
-    privacy = PrivacyRequests(PrivacyRequestsStore(runtime.database), store, clock=runtime.clock, notify=runtime.notify_outbox)
     applications = Applications(ApplicationsStore(runtime.database), handlers, clock=runtime.clock, notify=runtime.notify_outbox)
+    privacy = PrivacyRequests(
+        PrivacyRequestsStore(runtime.database),
+        store,
+        applications.store,
+        clock=runtime.clock,
+        notify=runtime.notify_outbox,
+        default_days=runtime.settings.personal_data_retention_days,
+    )
+    sweep = RetentionSweep(privacy.anonymise_expired, interval_s=runtime.settings.privacy_sweep_interval_s)
 
     async def prepare_store() -> None:
         await store.create_indexes()
@@ -33,6 +42,8 @@ def wire(runtime: Runtime) -> ServiceParts:
         create_indexes=prepare_store,
         subscriptions=[OrgsConsumers(handlers, privacy).subscription()],
         handlers=handlers,
+        on_start=sweep.start,
+        on_stop=sweep.stop,
     )
 
 

@@ -19,11 +19,15 @@ from services.common.handling import change_aggregate
 from services.common.identity import Principal, Role
 from services.common.ids import new_id
 from services.common.outbox import OUTBOX_INDEX
+from services.common.privacy import ANONYMISED_AT
+from services.common.retention import Expired
 from services.common.store import Collection, Database, Document, Index, insert_aggregate, save_aggregate
+from services.common.store.aggregate import VERSION
 from services.common.store.dates import aware, day_from_bson, day_to_bson, optional_day_from_bson, optional_day_to_bson
 from services.common.store.history import history_from_documents, history_to_documents
 from services.orgs.domain import ActivityField, MemberDraft, OrganizationDraft, OrganizationKind, Profile, Purpose, access
 from services.orgs.domain.application import APPLICATION_MACHINE, Application, ApplicationStatus, apply
+from services.orgs.domain.privacy import application_without
 from services.orgs.domain.vocabulary import FilingStatus, Stage
 from services.orgs.handlers import OrgsHandlers
 
@@ -32,6 +36,9 @@ __all__ = ["APPLICATION_INDEXES", "ApplicationQuery", "Applications", "Applicati
 APPLICATION_INDEXES = (
     Index((("community_id", 1), ("status", 1), ("submitted_at", -1))),
     Index((("community_id", 1), ("applicant", 1), ("submitted_at", -1))),
+    Index((("applicant", 1),)),
+    Index((("leader.account", 1),), sparse=True),
+    Index((("members.account", 1),), sparse=True),
     OUTBOX_INDEX,
 )
 ApplicationQuery = dict[str, Any]
@@ -61,6 +68,36 @@ class ApplicationsStore:
         """An application."""
         document = await self.collection.find_one({"_id": application_id})
         return None if document is None else (_from_document(document), frozenset())
+
+    async def of_person(self, person: str) -> list[Application]:
+        """The applications she made or is named in as a founder (by her account), newest first: her personal data here."""
+        documents = await self.collection.find(_naming(person), sort=[("submitted_at", -1), ("_id", -1)], limit=1_000)
+        return [_from_document(document) for document in documents]
+
+    async def erase(self, person: str, *, at: datetime) -> int:
+        """Her account, name and phone out of every application naming her (the applications stay); how many changed."""
+        changed = 0
+        for document in await self.collection.find(_naming(person)):
+            application = _from_document(document)
+            changed += await self._rewrite(
+                application_without(application, person, at=at), {**_naming(person), VERSION: application.version}
+            )
+        return changed
+
+    async def anonymise_expired(self, scope: Expired, *, at: datetime) -> int:
+        """The retention sweep: applications of the scope submitted before its cutoff lose every founder's data; how many."""
+        changed = 0
+        expired = {**scope.filter(), "submitted_at": {"$lt": scope.cutoff}, ANONYMISED_AT: None}
+        for document in await self.collection.find(expired):
+            application = _from_document(document)
+            anonymised = application_without(application, None, at=at)
+            changed += await self._rewrite(anonymised, {**expired, VERSION: application.version}, marked=at)
+        return changed
+
+    async def _rewrite(self, application: Application, guard: dict[str, Any], *, marked: datetime | None = None) -> int:
+        fields = {**_fields(application), **({ANONYMISED_AT: marked} if marked is not None else {})}
+        outcome = await self.collection.update_one({"_id": application.id, **guard}, {"$set": fields, "$inc": {VERSION: 1}})
+        return outcome.modified
 
     async def list(self, community_ids: Sequence[str], *, applicant: str | None = None, statuses: Sequence[str] = ()) -> list[Application]:
         """Applications of these communities, newest first (at most 200)."""
@@ -156,6 +193,10 @@ class Applications:
         if events:
             self._notify()
         return application
+
+
+def _naming(person: str) -> dict[str, Any]:
+    return {"$or": [{"applicant": person}, {"leader.account": person}, {"members.account": person}]}
 
 
 def _member(draft: MemberDraft) -> dict[str, Any]:

@@ -58,8 +58,11 @@ class PeopleConsumers:
         await reaction(event)
 
     async def erasure_requested(self, event: Event) -> None:
-        """A resident asked for erasure: her register entries lose her names, ID number and phone (idempotent)."""
-        await self._store.anonymise_volunteer(text(event.data, "person"), at=event.time)
+        """A resident asked for erasure: her register entries lose her names, ID number and phone; her attendance,
+        places on sessions and certificates no longer carry her account or name (idempotent)."""
+        person = text(event.data, "person")
+        await self._store.anonymise_volunteer(person, at=event.time)
+        await self._store.personal.unlink(person)
 
     async def item_published(self, event: Event) -> None:
         """An item people can have sessions for."""

@@ -32,6 +32,7 @@ from services.people.documents import (
     volunteer_to_fields,
 )
 from services.people.domain import Attendance, Certificate, Session, SessionStatus, Volunteer
+from services.people.personal import PeoplePersonalData
 from services.people.read_models import ReadModels
 
 __all__ = ["PeopleStore"]
@@ -67,6 +68,7 @@ class PeopleStore(ReadModels):
         self.claims: Collection = database.collection("claims")
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
+        self.personal = PeoplePersonalData(self.sessions, self.attendance, self.certificates, self.claims, self.volunteers, self.items)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -82,6 +84,7 @@ class PeopleStore(ReadModels):
         await self.items.create_indexes(ITEM_INDEXES)
         await self.organizations.create_indexes(ORGANIZATION_INDEXES)
         await self.places.create_indexes()
+        await self.personal.create_indexes()
 
     # sessions
 

@@ -60,13 +60,20 @@ class Reactions(Meetings):
         await self.store.record_item_status(text(event.data, "item_id"), text(event.data, "status"), event.id)
 
     async def erasure_requested(self, event: Event) -> None:
-        """A resident asked for erasure: the claims she made as an individual no longer name her or her team."""
-        await self.store.anonymise_claimant(text(event.data, "person"), at=event.time)
+        """A resident asked for erasure: the claims she made as an individual no longer name her or her team, nor
+        carry her account; the ratings she gave keep their score but not her account or comment."""
+        person = text(event.data, "person")
+        await self.store.anonymise_claimant(person, at=event.time)
+        await self.store.personal.unlink(person)
 
     async def anonymise_expired(self) -> int:
         """The retention sweep: residents' claims older than their district's retention period lose their names; how many now."""
         now = self.now()
-        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])
+        changed = 0
+        for scope in await self.store.retention.expired(now):
+            changed += await self.store.anonymise_expired(scope, at=now)
+            changed += await self.store.personal.anonymise_expired_ratings(scope, at=now)
+        return changed
 
     async def evidence_attached(self, event: Event) -> None:
         """A receipt (发票) attached to a disbursement settles it; other evidence concerns no claim. Idempotent by event id."""

@@ -7,6 +7,7 @@ from services.common.graphql.limits import schema_extensions
 from services.common.graphql.scalars import schema_config
 from services.common.graphql.schema import FederatedSchema
 from services.common.settings import Settings
+from services.evidence.schema.personal import PersonalDataType
 from services.evidence.schema.root import Mutation, Query
 
 __all__ = ["build_schema"]
@@ -15,5 +16,9 @@ __all__ = ["build_schema"]
 def build_schema(settings: Settings) -> FederatedSchema:
     """The federated schema with the platform's limits and error masking."""
     return FederatedSchema(
-        query=Query, mutation=Mutation, types=list(ERROR_TYPES), extensions=schema_extensions(settings), config=schema_config()
+        query=Query,
+        mutation=Mutation,
+        types=[PersonalDataType, *ERROR_TYPES],
+        extensions=schema_extensions(settings),
+        config=schema_config(),
     )

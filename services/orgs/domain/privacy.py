@@ -14,11 +14,19 @@ from enum import StrEnum
 from services.common.domain import Forbidden
 from services.common.events import Event, new_event
 from services.common.identity import Principal
-from services.common.privacy import ANONYMISED, ERASURE_REQUESTED, EXPORT_REQUESTED
+from services.common.privacy import ANONYMISED, ERASURE_REQUESTED, EXPORT_REQUESTED, pseudonym
+from services.orgs.domain.application import Application
 from services.orgs.domain.organization import Organization
-from services.orgs.domain.people import Member, Succession
+from services.orgs.domain.people import Member, MemberDraft, Succession
 
-__all__ = ["PersonalDataRequest", "RequestKind", "request_personal_data", "without_account"]
+__all__ = [
+    "PersonalDataRequest",
+    "RequestKind",
+    "application_without",
+    "request_personal_data",
+    "without_account",
+    "without_members",
+]
 
 
 class RequestKind(StrEnum):
@@ -72,3 +80,35 @@ def _anonymised(step: Succession, erased: set[str]) -> Succession:
     from_name = ANONYMISED if step.from_member_id in erased else step.from_name
     to_name = ANONYMISED if step.to_member_id in erased else step.to_name
     return replace(step, from_name=from_name, to_name=to_name)
+
+
+def without_members(organization: Organization, *, at: datetime) -> Organization:
+    """A dissolved organization past the retention period: every member anonymised (name, phone, account link).
+
+    The members stay as many as they were (the figures, the management group and the leaders' succession keep
+    their shape); who they were is gone.
+    """
+    erased = {member.id for member in organization.members}
+    members = tuple(Member(m.id, ANONYMISED, "", m.joined_on, None) for m in organization.members)
+    history = tuple(_anonymised(step, erased) for step in organization.leader_history)
+    return replace(organization, members=members, leader_history=history, updated_at=at)
+
+
+def application_without(application: Application, account: str | None, *, at: datetime) -> Application:
+    """An application with one account's data anonymised (``account``), or everyone's (None: past the retention period).
+
+    The applicant becomes her pseudonym, each founder linked to the account (or every founder) loses name, phone and
+    link, and the history's steps she took name her pseudonym; the content of the application and its outcome stay.
+    """
+
+    def erased(member: MemberDraft) -> MemberDraft:
+        if account is not None and member.account != account:
+            return member
+        return replace(member, name=ANONYMISED, phone="", account=None)
+
+    applicant = application.applicant
+    draft = replace(application.draft, leader=erased(application.draft.leader), members=tuple(erased(m) for m in application.draft.members))
+    gone = applicant if account is None or account == applicant else account
+    history = tuple(replace(step, actor=pseudonym(gone)) if step.actor == gone else step for step in application.history)
+    return replace(application, applicant=pseudonym(applicant) if gone == applicant else applicant, draft=draft, history=history,
+                   updated_at=at)  # fmt: skip

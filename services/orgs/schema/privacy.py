@@ -19,10 +19,11 @@ from services.common.graphql.mutations import attempt
 from services.common.privacy import own_only
 from services.orgs.domain.privacy import PersonalDataRequest, RequestKind
 from services.orgs.privacy import PrivacyRequests
+from services.orgs.schema.applications import OrganizationApplicationType
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.places import DistrictType
 
-__all__ = ["PersonalDataType", "PrivacyMutation"]
+__all__ = ["PersonalApplication", "PersonalDataType", "PrivacyMutation"]
 
 
 @strawberry.type(name="PersonalDataRequest", description="A resident's request about her personal data (a copy, or its erasure).")
@@ -43,6 +44,13 @@ class PersonalMembership:
     organization_name: str = strawberry.field(description="Its name.")
     name: str = strawberry.field(description="Your name in its member list.")
     phone: str = strawberry.field(description="Your phone in its member list (empty if none).")
+
+
+@strawberry.type(description="You in an application to found an organization: as its applicant, or named among its founders.")
+class PersonalApplication:
+    application: OrganizationApplicationType = strawberry.field(description="The application, as its applicant sees it.")
+    applicant: bool = strawberry.field(description="Whether you made it.")
+    entries: list[PersonalMembership] = strawberry.field(description="The founders' entries linked to your account (name and phone).")
 
 
 @strawberry.federation.type(
@@ -66,6 +74,29 @@ class PersonalDataType:
             for organization in organizations.values()
             for member in organization.members
             if member.account == self.person
+        ]
+
+    @strawberry.field(description="Applications to found an organization you made, or that name you among its founders.")
+    async def organization_applications(self, info: Info[OrgsContext, None]) -> list[PersonalApplication]:
+        person = str(self.person)
+        own_only(info.context.require_principal().subject, person)
+        assert info.context.applications is not None
+        return [
+            PersonalApplication(
+                application=OrganizationApplicationType.from_domain(application),
+                applicant=application.applicant == person,
+                entries=[
+                    PersonalMembership(
+                        organization_id=strawberry.ID(application.organization_id or application.id),
+                        organization_name=application.draft.profile.name,
+                        name=entry.name,
+                        phone=entry.phone,
+                    )
+                    for entry in (application.draft.leader, *application.draft.members)
+                    if entry.account == person
+                ],
+            )
+            for application in await info.context.applications.store.of_person(person)
         ]
 
     @classmethod

@@ -26,6 +26,10 @@ class PeopleHandlers:
         self.matching = MatchingHandlers(store)
 
     async def anonymise_expired(self) -> int:
-        """The retention sweep: register entries older than their district's retention period lose personal data; how many now."""
-        now = self._clock()
-        return sum([await self.store.anonymise_expired(scope, at=now) for scope in await self.store.retention.expired(now)])
+        """The retention sweep: register entries and certificates older than their district's retention period lose
+        personal data; how many now."""
+        now, changed = self._clock(), 0
+        for scope in await self.store.retention.expired(now):
+            changed += await self.store.anonymise_expired(scope, at=now)
+            changed += await self.store.personal.anonymise_expired_certificates(scope, at=now)
+        return changed
