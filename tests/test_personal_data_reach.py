@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from PIL import Image
 
 from services.common.identity import Role
@@ -115,8 +114,7 @@ async def _her_world(community: Community) -> dict[str, str]:
             UPLOAD, {"i": {"recordId": org_claim, "kind": "PHOTO", "filename": f"{NAME}的活动照片.jpg"}}, as_=as_leader
         )
     )["requestEvidenceUpload"]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=community.apps["evidence"]), base_url="http://evidence") as files:
-        stored = await files.put(urlsplit(granted["uploadUrl"]).path, content=_picture())
+    stored = await community.client.http.put(urlsplit(granted["uploadUrl"]).path, content=_picture())  # through the gateway
     assert stored.status_code == 200, stored.text
     start = (community.clock() + timedelta(minutes=10)).replace(second=0, microsecond=0)
     session = {"itemId": rated_item, "startsAt": start.isoformat(), "durationMinutes": 90, "venue": "社区广场", "capacity": 20}

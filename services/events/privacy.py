@@ -29,7 +29,7 @@ from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index
 from services.events.store import FeedEntry
 
-__all__ = ["ACCOUNT_KEYS", "TEXT_KEYS", "FeedPrivacy", "redacted", "without_person"]
+__all__ = ["ACCOUNT_KEYS", "TEXT_KEYS", "FeedPrivacy", "redacted", "texts_blanked", "without_person"]
 
 ACCOUNT_KEYS = frozenset(
     {
@@ -40,8 +40,9 @@ ACCOUNT_KEYS = frozenset(
 """Keys whose values are account ids (a string or a list of them): pseudonymised."""
 
 TEXT_KEYS = frozenset(
-    {"phone", "location", "team", "members", "mentors", "leader_name", "name_of_person", "real_name", "display_name", "comment"}
-)
+    {"phone", "location", "team", "members", "mentors", "leader_name", "name_of_person", "real_name", "display_name", "comment",
+     "rating_comment"}
+)  # fmt: skip
 """Keys whose values are residents' names, phones, addresses or words: blanked (names read ``已匿名``). A community's
 ``address`` (``orgs.community.registered.v1``) is its office's, not a resident's: it stays."""
 
@@ -86,6 +87,15 @@ def redacted(data: Any) -> Any:
         return out
     if isinstance(data, list):
         return [redacted(item) for item in data]
+    return data
+
+
+def texts_blanked(data: Any) -> Any:
+    """``data`` with every name, phone, address or free text (:data:`TEXT_KEYS`) blanked, accounts left as they are."""
+    if isinstance(data, Mapping):
+        return {key: _blanked(value) if key in TEXT_KEYS else texts_blanked(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [texts_blanked(item) for item in data]
     return data
 
 
@@ -134,7 +144,10 @@ class FeedPrivacy:
         naming = {"$or": [{f"data.{key}": person} for key in SEARCHED]}
 
         async def change(entry: FeedEntry) -> int:
-            update = {"$set": {"data": without_person(entry["data"], person)}}
+            data = entry["data"]
+            if data.get("actor") == person:
+                data = texts_blanked(data)  # what she did: her own words (a rating's comment…) go too
+            update = {"$set": {"data": without_person(data, person)}}
             return (await self._feed.update_one({"_id": entry["_id"], **naming}, update)).modified
 
         return await self._in_batches(naming, change)

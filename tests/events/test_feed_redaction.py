@@ -10,7 +10,7 @@ from services.common.events import new_event
 from services.common.privacy import pseudonym
 from services.common.store.memory import MemoryDatabase, MemoryServer
 from services.events import privacy
-from services.events.privacy import redacted, without_person
+from services.events.privacy import redacted, texts_blanked, without_person
 from services.events.store import EventsStore
 
 DATA = {
@@ -36,6 +36,20 @@ def test_an_erasure_replaces_her_account_everywhere_and_blanks_a_record_linked_t
     }
     assert without_person(erased, "li") == erased
     assert without_person(DATA, "nobody") == DATA
+
+
+def test_her_own_words_in_an_event_she_made_are_blanked_with_their_old_and_new_values() -> None:
+    rated = {
+        "actor": "her",
+        "rating_score": 4,
+        "changes": {"rating_comment": {"old": None, "new": "李秀英：灯修好了"}, "rating_count": {"old": 0, "new": 1}},
+    }
+    assert texts_blanked(rated) == {
+        "actor": "her",
+        "rating_score": 4,
+        "changes": {"rating_comment": {"old": None, "new": "已匿名"}, "rating_count": {"old": 0, "new": 1}},
+    }
+    assert redacted(rated)["changes"]["rating_comment"] == {"old": None, "new": "已匿名"}
 
 
 def test_past_the_retention_period_every_personal_field_goes_and_every_figure_stays() -> None:
