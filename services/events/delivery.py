@@ -1,6 +1,10 @@
 """The webhook dispatcher: due deliveries POSTed as signed CloudEvents, retried with back-off.
 
-Deliveries live in the store, so a restart resumes them. The body is the event in structured
+Deliveries live in the store, so a restart resumes them. Attempts run concurrently — at most
+``webhook_concurrency`` in flight, over one pooled, kept-alive HTTP client — and one at a time
+per endpoint, in the order they became due, so a slow or dead receiver holds one slot and
+delays only its own deliveries. Each attempt is taken with a lease (a conditional update) first,
+so that the dispatchers of several replicas never send the same attempt twice. The body is the event in structured
 CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
 repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec —
 one signature per secret still valid (after a rotation, the old one's too, during the overlap).
@@ -41,6 +45,10 @@ __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
+BATCH = 500
+"""Due deliveries read at once."""
+BUSY_PER_SLOT = 8
+"""Endpoints with a worker at once, per attempt in flight (the rest wait in the store, not in memory)."""
 COULD_NOT_CONNECT = "could not connect"
 
 
@@ -55,10 +63,15 @@ class Dispatcher:
         self._http: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._unmeasure: Callable[[], None] | None = None
+        self._slots = asyncio.Semaphore(settings.webhook_concurrency)
+        self._busy: dict[str, asyncio.Task[None]] = {}  # endpoint id → the worker sending its deliveries, one at a time
+        self._most_busy = BUSY_PER_SLOT * settings.webhook_concurrency
 
     async def start(self) -> None:
         """Open the HTTP client and start the loop; the backlog is measured at every scrape of ``/metrics``."""
-        self._http = guarded_client(self._handlers.guard, timeout_s=self._settings.webhook_timeout_s)
+        self._http = guarded_client(
+            self._handlers.guard, timeout_s=self._settings.webhook_timeout_s, connections=self._settings.webhook_concurrency
+        )
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
         self._unmeasure = on_scrape(self.measure_backlog)
 
@@ -71,33 +84,68 @@ class Dispatcher:
         WEBHOOK_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
 
     async def stop(self) -> None:
-        """Stop the loop; pending deliveries stay in the store."""
+        """Stop the loop and the attempts in flight; pending deliveries stay in the store (a lease taken ends by itself)."""
         if self._unmeasure is not None:
             self._unmeasure()
-        if self._task is not None:
-            self._task.cancel()
+        workers = [self._task, *self._busy.values()] if self._task is not None else list(self._busy.values())
+        for task in workers:
+            task.cancel()
+        for task in workers:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         if self._http is not None:
             await self._http.aclose()
 
     async def run_once(self) -> int:
-        """Attempt every due delivery once; how many were attempted."""
-        attempted = 0
-        for delivery in await self._store.due(self._clock(), limit=50):
-            if await self._store.lease(delivery, self._clock() + LEASE):
-                await self._attempt(delivery)
-                attempted += 1
-        return attempted
+        """Attempt every due delivery once and wait for the attempts (tests drive the clock with it); how many were due."""
+        await self._settle()
+        started = 0
+        while taken := await self._start_due():
+            started += taken
+            await self._settle()
+        return started
+
+    async def _settle(self) -> None:
+        while self._busy:
+            await asyncio.gather(*self._busy.values(), return_exceptions=True)
+
+    async def _start_due(self) -> int:
+        """Give each endpoint with due deliveries (and no worker yet) a worker; how many deliveries were handed out."""
+        room = self._most_busy - len(self._busy)
+        if room <= 0:
+            return 0
+        due = await self._store.due(self._clock(), limit=min(room, BATCH), excluding=list(self._busy))
+        queues: dict[str, list[Delivery]] = {}
+        for delivery in due:
+            queues.setdefault(delivery.endpoint_id, []).append(delivery)
+        for endpoint_id, deliveries in queues.items():
+            self._busy[endpoint_id] = asyncio.create_task(self._work(endpoint_id, deliveries), name="webhook-endpoint")
+        return len(due)
+
+    async def _work(self, endpoint_id: str, deliveries: list[Delivery]) -> None:
+        """One endpoint's due deliveries, in order, one attempt at a time; then any that became due meanwhile."""
+        try:
+            while deliveries:
+                for delivery in deliveries:
+                    async with self._slots:
+                        if await self._store.lease(delivery, self._clock() + LEASE):
+                            await self._attempt(delivery)
+                deliveries = await self._store.due(self._clock(), limit=BATCH, endpoint_id=endpoint_id)
+        except Exception:
+            log.exception("webhook deliveries of an endpoint failed")
+        finally:
+            self._busy.pop(endpoint_id, None)
+            if len(self._busy) == self._most_busy - 1:
+                self._handlers.due.set()  # the loop stopped handing out work when every place was taken
 
     async def _loop(self) -> None:
         while True:
             try:
-                while await self.run_once():
+                while await self._start_due():
                     pass
             except Exception:
                 log.exception("webhook round failed")
-            await self._handlers.signal.wait(self._settings.webhook_poll_s)
+            await self._handlers.due.wait(self._settings.webhook_poll_s)
 
     async def _attempt(self, delivery: Delivery) -> None:
         endpoint = await self._store.endpoint(delivery.endpoint_id)

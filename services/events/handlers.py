@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -16,15 +17,35 @@ from services.common.identity import Principal, Role
 from services.common.settings import Settings
 from services.common.store import VersionConflict
 from services.common.tracing import current_traceparent
-from services.common.wakeup import Wakeup
 from services.events.domain import GRANT_EXPIRED, Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
 from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
+from services.events.tail import FeedTail
 
-__all__ = ["EventsHandlers"]
+__all__ = ["EventsHandlers", "Nudge"]
 
 REGISTRANTS = (Role.PARTNER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN, Role.ORG_LEADER)
 MAX_OVERLAP_HOURS = 168
+QUEUEING = 64
+"""Deliveries of one event written at once (concurrent inserts; one event may go to thousands of endpoints)."""
+
+
+class Nudge:
+    """Wakes the one waiter (the dispatcher); a nudge while nobody waits makes the next wait return at once."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        """Something is due."""
+        self._event.set()
+
+    async def wait(self, within: float) -> None:
+        """Until nudged (or already nudged), or ``within`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._event.wait()
+        self._event.clear()
 
 
 class EventsHandlers:
@@ -34,7 +55,8 @@ class EventsHandlers:
         self.store = store
         self.bus = bus
         self.settings = settings
-        self.signal = Wakeup()
+        self.due = Nudge()
+        self.tail = FeedTail(store, poll_s=settings.feed_poll_s)
         self.dispatcher: object = None
         self.guard = AddressGuard(settings)
         self._clock = clock
@@ -66,12 +88,15 @@ class EventsHandlers:
         entry = await self.store.append(event)
         if entry is None:
             return None
+        self.tail.poke()
         now = self._clock()
+        traceparent = current_traceparent() or event.traceparent
+        deliveries: list[Delivery] = []
         for endpoint in await self.store.active_endpoints():
             if not endpoint.granted_at(now):
                 await self.expire(endpoint, now)
             elif endpoint.wants(event.community, event.routing_key, now=now):
-                await self.store.add_delivery(
+                deliveries.append(
                     Delivery(
                         f"{endpoint.id}:{event.id}",
                         endpoint.id,
@@ -81,10 +106,12 @@ class EventsHandlers:
                         DeliveryStatus.PENDING,
                         now,
                         now,
-                        traceparent=current_traceparent() or event.traceparent,
+                        traceparent=traceparent,
                     )
                 )
-        await self.signal.notify()
+        for start in range(0, len(deliveries), QUEUEING):
+            await asyncio.gather(*(self.store.add_delivery(delivery) for delivery in deliveries[start : start + QUEUEING]))
+            self.due.set()
         return entry
 
     async def register(
@@ -208,7 +235,7 @@ class EventsHandlers:
             raise NotFound("no such delivery", field="deliveryId")
         await self._own(principal, delivery.endpoint_id)
         requeued = await self.store.requeue(delivery, self._clock())
-        await self.signal.notify()
+        self.due.set()
         return requeued
 
     async def endpoint_of(self, principal: Principal, endpoint_id: str) -> Endpoint:
@@ -242,7 +269,7 @@ class EventsHandlers:
     async def _wake(self, endpoint: Endpoint) -> None:
         """Deliveries that waited for the endpoint go now."""
         await self.store.wake(endpoint.id, self._clock())
-        await self.signal.notify()
+        self.due.set()
 
     async def _own(self, principal: Principal, endpoint_id: str) -> Endpoint:
         endpoint = await self.store.endpoint(endpoint_id)

@@ -143,17 +143,18 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over a connection pool whose network is the guarded backend (no proxies from the environment)."""
 
-    def __init__(self, guard: AddressGuard) -> None:
+    def __init__(self, guard: AddressGuard, connections: int) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=100,
-            max_keepalive_connections=20,
+            max_connections=connections,
+            max_keepalive_connections=connections,
             keepalive_expiry=5.0,
             network_backend=GuardedBackend(guard),
         )
 
 
-def guarded_client(guard: AddressGuard, *, timeout_s: float) -> httpx.AsyncClient:
-    """The delivery client: guarded connections, no redirects, no proxy or certificate settings from the environment."""
-    return httpx.AsyncClient(transport=_GuardedTransport(guard), timeout=timeout_s, follow_redirects=False, trust_env=False)
+def guarded_client(guard: AddressGuard, *, timeout_s: float, connections: int = 100) -> httpx.AsyncClient:
+    """The delivery client (one, shared by every delivery: connections are pooled and kept alive): guarded connections,
+    no redirects, no proxy or certificate settings from the environment."""
+    return httpx.AsyncClient(transport=_GuardedTransport(guard, connections), timeout=timeout_s, follow_redirects=False, trust_env=False)
