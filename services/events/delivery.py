@@ -27,10 +27,10 @@ import contextlib
 import json
 import logging
 import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import httpx
 from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
@@ -39,7 +39,7 @@ from services.common.settings import Settings
 from services.common.tracing import SpanKind, context_of, mark_failed, span
 from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
-from services.events.network import guarded_client
+from services.events.network import WebhookClient
 
 __all__ = ["Dispatcher"]
 
@@ -47,8 +47,14 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 500
 """Due deliveries read at once."""
-BUSY_PER_SLOT = 8
-"""Endpoints with a worker at once, per attempt in flight (the rest wait in the store, not in memory)."""
+QUEUED_PER_SLOT = 8
+"""Deliveries taken (leased) and waiting for a slot, at most, per attempt in flight; the rest wait in the store."""
+QUEUED_PER_ENDPOINT = 16
+"""Deliveries of one endpoint taken at once (a backlogged endpoint does not take every place)."""
+BODIES = 256
+"""Events whose CloudEvent body is kept serialized (one event goes to many endpoints at once)..."""
+BODY_TTL_S = 30.0
+"""...for a short while only: a retry hours later sends the entry as it is then (an erasure may have rewritten it)."""
 COULD_NOT_CONNECT = "could not connect"
 
 
@@ -60,16 +66,20 @@ class Dispatcher:
         self._store = handlers.store
         self._settings = settings
         self._clock = clock
-        self._http: httpx.AsyncClient | None = None
+        self._http: WebhookClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._unmeasure: Callable[[], None] | None = None
         self._slots = asyncio.Semaphore(settings.webhook_concurrency)
-        self._busy: dict[str, asyncio.Task[None]] = {}  # endpoint id → the worker sending its deliveries, one at a time
-        self._most_busy = BUSY_PER_SLOT * settings.webhook_concurrency
+        self._queues: dict[str, deque[Delivery]] = {}  # endpoint id → its leased deliveries, sent in order by one worker
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._queued = 0
+        self._most_queued = QUEUED_PER_SLOT * settings.webhook_concurrency
+        self._throttled = False  # something due was left in the store for want of room: look again when there is
+        self._bodies: OrderedDict[str, tuple[float, str]] = OrderedDict()
 
     async def start(self) -> None:
         """Open the HTTP client and start the loop; the backlog is measured at every scrape of ``/metrics``."""
-        self._http = guarded_client(
+        self._http = WebhookClient(
             self._handlers.guard, timeout_s=self._settings.webhook_timeout_s, connections=self._settings.webhook_concurrency
         )
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
@@ -87,61 +97,78 @@ class Dispatcher:
         """Stop the loop and the attempts in flight; pending deliveries stay in the store (a lease taken ends by itself)."""
         if self._unmeasure is not None:
             self._unmeasure()
-        workers = [self._task, *self._busy.values()] if self._task is not None else list(self._busy.values())
-        for task in workers:
+        tasks = [*([self._task] if self._task is not None else []), *self._workers.values()]
+        for task in tasks:
             task.cancel()
-        for task in workers:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._http is not None:
-            await self._http.aclose()
+            await self._http.close()
 
     async def run_once(self) -> int:
-        """Attempt every due delivery once and wait for the attempts (tests drive the clock with it); how many were due."""
+        """Attempt every due delivery once and wait for the attempts (tests drive the clock with it); how many were taken."""
         await self._settle()
-        started = 0
-        while taken := await self._start_due():
-            started += taken
+        taken = 0
+        while started := await self._take_due():
+            taken += started
             await self._settle()
-        return started
+        return taken
 
     async def _settle(self) -> None:
-        while self._busy:
-            await asyncio.gather(*self._busy.values(), return_exceptions=True)
+        while self._workers:
+            await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
-    async def _start_due(self) -> int:
-        """Give each endpoint with due deliveries (and no worker yet) a worker; how many deliveries were handed out."""
-        room = self._most_busy - len(self._busy)
+    async def _take_due(self) -> int:
+        """Lease due deliveries and queue each behind its endpoint's earlier ones; how many were taken."""
+        room = self._most_queued - self._queued
         if room <= 0:
+            self._throttled = True
             return 0
-        due = await self._store.due(self._clock(), limit=min(room, BATCH), excluding=list(self._busy))
-        queues: dict[str, list[Delivery]] = {}
-        for delivery in due:
-            queues.setdefault(delivery.endpoint_id, []).append(delivery)
-        for endpoint_id, deliveries in queues.items():
-            self._busy[endpoint_id] = asyncio.create_task(self._work(endpoint_id, deliveries), name="webhook-endpoint")
-        return len(due)
+        now = self._clock()
+        full = [endpoint_id for endpoint_id, queue in self._queues.items() if len(queue) >= QUEUED_PER_ENDPOINT]
+        taken = 0
+        for delivery in await self._store.due(now, limit=min(room, BATCH), excluding=full):
+            ahead = len(self._queues.get(delivery.endpoint_id, ()))
+            if ahead >= QUEUED_PER_ENDPOINT:
+                self._throttled = True
+                continue
+            # long enough for every attempt before it, in its endpoint's queue and in the slots, to time out
+            until = now + LEASE + timedelta(seconds=self._settings.webhook_timeout_s * (ahead + QUEUED_PER_SLOT))
+            if not await self._store.lease(delivery, until):
+                continue  # another replica's dispatcher took it
+            self._queues.setdefault(delivery.endpoint_id, deque()).append(delivery)
+            self._queued += 1
+            taken += 1
+            if delivery.endpoint_id not in self._workers:
+                self._workers[delivery.endpoint_id] = asyncio.create_task(self._work(delivery.endpoint_id), name="webhook-endpoint")
+        return taken
 
-    async def _work(self, endpoint_id: str, deliveries: list[Delivery]) -> None:
-        """One endpoint's due deliveries, in order, one attempt at a time; then any that became due meanwhile."""
+    async def _work(self, endpoint_id: str) -> None:
+        """Send one endpoint's queued deliveries in order, one attempt at a time, each in a slot."""
+        queue = self._queues[endpoint_id]
         try:
-            while deliveries:
-                for delivery in deliveries:
+            while queue:
+                try:
                     async with self._slots:
-                        if await self._store.lease(delivery, self._clock() + LEASE):
-                            await self._attempt(delivery)
-                deliveries = await self._store.due(self._clock(), limit=BATCH, endpoint_id=endpoint_id)
-        except Exception:
-            log.exception("webhook deliveries of an endpoint failed")
+                        await self._attempt(queue[0])
+                except Exception:
+                    log.exception("a webhook attempt failed")  # its lease runs out and it is attempted again
+                finally:
+                    queue.popleft()
+                    self._queued -= 1
         finally:
-            self._busy.pop(endpoint_id, None)
-            if len(self._busy) == self._most_busy - 1:
-                self._handlers.due.set()  # the loop stopped handing out work when every place was taken
+            del self._workers[endpoint_id]
+            if not queue:
+                del self._queues[endpoint_id]
+            if self._throttled:
+                self._throttled = False
+                self._handlers.due.set()
 
     async def _loop(self) -> None:
         while True:
             try:
-                while await self._start_due():
+                while await self._take_due():
                     pass
             except Exception:
                 log.exception("webhook round failed")
@@ -149,9 +176,9 @@ class Dispatcher:
 
     async def _attempt(self, delivery: Delivery) -> None:
         endpoint = await self._store.endpoint(delivery.endpoint_id)
-        entry = (await self._store.entries([delivery.event_id])).get(delivery.event_id)
+        body = await self._body(delivery.event_id)
         now = self._clock()
-        if endpoint is None or entry is None:
+        if endpoint is None or body is None:
             await self._store.record(
                 delivery, Attempt(now, None, "endpoint or event gone", 0), status=DeliveryStatus.FAILED, next_attempt_at=now
             )
@@ -170,7 +197,7 @@ class Dispatcher:
         }
         parent = context_of({"traceparent": delivery.traceparent} if delivery.traceparent else None)
         with span("webhook delivery", kind=SpanKind.CLIENT, parent=parent, attributes=attributes) as current:
-            outcome, status_code = await self._post(delivery, endpoint, entry, now)
+            outcome, status_code = await self._post(delivery, endpoint, body, now)
             if current is not None:
                 current.set_attribute("renling.webhook.outcome", outcome)
                 if status_code is not None:
@@ -178,9 +205,8 @@ class Dispatcher:
                 if outcome != "delivered":
                     mark_failed(current, outcome)
 
-    async def _post(self, delivery: Delivery, endpoint: Endpoint, entry: dict[str, object], now: datetime) -> tuple[str, int | None]:
+    async def _post(self, delivery: Delivery, endpoint: Endpoint, body: str, now: datetime) -> tuple[str, int | None]:
         """POST the signed event once and record the attempt; its outcome (as counted) and the answer's status."""
-        body = _cloud_event(entry)
         headers = {
             "content-type": "application/cloudevents+json",
             "webhook-id": delivery.event_id,
@@ -188,13 +214,8 @@ class Dispatcher:
             "webhook-signature": " ".join(Webhook(secret).sign(delivery.event_id, now, body) for secret in endpoint.signing_secrets(now)),
         }
         started = time.perf_counter()
-        status_code: int | None = None
         assert self._http is not None
-        try:
-            async with self._http.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
-                status_code = response.status_code
-        except httpx.HTTPError as failure:
-            log.info("webhook delivery %s could not connect: %s", delivery.id, type(failure).__name__)
+        status_code = await self._http.post(endpoint.url, body.encode(), headers)
         if status_code is None:
             attempt = Attempt(now, None, COULD_NOT_CONNECT, 0)
         else:
@@ -213,6 +234,22 @@ class Dispatcher:
             delay = next_delay(attempts, base_s=self._settings.webhook_retry_base_s, max_s=self._settings.webhook_retry_max_s)
             await self._store.record(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=now + delay)
         return outcome, status_code
+
+    async def _body(self, event_id: str) -> str | None:
+        """The event's CloudEvent JSON, read and serialized once for every endpoint it goes to; None if it is gone."""
+        now = time.monotonic()
+        kept = self._bodies.get(event_id)
+        if kept is not None and now - kept[0] < BODY_TTL_S:
+            return kept[1]
+        entry = (await self._store.entries([event_id])).get(event_id)
+        if entry is None:
+            return None
+        body = _cloud_event(entry)
+        self._bodies[event_id] = (now, body)
+        self._bodies.move_to_end(event_id)
+        if len(self._bodies) > BODIES:
+            self._bodies.popitem(last=False)
+        return body
 
 
 def _cloud_event(entry: dict[str, object]) -> str:
