@@ -11,7 +11,14 @@ run) with the gateway in front, as deployed. Measured, in one run:
   through the gateway (graphql-transport-ws), events per second;
 - **latency**: ``registerOrganization`` mutations sent through the gateway at a steady rate by
   community staff; a partner's subscription receives ``orgs.org.registered.v1``; the time from
-  sending the mutation to the partner's frame, p50/p99, and the rate reached.
+  sending the mutation to the partner's frame, p50/p99, and the rate reached;
+- **fan-out** (:mod:`bench.fanout`): one event to 1 000 webhook endpoints and 1 000
+  subscriptions — mutation → last endpoint and last subscriber, CPU per delivery, and other
+  mutations' latency with and without the fan-out running.
+
+``python -m bench.events --only fanout`` runs the fan-out alone (``--endpoints``,
+``--subscribers``, ``--events``, ``--via gateway,events``); ``BENCH_LOGS=<folder>`` keeps the
+services' logs.
 """
 
 from __future__ import annotations

@@ -92,9 +92,10 @@ async def _mutate(http: aiohttp.ClientSession, setup: FanOut, token: str, commun
     return str(payload["organization"]["id"]), took
 
 
-async def _register_webhooks(http: aiohttp.ClientSession, setup: FanOut, count: int) -> None:
-    """``count`` endpoints, each its own partner and path, following the community's organization events."""
+async def _register_webhooks(http: aiohttp.ClientSession, setup: FanOut, count: int) -> list[tuple[str, str]]:
+    """``count`` endpoints, each its own partner and path, following the community's organization events; (token, id) of each."""
     limit = asyncio.Semaphore(16)
+    registered: list[tuple[str, str]] = []
 
     async def one(number: int) -> None:
         variables = {"i": {"url": f"{setup.receiver_url}/hook/{number}", "types": [EVENT], "communities": [setup.community]}}
@@ -109,8 +110,25 @@ async def _register_webhooks(http: aiohttp.ClientSession, setup: FanOut, count: 
             answer = await response.json()
         if not answer.get("data") or answer["data"]["registerWebhook"]["errors"]:
             raise RuntimeError(f"registerWebhook failed: {answer}")
+        registered.append((setup.partners[number % len(setup.partners)], answer["data"]["registerWebhook"]["endpoint"]["id"]))
 
     await asyncio.gather(*(one(number) for number in range(count)))
+    return registered
+
+
+async def _delete_webhooks(http: aiohttp.ClientSession, setup: FanOut, registered: list[tuple[str, str]]) -> None:
+    """The run's endpoints go (a next run must not deliver to them too)."""
+    limit = asyncio.Semaphore(16)
+    mutation = "mutation($i: DeleteWebhookInput!) { deleteWebhook(input: $i) { errors { message } } }"
+
+    async def one(token: str, endpoint_id: str) -> None:
+        body = {"query": mutation, "variables": {"i": {"endpointId": endpoint_id}}}
+        async with limit, http.post(setup.gateway_url, json=body, headers={"authorization": f"Bearer {token}"}) as response:
+            answer = await response.json()
+        if not answer.get("data") or answer["data"]["deleteWebhook"]["errors"]:
+            raise RuntimeError(f"deleteWebhook failed: {answer}")
+
+    await asyncio.gather(*(one(token, endpoint_id) for token, endpoint_id in registered))
 
 
 @asynccontextmanager
@@ -261,7 +279,7 @@ async def run_fanout(
             figures["subscriptions_only"] = await _phase(
                 http, setup, processes, name="subscriptions only", events=events, endpoints=0, subscribers=subscribers, report=report
             )
-            await _register_webhooks(http, setup, endpoints)
+            registered = await _register_webhooks(http, setup, endpoints)
             figures["both"] = await _phase(
                 http,
                 setup,
@@ -283,4 +301,13 @@ async def run_fanout(
         figures["webhooks_only"] = await _phase(
             http, setup, processes, name="webhooks only", events=events, endpoints=endpoints, subscribers=0, report=report
         )
+        fanning = asyncio.create_task(_fan_out_meanwhile(http, setup, seconds=seconds, every_s=1.0))
+        figures["mutations_during_webhook_fan_out"] = await _mutation_latency(http, setup, rate=rate, seconds=seconds)
+        figures["mutations_during_webhook_fan_out"]["fan_out_events"] = await fanning
+        report(
+            f"mutations at {rate:g}/s, one fan-out event a second to {endpoints} endpoints (no subscriptions): "
+            f"{json.dumps(figures['mutations_during_webhook_fan_out'])}"
+        )
+        await asyncio.sleep(5.0)  # the last fan-out events drain
+        await _delete_webhooks(http, setup, registered)
     return figures

@@ -1,4 +1,4 @@
-"""Composition root of the events service: feed, webhooks, dispatcher and schema wired together."""
+"""Composition root of the events service: feed, its tail, webhooks, dispatcher and schema wired together."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ def wire(runtime: Runtime) -> ServiceParts:
     handlers = EventsHandlers(store, runtime.settings, clock=runtime.clock, bus=runtime.bus)
     dispatcher = Dispatcher(handlers, runtime.settings, clock=runtime.clock)
     handlers.dispatcher = dispatcher
+
+    async def stop() -> None:
+        await dispatcher.stop()
+        await handlers.tail.close()
+
     return ServiceParts(
         context_factory=contexts(EventsContext, handlers=handlers),
         outbox_collections=(),
@@ -26,7 +31,7 @@ def wire(runtime: Runtime) -> ServiceParts:
         subscriptions=[EventsConsumers(handlers).subscription()],
         handlers=handlers,
         on_start=dispatcher.start,
-        on_stop=dispatcher.stop,
+        on_stop=stop,
     )
 
 

@@ -6,7 +6,9 @@ process records an event (:meth:`FeedTail.poke`) and every ``poll_s`` for what o
 wrote — and keeps the newest ``keep`` entries in memory; each subscription takes from them what
 its scope and types allow (:meth:`FeedTail.after`). A subscription further behind than the tail
 holds (one resuming from an old cursor) reads the store itself, up to the tail's end, and is then
-served by the tail. The store allocates sequence numbers densely and in commit order
+served by the tail. Entries leave the tail after ``KEPT_S`` seconds as well: a subscription that
+resumes later reads them from the store, as they are then (an erasure may have rewritten them).
+The store allocates sequence numbers densely and in commit order
 (:meth:`~services.events.store.EventsStore.append`), so reading ``seq > last`` never steps over an
 entry that is committed later.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 
 from services.events.store import EventsStore, FeedEntry
@@ -24,6 +27,8 @@ __all__ = ["FeedTail"]
 
 log = logging.getLogger(__name__)
 READ_LIMIT = 1_000
+KEPT_S = 30.0
+"""How long an entry is served from memory (live subscriptions take it within moments)."""
 
 
 class FeedTail:
@@ -33,6 +38,7 @@ class FeedTail:
         self._store = store
         self._poll_s = poll_s
         self._entries: deque[FeedEntry] = deque(maxlen=keep)
+        self._arrivals: deque[float] = deque(maxlen=keep)  # when each held entry was read (monotonic)
         self._start = 0  # every entry with start < seq <= last is held
         self._last = 0
         self._poked = asyncio.Event()
@@ -90,18 +96,28 @@ class FeedTail:
                     pass
             except Exception:
                 log.exception("reading the feed's new entries failed")
+            self._forget(time.monotonic() - KEPT_S)
+
+    def _forget(self, before: float) -> None:
+        """Entries read before ``before`` are no longer served from memory."""
+        while self._arrivals and self._arrivals[0] < before:
+            self._arrivals.popleft()
+            self._start = self._entries.popleft()["seq"]
 
     async def _read(self) -> bool:
         """Take the entries after the last one held; whether a full page came (more may follow)."""
         entries = await self._store.feed.find({"seq": {"$gt": self._last}}, sort=[("seq", 1)], limit=READ_LIMIT)
+        now = time.monotonic()
         for entry in entries:
             if entry["seq"] != self._last + 1:  # never, with dense numbers; start over rather than serve a hole
-                log.error("the feed skipped from %s to %s", self._last, entry["seq"])
+                log.warning("the feed skipped from %s to %s", self._last, entry["seq"])
                 self._entries.clear()
+                self._arrivals.clear()
                 self._start = entry["seq"] - 1
             if len(self._entries) == self._entries.maxlen:
                 self._start = self._entries[0]["seq"]
             self._entries.append(entry)
+            self._arrivals.append(now)
             self._last = entry["seq"]
         if entries:
             changed, self._changed = self._changed, asyncio.Event()
