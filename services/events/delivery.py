@@ -4,7 +4,10 @@ Deliveries live in the store, so a restart resumes them. Attempts run concurrent
 ``webhook_concurrency`` in flight, over one pooled, kept-alive HTTP client — and one at a time
 per endpoint, in the order they became due, so a slow or dead receiver holds one slot and
 delays only its own deliveries. Each attempt is taken with a lease (a conditional update) first,
-so that the dispatchers of several replicas never send the same attempt twice. The body is the event in structured
+so that the dispatchers of several replicas never send the same attempt twice: a new delivery is
+stored already leased to the replica that recorded its event (which sends it at once, with no
+second write and no search), a due one — a retry, or one whose lease ran out — is leased with a
+conditional update. The body is the event in structured
 CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
 repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec —
 one signature per secret still valid (after a rotation, the old one's too, during the overlap).
@@ -28,7 +31,8 @@ import json
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from standardwebhooks.webhooks import Webhook
@@ -104,7 +108,8 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._http is not None:
-            await self._http.close()
+            http, self._http = self._http, None
+            await http.close()
 
     async def run_once(self) -> int:
         """Attempt every due delivery once and wait for the attempts (tests drive the clock with it); how many were taken."""
@@ -133,16 +138,44 @@ class Dispatcher:
             if ahead >= QUEUED_PER_ENDPOINT:
                 self._throttled = True
                 continue
-            # long enough for every attempt before it, in its endpoint's queue and in the slots, to time out
-            until = now + LEASE + timedelta(seconds=self._settings.webhook_timeout_s * (ahead + QUEUED_PER_SLOT))
-            if not await self._store.lease(delivery, until):
+            if not await self._store.lease(delivery, now + self._lease(ahead)):
                 continue  # another replica's dispatcher took it
-            self._queues.setdefault(delivery.endpoint_id, deque()).append(delivery)
-            self._queued += 1
+            self._queue(delivery)
             taken += 1
-            if delivery.endpoint_id not in self._workers:
-                self._workers[delivery.endpoint_id] = asyncio.create_task(self._work(delivery.endpoint_id), name="webhook-endpoint")
         return taken
+
+    def reserve(self, deliveries: Sequence[Delivery], now: datetime) -> list[Delivery]:
+        """New deliveries (not stored yet), those there is room for leased to this dispatcher: stored so, they are handed over
+        (:meth:`hand_over`) without a second write; the others are stored due, for :meth:`_take_due`."""
+        if self._http is None:  # not started yet (the consumers start first), or stopped: the loop finds them due
+            return list(deliveries)
+        room = self._most_queued - self._queued
+        ahead: dict[str, int] = {}
+        reserved = []
+        for delivery in deliveries:
+            queued = ahead.get(delivery.endpoint_id, len(self._queues.get(delivery.endpoint_id, ())))
+            if room <= 0 or queued >= QUEUED_PER_ENDPOINT:
+                reserved.append(delivery)
+                continue
+            reserved.append(replace(delivery, next_attempt_at=now + self._lease(queued)))
+            ahead[delivery.endpoint_id] = queued + 1
+            room -= 1
+        return reserved
+
+    def hand_over(self, deliveries: Sequence[Delivery]) -> None:
+        """Send these (reserved, now stored) deliveries, each behind its endpoint's earlier ones."""
+        for delivery in deliveries:
+            self._queue(delivery)
+
+    def _lease(self, ahead: int) -> timedelta:
+        """Long enough for every attempt before this one, in its endpoint's queue and in the slots, to time out."""
+        return LEASE + timedelta(seconds=self._settings.webhook_timeout_s * (ahead + QUEUED_PER_SLOT))
+
+    def _queue(self, delivery: Delivery) -> None:
+        self._queues.setdefault(delivery.endpoint_id, deque()).append(delivery)
+        self._queued += 1
+        if delivery.endpoint_id not in self._workers:
+            self._workers[delivery.endpoint_id] = asyncio.create_task(self._work(delivery.endpoint_id), name="webhook-endpoint")
 
     async def _work(self, endpoint_id: str) -> None:
         """Send one endpoint's queued deliveries in order, one attempt at a time, each in a slot."""

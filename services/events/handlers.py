@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from services.common.bus import Bus, DeadLetter
 from services.common.domain import Conflict, Forbidden, Invalid, NotFound
@@ -22,12 +23,25 @@ from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
 from services.events.tail import FeedTail
 
-__all__ = ["EventsHandlers", "Nudge"]
+__all__ = ["Deliverer", "EventsHandlers", "Nudge"]
 
 REGISTRANTS = (Role.PARTNER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN, Role.ORG_LEADER)
 MAX_OVERLAP_HOURS = 168
 QUEUEING = 64
 """Deliveries of one event written at once (concurrent inserts; one event may go to thousands of endpoints)."""
+
+
+class Deliverer(Protocol):
+    """What recording an event asks of the dispatcher of this replica (:class:`~services.events.delivery.Dispatcher`)."""
+
+    def reserve(self, deliveries: Sequence[Delivery], now: datetime) -> list[Delivery]:
+        """The deliveries, those it will send itself leased to it (their ``next_attempt_at`` the lease's end)."""
+
+    def hand_over(self, deliveries: Sequence[Delivery]) -> None:
+        """Send these reserved deliveries, now stored."""
+
+    async def run_once(self) -> int:
+        """Attempt every due delivery once."""
 
 
 class Nudge:
@@ -57,7 +71,7 @@ class EventsHandlers:
         self.settings = settings
         self.due = Nudge()
         self.tail = FeedTail(store, poll_s=settings.feed_poll_s)
-        self.dispatcher: object = None
+        self.dispatcher: Deliverer | None = None
         self.guard = AddressGuard(settings)
         self._clock = clock
 
@@ -110,9 +124,19 @@ class EventsHandlers:
                     )
                 )
         for start in range(0, len(deliveries), QUEUEING):
-            await asyncio.gather(*(self.store.add_delivery(delivery) for delivery in deliveries[start : start + QUEUEING]))
-            self.due.set()
+            await self._queue(deliveries[start : start + QUEUEING], now)
         return entry
+
+    async def _queue(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+        """Store new deliveries; those this replica's dispatcher has room for are stored leased to it and handed over at once
+        (no second write to take them, no search for them); the rest it finds due in the store."""
+        reserved = self.dispatcher.reserve(deliveries, now) if self.dispatcher is not None else list(deliveries)
+        stored = await asyncio.gather(*(self.store.add_delivery(delivery) for delivery in reserved))
+        taken = [delivery for delivery, new in zip(reserved, stored, strict=True) if new and delivery.next_attempt_at > now]
+        if taken and self.dispatcher is not None:
+            self.dispatcher.hand_over(taken)
+        if len(taken) < len(reserved):
+            self.due.set()
 
     async def register(
         self, principal: Principal, url: str, *, communities: Sequence[str] | None, types: Sequence[str] | None, description: str

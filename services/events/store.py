@@ -139,12 +139,13 @@ class EventsStore:
         documents = await self.endpoints.find({"$or": [{"full": community}, {"public": community}]}, sort=[("created_at", 1)])
         return [_endpoint(d) for d in documents]
 
-    async def add_delivery(self, delivery: Delivery) -> None:
-        """A delivery to make (its id is endpoint + event: the same event is queued once per endpoint)."""
+    async def add_delivery(self, delivery: Delivery) -> bool:
+        """A delivery to make (its id is endpoint + event: the same event is queued once per endpoint); False if it was there."""
         try:
             await self.deliveries.insert_one({"_id": delivery.id, **_delivery_fields(delivery), "version": 1})
         except DuplicateKey:
-            return
+            return False
+        return True
 
     async def due(self, now: datetime, limit: int, *, excluding: Sequence[str] = (), endpoint_id: str | None = None) -> list[Delivery]:
         """Pending deliveries whose time has come, oldest first: of one endpoint, or of any but those ``excluding``."""
