@@ -20,6 +20,7 @@ from services.common.bus.memory import InProcessBus
 from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.events.app import create_app
+from services.events.delivery import QUEUED_PER_SLOT
 from tests.events.conftest import Events, event, place
 from tests.support import eventually, fast_settings, running, serving
 
@@ -86,8 +87,9 @@ async def _register(events: Events, base: str, names: list[str]) -> dict[str, st
 
 
 async def test_deliveries_go_out_concurrently_but_never_more_than_the_bound(bounded: Events) -> None:
+    """More endpoints than the dispatcher takes at once (8 per slot): the rest wait in the store and go when there is room."""
     receivers = Receivers(held={"*"})
-    names = [f"e{n}" for n in range(10)]
+    names = [f"e{n:02}" for n in range(QUEUED_PER_SLOT * BOUND + 6)]
     async with serving(receivers.app()) as base:
         await _register(bounded, base, names)
         await bounded.publish(event("needs.item.published.v1", item_id="i1"))
