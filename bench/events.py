@@ -11,7 +11,14 @@ run) with the gateway in front, as deployed. Measured, in one run:
   through the gateway (graphql-transport-ws), events per second;
 - **latency**: ``registerOrganization`` mutations sent through the gateway at a steady rate by
   community staff; a partner's subscription receives ``orgs.org.registered.v1``; the time from
-  sending the mutation to the partner's frame, p50/p99, and the rate reached.
+  sending the mutation to the partner's frame, p50/p99, and the rate reached;
+- **fan-out** (:mod:`bench.fanout`): one event to 1 000 webhook endpoints and 1 000
+  subscriptions — mutation → last endpoint and last subscriber, CPU per delivery, and other
+  mutations' latency with and without the fan-out running.
+
+``python -m bench.events --only fanout`` runs the fan-out alone (``--endpoints``,
+``--subscribers``, ``--events``, ``--via gateway,events``); ``BENCH_LOGS=<folder>`` keeps the
+services' logs.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +43,19 @@ import aiohttp
 import websockets
 from websockets.typing import Subprotocol
 
+from bench.fanout import FanOut, run_fanout
 from bench.measure import ROOT, ensure_jwt_secret
 from bench.processes import Measured, cpu_seconds, free_port, pids_of, started
+from services.cli import SERVICES
 from services.common.bus.rabbit import RabbitBus, delete_namespace
 from services.common.events import new_event
 from services.common.identity import Role, mint_token
 from services.common.settings import LOCAL_RABBITMQ, Settings
 
-__all__ = ["run_events"]
+__all__ = ["FanOutPlan", "run_events"]
 
 DISTRICT, STREET, COMMUNITY = "district-events", "street-events", "community-events"
+QUIET = "community-quiet"  # a community no partner follows: its mutations cause no fan-out
 PROTOCOL = Subprotocol("graphql-transport-ws")
 PAYLOAD = {"needId": "0" * 32, "communityId": COMMUNITY, "category": "blue_guard", "title": "基准事件", "actor": "bench"}
 
@@ -197,9 +208,9 @@ async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: st
     }
 
 
-def _organization(name: str) -> dict[str, Any]:
+def _organization(name: str, community: str = COMMUNITY) -> dict[str, Any]:
     return {
-        "communityId": COMMUNITY,
+        "communityId": community,
         "kind": "SOCIAL_ORGANIZATION",
         "foundedOn": "2020-01-01",
         "name": f"基准队{name}",
@@ -221,6 +232,7 @@ async def _places(gateway_url: str, admin: str) -> None:
         ("registerDistrict", {"id": DISTRICT, "name": "事件区"}),
         ("registerStreet", {"id": STREET, "districtId": DISTRICT, "name": "事件街道"}),
         ("registerCommunity", {"id": COMMUNITY, "streetId": STREET, "name": "事件社区", "address": "事件路1号"}),
+        ("registerCommunity", {"id": QUIET, "streetId": STREET, "name": "安静社区", "address": "事件路2号"}),
     ]
     async with aiohttp.ClientSession() as http:
         for mutation, fields in steps:
@@ -235,12 +247,31 @@ async def _places(gateway_url: str, admin: str) -> None:
     await asyncio.sleep(1.0)  # the places travel to the other services as events
 
 
-def run_events(*, count: int, rates: list[float], seconds: float, report: Callable[[str], None] = print) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FanOutPlan:
+    """The fan-out run: how many endpoints, subscriptions and measured events; the steady mutation rate beside it."""
+
+    endpoints: int = 1_000
+    subscribers: int = 1_000
+    events: int = 8
+    rate: float = 20.0
+    via: tuple[str, ...] = ("gateway",)
+
+
+def run_events(
+    *,
+    count: int,
+    rates: list[float],
+    seconds: float,
+    fanout: FanOutPlan | None = FanOutPlan(),
+    throughput: bool = True,
+    report: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Start the services on RabbitMQ and the gateway, then measure; print and return the figures."""
     ensure_jwt_secret()
     url = os.environ.get("AMQP_URL") or LOCAL_RABBITMQ
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
-    ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "notices", "people", "gateway")}
+    ports = {name: free_port() for name in (*SERVICES, "gateway", "receiver")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()}
     env |= {
         "AMQP_URL": url,
@@ -249,61 +280,113 @@ def run_events(*, count: int, rates: list[float], seconds: float, report: Callab
         "RATE_LIMIT": "",
         "RATE_LIMIT_PER_ADDRESS": "",
         "OUTBOX_INTERVAL_S": "1",
+        "WEBHOOK_ALLOW_PRIVATE": "true",  # the receivers are on loopback (the documented switch; refused by default)
     }
     settings = Settings(amqp_url=url, events_exchange=namespace)
     tokens = {
         "admin": mint_token(settings, subject="bench-admin", roles=[Role.DISTRICT_ADMIN], districts=[DISTRICT]),
         "staff": mint_token(settings, subject="bench-staff", roles=[Role.COMMUNITY_STAFF], communities=[COMMUNITY]),
+        "quiet": mint_token(settings, subject="bench-quiet-staff", roles=[Role.COMMUNITY_STAFF], communities=[QUIET]),
         "partner": mint_token(settings, subject="bench-partner", roles=[Role.PARTNER], communities=[COMMUNITY]),
     }
     figures: dict[str, Any] = {"namespace": namespace}
-    figures["raw_one_at_a_time_per_s"] = round(asyncio.run(raw_throughput(url, count, in_flight=1)))
-    figures["raw_256_in_flight_per_s"] = round(asyncio.run(raw_throughput(url, count, in_flight=256)))
-    report(
-        f"raw aio-pika: {figures['raw_one_at_a_time_per_s']}/s publishing one at a time, {figures['raw_256_in_flight_per_s']}/s with 256 in flight"
-    )
-    with tempfile.TemporaryDirectory(prefix="renling-events-") as folder, ExitStack() as stack:
-        logs = Path(folder)
-        # runs last, once the services have stopped: the run's queues and exchanges go, even after a failure
-        stack.callback(
-            lambda: asyncio.run(
-                delete_namespace(url, namespace, ("needs", "claims", "orgs", "events", "notices", "people"), settings.bus_retry_delays_ms)
-            )
+    if throughput:
+        figures["raw_one_at_a_time_per_s"] = round(asyncio.run(raw_throughput(url, count, in_flight=1)))
+        figures["raw_256_in_flight_per_s"] = round(asyncio.run(raw_throughput(url, count, in_flight=256)))
+        report(
+            f"raw aio-pika: {figures['raw_one_at_a_time_per_s']}/s publishing one at a time, "
+            f"{figures['raw_256_in_flight_per_s']}/s with 256 in flight"
         )
+    with tempfile.TemporaryDirectory(prefix="renling-events-") as folder, ExitStack() as stack:
+        logs = Path(os.environ.get("BENCH_LOGS") or folder)  # BENCH_LOGS keeps the services' logs after the run
+        logs.mkdir(parents=True, exist_ok=True)
+        # runs last, once the services have stopped: the run's queues and exchanges go, even after a failure
+        stack.callback(lambda: asyncio.run(delete_namespace(url, namespace, tuple(SERVICES), settings.bus_retry_delays_ms)))
         processes = {
             name: stack.enter_context(
                 started(
                     name, [sys.executable, "-m", "services", "serve", name], port=ports[name], env=env, cwd=ROOT, log=logs / f"{name}.log"
                 )
             )
-            for name in ("orgs", "needs", "claims", "events", "notices", "people", "gateway")
+            for name in (*SERVICES, "gateway")
         }
         gateway_url = f"http://127.0.0.1:{ports['gateway']}/graphql"
         ws_url = f"ws://127.0.0.1:{ports['gateway']}/graphql"
         asyncio.run(_places(gateway_url, tokens["admin"]))
+        if throughput:
+            _throughput(figures, processes, settings, ws_url, gateway_url, tokens, count=count, rates=rates, seconds=seconds, report=report)
+        if fanout is not None:
+            command = [sys.executable, "-m", "bench.receiver", "--port", str(ports["receiver"])]
+            stack.enter_context(started("receiver", command, port=ports["receiver"], cwd=ROOT, log=logs / "receiver.log"))
+            figures["fanout"] = []
+            for via in fanout.via:
+                setup = FanOut(
+                    gateway_url=gateway_url,
+                    ws_url=ws_url,
+                    events_ws_url=f"ws://127.0.0.1:{ports['events']}/graphql",
+                    receiver_url=f"http://127.0.0.1:{ports['receiver']}",
+                    staff=tokens["staff"],
+                    quiet_staff=tokens["quiet"],
+                    partners=[
+                        mint_token(settings, subject=f"bench-partner-{via}-{n}", roles=[Role.PARTNER], communities=[COMMUNITY])
+                        for n in range(max(fanout.endpoints, fanout.subscribers))
+                    ],
+                    community=COMMUNITY,
+                    quiet_community=QUIET,
+                    organization=_organization,
+                )
+                figures["fanout"].append(
+                    asyncio.run(
+                        run_fanout(
+                            setup,
+                            processes,
+                            endpoints=fanout.endpoints,
+                            subscribers=fanout.subscribers,
+                            events=fanout.events,
+                            rate=fanout.rate,
+                            seconds=seconds,
+                            via=via,
+                            report=report,
+                        )
+                    )
+                )
+    return figures
+
+
+def _throughput(
+    figures: dict[str, Any],
+    processes: Mapping[str, Measured],
+    settings: Settings,
+    ws_url: str,
+    gateway_url: str,
+    tokens: Mapping[str, str],
+    *,
+    count: int,
+    rates: list[float],
+    seconds: float,
+    report: Callable[[str], None],
+) -> None:
+    """The pipeline's throughput against raw aio-pika, and mutation → partner frame latency at steady rates."""
+    cpu = _cpu_now(processes)
+    began = time.perf_counter()
+    rate = asyncio.run(pipeline_throughput(settings, ws_url, tokens["staff"], count))
+    figures["pipeline_cpu_pct"] = _cpu_shares(processes, cpu, time.perf_counter() - began)
+    figures["pipeline_per_s"] = round(rate)
+    figures["pipeline_vs_raw_one_at_a_time"] = round(rate / figures["raw_one_at_a_time_per_s"], 2)
+    figures["pipeline_vs_raw_256_in_flight"] = round(rate / figures["raw_256_in_flight_per_s"], 2)
+    report(
+        f"pipeline (bus → events service → gateway → subscriber): {figures['pipeline_per_s']}/s = "
+        f"{figures['pipeline_vs_raw_one_at_a_time']}× raw one at a time, {figures['pipeline_vs_raw_256_in_flight']}× raw 256 in flight; "
+        f"CPU % of one core: {json.dumps(figures['pipeline_cpu_pct'])}"
+    )
+    figures["latency"] = []
+    for steady in rates:
         cpu = _cpu_now(processes)
         began = time.perf_counter()
-        rate = asyncio.run(pipeline_throughput(settings, ws_url, tokens["staff"], count))
-        figures["pipeline_cpu_pct"] = _cpu_shares(processes, cpu, time.perf_counter() - began)
-        figures["pipeline_per_s"] = round(rate)
-        figures["pipeline_vs_raw_one_at_a_time"] = round(rate / figures["raw_one_at_a_time_per_s"], 2)
-        figures["pipeline_vs_raw_256_in_flight"] = round(rate / figures["raw_256_in_flight_per_s"], 2)
-        report(
-            f"pipeline (bus → events service → gateway → subscriber): {figures['pipeline_per_s']}/s = "
-            f"{figures['pipeline_vs_raw_one_at_a_time']}× raw one at a time, {figures['pipeline_vs_raw_256_in_flight']}× raw 256 in flight; "
-            f"CPU % of one core: {json.dumps(figures['pipeline_cpu_pct'])}"
-        )
-        figures["latency"] = []
-        for steady in rates:
-            cpu = _cpu_now(processes)
-            began = time.perf_counter()
-            measured: dict[str, Any] = asyncio.run(
-                latency_at_rate(gateway_url, ws_url, tokens["staff"], tokens["partner"], steady, seconds)
-            )
-            measured["cpu_pct"] = _cpu_shares(processes, cpu, time.perf_counter() - began)
-            figures["latency"].append(measured)
-            report(f"mutation → partner frame at {steady:g}/s: {json.dumps(measured)}")
-    return figures
+        measured: dict[str, Any] = asyncio.run(latency_at_rate(gateway_url, ws_url, tokens["staff"], tokens["partner"], steady, seconds))
+        measured["cpu_pct"] = _cpu_shares(processes, cpu, time.perf_counter() - began)
+        figures["latency"].append(measured)
+        report(f"mutation → partner frame at {steady:g}/s: {json.dumps(measured)}")
 
 
 def _cpu_now(processes: Mapping[str, Measured]) -> dict[str, float]:
@@ -328,8 +411,20 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5_000, help="events for the throughput runs")
     parser.add_argument("--rates", default="100,250,500", help="steady mutation rates for the latency runs, per second")
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "10")))
+    parser.add_argument("--only", choices=("throughput", "fanout"), help="one part only (default both)")
+    parser.add_argument("--endpoints", type=int, default=1_000, help="webhook endpoints of the fan-out")
+    parser.add_argument("--subscribers", type=int, default=1_000, help="subscriptions of the fan-out")
+    parser.add_argument("--events", type=int, default=8, help="measured fan-out events per phase")
+    parser.add_argument("--via", default="gateway", help="where subscriptions connect: gateway, events, or both (gateway,events)")
     args = parser.parse_args()
-    run_events(count=args.count, rates=[float(rate) for rate in args.rates.split(",")], seconds=args.seconds)
+    plan = FanOutPlan(args.endpoints, args.subscribers, args.events, via=tuple(args.via.split(",")))
+    run_events(
+        count=args.count,
+        rates=[float(rate) for rate in args.rates.split(",")],
+        seconds=args.seconds,
+        fanout=None if args.only == "throughput" else plan,
+        throughput=args.only != "fanout",
+    )
 
 
 if __name__ == "__main__":

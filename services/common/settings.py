@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(14, ge=1, description="attempts before a delivery is given up (about a day)")
     webhook_poll_s: float = Field(1.0, gt=0, description="how often due deliveries are looked for")
     webhook_timeout_s: float = Field(10.0, gt=0, description="per delivery attempt")
+    webhook_concurrency: int = Field(
+        100, ge=1, description="delivery attempts in flight at once (one at a time per endpoint); also the connection pool's size"
+    )
+    feed_poll_s: float = Field(1.0, gt=0, description="how often the events service looks for feed entries other replicas wrote")
 
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; refused (413) before it is read")
     max_header_bytes: int = Field(16_384, ge=1_024, description="all request headers together; refused (431) beyond")

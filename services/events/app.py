@@ -1,4 +1,4 @@
-"""Composition root of the events service: feed, webhooks, dispatcher and schema wired together."""
+"""Composition root of the events service: feed, its tail, webhooks, dispatcher and schema wired together."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def wire(runtime: Runtime) -> ServiceParts:
     async def stop() -> None:
         await sweep.stop()
         await dispatcher.stop()
+        await handlers.tail.close()
 
     return ServiceParts(
         context_factory=contexts(EventsContext, handlers=handlers),

@@ -1,6 +1,13 @@
 """The webhook dispatcher: due deliveries POSTed as signed CloudEvents, retried with back-off.
 
-Deliveries live in the store, so a restart resumes them. The body is the event in structured
+Deliveries live in the store, so a restart resumes them. Attempts run concurrently — at most
+``webhook_concurrency`` in flight, over one pooled, kept-alive HTTP client — and one at a time
+per endpoint, in the order they became due, so a slow or dead receiver holds one slot and
+delays only its own deliveries. Each attempt is taken with a lease (a conditional update) first,
+so that the dispatchers of several replicas never send the same attempt twice: a new delivery is
+stored already leased to the replica that recorded its event (which sends it at once, with no
+second write and no search), a due one — a retry, or one whose lease ran out — is leased with a
+conditional update. The body is the event in structured
 CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
 repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec —
 one signature per secret still valid (after a rotation, the old one's too, during the overlap).
@@ -23,10 +30,11 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-import httpx
 from standardwebhooks.webhooks import Webhook
 
 from services.common.events import Event
@@ -35,12 +43,22 @@ from services.common.settings import Settings
 from services.common.tracing import SpanKind, context_of, mark_failed, span
 from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus, next_delay
 from services.events.handlers import EventsHandlers
-from services.events.network import guarded_client
+from services.events.network import WebhookClient
 
 __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
+BATCH = 500
+"""Due deliveries read at once."""
+QUEUED_PER_SLOT = 8
+"""Deliveries taken (leased) and waiting for a slot, at most, per attempt in flight; the rest wait in the store."""
+QUEUED_PER_ENDPOINT = 16
+"""Deliveries of one endpoint taken at once (a backlogged endpoint does not take every place)."""
+BODIES = 256
+"""Events whose CloudEvent body is kept serialized (one event goes to many endpoints at once)..."""
+BODY_TTL_S = 30.0
+"""...for a short while only: a retry hours later sends the entry as it is then (an erasure may have rewritten it)."""
 COULD_NOT_CONNECT = "could not connect"
 
 
@@ -52,13 +70,22 @@ class Dispatcher:
         self._store = handlers.store
         self._settings = settings
         self._clock = clock
-        self._http: httpx.AsyncClient | None = None
+        self._http: WebhookClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._unmeasure: Callable[[], None] | None = None
+        self._slots = asyncio.Semaphore(settings.webhook_concurrency)
+        self._queues: dict[str, deque[Delivery]] = {}  # endpoint id → its leased deliveries, sent in order by one worker
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._queued = 0
+        self._most_queued = QUEUED_PER_SLOT * settings.webhook_concurrency
+        self._throttled = False  # something due was left in the store for want of room: look again when there is
+        self._bodies: OrderedDict[str, tuple[float, str]] = OrderedDict()
 
     async def start(self) -> None:
         """Open the HTTP client and start the loop; the backlog is measured at every scrape of ``/metrics``."""
-        self._http = guarded_client(self._handlers.guard, timeout_s=self._settings.webhook_timeout_s)
+        self._http = WebhookClient(
+            self._handlers.guard, timeout_s=self._settings.webhook_timeout_s, connections=self._settings.webhook_concurrency
+        )
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
         self._unmeasure = on_scrape(self.measure_backlog)
 
@@ -71,39 +98,120 @@ class Dispatcher:
         WEBHOOK_OLDEST_AGE.set(max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
 
     async def stop(self) -> None:
-        """Stop the loop; pending deliveries stay in the store."""
+        """Stop the loop and the attempts in flight; pending deliveries stay in the store (a lease taken ends by itself)."""
         if self._unmeasure is not None:
             self._unmeasure()
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [*([self._task] if self._task is not None else []), *self._workers.values()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         if self._http is not None:
-            await self._http.aclose()
+            http, self._http = self._http, None
+            await http.close()
 
     async def run_once(self) -> int:
-        """Attempt every due delivery once; how many were attempted."""
-        attempted = 0
-        for delivery in await self._store.due(self._clock(), limit=50):
-            if await self._store.lease(delivery, self._clock() + LEASE):
-                await self._attempt(delivery)
-                attempted += 1
-        return attempted
+        """Attempt every due delivery once and wait for the attempts (tests drive the clock with it); how many were taken."""
+        await self._settle()
+        taken = 0
+        while started := await self._take_due():
+            taken += started
+            await self._settle()
+        return taken
+
+    async def _settle(self) -> None:
+        while self._workers:
+            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def _take_due(self) -> int:
+        """Lease due deliveries and queue each behind its endpoint's earlier ones; how many were taken."""
+        room = self._most_queued - self._queued
+        if room <= 0:
+            self._throttled = True
+            return 0
+        now = self._clock()
+        full = [endpoint_id for endpoint_id, queue in self._queues.items() if len(queue) >= QUEUED_PER_ENDPOINT]
+        taken = 0
+        for delivery in await self._store.due(now, limit=min(room, BATCH), excluding=full):
+            ahead = len(self._queues.get(delivery.endpoint_id, ()))
+            if ahead >= QUEUED_PER_ENDPOINT:
+                self._throttled = True
+                continue
+            if not await self._store.lease(delivery, now + self._lease(ahead)):
+                continue  # another replica's dispatcher took it
+            self._queue(delivery)
+            taken += 1
+        return taken
+
+    def reserve(self, deliveries: Sequence[Delivery], now: datetime) -> list[Delivery]:
+        """New deliveries (not stored yet), those there is room for leased to this dispatcher: stored so, they are handed over
+        (:meth:`hand_over`) without a second write; the others are stored due, for :meth:`_take_due`."""
+        if self._http is None:  # not started yet (the consumers start first), or stopped: the loop finds them due
+            return list(deliveries)
+        room = self._most_queued - self._queued
+        ahead: dict[str, int] = {}
+        reserved = []
+        for delivery in deliveries:
+            queued = ahead.get(delivery.endpoint_id, len(self._queues.get(delivery.endpoint_id, ())))
+            if room <= 0 or queued >= QUEUED_PER_ENDPOINT:
+                reserved.append(delivery)
+                continue
+            reserved.append(replace(delivery, next_attempt_at=now + self._lease(queued)))
+            ahead[delivery.endpoint_id] = queued + 1
+            room -= 1
+        return reserved
+
+    def hand_over(self, deliveries: Sequence[Delivery]) -> None:
+        """Send these (reserved, now stored) deliveries, each behind its endpoint's earlier ones."""
+        for delivery in deliveries:
+            self._queue(delivery)
+
+    def _lease(self, ahead: int) -> timedelta:
+        """Long enough for every attempt before this one, in its endpoint's queue and in the slots, to time out."""
+        return LEASE + timedelta(seconds=self._settings.webhook_timeout_s * (ahead + QUEUED_PER_SLOT))
+
+    def _queue(self, delivery: Delivery) -> None:
+        self._queues.setdefault(delivery.endpoint_id, deque()).append(delivery)
+        self._queued += 1
+        if delivery.endpoint_id not in self._workers:
+            self._workers[delivery.endpoint_id] = asyncio.create_task(self._work(delivery.endpoint_id), name="webhook-endpoint")
+
+    async def _work(self, endpoint_id: str) -> None:
+        """Send one endpoint's queued deliveries in order, one attempt at a time, each in a slot."""
+        queue = self._queues[endpoint_id]
+        try:
+            while queue:
+                try:
+                    async with self._slots:
+                        await self._attempt(queue[0])
+                except Exception:
+                    log.exception("a webhook attempt failed")  # its lease runs out and it is attempted again
+                finally:
+                    queue.popleft()
+                    self._queued -= 1
+        finally:
+            del self._workers[endpoint_id]
+            if not queue:
+                del self._queues[endpoint_id]
+            if self._throttled:
+                self._throttled = False
+                self._handlers.due.set()
 
     async def _loop(self) -> None:
         while True:
             try:
-                while await self.run_once():
+                while await self._take_due():
                     pass
             except Exception:
                 log.exception("webhook round failed")
-            await self._handlers.signal.wait(self._settings.webhook_poll_s)
+            await self._handlers.due.wait(self._settings.webhook_poll_s)
 
     async def _attempt(self, delivery: Delivery) -> None:
         endpoint = await self._store.endpoint(delivery.endpoint_id)
-        entry = (await self._store.entries([delivery.event_id])).get(delivery.event_id)
+        body = await self._body(delivery.event_id)
         now = self._clock()
-        if endpoint is None or entry is None:
+        if endpoint is None or body is None:
             await self._store.record(
                 delivery, Attempt(now, None, "endpoint or event gone", 0), status=DeliveryStatus.FAILED, next_attempt_at=now
             )
@@ -122,7 +230,7 @@ class Dispatcher:
         }
         parent = context_of({"traceparent": delivery.traceparent} if delivery.traceparent else None)
         with span("webhook delivery", kind=SpanKind.CLIENT, parent=parent, attributes=attributes) as current:
-            outcome, status_code = await self._post(delivery, endpoint, entry, now)
+            outcome, status_code = await self._post(delivery, endpoint, body, now)
             if current is not None:
                 current.set_attribute("renling.webhook.outcome", outcome)
                 if status_code is not None:
@@ -130,9 +238,8 @@ class Dispatcher:
                 if outcome != "delivered":
                     mark_failed(current, outcome)
 
-    async def _post(self, delivery: Delivery, endpoint: Endpoint, entry: dict[str, object], now: datetime) -> tuple[str, int | None]:
+    async def _post(self, delivery: Delivery, endpoint: Endpoint, body: str, now: datetime) -> tuple[str, int | None]:
         """POST the signed event once and record the attempt; its outcome (as counted) and the answer's status."""
-        body = _cloud_event(entry)
         headers = {
             "content-type": "application/cloudevents+json",
             "webhook-id": delivery.event_id,
@@ -140,13 +247,8 @@ class Dispatcher:
             "webhook-signature": " ".join(Webhook(secret).sign(delivery.event_id, now, body) for secret in endpoint.signing_secrets(now)),
         }
         started = time.perf_counter()
-        status_code: int | None = None
         assert self._http is not None
-        try:
-            async with self._http.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
-                status_code = response.status_code
-        except httpx.HTTPError as failure:
-            log.info("webhook delivery %s could not connect: %s", delivery.id, type(failure).__name__)
+        status_code = await self._http.post(endpoint.url, body.encode(), headers)
         if status_code is None:
             attempt = Attempt(now, None, COULD_NOT_CONNECT, 0)
         else:
@@ -165,6 +267,22 @@ class Dispatcher:
             delay = next_delay(attempts, base_s=self._settings.webhook_retry_base_s, max_s=self._settings.webhook_retry_max_s)
             await self._store.record(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=now + delay)
         return outcome, status_code
+
+    async def _body(self, event_id: str) -> str | None:
+        """The event's CloudEvent JSON, read and serialized once for every endpoint it goes to; None if it is gone."""
+        now = time.monotonic()
+        kept = self._bodies.get(event_id)
+        if kept is not None and now - kept[0] < BODY_TTL_S:
+            return kept[1]
+        entry = (await self._store.entries([event_id])).get(event_id)
+        if entry is None:
+            return None
+        body = _cloud_event(entry)
+        self._bodies[event_id] = (now, body)
+        self._bodies.move_to_end(event_id)
+        if len(self._bodies) > BODIES:
+            self._bodies.popitem(last=False)
+        return body
 
 
 def _cloud_event(entry: dict[str, object]) -> str:

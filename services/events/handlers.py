@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from services.common.bus import Bus, DeadLetter
 from services.common.domain import Conflict, Forbidden, Invalid, NotFound
@@ -16,15 +18,48 @@ from services.common.identity import Principal, Role
 from services.common.settings import Settings
 from services.common.store import VersionConflict
 from services.common.tracing import current_traceparent
-from services.common.wakeup import Wakeup
 from services.events.domain import GRANT_EXPIRED, Delivery, DeliveryStatus, Endpoint, EndpointStatus, Scope, new_secret, scope_of
 from services.events.network import AddressGuard
 from services.events.store import EventsStore, FeedEntry
+from services.events.tail import FeedTail
 
-__all__ = ["EventsHandlers"]
+__all__ = ["Deliverer", "EventsHandlers", "Nudge"]
 
 REGISTRANTS = (Role.PARTNER, Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN, Role.ORG_LEADER)
 MAX_OVERLAP_HOURS = 168
+QUEUEING = 64
+"""Deliveries of one event written at once (concurrent inserts; one event may go to thousands of endpoints)."""
+
+
+class Deliverer(Protocol):
+    """What recording an event asks of the dispatcher of this replica (:class:`~services.events.delivery.Dispatcher`)."""
+
+    def reserve(self, deliveries: Sequence[Delivery], now: datetime) -> list[Delivery]:
+        """The deliveries, those it will send itself leased to it (their ``next_attempt_at`` the lease's end)."""
+
+    def hand_over(self, deliveries: Sequence[Delivery]) -> None:
+        """Send these reserved deliveries, now stored."""
+
+    async def run_once(self) -> int:
+        """Attempt every due delivery once."""
+
+
+class Nudge:
+    """Wakes the one waiter (the dispatcher); a nudge while nobody waits makes the next wait return at once."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        """Something is due."""
+        self._event.set()
+
+    async def wait(self, within: float) -> None:
+        """Until nudged (or already nudged), or ``within`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._event.wait()
+        self._event.clear()
 
 
 class EventsHandlers:
@@ -34,8 +69,9 @@ class EventsHandlers:
         self.store = store
         self.bus = bus
         self.settings = settings
-        self.signal = Wakeup()
-        self.dispatcher: object = None
+        self.due = Nudge()
+        self.tail = FeedTail(store, poll_s=settings.feed_poll_s)
+        self.dispatcher: Deliverer | None = None
         self.guard = AddressGuard(settings)
         self._clock = clock
 
@@ -66,12 +102,15 @@ class EventsHandlers:
         entry = await self.store.append(event)
         if entry is None:
             return None
+        self.tail.poke()
         now = self._clock()
+        traceparent = current_traceparent() or event.traceparent
+        deliveries: list[Delivery] = []
         for endpoint in await self.store.active_endpoints():
             if not endpoint.granted_at(now):
                 await self.expire(endpoint, now)
             elif endpoint.wants(event.community, event.routing_key, now=now):
-                await self.store.add_delivery(
+                deliveries.append(
                     Delivery(
                         f"{endpoint.id}:{event.id}",
                         endpoint.id,
@@ -81,11 +120,23 @@ class EventsHandlers:
                         DeliveryStatus.PENDING,
                         now,
                         now,
-                        traceparent=current_traceparent() or event.traceparent,
+                        traceparent=traceparent,
                     )
                 )
-        await self.signal.notify()
+        for start in range(0, len(deliveries), QUEUEING):
+            await self._queue(deliveries[start : start + QUEUEING], now)
         return entry
+
+    async def _queue(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+        """Store new deliveries; those this replica's dispatcher has room for are stored leased to it and handed over at once
+        (no second write to take them, no search for them); the rest it finds due in the store."""
+        reserved = self.dispatcher.reserve(deliveries, now) if self.dispatcher is not None else list(deliveries)
+        stored = await asyncio.gather(*(self.store.add_delivery(delivery) for delivery in reserved))
+        taken = [delivery for delivery, new in zip(reserved, stored, strict=True) if new and delivery.next_attempt_at > now]
+        if taken and self.dispatcher is not None:
+            self.dispatcher.hand_over(taken)
+        if len(taken) < len(reserved):
+            self.due.set()
 
     async def register(
         self, principal: Principal, url: str, *, communities: Sequence[str] | None, types: Sequence[str] | None, description: str
@@ -208,7 +259,7 @@ class EventsHandlers:
             raise NotFound("no such delivery", field="deliveryId")
         await self._own(principal, delivery.endpoint_id)
         requeued = await self.store.requeue(delivery, self._clock())
-        await self.signal.notify()
+        self.due.set()
         return requeued
 
     async def endpoint_of(self, principal: Principal, endpoint_id: str) -> Endpoint:
@@ -242,7 +293,7 @@ class EventsHandlers:
     async def _wake(self, endpoint: Endpoint) -> None:
         """Deliveries that waited for the endpoint go now."""
         await self.store.wake(endpoint.id, self._clock())
-        await self.signal.notify()
+        self.due.set()
 
     async def _own(self, principal: Principal, endpoint_id: str) -> Endpoint:
         endpoint = await self.store.endpoint(endpoint_id)

@@ -1,12 +1,13 @@
 """The webhook client's network: every address it connects to is the address it checked.
 
 Checking a URL when it is registered is not enough: a name may resolve to a public address then
-and to 127.0.0.1 at delivery (DNS rebinding). So the delivery client connects through
-:class:`GuardedBackend`, an httpcore network backend that resolves the host itself, refuses the
+and to 127.0.0.1 at delivery (DNS rebinding). So the delivery client (:class:`WebhookClient`,
+one pooled aiohttp session) resolves through :class:`GuardedResolver`, which refuses the
 connection if any address is not public (:func:`~services.events.domain.addresses.is_public`)
-or the port is not allowed, and connects to the checked address — never to a name resolved
-again. TLS still verifies the certificate against the host name (httpcore passes it to
-``start_tls`` separately). Registration uses the same :class:`AddressGuard`, so the two agree.
+or the port is not allowed; aiohttp then connects to the checked address — never to a name
+resolved again — and still verifies TLS against the host name. A literal address, which aiohttp
+resolves by itself, is checked before the request. Registration uses the same
+:class:`AddressGuard`, so the two agree.
 
 ``webhook_allow_private`` (tests, a trusted on-premises receiver) lifts the address and port
 rules; ``webhook_allowed_ports`` adds ports to 80 and 443.
@@ -17,21 +18,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
 
-import httpcore
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from services.common.domain import Invalid
 from services.common.settings import Settings
 from services.events.domain.addresses import DEFAULT_PORTS, Target, is_public, parse_address, target_of
 
-__all__ = ["AddressGuard", "GuardedBackend", "Refused", "Resolver", "Unresolvable", "guarded_client", "system_resolver"]
+__all__ = ["AddressGuard", "GuardedResolver", "Refused", "Resolver", "Unresolvable", "WebhookClient", "system_resolver"]
 
 log = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+DRAINED_BYTES = 65_536
+"""An answer up to this long is read (and dropped) so that its connection is kept alive."""
 
 
 class Refused(Exception):
@@ -97,63 +99,77 @@ class AddressGuard:
         return url.strip()
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that connects only to addresses the guard allowed."""
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver for the delivery client: a host's addresses only if the guard allows every one of them.
 
-    def __init__(self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+    The connector connects to exactly the addresses returned here (never to the name resolved
+    again), and keeps the host name for TLS (SNI and the certificate check). aiohttp does not ask a
+    resolver about a literal address; :meth:`WebhookClient.post` checks those itself.
+    """
+
+    def __init__(self, guard: AddressGuard) -> None:
         self._guard = guard
-        self._inner = inner or httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Resolve, check, then connect to the checked addresses in turn."""
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        """The checked addresses of ``host``; :class:`OSError` (aiohttp's "cannot connect") when the guard refuses."""
         try:
             addresses = await self._guard.addresses(host, port)
         except Refused as refused:
             log.info("webhook connection to %s:%s refused: %s", host, port, refused)
-            raise httpcore.ConnectError("could not connect") from refused
-        failure: Exception = httpcore.ConnectError("could not connect")
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        raise failure
+            raise OSError("could not connect") from refused
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Never: webhooks go over TCP."""
-        raise httpcore.ConnectError("could not connect")
-
-    async def sleep(self, seconds: float) -> None:
-        """As the inner backend sleeps."""
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        """Nothing to release."""
 
 
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over a connection pool whose network is the guarded backend (no proxies from the environment)."""
+class WebhookClient:
+    """The delivery client, one per dispatcher: pooled, kept-alive connections, each to an address the guard allowed;
+    no redirects, no proxy or certificate settings from the environment, no DNS cache (every new connection is checked)."""
 
-    def __init__(self, guard: AddressGuard) -> None:
-        super().__init__(trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(guard),
+    def __init__(self, guard: AddressGuard, *, timeout_s: float, connections: int) -> None:
+        self._guard = guard
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver(guard), use_dns_cache=False, limit=connections, limit_per_host=0)
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s), trust_env=False, auto_decompress=False
         )
 
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int | None:
+        """POST once; the answer's status, or None if there was no answer (refused, unreachable, timed out, broken)."""
+        try:
+            target = target_of(url)
+            if parse_address(target.host) is not None:
+                await self._guard.addresses(target.host, target.port)  # a literal address: no resolver sees it
+            async with self._session.post(url, data=body, headers=dict(headers), allow_redirects=False) as response:
+                await _drain(response)
+                return response.status
+        except (Refused, Invalid) as refused:
+            log.info("webhook connection refused: %s", refused)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as failure:
+            log.info("webhook delivery could not connect: %s", type(failure).__name__)
+        return None
 
-def guarded_client(guard: AddressGuard, *, timeout_s: float) -> httpx.AsyncClient:
-    """The delivery client: guarded connections, no redirects, no proxy or certificate settings from the environment."""
-    return httpx.AsyncClient(transport=_GuardedTransport(guard), timeout=timeout_s, follow_redirects=False, trust_env=False)
+    async def close(self) -> None:
+        """Close the pooled connections."""
+        await self._session.close()
+
+
+async def _drain(response: aiohttp.ClientResponse) -> None:
+    """Read a short answer to its end, so that its connection goes back to the pool; a long one is cut (its connection
+    closed). Nothing of it is kept."""
+    read = 0
+    while chunk := await response.content.read(DRAINED_BYTES):
+        read += len(chunk)
+        if read > DRAINED_BYTES:
+            response.close()
+            return

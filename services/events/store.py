@@ -1,8 +1,17 @@
 """The events service's store: the ordered feed, webhook endpoints and their deliveries.
 
-The feed gives every event a sequence number (its cursor) under one writer lock, so that a
-reader resuming after cursor *n* sees every later event exactly once; an event id is stored
-once however often it is delivered.
+The feed gives every event a sequence number (its cursor), so that a reader resuming after
+cursor *n* sees every later event exactly once; an event id is stored once however often it is
+delivered, by however many replicas.
+
+The sequence is allocated by the insert itself: an entry takes the number after the feed's
+highest, and the unique index on ``seq`` lets exactly one writer have it; a writer that loses
+the race reads the new highest and tries the next one. So numbers are dense, and — what a
+separate counter (``$inc`` then insert) cannot give without a watermark — no number becomes
+visible before every lower one: a writer only takes *n + 1* after it saw *n* stored. A reader
+paging ``seq > cursor`` while several replicas write therefore never steps over an entry that
+is committed later. Entries are never deleted (erasure rewrites them in place), so the
+highest stored ``seq`` is the feed's counter.
 """
 
 from __future__ import annotations
@@ -19,9 +28,15 @@ from services.common.store import Collection, Database, DuplicateKey, Index, Ver
 from services.common.store.dates import aware
 from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus
 
-__all__ = ["EventsStore", "FeedEntry"]
+__all__ = ["EventsStore", "FeedEntry", "SequenceContended"]
 
 FeedEntry = dict[str, Any]
+MAX_APPEND_ATTEMPTS = 1_000
+"""Lost races for one number before an append gives up (the bus then redelivers the event)."""
+
+
+class SequenceContended(Exception):
+    """Other writers took every number this append tried (it is retried by the bus)."""
 
 
 class EventsStore:
@@ -29,11 +44,11 @@ class EventsStore:
 
     def __init__(self, database: Database) -> None:
         self.feed: Collection = database.collection("feed")
-        self.counters: Collection = database.collection("counters")
         self.endpoints: Collection = database.collection("webhooks")
         self.deliveries: Collection = database.collection("deliveries")
         self.places = PlacesReadModel(database.collection("communities"))
-        self._writer = asyncio.Lock()
+        self._writer = asyncio.Lock()  # spares this process's own writers lost races; correctness is the unique index's
+        self._highest = 0  # the highest seq this process has seen: where the search for the feed's highest starts
 
     async def create_indexes(self) -> None:
         """Declared indexes."""
@@ -44,42 +59,46 @@ class EventsStore:
                 Index((("status", 1), ("next_attempt_at", 1))),
                 Index((("status", 1), ("created_at", 1))),
                 Index((("endpoint_id", 1), ("seq", -1))),
+                Index((("endpoint_id", 1), ("status", 1), ("next_attempt_at", 1))),
             ]
         )
         await self.places.create_indexes()
 
     async def append(self, event: Event) -> FeedEntry | None:
-        """Add an event to the feed with the next sequence number; None if it is already there."""
+        """Add an event to the feed with the next sequence number; None if it is already there (put there by any replica)."""
+        entry: FeedEntry = {
+            "_id": event.id,
+            "routing_key": event.routing_key,
+            "type": event.type,
+            "source": event.source,
+            "community": event.community,
+            "time": event.time,
+            "subject": event.subject,
+            "data": dict(event.data),
+        }
         async with self._writer:
-            if await self.feed.find_one({"_id": event.id}, projection={"_id": 1}) is not None:
-                return None
-            counter = await self.counters.find_one_and_update({"_id": "feed"}, {"$inc": {"seq": 1}}, upsert=True)
-            assert counter is not None
-            entry: FeedEntry = {
-                "_id": event.id,
-                "seq": int(counter["seq"]),
-                "routing_key": event.routing_key,
-                "type": event.type,
-                "source": event.source,
-                "community": event.community,
-                "time": event.time,
-                "subject": event.subject,
-                "data": dict(event.data),
-            }
-            try:
-                await self.feed.insert_one(entry)
-            except DuplicateKey:
-                return None
-            return entry
+            for _ in range(MAX_APPEND_ATTEMPTS):
+                entry["seq"] = await self.last_seq() + 1
+                try:
+                    await self.feed.insert_one(dict(entry))
+                except DuplicateKey:
+                    if await self.feed.find_one({"_id": event.id}, projection={"_id": 1}) is not None:
+                        return None
+                    continue  # another writer took this number: try the one after the new highest
+                self._highest = max(self._highest, entry["seq"])
+                return entry
+        raise SequenceContended(event.id)
 
     async def read(self, filter: Mapping[str, Any], *, after: int, limit: int) -> list[FeedEntry]:
         """Visible entries after a cursor, in order."""
         return await self.feed.find({"$and": [dict(filter), {"seq": {"$gt": after}}]}, sort=[("seq", 1)], limit=limit)
 
     async def last_seq(self) -> int:
-        """The newest cursor (0 for an empty feed)."""
-        counter = await self.counters.find_one({"_id": "feed"})
-        return int(counter["seq"]) if counter else 0
+        """The newest cursor (0 for an empty feed): the highest stored seq (an index range from the highest seen here)."""
+        newest = await self.feed.find({"seq": {"$gte": self._highest}}, sort=[("seq", -1)], limit=1, projection={"seq": 1})
+        if newest:
+            self._highest = max(self._highest, int(newest[0]["seq"]))
+        return self._highest
 
     async def entries(self, event_ids: Sequence[str]) -> dict[str, FeedEntry]:
         """Feed entries by event id."""
@@ -120,18 +139,22 @@ class EventsStore:
         documents = await self.endpoints.find({"$or": [{"full": community}, {"public": community}]}, sort=[("created_at", 1)])
         return [_endpoint(d) for d in documents]
 
-    async def add_delivery(self, delivery: Delivery) -> None:
-        """A delivery to make (its id is endpoint + event: the same event is queued once per endpoint)."""
+    async def add_delivery(self, delivery: Delivery) -> bool:
+        """A delivery to make (its id is endpoint + event: the same event is queued once per endpoint); False if it was there."""
         try:
             await self.deliveries.insert_one({"_id": delivery.id, **_delivery_fields(delivery), "version": 1})
         except DuplicateKey:
-            return
+            return False
+        return True
 
-    async def due(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose time has come, oldest first."""
-        documents = await self.deliveries.find(
-            {"status": "pending", "next_attempt_at": {"$lte": now}}, sort=[("next_attempt_at", 1)], limit=limit
-        )
+    async def due(self, now: datetime, limit: int, *, excluding: Sequence[str] = (), endpoint_id: str | None = None) -> list[Delivery]:
+        """Pending deliveries whose time has come, oldest first: of one endpoint, or of any but those ``excluding``."""
+        filter: dict[str, Any] = {"status": "pending", "next_attempt_at": {"$lte": now}}
+        if endpoint_id is not None:
+            filter["endpoint_id"] = endpoint_id
+        elif excluding:
+            filter["endpoint_id"] = {"$nin": list(excluding)}
+        documents = await self.deliveries.find(filter, sort=[("next_attempt_at", 1)], limit=limit)
         return [_delivery(d) for d in documents]
 
     async def backlog(self, now: datetime) -> tuple[int, int, datetime | None]:

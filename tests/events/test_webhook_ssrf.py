@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpcore
 import pytest
 
 from services.common.bus.memory import InProcessBus
@@ -18,7 +17,7 @@ from services.common.identity import Role
 from services.common.store.memory import MemoryServer
 from services.events.app import create_app
 from services.events.handlers import EventsHandlers
-from services.events.network import AddressGuard, GuardedBackend, Refused, Unresolvable
+from services.events.network import AddressGuard, GuardedResolver, Refused, Unresolvable, WebhookClient
 from tests.events.conftest import Events, Receiver, event, place
 from tests.support import eventually, fast_settings, running, serving
 
@@ -191,33 +190,33 @@ async def test_a_failed_connection_is_logged_without_detail_or_timing(events: Ev
     assert attempts[0] == {"statusCode": None, "error": "could not connect", "durationMs": 0}
 
 
-class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """Records where it was asked to connect, and connects nowhere."""
-
-    def __init__(self) -> None:
-        self.connections: list[tuple[str, int]] = []
-
-    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        self.connections.append((host, port))
-        raise httpcore.ConnectError("recorded")
-
-    async def sleep(self, seconds: float) -> None:
-        return None
-
-
 @pytest.mark.parametrize("answer", [*PRIVATE_ANSWERS, "100.64.0.1", "64:ff9b:1::1", "2001::1", "::7f00:1"])
-async def test_the_delivery_backend_never_connects_to_a_private_address(answer: str) -> None:
+async def test_the_delivery_resolver_never_hands_out_a_private_address(answer: str) -> None:
     guard = AddressGuard(fast_settings(), resolver=StubResolver({"partner.example": [answer], "mixed.example": ["93.184.216.34", answer]}))
-    inner = RecordingBackend()
-    backend = GuardedBackend(guard, inner)
+    resolver = GuardedResolver(guard)
 
     for host, port in [("partner.example", 443), ("mixed.example", 443), (answer, 443), ("93.184.216.34", 8080)]:
-        with pytest.raises(httpcore.ConnectError, match="could not connect"):
-            await backend.connect_tcp(host, port)
-    with pytest.raises(httpcore.ConnectError, match="recorded"):
-        await backend.connect_tcp("93.184.216.34", 443)
+        with pytest.raises(OSError, match="could not connect"):
+            await resolver.resolve(host, port)
+    (allowed,) = await resolver.resolve("93.184.216.34", 443)
 
-    assert inner.connections == [("93.184.216.34", 443)]
+    assert (allowed["hostname"], allowed["host"], allowed["port"]) == ("93.184.216.34", "93.184.216.34", 443)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "[::1]", "10.0.0.7", "169.254.169.254"])
+async def test_the_delivery_client_never_posts_to_a_private_literal_address(address: str) -> None:
+    """aiohttp asks no resolver about a literal address: the client checks it before the request (and gets no answer)."""
+    receiver = Receiver()
+    async with serving(receiver.app()) as base:
+        port = int(base.rsplit(":", 1)[1])
+        client = WebhookClient(AddressGuard(fast_settings(webhook_allowed_ports=(port,))), timeout_s=2.0, connections=4)
+        try:
+            status = await client.post(f"http://{address}:{port}/hook", b"{}", {"content-type": "application/json"})
+        finally:
+            await client.close()
+
+    assert status is None
+    assert receiver.received == []
 
 
 @pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "017700000001", "127.1"])

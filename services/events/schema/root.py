@@ -17,6 +17,7 @@ from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.mutations import attempt_for_caller
 from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
+from services.events.domain import Scope
 from services.events.schema.context import EventsContext
 from services.events.schema.types import DeadLetterType, DomainEvent, FollowingWebhook, WebhookDelivery, WebhookEndpoint
 from services.events.schema.webhooks import (
@@ -39,10 +40,12 @@ from services.events.schema.webhooks import (
     UpdateWebhookInput,
     UpdateWebhookPayload,
 )
+from services.events.store import FeedEntry
 
 __all__ = ["Mutation", "Query", "Subscription"]
 
 POLL_S = 1.0
+CATCH_UP = 100
 TOKEN_EXPIRED = "the token expired: connect again with a fresh one"
 CONSUMERS = ("needs", "claims", "orgs", "events")
 
@@ -80,10 +83,13 @@ async def _token_expired(info: Info[EventsContext, None]) -> NoReturn:
     raise PublicError(TOKEN_EXPIRED, "UNAUTHENTICATED")
 
 
-async def _filter(info: Info[EventsContext, None], types: list[str] | None, communities: list[strawberry.ID] | None) -> dict[str, object]:
+async def _visible(info: Info[EventsContext, None], communities: list[strawberry.ID] | None) -> Scope:
     principal = info.context.require_principal()
-    scope = (await info.context.use_cases.scope(principal)).narrowed([str(c) for c in communities] if communities else None)
-    return scope.mongo_filter(types or None)
+    return (await info.context.use_cases.scope(principal)).narrowed([str(c) for c in communities] if communities else None)
+
+
+async def _filter(info: Info[EventsContext, None], types: list[str] | None, communities: list[strawberry.ID] | None) -> dict[str, object]:
+    return (await _visible(info, communities)).mongo_filter(types or None)
 
 
 @strawberry.type(description="Read the event feed and your webhook endpoints.")
@@ -165,26 +171,48 @@ class Subscription:
             cursor = _after(after) if after else await handlers.store.last_seq()
         except DomainError as error:
             raise public_error(error) from error
-        filter = await _filter(info, types, communities)
-        return _stream(info, filter, cursor, info.context.require_principal().expires_at)
+        scope = await _visible(info, communities)
+        return _stream(info, scope, frozenset(types) if types else None, cursor, info.context.require_principal().expires_at)
 
 
 async def _stream(
-    info: Info[EventsContext, None], filter: dict[str, object], cursor: int, expires_at: datetime | None
+    info: Info[EventsContext, None], scope: Scope, types: frozenset[str] | None, cursor: int, expires_at: datetime | None
 ) -> AsyncGenerator[DomainEvent, None]:
-    """The feed after ``cursor`` and then live, until the caller's token expires."""
+    """The feed after ``cursor`` and then live, until the caller's token expires.
+
+    Live entries come from the process's :class:`~services.events.tail.FeedTail` (one store read for
+    every subscription), filtered here by the same rules as the store filter; a subscription behind
+    what the tail holds reads the store, up to the tail's end, until it has caught up.
+    """
     handlers = info.context.use_cases
+    tail = handlers.tail
+    await tail.open()
+    filter = scope.mongo_filter(types)
+
+    def visible(entry: FeedEntry) -> bool:
+        return scope.allows(entry["community"], entry["routing_key"]) and (types is None or entry["routing_key"] in types)
+
     while True:
-        entries = await handlers.store.read(filter, after=cursor, limit=100)
+        changed = tail.changed
+        upto = tail.last
+        if tail.holds_after(cursor):
+            entries, complete = [entry for entry in tail.after(cursor) if visible(entry)], True
+        else:
+            entries = await handlers.store.read({"$and": [filter, {"seq": {"$lte": upto}}]}, after=cursor, limit=CATCH_UP)
+            complete = len(entries) < CATCH_UP
         for entry in entries:
             if _passed(expires_at):
                 await _token_expired(info)
             cursor = entry["seq"]
             yield DomainEvent.of(entry)
+        if complete:
+            cursor = max(cursor, upto)
         if _passed(expires_at):
             await _token_expired(info)
-        if not entries:
-            await handlers.signal.wait(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at)))
+        if complete and cursor >= tail.last:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at))):
+                    await changed.wait()
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
