@@ -25,6 +25,7 @@ does for the community): on MongoDB a district of ~300 000 changes a year nears 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -263,7 +264,7 @@ class CounterStore:
         self, bucket_id: str, marker: str, changes: Mapping[str, float], owner: str, generation: int, grain: str, period: str
     ) -> None:
         """One bucket moved by ``changes`` unless it already holds ``marker`` (one conditional upsert)."""
-        try:
+        with contextlib.suppress(DuplicateKey):  # the bucket already holds this change
             await self.collection.update_one(
                 {"_id": bucket_id, CHANGES: {"$ne": marker}},
                 {
@@ -273,8 +274,6 @@ class CounterStore:
                 },
                 upsert=True,
             )
-        except DuplicateKey:
-            pass  # the bucket already holds this change
 
     async def read(
         self, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None
