@@ -13,15 +13,20 @@ reader never sees a half-built model. The generation document lives beside the c
 
 Rollups: given ``scopes`` (community id → the keys of the scopes it rolls up into, e.g. ``street:<id>`` and
 ``district:<id>``), every move applied to a community's buckets is also applied to each of its scopes' buckets
-(the scope key in place of the community id), one conditional upsert each, idempotent by
-``<community>/<change id>`` (a rebuild's page move has one id for every community of the page). A street's or a
-district's figure then reads O(buckets) documents, not O(communities × buckets). A generation started with
+(the scope key in place of the community id), one conditional upsert each, marked ``<community>/<change id>`` (a
+rebuild's page move has one id for every community of the page). A street's or a district's figure then reads
+O(buckets) documents, not O(communities × buckets).
+
+Idempotence of a scope bucket, without its recording every change of a district's year: per bucket, a move goes
+to the scopes only while the community's bucket does not hold the change yet, and to the scopes *before* the
+community's bucket; so once the community's bucket holds it (for good), no delivery moves a scope again. The scope
+bucket's own marker (its last :data:`SCOPE_MARKERS` kept) guards the window between: deliveries of one change at
+once, or a redelivery after a crash between the scope's and the community's update, while fewer than
+:data:`SCOPE_MARKERS` other moves hit that scope bucket. Past that window such a redelivery would count twice in
+the rollup (until a rebuild); the community figures are exact regardless. A generation started with
 scopes is marked as holding rollups; a move of a community whose scopes are not known yet (orgs has not announced
 it) is applied to the community only, and the generation is marked as lacking rollups for it *before*, so a scope
-read that covers it falls back to summing the communities (exact, only slower) until a rebuild.
-Known limit: a scope's year bucket records the id of every change of the scope in that year (as a community's
-does for the community): on MongoDB a district of ~300 000 changes a year nears the 16 MB document limit.
-"""
+read that covers it falls back to summing the communities (exact, only slower) until a rebuild."""
 
 from __future__ import annotations
 
@@ -68,6 +73,9 @@ ROLLUPS = "rollups"
 """Generation document: the generations that hold scope rollups from their start."""
 LACKING = "lacking"
 """Generation document: ``<generation>|<community>`` of communities whose moves a generation's rollups miss."""
+SCOPE_MARKERS = 1_000
+"""A scope bucket keeps the markers of its last this many moves (a district's year would otherwise record every change
+of the district's year): the community's bucket, which keeps them all, is the lasting guard (see :meth:`CounterStore.apply`)."""
 ScopesOf = Callable[[str], Awaitable[Sequence[str] | None]]
 """The scope keys a community's moves roll up into; None while the community is unknown."""
 
@@ -247,30 +255,48 @@ class CounterStore:
                     bucket[name] = bucket.get(name, 0) + amount
         if any(day.year < EARLIEST_YEAR for day in move):
             await self.generation.update_one({"_id": GENERATION}, {"$addToSet": {ANCIENT: generation}})
-        targets = [(community_id, change_id)]
+        scopes: Sequence[str] = ()
         if self.scopes is not None:
-            scopes = await self.scopes(community_id)
-            if scopes is None:  # marked before the community's buckets move: a crash between costs only speed
+            found = await self.scopes(community_id)
+            if found is None:  # marked before the community's buckets move: a crash between costs only speed
                 await self.generation.update_one({"_id": GENERATION}, {"$addToSet": {LACKING: f"{generation}|{community_id}"}})
-            else:
-                targets += [(scope, f"{community_id}/{change_id}") for scope in scopes]
+            scopes = found or ()
         for (grain, period), changes in buckets.items():
             changes = {name: amount for name, amount in changes.items() if amount}
-            if changes:
-                for target, marker in targets:
-                    await self._upsert(f"{generation}|{target}|{grain}{period}", marker, changes, target, generation, grain, period)
+            if not changes:
+                continue
+            suffix = f"{grain}{period}"
+            own = f"{generation}|{community_id}|{suffix}"
+            if scopes and await self.collection.find_one({"_id": own, CHANGES: change_id}, projection={"_id": 1}) is None:
+                for scope in scopes:  # before the community's bucket: once that holds the change, no scope moves again
+                    marker = f"{community_id}/{change_id}"
+                    await self._upsert(
+                        f"{generation}|{scope}|{suffix}", marker, changes, scope, generation, grain, period, keep=SCOPE_MARKERS
+                    )
+            await self._upsert(own, change_id, changes, community_id, generation, grain, period)
 
     async def _upsert(
-        self, bucket_id: str, marker: str, changes: Mapping[str, float], owner: str, generation: int, grain: str, period: str
+        self,
+        bucket_id: str,
+        marker: str,
+        changes: Mapping[str, float],
+        owner: str,
+        generation: int,
+        grain: str,
+        period: str,
+        *,
+        keep: int | None = None,
     ) -> None:
-        """One bucket moved by ``changes`` unless it already holds ``marker`` (one conditional upsert)."""
+        """One bucket moved by ``changes`` unless it already holds ``marker`` (one conditional upsert); with ``keep``,
+        the bucket holds only the last ``keep`` markers."""
+        push: Any = marker if keep is None else {"$each": [marker], "$slice": -keep}
         with contextlib.suppress(DuplicateKey):  # the bucket already holds this change
             await self.collection.update_one(
                 {"_id": bucket_id, CHANGES: {"$ne": marker}},
                 {
                     "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
                     "$setOnInsert": {"community_id": owner, "gen": str(generation), "grain": grain, "period": period},
-                    "$push": {CHANGES: marker},
+                    "$push": {CHANGES: push},
                 },
                 upsert=True,
             )
