@@ -3,7 +3,8 @@
 What a need or an item adds and how each event moves it is pure (:mod:`services.needs.domain.tallies`);
 here the counters are moved by the needs service's consumer of its own events (:meth:`NeedTallies.on_event`)
 and recounted from the records, the source of truth, when asked (:meth:`NeedTallies.rebuild`). So
-``needStats(period)`` sums O(communities × (years + months + days)) bucket documents, never needs.
+``needStats(period)`` sums O(communities × (years + months + days)) bucket documents, never needs; a street's or
+district's rollup (:meth:`NeedTallies.rollup_counts`, kept when ``scopes`` are given) reads O(years + months + days).
 """
 
 from __future__ import annotations
