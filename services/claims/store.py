@@ -83,8 +83,8 @@ class ClaimsStore:
         self.meetings: Collection = database.collection("meetings")
         self.boards: Collection = database.collection("items")
         self.cards: Collection = database.collection("organizations")
-        self.tallies = ClaimTallies(database, self.claims, self.boards)
         self.places = PlacesReadModel(database.collection("communities"))
+        self.tallies = ClaimTallies(database, self.claims, self.boards, scopes=self.places.rollup_scopes)
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
         self.personal = ClaimsPersonalData(self.claims, self.cards)
 
@@ -200,6 +200,13 @@ class ClaimsStore:
         """Statistics of these communities for days ``first_day``..``last_day`` (both included, open if None),
         summed from the day, month and year counters: one query over communities × buckets, never over claims."""
         return await self.tallies.figures(community_ids, first_day, last_day)
+
+    async def rollup_figures(
+        self, scope: str, community_ids: Sequence[str], first_day: date | None = None, last_day: date | None = None
+    ) -> ClaimFigures | None:
+        """Statistics of a street's or district's rollup ``scope`` (its communities ``community_ids``): O(buckets),
+        or None if the rollup may miss a move of one of them (then :meth:`figures_of_communities`)."""
+        return await self.tallies.rollup_figures(scope, community_ids, first_day, last_day)
 
     async def insert_meeting(self, meeting: IntentionMeeting, events: Sequence[Event]) -> None:
         """A new meeting."""

@@ -18,7 +18,7 @@ from services.claims.domain import ClaimFigures
 from services.claims.domain.tallies import CATEGORY_MOVES, add_counters, contributions, moves
 from services.common.events import Event
 from services.common.store import Collection, Database, Document
-from services.common.store.counters import CounterStore, Move
+from services.common.store.counters import CounterStore, Move, ScopesOf
 from services.common.store.statistics import FedCounters, Rebuilt, Source
 
 __all__ = ["CLAIM_EVENTS", "ClaimTallies"]
@@ -30,8 +30,8 @@ CLAIM_EVENTS = ("claims.claim.*.v1", "claims.project.*.v1")
 class ClaimTallies:
     """Counters of claims by status, approved and disbursed fen, completions, hours and scores, per community."""
 
-    def __init__(self, database: Database, claims: Collection, boards: Collection) -> None:
-        self.store = CounterStore(database, "claim_tallies")
+    def __init__(self, database: Database, claims: Collection, boards: Collection, *, scopes: ScopesOf | None = None) -> None:
+        self.store = CounterStore(database, "claim_tallies", scopes=scopes)
         self.boards = boards
         self.counters = FedCounters(self.store, {"claims": Source(claims, self._contributions)})
 
@@ -59,6 +59,20 @@ class ClaimTallies:
             for name, amount in counts.items():
                 summed[name] = summed.get(name, 0) + amount
         return add_counters(ClaimFigures(communities=len(ids)), [summed])
+
+    async def rollup_figures(
+        self, scope: str, community_ids: Sequence[str], first_day: date | None, last_day: date | None
+    ) -> ClaimFigures | None:
+        """Figures of a street's or district's rollup ``scope`` (O(buckets)), counted as its ``community_ids``; None
+        if the rollup may miss a move of one of them (the caller then sums the communities)."""
+        rows = await self.store.read_rollup(scope, community_ids, first_day, last_day)
+        if rows is None:
+            return None
+        summed: dict[str, float] = {}
+        for _, counts in rows:
+            for name, amount in counts.items():
+                summed[name] = summed.get(name, 0) + amount
+        return add_counters(ClaimFigures(communities=len(community_ids)), [summed])
 
     async def _category(self, item_id: str) -> str:
         document = await self.boards.find_one({"_id": item_id}, projection={"category": 1})

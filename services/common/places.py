@@ -17,7 +17,7 @@ from services.common.events import Event
 from services.common.store import Collection, DuplicateKey, Index
 from services.common.store.aggregate import HANDLED_EVENTS
 
-__all__ = ["COMMUNITY_REGISTERED", "CommunityPlace", "PlacesReadModel", "in_streets_or_districts"]
+__all__ = ["COMMUNITY_REGISTERED", "CommunityPlace", "PlacesReadModel", "district_scope", "in_streets_or_districts", "street_scope"]
 
 COMMUNITY_REGISTERED = "orgs.community.registered.v1"
 
@@ -95,10 +95,31 @@ class PlacesReadModel:
                 raise NotFound("no such community", field=f"{field}.{index}")
         return known
 
+    async def rollup_scopes(self, community_id: str) -> list[str] | None:
+        """The statistics scopes the community's counters roll up into (its street's and its district's), or None
+        while orgs has not announced the community (its moves then count for the community alone)."""
+        place = (await self.places([community_id])).get(community_id)
+        if place is None:
+            return None
+        return [
+            *([street_scope(place.street_id)] if place.street_id else []),
+            *([district_scope(place.district_id)] if place.district_id else []),
+        ]
+
     async def district_of(self, community_id: str) -> str | None:
         """The community's district, or None until orgs announced the community."""
         place = (await self.places([community_id])).get(community_id)
         return place.district_id if place else None
+
+
+def street_scope(street_id: str) -> str:
+    """The key of a street's rollup in statistics counters (in place of a community id)."""
+    return f"street:{street_id}"
+
+
+def district_scope(district_id: str) -> str:
+    """The key of a district's rollup in statistics counters (in place of a community id)."""
+    return f"district:{district_id}"
 
 
 def in_streets_or_districts(street_ids: Sequence[str], district_ids: Sequence[str]) -> dict[str, Any] | None:

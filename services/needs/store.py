@@ -81,8 +81,8 @@ class NeedsStore:
     def __init__(self, database: Database, *, retention_days: int = 0) -> None:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
-        self.tallies = NeedTallies(database, self.needs, self.items)
         self.places = PlacesReadModel(database.collection("communities"))
+        self.tallies = NeedTallies(database, self.needs, self.items, scopes=self.places.rollup_scopes)
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
     @property

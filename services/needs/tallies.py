@@ -3,7 +3,8 @@
 What a need or an item adds and how each event moves it is pure (:mod:`services.needs.domain.tallies`);
 here the counters are moved by the needs service's consumer of its own events (:meth:`NeedTallies.on_event`)
 and recounted from the records, the source of truth, when asked (:meth:`NeedTallies.rebuild`). So
-``needStats(period)`` sums O(communities × (years + months + days)) bucket documents, never needs.
+``needStats(period)`` sums O(communities × (years + months + days)) bucket documents, never needs; a street's or
+district's rollup (:meth:`NeedTallies.rollup_counts`, kept when ``scopes`` are given) reads O(years + months + days).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 from services.common.domain import local_date
 from services.common.events import Event
 from services.common.store import Collection, Database, Document
-from services.common.store.counters import CounterStore, Move, add_moves, moved
+from services.common.store.counters import CounterStore, Move, ScopesOf, add_moves, moved
 from services.common.store.statistics import FedCounters, Rebuilt, Source
 from services.needs.documents import item_from_document, need_from_document
 from services.needs.domain import Need, ServiceItem
@@ -30,8 +31,8 @@ NEED_EVENTS = ("needs.need.*.v1", "needs.item.*.v1")
 class NeedTallies:
     """Counters of needs (by status, category, category/status) and planned budgets, per community."""
 
-    def __init__(self, database: Database, needs: Collection, items: Collection) -> None:
-        self.store = CounterStore(database, "need_tallies")
+    def __init__(self, database: Database, needs: Collection, items: Collection, *, scopes: ScopesOf | None = None) -> None:
+        self.store = CounterStore(database, "need_tallies", scopes=scopes)
         self.counters = FedCounters(self.store, {"needs": Source(needs, _need_contributions), "items": Source(items, _item_contributions)})
 
     async def create_indexes(self) -> None:
@@ -71,29 +72,48 @@ class NeedTallies:
         """Per community: need counts (``status``, ``category``, ``category_status``) and planned fen per
         ``category/fund_source``, of needs and items created in ``period``."""
         first_day, last_day = _days(period)
-        sums: dict[str, dict[str, float]] = {cid: {} for cid in community_ids}
-        for community_id, row in await self.store.read(community_ids, first_day, last_day):
-            summed = sums[community_id]  # sum the buckets first, name each counter once per community
-            for name, amount in row.items():
-                summed[name] = summed.get(name, 0) + amount
-        counts: dict[str, dict[str, dict[str, int]]] = {}
-        budgets: dict[str, dict[str, int]] = {}
-        for community_id, summed in sums.items():
-            found: dict[str, dict[str, int]] = {"status": {}, "category": {}, "category_status": {}}
-            planned: dict[str, int] = {}
-            for name, amount in summed.items():
-                if not amount:
-                    continue  # a counter moved back to zero (every need left that status) is no figure
-                kind, _, key = name.partition(":")
-                if kind == "planned":
-                    planned[key] = int(amount)
-                elif kind == "category_status":
-                    category, _, status = key.partition("/")
-                    found["category_status"][key] = int(amount)
-                    found["status"][status] = found["status"].get(status, 0) + int(amount)
-                    found["category"][category] = found["category"].get(category, 0) + int(amount)
-            counts[community_id], budgets[community_id] = found, planned
-        return counts, budgets
+        return _figures(community_ids, await self.store.read(community_ids, first_day, last_day))
+
+    async def rollup_counts(
+        self, scope: str, community_ids: Sequence[str], period: Period
+    ) -> tuple[dict[str, dict[str, int]], dict[str, int]] | None:
+        """Need counts and planned fen of a street's or district's rollup ``scope`` (as :meth:`counts` for one
+        community), or None if the rollup may miss a move of one of ``community_ids``, the scope's communities."""
+        first_day, last_day = _days(period)
+        rows = await self.store.read_rollup(scope, community_ids, first_day, last_day)
+        if rows is None:
+            return None
+        counts, budgets = _figures([scope], rows)
+        return counts[scope], budgets[scope]
+
+
+def _figures(
+    community_ids: Sequence[str], rows: Sequence[tuple[str, dict[str, float]]]
+) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, dict[str, int]]]:
+    """Per community: the counts and planned fen its bucket rows add up to."""
+    sums: dict[str, dict[str, float]] = {cid: {} for cid in community_ids}
+    for community_id, row in rows:
+        summed = sums[community_id]  # sum the buckets first, name each counter once per community
+        for name, amount in row.items():
+            summed[name] = summed.get(name, 0) + amount
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    budgets: dict[str, dict[str, int]] = {}
+    for community_id, summed in sums.items():
+        found: dict[str, dict[str, int]] = {"status": {}, "category": {}, "category_status": {}}
+        planned: dict[str, int] = {}
+        for name, amount in summed.items():
+            if not amount:
+                continue  # a counter moved back to zero (every need left that status) is no figure
+            kind, _, key = name.partition(":")
+            if kind == "planned":
+                planned[key] = int(amount)
+            elif kind == "category_status":
+                category, _, status = key.partition("/")
+                found["category_status"][key] = int(amount)
+                found["status"][status] = found["status"].get(status, 0) + int(amount)
+                found["category"][category] = found["category"].get(category, 0) + int(amount)
+        counts[community_id], budgets[community_id] = found, planned
+    return counts, budgets
 
 
 def _unaccounted(move: Move, events: Sequence[Event]) -> Move:

@@ -1,7 +1,9 @@
 """ServiceItem, Organization, Community, Street and District (owned elsewhere), extended with claims.
 
-Statistics for a street or district come from one query over all their communities (batched
-per request), never one query per community; only communities the caller may read count.
+Statistics for a street or district: a caller who may read every community of it (its district's
+administrator) reads the scope's rollup counters, O(buckets); anyone else gets the sum of the communities
+she may read (one query over them, never one per community), so a rollup is never shown to a caller who
+may not see all it counts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from services.common.graphql.pagination import Connection
 from services.common.graphql.period import PeriodInput, bounds
 from services.common.graphql.scalars import Fen
 from services.common.graphql.vocabulary import Category, FundSource
-from services.common.places import CommunityPlace
+from services.common.places import CommunityPlace, district_scope, street_scope
 
 __all__ = ["CategoryTotal", "ClaimStats", "CommunityType", "DistrictType", "OrganizationType", "ServiceItemType", "StreetType"]
 
@@ -88,9 +90,22 @@ class ClaimStats:
         )
 
 
-async def _rollup(info: Info[ClaimsContext, None], places: list[CommunityPlace], period: PeriodInput | None = None) -> ClaimStats:
+async def _rollup(
+    info: Info[ClaimsContext, None], scope: str, places: list[CommunityPlace], period: PeriodInput | None = None
+) -> ClaimStats:
+    """A street's or district's figures: its rollup ``scope`` if the caller may read every one of its communities
+    (and the rollup covers them all), else the sum of the communities she may read."""
     principal = info.context.require_principal()
     visible = [place.community_id for place in places if principal.belongs_to(place.community_id, place.district_id)]
+    if visible and len(visible) == len(places):
+        try:
+            bounds(period)
+        except DomainError as error:
+            raise public_error(error) from error
+        first_day, last_day = (period.from_, period.to) if period is not None else (None, None)
+        figures = await info.context.store.rollup_figures(scope, visible, first_day, last_day)
+        if figures is not None:
+            return ClaimStats.of(figures)
     return await _stats(info, visible, period)
 
 
@@ -193,7 +208,7 @@ class StreetType:
 
     @strawberry.field(description="认领统计 rolled up over the street's communities you may see (what happened in the period, if given).")
     async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
-        return await _rollup(info, await info.context.places.street.load(str(self.id)), period)
+        return await _rollup(info, street_scope(str(self.id)), await info.context.places.street.load(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> StreetType:
@@ -207,7 +222,7 @@ class DistrictType:
 
     @strawberry.field(description="认领统计 rolled up over the district's communities you may see (what happened in the period, if given).")
     async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
-        return await _rollup(info, await info.context.places.district.load(str(self.id)), period)
+        return await _rollup(info, district_scope(str(self.id)), await info.context.places.district.load(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> DistrictType:

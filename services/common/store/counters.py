@@ -10,11 +10,28 @@ Counters live in *generations*: a rebuild fills a fresh generation while the cur
 serving, then switches to it in one conditional update (:meth:`CounterStore.switch_to`), so a
 reader never sees a half-built model. The generation document lives beside the counters; a bucket's
 ``gen`` is the generation's number as text (every condition of a read is then a string equality).
-"""
+
+Rollups: given ``scopes`` (community id → the keys of the scopes it rolls up into, e.g. ``street:<id>`` and
+``district:<id>``), every move applied to a community's buckets is also applied to each of its scopes' buckets
+(the scope key in place of the community id), one conditional upsert each, marked ``<community>/<change id>`` (a
+rebuild's page move has one id for every community of the page). A street's or a district's figure then reads
+O(buckets) documents, not O(communities × buckets).
+
+Idempotence of a scope bucket, without its recording every change of a district's year: per bucket, a move goes
+to the scopes only while the community's bucket does not hold the change yet, and to the scopes *before* the
+community's bucket; so once the community's bucket holds it (for good), no delivery moves a scope again. The scope
+bucket's own marker (its last :data:`SCOPE_MARKERS` kept) guards the window between: deliveries of one change at
+once, or a redelivery after a crash between the scope's and the community's update, while fewer than
+:data:`SCOPE_MARKERS` other moves hit that scope bucket. Past that window such a redelivery would count twice in
+the rollup (until a rebuild); the community figures are exact regardless. A generation started with
+scopes is marked as holding rollups; a move of a community whose scopes are not known yet (orgs has not announced
+it) is applied to the community only, and the generation is marked as lacking rollups for it *before*, so a scope
+read that covers it falls back to summing the communities (exact, only slower) until a rebuild."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,6 +45,7 @@ __all__ = [
     "Counters",
     "Generations",
     "Move",
+    "ScopesOf",
     "add_moves",
     "apply_move",
     "bucket_keys",
@@ -51,6 +69,15 @@ EARLIEST_YEAR = 2020
 """An open-ended read names the year buckets from here on; a generation that holds older buckets (a disbursement
 dated long ago) is marked in the generation document, and such a read then also looks them up by range."""
 ANCIENT = "ancient"
+ROLLUPS = "rollups"
+"""Generation document: the generations that hold scope rollups from their start."""
+LACKING = "lacking"
+"""Generation document: ``<generation>|<community>`` of communities whose moves a generation's rollups miss."""
+SCOPE_MARKERS = 1_000
+"""A scope bucket keeps the markers of its last this many moves (a district's year would otherwise record every change
+of the district's year): the community's bucket, which keeps them all, is the lasting guard (see :meth:`CounterStore.apply`)."""
+ScopesOf = Callable[[str], Awaitable[Sequence[str] | None]]
+"""The scope keys a community's moves roll up into; None while the community is unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +88,17 @@ class Generations:
     building: int | None
     ancient: frozenset[int] = frozenset()
     """Generations holding buckets of years before :data:`EARLIEST_YEAR`."""
+    rollups: frozenset[int] = frozenset()
+    """Generations whose scope rollups were kept from their start."""
+    lacking: frozenset[str] = frozenset()
+    """``<generation>|<community>``: communities whose moves a generation's rollups miss."""
+
+    def rollups_cover(self, community_ids: Iterable[str]) -> bool:
+        """Do the current generation's rollups hold every move of these communities?"""
+        current = self.current
+        if current is None or current not in self.rollups:
+            return False
+        return not any(f"{current}|{community}" in self.lacking for community in community_ids)
 
     @property
     def live(self) -> tuple[int, ...]:
@@ -155,9 +193,10 @@ def _next_month(day: date) -> date:
 class CounterStore:
     """One service's counters (collection ``name``) and their generation document (``name_generations``)."""
 
-    def __init__(self, database: Database, name: str) -> None:
+    def __init__(self, database: Database, name: str, *, scopes: ScopesOf | None = None) -> None:
         self.collection: Collection = database.collection(name)
         self.generation: Collection = database.collection(f"{name}_generations")
+        self.scopes = scopes
 
     async def create_indexes(self) -> None:
         """Declared indexes (community first)."""
@@ -168,22 +207,31 @@ class CounterStore:
         document = await self.generation.find_one({"_id": GENERATION})
         if document is None:
             return Generations(None, None)
-        return Generations(document.get("current"), document.get("building"), frozenset(document.get(ANCIENT, ())))
+        return Generations(
+            document.get("current"),
+            document.get("building"),
+            frozenset(document.get(ANCIENT, ())),
+            frozenset(document.get(ROLLUPS, ())),
+            frozenset(document.get(LACKING, ())),
+        )
 
     async def start_generation(self) -> int:
-        """A fresh generation to build into; it supersedes any build still unfinished."""
+        """A fresh generation to build into (holding rollups if the store has scopes); it supersedes any build
+        still unfinished."""
         while True:
             document = await self.generation.find_one({"_id": GENERATION})
             if document is None:
                 try:
-                    await self.generation.insert_one({"_id": GENERATION, "current": None, "building": 1, "next": 2})
+                    rollups = [1] if self.scopes is not None else []
+                    await self.generation.insert_one({"_id": GENERATION, "current": None, "building": 1, "next": 2, ROLLUPS: rollups})
                     return 1
                 except DuplicateKey:
                     continue  # another replica started one at the same moment
             number = int(document["next"])
-            outcome = await self.generation.update_one(
-                {"_id": GENERATION, "next": number}, {"$set": {"building": number, "next": number + 1}}
-            )
+            update: dict[str, Any] = {"$set": {"building": number, "next": number + 1}}
+            if self.scopes is not None:
+                update["$addToSet"] = {ROLLUPS: number}
+            outcome = await self.generation.update_one({"_id": GENERATION, "next": number}, update)
             if outcome.modified:
                 return number
 
@@ -196,7 +244,9 @@ class CounterStore:
 
     async def apply(self, generation: int, community_id: str, change_id: str, move: Move) -> None:
         """Apply a move to one generation: per day touched, one conditional upsert each of its day, month and
-        year buckets, each skipped by a bucket that already holds ``change_id``."""
+        year buckets, each skipped by a bucket that already holds ``change_id``; the same for each of the
+        community's scopes (idempotent by ``<community>/<change id>``), or, while its scopes are unknown, the
+        generation is marked as lacking rollups for the community first."""
         buckets: dict[tuple[str, str], dict[str, float]] = {}
         for day, changes in move.items():
             for key in bucket_keys(day):
@@ -205,22 +255,51 @@ class CounterStore:
                     bucket[name] = bucket.get(name, 0) + amount
         if any(day.year < EARLIEST_YEAR for day in move):
             await self.generation.update_one({"_id": GENERATION}, {"$addToSet": {ANCIENT: generation}})
+        scopes: Sequence[str] = ()
+        if self.scopes is not None:
+            found = await self.scopes(community_id)
+            if found is None:  # marked before the community's buckets move: a crash between costs only speed
+                await self.generation.update_one({"_id": GENERATION}, {"$addToSet": {LACKING: f"{generation}|{community_id}"}})
+            scopes = found or ()
         for (grain, period), changes in buckets.items():
             changes = {name: amount for name, amount in changes.items() if amount}
             if not changes:
                 continue
-            try:
-                await self.collection.update_one(
-                    {"_id": f"{generation}|{community_id}|{grain}{period}", CHANGES: {"$ne": change_id}},
-                    {
-                        "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
-                        "$setOnInsert": {"community_id": community_id, "gen": str(generation), "grain": grain, "period": period},
-                        "$push": {CHANGES: change_id},
-                    },
-                    upsert=True,
-                )
-            except DuplicateKey:
-                continue  # the bucket already holds this change
+            suffix = f"{grain}{period}"
+            own = f"{generation}|{community_id}|{suffix}"
+            if scopes and await self.collection.find_one({"_id": own, CHANGES: change_id}, projection={"_id": 1}) is None:
+                for scope in scopes:  # before the community's bucket: once that holds the change, no scope moves again
+                    marker = f"{community_id}/{change_id}"
+                    await self._upsert(
+                        f"{generation}|{scope}|{suffix}", marker, changes, scope, generation, grain, period, keep=SCOPE_MARKERS
+                    )
+            await self._upsert(own, change_id, changes, community_id, generation, grain, period)
+
+    async def _upsert(
+        self,
+        bucket_id: str,
+        marker: str,
+        changes: Mapping[str, float],
+        owner: str,
+        generation: int,
+        grain: str,
+        period: str,
+        *,
+        keep: int | None = None,
+    ) -> None:
+        """One bucket moved by ``changes`` unless it already holds ``marker`` (one conditional upsert); with ``keep``,
+        the bucket holds only the last ``keep`` markers."""
+        push: Any = marker if keep is None else {"$each": [marker], "$slice": -keep}
+        with contextlib.suppress(DuplicateKey):  # the bucket already holds this change
+            await self.collection.update_one(
+                {"_id": bucket_id, CHANGES: {"$ne": marker}},
+                {
+                    "$inc": {f"counts.{name}": amount for name, amount in changes.items()},
+                    "$setOnInsert": {"community_id": owner, "gen": str(generation), "grain": grain, "period": period},
+                    "$push": {CHANGES: push},
+                },
+                upsert=True,
+            )
 
     async def read(
         self, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None
@@ -228,7 +307,21 @@ class CounterStore:
         """(community id, counts) of the buckets covering days ``first_day``..``last_day`` (both included; open ends
         if None) in the current generation: whole years, whole months and the remaining days, each bucket looked up
         by its id (one query of point lookups; years before :data:`EARLIEST_YEAR` by range, if there are any)."""
+        return await self._read(await self.generations(), community_ids, first_day, last_day)
+
+    async def read_rollup(
+        self, scope: str, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None
+    ) -> list[tuple[str, dict[str, Any]]] | None:
+        """The buckets of scope ``scope`` (as :meth:`read`), or None if the current generation's rollups may miss a
+        move of one of ``community_ids`` (the scope's communities): the caller then sums the communities."""
         generations = await self.generations()
+        if not generations.rollups_cover(community_ids):
+            return None
+        return await self._read(generations, [scope], first_day, last_day)
+
+    async def _read(
+        self, generations: Generations, community_ids: Iterable[str], first_day: date | None, last_day: date | None
+    ) -> list[tuple[str, dict[str, Any]]]:
         current, ranges = generations.current, bucket_ranges(first_day, last_day)
         if current is None or not ranges:
             return []

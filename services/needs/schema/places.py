@@ -1,8 +1,9 @@
 """Community, Street and District (owned by orgs), extended here with needs, items and stats.
 
-Roll-ups for streets and districts come from one aggregation over all their communities,
-batched per request, never one query per community. Only communities whose needs the caller
-may read are counted.
+Roll-ups for streets and districts: a caller who may read every community of the street or district
+(its district's administrator) reads the scope's rollup counters, O(buckets); anyone else gets the sum
+of the communities she may read (batched per request, never one query per community), so tenancy stays
+exact: a rollup is never shown to a caller who may not see all it counts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from services.common.graphql.errors import PublicError, public_error
 from services.common.graphql.pagination import Connection
 from services.common.graphql.period import PeriodInput, bounds
 from services.common.graphql.scalars import Fen
-from services.common.places import CommunityPlace
+from services.common.places import CommunityPlace, district_scope, street_scope
 from services.needs.domain import access
 from services.needs.schema.context import Counts, NeedsContext
 from services.needs.schema.enums import Category, FundSource, NeedSort, NeedStatus
@@ -72,13 +73,14 @@ class NeedStats:
     planned_by_category: list[PlannedByCategory] = strawberry.field(description="Planned fen per category (every category).")
 
 
-def need_stats(counts: Iterable[Counts], budgets: Iterable[dict[str, int]] = ()) -> NeedStats:
-    """Add up per-community counts and planned budgets, listing every bucket."""
+def need_stats(counts: Iterable[Counts], budgets: Iterable[dict[str, int]] = (), *, communities: int | None = None) -> NeedStats:
+    """Add up per-community counts and planned budgets, listing every bucket (``communities``: how many communities
+    they count, if not one per entry of ``counts``, as for a rollup)."""
     statuses: dict[str, int] = {}
     pairs: dict[str, int] = {}
-    communities = 0
+    entries = 0
     for community in counts:
-        communities += 1
+        entries += 1
         for status, count in community["status"].items():
             statuses[status] = statuses.get(status, 0) + count
         for pair, count in community.get("category_status", {}).items():
@@ -94,7 +96,7 @@ def need_stats(counts: Iterable[Counts], budgets: Iterable[dict[str, int]] = ())
     return NeedStats(
         total=sum(statuses.values()),
         open=sum(statuses.get(status.value, 0) for status in OPEN_STATUSES),
-        communities=communities,
+        communities=entries if communities is None else communities,
         by_status=[NeedStatusCount(status=status, count=statuses.get(status.value, 0)) for status in NeedStatus],
         by_category=[
             NeedCategoryCount(
@@ -128,9 +130,19 @@ async def _stats(info: Info[NeedsContext, None], community_ids: Sequence[str], p
     return need_stats(await context.need_counts_loader.load_many(keys), await context.budgets_loader.load_many(keys))
 
 
-async def _rollup(info: Info[NeedsContext, None], places: Sequence[CommunityPlace], period: PeriodInput | None) -> NeedStats:
+async def _rollup(info: Info[NeedsContext, None], scope: str, places: Sequence[CommunityPlace], period: PeriodInput | None) -> NeedStats:
+    """A street's or district's figures: its rollup ``scope`` if the caller may read every one of its communities
+    (and the rollup covers them all), else the sum of the communities she may read."""
     principal = info.context.require_principal()
     visible = [place.community_id for place in places if access.can_see_needs(principal, place.community_id, place.district_id)]
+    if visible and len(visible) == len(places):
+        try:
+            span = bounds(period)
+        except DomainError as error:
+            raise public_error(error) from error
+        rollup = await info.context.store.tallies.rollup_counts(scope, visible, span)
+        if rollup is not None:
+            return need_stats([rollup[0]], [rollup[1]], communities=len(visible))
     return await _stats(info, visible, period)
 
 
@@ -179,7 +191,7 @@ class StreetType:
 
     @strawberry.field(description="需求统计 Needs of the street's communities you may see, rolled up (submitted in the period, if given).")
     async def need_stats(self, info: Info[NeedsContext, None], period: PeriodInput | None = None) -> NeedStats:
-        return await _rollup(info, await info.context.places.street.load(str(self.id)), period)
+        return await _rollup(info, street_scope(str(self.id)), await info.context.places.street.load(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> StreetType:
@@ -195,7 +207,7 @@ class DistrictType:
         description="需求统计 Needs of the district's communities you may see, rolled up (submitted in the period, if given)."
     )
     async def need_stats(self, info: Info[NeedsContext, None], period: PeriodInput | None = None) -> NeedStats:
-        return await _rollup(info, await info.context.places.district.load(str(self.id)), period)
+        return await _rollup(info, district_scope(str(self.id)), await info.context.places.district.load(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> DistrictType:
