@@ -182,10 +182,10 @@ class OrganizationTallies:
         )
         if not switched.matched:
             raise Conflict("another rebuild of the organization statistics took over; its figures stand")
-        stale = await self.collection.find(
-            {"community_id": {"$in": list(community_ids)}, "generation": {"$ne": generation}}, projection={"_id": 1, "district_id": 1}
-        )
-        for document in stale:
-            if document.get("district_id") == district_id:
+        if previous is not None:  # only the generation replaced: a rebuild started since may be writing its own
+            stale = await self.collection.find(
+                {"community_id": {"$in": list(community_ids)}, "generation": previous}, projection={"_id": 1}
+            )
+            for document in stale:
                 await self.collection.delete_one({"_id": document["_id"]})
         return generation, len(organizations)

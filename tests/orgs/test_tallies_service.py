@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from datetime import date, timedelta
 from typing import Any
 
 from services.common.identity import Role
+from services.orgs.domain import count_as_of, count_per_year
 from tests.orgs.conftest import Orgs
 
 STATS = """{
@@ -67,3 +70,44 @@ async def test_a_district_admin_rebuilds_the_statistics_with_equal_figures(orgs:
         "rebuildOrganizationStats", {"districtId": "d9"}, REBUILD, as_=orgs.token(Role.DISTRICT_ADMIN, districts=("d9",))
     )
     assert [(e["code"], e["field"]) for e in other["errors"]] == [("NOT_FOUND", "districtId")]
+
+
+async def test_district_street_and_community_figures_equal_a_recount_of_generated_organizations(orgs: Orgs) -> None:
+    rng = random.Random(16)
+    staff = {community: orgs.token(Role.COMMUNITY_STAFF, community) for community in ("c1", "c2", "c3")}
+    for n in range(36):
+        community = rng.choice(["c1", "c2", "c3"])
+        founded = date(2004, 1, 1) + timedelta(days=rng.randrange(0, 18 * 365))
+        organization = await orgs.registered(
+            name=f"队{n}",
+            communityId=community,
+            foundedOn=founded.isoformat(),
+            kind=rng.choice(["SOCIAL_ORGANIZATION", "UNIT"]),
+            purpose=rng.choice(["PUBLIC_WELFARE", "SELF_BENEFIT", "MUTUAL_BENEFIT"]),
+            members=[],
+            as_=staff[community],
+        )
+        if rng.random() < 0.3:
+            dissolved = min(founded + timedelta(days=rng.randrange(0, 4_000)), date(2025, 6, 1))
+            payload = await orgs.mutate(
+                "changeOrganizationStatus",
+                {"organizationId": organization["id"], "action": "DISSOLVE", "effectiveOn": dissolved.isoformat(), "reason": "停办"},
+                "organization { status }",
+                as_=staff[community],
+            )
+            assert payload["errors"] == []
+    await orgs.settle()
+    store = orgs.app.state.handlers.store
+    places = {"district": ("d1", ["c1", "c2", "c3"]), "street": ("s1", ["c1", "c3"]), "community": ("c2", ["c2"])}
+    for place, (place_id, communities) in places.items():
+        facts = await store.facts(communities)  # the recount: every organization's record
+        for day in (date(2006, 1, 1), date(2012, 6, 30), date(2019, 12, 31), date(2025, 12, 31)):
+            query = f'{{ {place}(id: "{place_id}") {{ organizationStats(asOf: "{day}") {{ total byKind {{ kind count }} byPurpose {{ purpose count }} }} }} }}'
+            stats = (await orgs.client.data(query, as_=orgs.admin))[place]["organizationStats"]
+            expected = count_as_of(facts, day)
+            assert stats["total"] == expected.total, (place, day)
+            assert {row["kind"]: row["count"] for row in stats["byKind"]} == {k.name: n for k, n in expected.by_kind.items()}
+            assert {row["purpose"]: row["count"] for row in stats["byPurpose"]} == {p.name: n for p, n in expected.by_purpose.items()}
+        query = f'{{ {place}(id: "{place_id}") {{ organizationsByYear(fromYear: 2003, toYear: 2026) {{ total }} }} }}'
+        years = (await orgs.client.data(query, as_=orgs.admin))[place]["organizationsByYear"]
+        assert [row["total"] for row in years] == [count.total for count in count_per_year(facts, 2003, 2026)]
