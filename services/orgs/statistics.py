@@ -57,13 +57,13 @@ class OrganizationStatistics:
             await self.store.tallies.apply(community.district_id, tallied)
 
     async def build_missing(self) -> int:
-        """At start-up: count every district that has no counters yet from its records; how many were counted."""
+        """At start-up: count every district that has no counters yet (or whose first count never finished) from its records; how many."""
         districts = [district.id for district in await self.store.all_districts()]
         pointers = await self.store.tallies.pointers(districts)
         built = 0
         for district_id in districts:
-            if district_id in pointers:
-                continue
+            if pointers.get(district_id, {}).get("current"):
+                continue  # counted (a first count that never finished is started again)
             try:
                 await self._rebuild(district_id)
             except Conflict:

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.common.identity import Role
 from services.orgs.domain import count_as_of, count_per_year
+from services.orgs.statistics import OrganizationStatistics
 from tests.orgs.conftest import Orgs
 
 STATS = """{
@@ -111,3 +112,15 @@ async def test_district_street_and_community_figures_equal_a_recount_of_generate
         query = f'{{ {place}(id: "{place_id}") {{ organizationsByYear(fromYear: 2003, toYear: 2026) {{ total }} }} }}'
         years = (await orgs.client.data(query, as_=orgs.admin))[place]["organizationsByYear"]
         assert [row["total"] for row in years] == [count.total for count in count_per_year(facts, 2003, 2026)]
+
+
+async def test_a_district_without_counters_is_counted_from_its_records_at_start_up(orgs: Orgs) -> None:
+    await _seed(orgs)
+    before = await _stats(orgs)
+    store = orgs.app.state.handlers.store
+    await store.tallies.generations.update_one({"_id": "d1"}, {"$set": {"current": None, "building": "crashed"}})
+    emptied = await _stats(orgs)
+    assert emptied["district"]["organizationStats"]["total"] == 0  # a first count that never finished: no generation answers
+    assert await OrganizationStatistics(store).build_missing() == 1  # what start-up does
+    assert await _stats(orgs) == before
+    assert await OrganizationStatistics(store).build_missing() == 0
