@@ -135,6 +135,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "requestPersonalDataErasure": {"communityId": HOME},
         "exportMyPersonalData": {"communityId": HOME},
         "setRetentionPeriod": {"districtId": DISTRICT, "days": 1},
+        "rebuildOrganizationStats": {"districtId": DISTRICT},
     }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from services.common.events import Event
 from services.common.outbox import OUTBOX_INDEX
-from services.common.pagination import Page, paginate
+from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor, encode_cursor, paginate
 from services.common.places import PlacesReadModel
 from services.common.privacy import ANONYMISED_AT, pseudonym
 from services.common.retention import Expired, RetentionReadModel
@@ -22,6 +22,7 @@ from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
+from services.needs.heads import Entry, NeedHeads, entry_of
 from services.needs.tallies import NeedTallies
 
 __all__ = ["ItemQuery", "NeedQuery", "NeedsStore", "Period"]
@@ -81,6 +82,7 @@ class NeedsStore:
         self.needs: Collection = database.collection("needs")
         self.items: Collection = database.collection("items")
         self.tallies = NeedTallies(database.collection("need_tallies"))
+        self.heads = NeedHeads(database.collection("need_heads"))
         self.places = PlacesReadModel(database.collection("communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 
@@ -95,6 +97,8 @@ class NeedsStore:
         await self.items.create_indexes(ITEM_INDEXES)
         await self.tallies.create_indexes()
         await self.backfill_tallies()
+        await self.heads.create_indexes()
+        await self.backfill_heads()
         await self.places.create_indexes()
 
     async def backfill_tallies(self) -> None:
@@ -106,10 +110,30 @@ class NeedsStore:
         for document in await self.items.find({}):
             await self.tallies.item_changed(None, item_from_document(document))
 
+    async def backfill_heads(self) -> None:
+        """Start-up: the newest-needs lists (:mod:`services.needs.heads`) from the needs, until they are built once."""
+        if await self.heads.built():
+            return
+        groups: dict[tuple[str, str], list[Entry]] = {}
+        for document in await self.needs.find({}, projection={"community_id": 1, "status": 1, "created_at": 1}):
+            groups.setdefault((document["community_id"], document["status"]), []).append(entry_of(document))
+        await self.heads.rebuild(groups)
+
+    async def _newest(self, community_id: str, status: str, limit: int) -> list[Entry]:
+        """The newest needs of one community in one status (a list of :mod:`services.needs.heads` read again)."""
+        documents = await self.needs.find(
+            {"community_id": community_id, "status": status},
+            sort=[("created_at", -1), ("_id", -1)],
+            limit=limit,
+            projection={"created_at": 1},
+        )
+        return [entry_of(document) for document in documents]
+
     async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
-        """A new need, with its submitted event; the statistics counters follow."""
+        """A new need, with its submitted event; the statistics counters and the newest-needs lists follow."""
         await insert_aggregate(self.needs, {"_id": need.id, **need_to_fields(need)}, events)
         await self.tallies.need_changed(None, need)
+        await self.heads.changed(need.community_id, None, need.status.value, (need.created_at, need.id), self._newest)
 
     async def save_need(self, need: Need, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
         """Save a changed need if nobody changed it meanwhile (raises VersionConflict); the counters follow the change."""
@@ -118,6 +142,9 @@ class NeedsStore:
             self.needs, need.id, expected_version=need.version, changes=need_to_fields(need), events=events, handled_event=handled_event
         )
         await self.tallies.need_changed(need_from_document(before) if before is not None else None, need)
+        if before is not None:
+            entry = (before["created_at"], need.id)
+            await self.heads.changed(need.community_id, str(before["status"]), need.status.value, entry, self._newest)
 
     async def needs_of_person(self, person: str, *, limit: int = 1_000) -> tuple[list[Need], list[str]]:
         """The needs she submitted (newest first) and the ids of those she supports: her personal data here."""
@@ -167,10 +194,44 @@ class NeedsStore:
         return {document["_id"]: need_from_document(document) for document in documents}
 
     async def list_needs(self, query: NeedQuery, *, first: int, after: str | None) -> tuple[list[Need], Page]:
-        """One page of needs, newest or most supported first."""
+        """One page of needs, newest or most supported first (newest first by status alone: from the newest-needs lists)."""
+        from_heads = await self._page_from_heads(query, first=first, after=after)
+        if from_heads is not None:
+            return from_heads
         sort = [("support_count", -1), ("created_at", -1)] if query.most_supported else [("created_at", -1)]
         page = await paginate(self.needs, _need_filter(query), sort, first=first, after=after)
         return [need_from_document(document) for document in page.documents], page
+
+    async def _page_from_heads(self, query: NeedQuery, *, first: int, after: str | None) -> tuple[list[Need], Page] | None:
+        """The page from :mod:`services.needs.heads` when the lists can say (newest first, communities and statuses only)."""
+        if query.most_supported or query.categories or query.target_groups or query.text or not 0 < first <= MAX_PAGE_SIZE:
+            return None
+        if query.submitter_id is not None or query.supporter_id is not None or not query.community_ids:
+            return None
+        cursor: Entry | None = None
+        if after:
+            at, need_id = decode_cursor(after, 2)
+            if not isinstance(at, datetime) or not isinstance(need_id, str):
+                return None
+            cursor = (at, need_id)
+        statuses = [status.value for status in query.statuses] or [status.value for status in NeedStatus]
+        entries = await self.heads.page(query.community_ids, statuses, first, cursor)
+        if entries is None:
+            return None
+        shown = entries[:first]
+        documents = {d["_id"]: d for d in await self.needs.find({"_id": {"$in": [need_id for _, need_id in shown]}})}
+        wanted, communities = set(statuses), set(query.community_ids)
+        page_documents = []
+        for at, need_id in shown:
+            document = documents.get(need_id)
+            if document is None or document["status"] not in wanted or document["community_id"] not in communities:
+                return None  # a change not yet in the lists: read the needs
+            if document["created_at"] != at:
+                return None
+            page_documents.append(document)
+        cursors = [encode_cursor([document["created_at"], document["_id"]]) for document in page_documents]
+        page = Page(page_documents, len(entries) > first, cursors)
+        return [need_from_document(document) for document in page_documents], page
 
     async def count_needs(self, query: NeedQuery) -> int:
         """How many needs match."""
