@@ -1,8 +1,10 @@
 """The ``need_heads`` read model: the newest needs of each community and status, so a district's
 newest-first list reads O(communities × statuses) small documents instead of every matching need.
 
-One document per (community, status) holds the newest needs in that status (``entries``: created
-time and id, newest first, at most :data:`KEEP`) and whether it holds all of them (``complete``).
+One document per (community, status) holds the newest needs in that status (``entries``: one
+string, a line per need of its created time, as stored, and its id — so lines sort as the needs
+list does, and a list is read as one value — newest first, at most :data:`KEEP`) and whether it
+holds all of them (``complete``).
 Each list is always a true prefix: what it lacks is older than its last entry. A page merges the
 lists of the communities and statuses asked for and takes the newest ``first + 1``; it is exact
 when every list that is not complete ends older than the page's last row — otherwise (and for any
@@ -24,14 +26,14 @@ import heapq
 import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from services.common.domain import Conflict
 from services.common.pagination import MAX_PAGE_SIZE
 from services.common.store import Collection, DuplicateKey, Index
 
-__all__ = ["KEEP", "Entry", "NeedHeads", "Refill", "entry_of"]
+__all__ = ["KEEP", "Entry", "NeedHeads", "Refill", "entry_of", "entry_of_document", "need_id_of"]
 
 KEEP = 2 * MAX_PAGE_SIZE
 """Needs kept per community and status (a page asks for at most MAX_PAGE_SIZE + 1)."""
@@ -41,16 +43,25 @@ MAX_ATTEMPTS = 16
 BUILT = "built"
 """The document that says every list was made (missing lists then mean no need in that status)."""
 
-Entry = tuple[datetime, str]
-"""(created at, need id): the list order is this tuple's, newest first (the needs list's created_at, _id)."""
+Entry = str
+"""``created at|need id`` (:func:`entry_of`): in string order as the needs list orders (created_at, _id); newest first."""
 Refill = Callable[[str, str, int], Awaitable[list[Entry]]]
 """(community id, status, limit) → that many newest needs of the community in the status, from the needs."""
 
 
-def _ms(entry: Entry) -> tuple[datetime, str]:
-    """Millisecond precision (MongoDB's), so a stored entry and a new one compare alike on every backend."""
-    at, need_id = entry
-    return at.replace(microsecond=at.microsecond // 1000 * 1000), need_id
+def entry_of(at: datetime, need_id: str) -> Entry:
+    """The entry of a need created at ``at`` (as stored: MongoDB keeps milliseconds), fixed width so strings sort by time."""
+    return f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}|{need_id}"
+
+
+def need_id_of(entry: Entry) -> str:
+    """The need id an entry names."""
+    return entry.partition("|")[2]
+
+
+def _ms(entry: Entry) -> str:
+    """The entry's time to the millisecond, so entries made on any backend compare alike."""
+    return entry[:23]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +100,10 @@ class NeedHeads:
             if document is None:
                 with contextlib.suppress(DuplicateKey):
                     await self.collection.insert_one(
-                        {"_id": key, "community_id": community_id, "status": status, "entries": [], "complete": True, "version": 0}
+                        {"_id": key, "community_id": community_id, "status": status, "entries": "", "complete": True, "version": 0}
                     )
                 continue
-            current = _List([(e["at"], e["id"]) for e in document["entries"]], bool(document["complete"]))
+            current = _List(_lines(document["entries"]), bool(document["complete"]))
             decided = decide(current)
             if decided is None:
                 rows = await refill(community_id, status, KEEP + 1)
@@ -102,7 +113,7 @@ class NeedHeads:
             outcome = await self.collection.update_one(
                 {"_id": key, "version": document["version"]},
                 {
-                    "$set": {"entries": [{"at": at, "id": need_id} for at, need_id in decided.entries], "complete": decided.complete},
+                    "$set": {"entries": "\n".join(decided.entries), "complete": decided.complete},
                     "$inc": {"version": 1},
                 },
             )
@@ -114,7 +125,7 @@ class NeedHeads:
         """Start-up, until built: every (community, status) list from the needs, given grouped; then the mark."""
         for (community_id, status), rows in groups.items():
             ordered = sorted(rows, reverse=True)
-            entries = [{"at": at, "id": need_id} for at, need_id in ordered[:KEEP]]
+            entries = "\n".join(ordered[:KEEP])
             await self.collection.update_one(
                 {"_id": f"{community_id}:{status}"},
                 {
@@ -137,7 +148,7 @@ class NeedHeads:
         for document in documents:
             if document["_id"] == BUILT:
                 continue
-            entries = sorted(((e["at"], e["id"]) for e in document["entries"]), reverse=True)
+            entries = _lines(document["entries"])
             if not document["complete"]:
                 if not entries:
                     return None
@@ -149,8 +160,13 @@ class NeedHeads:
         return merged
 
 
+def _lines(entries: str) -> list[Entry]:
+    """A stored list's entries, newest first."""
+    return sorted(entries.split("\n"), reverse=True) if entries else []
+
+
 def _removed(current: _List, entry: Entry) -> _List | None:
-    entries = [e for e in current.entries if e[1] != entry[1]]
+    entries = [e for e in current.entries if need_id_of(e) != need_id_of(entry)]
     if len(entries) == len(current.entries):
         return current  # not there (or beyond the list): nothing moves
     if not current.complete and len(entries) < REFILL_BELOW:
@@ -159,18 +175,18 @@ def _removed(current: _List, entry: Entry) -> _List | None:
 
 
 def _added(current: _List, entry: Entry) -> _List | None:
-    if any(e[1] == entry[1] for e in current.entries):
+    if any(need_id_of(e) == need_id_of(entry) for e in current.entries):
         return current  # there already
     if not current.complete and (not current.entries or _ms(entry) <= _ms(max(current.entries))):
         return None  # not certainly the newest: where it belongs among what the list lacks is not known here
     entries = sorted([*current.entries, entry], reverse=True)
     if len(entries) <= KEEP:
         return _List(entries, current.complete)
-    if _ms(entries[KEEP - 1])[0] == _ms(entries[KEEP])[0]:
+    if _ms(entries[KEEP - 1]) == _ms(entries[KEEP]):
         return None  # a tie at the cut within a millisecond: read it again from the needs
     return _List(entries[:KEEP], False)
 
 
-def entry_of(document: Mapping[str, Any]) -> Entry:
-    """A need document's entry."""
-    return document["created_at"], str(document["_id"])
+def entry_of_document(document: Mapping[str, Any]) -> Entry:
+    """A stored need document's entry."""
+    return entry_of(document["created_at"], str(document["_id"]))

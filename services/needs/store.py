@@ -22,7 +22,7 @@ from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.search import SEARCH_GRAMS, text_filter
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
-from services.needs.heads import Entry, NeedHeads, entry_of
+from services.needs.heads import Entry, NeedHeads, entry_of, entry_of_document, need_id_of
 from services.needs.tallies import NeedTallies
 
 __all__ = ["ItemQuery", "NeedQuery", "NeedsStore", "Period"]
@@ -116,7 +116,7 @@ class NeedsStore:
             return
         groups: dict[tuple[str, str], list[Entry]] = {}
         for document in await self.needs.find({}, projection={"community_id": 1, "status": 1, "created_at": 1}):
-            groups.setdefault((document["community_id"], document["status"]), []).append(entry_of(document))
+            groups.setdefault((document["community_id"], document["status"]), []).append(entry_of_document(document))
         await self.heads.rebuild(groups)
 
     async def _newest(self, community_id: str, status: str, limit: int) -> list[Entry]:
@@ -127,13 +127,15 @@ class NeedsStore:
             limit=limit,
             projection={"created_at": 1},
         )
-        return [entry_of(document) for document in documents]
+        return [entry_of_document(document) for document in documents]
 
     async def insert_need(self, need: Need, events: Sequence[Event]) -> None:
         """A new need, with its submitted event; the statistics counters and the newest-needs lists follow."""
         await insert_aggregate(self.needs, {"_id": need.id, **need_to_fields(need)}, events)
         await self.tallies.need_changed(None, need)
-        await self.heads.changed(need.community_id, None, need.status.value, (need.created_at, need.id), self._newest)
+        stored = await self.needs.find_one({"_id": need.id}, projection={"created_at": 1})  # its time as stored (MongoDB: ms)
+        created_at = stored["created_at"] if stored is not None else need.created_at
+        await self.heads.changed(need.community_id, None, need.status.value, entry_of(created_at, need.id), self._newest)
 
     async def save_need(self, need: Need, events: Sequence[Event] = (), *, handled_event: str | None = None) -> None:
         """Save a changed need if nobody changed it meanwhile (raises VersionConflict); the counters follow the change."""
@@ -143,7 +145,7 @@ class NeedsStore:
         )
         await self.tallies.need_changed(need_from_document(before) if before is not None else None, need)
         if before is not None:
-            entry = (before["created_at"], need.id)
+            entry = entry_of(before["created_at"], need.id)
             await self.heads.changed(need.community_id, str(before["status"]), need.status.value, entry, self._newest)
 
     async def needs_of_person(self, person: str, *, limit: int = 1_000) -> tuple[list[Need], list[str]]:
@@ -211,22 +213,22 @@ class NeedsStore:
         cursor: Entry | None = None
         if after:
             at, need_id = decode_cursor(after, 2)
-            if not isinstance(at, datetime) or not isinstance(need_id, str):
+            if not isinstance(at, datetime) or at.tzinfo is None or not isinstance(need_id, str):
                 return None
-            cursor = (at, need_id)
+            cursor = entry_of(at, need_id)
         statuses = [status.value for status in query.statuses] or [status.value for status in NeedStatus]
         entries = await self.heads.page(query.community_ids, statuses, first, cursor)
         if entries is None:
             return None
         shown = entries[:first]
-        documents = {d["_id"]: d for d in await self.needs.find({"_id": {"$in": [need_id for _, need_id in shown]}})}
+        documents = {d["_id"]: d for d in await self.needs.find({"_id": {"$in": [need_id_of(entry) for entry in shown]}})}
         wanted, communities = set(statuses), set(query.community_ids)
         page_documents = []
-        for at, need_id in shown:
-            document = documents.get(need_id)
+        for entry in shown:
+            document = documents.get(need_id_of(entry))
             if document is None or document["status"] not in wanted or document["community_id"] not in communities:
                 return None  # a change not yet in the lists: read the needs
-            if document["created_at"] != at:
+            if entry_of_document(document) != entry:
                 return None
             page_documents.append(document)
         cursors = [encode_cursor([document["created_at"], document["_id"]]) for document in page_documents]
