@@ -83,6 +83,6 @@ class OrganizationStatistics:
         generation, counted = await self.store.tallies.rebuild(district_id, community_ids, lambda: self.store.tallied(community_ids))
         return Rebuilt(district_id, generation, counted, len(community_ids))
 
-    async def rows(self, communities: Sequence[Community]) -> dict[str, TallyRow]:
-        """Community id → its counters (absent: no organization counted there)."""
-        return await self.store.tallies.rows([(community.id, community.district_id) for community in communities])
+    async def rows(self, communities: Sequence[Community], part: str) -> dict[str, TallyRow]:
+        """Community id → its counters, ``part`` of them (see :meth:`OrganizationTallies.rows`; absent: none counted there)."""
+        return await self.store.tallies.rows([(community.id, community.district_id) for community in communities], part)

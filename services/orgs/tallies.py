@@ -83,6 +83,7 @@ def _incs(move: Move) -> dict[str, int]:
     incs: dict[str, int] = {}
     for (year, day), counters in move.items():
         for name, amount in counters.items():
+            incs[f"all.{name}"] = incs.get(f"all.{name}", 0) + amount
             incs[f"net.{year}.{name}"] = incs.get(f"net.{year}.{name}", 0) + amount
             incs[f"days.{year}.{day}.{name}"] = amount
     return {path: amount for path, amount in incs.items() if amount}
@@ -128,7 +129,7 @@ class OrganizationTallies:
             if document is None:
                 created = {"_id": document_id, "generation": generation, "district_id": district_id, "community_id": community_id}
                 with contextlib.suppress(DuplicateKey):
-                    await self.collection.insert_one(created | {"orgs": {}, "net": {}, "days": {}})
+                    await self.collection.insert_one(created | {"orgs": {}, "all": {}, "net": {}, "days": {}})
                 continue
             stored = document.get("orgs", {}).get(organization_id)
             if stored is not None and int(stored["version"]) >= tallied.version:
@@ -145,11 +146,16 @@ class OrganizationTallies:
                 return
         raise Conflict("the organization statistics are being changed by others; try again")
 
-    async def rows(self, communities: Sequence[tuple[str, str]]) -> dict[str, TallyRow]:
-        """(community id, district id) → that community's counters in its district's current generation (two queries)."""
+    async def rows(self, communities: Sequence[tuple[str, str]], part: str) -> dict[str, TallyRow]:
+        """(community id, district id) → that community's counters in its district's current generation (two queries).
+
+        ``part`` says which are read: ``all`` (alive now), ``net`` (per year), or a year ``YYYY``
+        (per year, and that year's days).
+        """
         pointers = await self.pointers(district for _, district in communities)
         ids = [f"{pointers[d]['current']}:{c}" for c, d in communities if pointers.get(d, {}).get("current")]
-        documents = await self.collection.find({"_id": {"$in": ids}}, projection={"community_id": 1, "net": 1, "days": 1})
+        projection = {"community_id": 1, **({part: 1} if part in ("all", "net") else {"net": 1, f"days.{part}": 1})}
+        documents = await self.collection.find({"_id": {"$in": ids}}, projection=projection)
         return {str(d["community_id"]): TallyRow.of(d) for d in documents}
 
     async def rebuild(

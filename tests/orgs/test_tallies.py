@@ -8,7 +8,7 @@ from typing import Any
 
 from services.common.store import Database
 from services.orgs.domain import OrganizationFacts, OrganizationKind, Purpose, count_as_of, count_per_year
-from services.orgs.domain.tallies import TallyRow, count_from_tallies, counts_per_year_from_tallies
+from services.orgs.domain.tallies import TallyRow, count_from_tallies, count_now, counts_per_year_from_tallies
 from services.orgs.tallies import OrganizationTallies, TalliedOrganization
 from tests.stores import database
 
@@ -40,7 +40,14 @@ def _history(rng: random.Random, n: int) -> tuple[list[TalliedOrganization], lis
 
 
 async def _rows(tallies: OrganizationTallies) -> list[TallyRow]:
-    return list((await tallies.rows([(community, "d1") for community in COMMUNITIES])).values())
+    """Every counter of the communities (``all`` and ``net``, and the days of every year asked in DAYS)."""
+    places = [(community, "d1") for community in COMMUNITIES]
+    rows = {part: await tallies.rows(places, part) for part in ("all", "net", *{f"{day.year:04d}" for day in DAYS})}
+    merged = []
+    for community in rows["net"]:
+        days = {year: row for part, found in rows.items() if part not in ("all", "net") for year, row in found[community].days.items()}
+        merged.append(TallyRow(rows["all"][community].all, rows["net"][community].net, days))
+    return merged
 
 
 async def _documents(tallies: OrganizationTallies) -> list[dict[str, Any]]:
@@ -50,6 +57,7 @@ async def _documents(tallies: OrganizationTallies) -> list[dict[str, Any]]:
 def _assert_equal_to_recount(rows: list[TallyRow], final: list[OrganizationFacts]) -> None:
     for day in DAYS:
         assert count_from_tallies(rows, day) == count_as_of(final, day), day
+    assert count_now(rows, date(2026, 1, 1)) == count_as_of(final, date(2026, 1, 1))
     assert counts_per_year_from_tallies(rows, 2001, 2026) == count_per_year(final, 2001, 2026)
 
 

@@ -109,6 +109,9 @@ async def test_district_street_and_community_figures_equal_a_recount_of_generate
             assert stats["total"] == expected.total, (place, day)
             assert {row["kind"]: row["count"] for row in stats["byKind"]} == {k.name: n for k, n in expected.by_kind.items()}
             assert {row["purpose"]: row["count"] for row in stats["byPurpose"]} == {p.name: n for p, n in expected.by_purpose.items()}
+        now = (await orgs.client.data(f'{{ {place}(id: "{place_id}") {{ organizationStats {{ asOf total }} }} }}', as_=orgs.admin))[place]
+        today = date.fromisoformat(now["organizationStats"]["asOf"])
+        assert now["organizationStats"]["total"] == count_as_of(facts, today).total  # today: from the all-time counters
         query = f'{{ {place}(id: "{place_id}") {{ organizationsByYear(fromYear: 2003, toYear: 2026) {{ total }} }} }}'
         years = (await orgs.client.data(query, as_=orgs.admin))[place]["organizationsByYear"]
         assert [row["total"] for row in years] == [count.total for count in count_per_year(facts, 2003, 2026)]

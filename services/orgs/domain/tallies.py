@@ -2,10 +2,11 @@
 
 An organization adds +1 on the day it was founded and -1 on the day it was dissolved, to
 ``total``, ``kind:<kind>`` and ``purpose:<purpose>``. Counters are kept per community as the
-net change per year (``net``) and per day within each year (``days``), so the organizations
-alive on a day are the years before it plus that year's days up to it, and those alive at the
-end of each year are prefix sums of ``net`` — work that grows with years and change days of
-the communities counted, never with reading the organizations.
+net change over all time (``all``: those alive now, since no founding or dissolution day lies
+ahead), per year (``net``) and per day within each year (``days``), so the organizations alive
+today are ``all``, those alive on a past day are the years before it plus that year's days up
+to it, and those alive at the end of each year are prefix sums of ``net`` — work that grows with
+the counters of the communities counted, never with reading the organizations.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from services.orgs.domain.statistics import OrganizationCount, OrganizationFacts
 from services.orgs.domain.vocabulary import OrganizationKind, Purpose
 
-__all__ = ["Move", "TallyRow", "count_from_tallies", "counts_per_year_from_tallies", "move_between", "tally_of"]
+__all__ = ["Move", "TallyRow", "count_from_tallies", "count_now", "counts_per_year_from_tallies", "move_between", "tally_of"]
 
 Move = dict[tuple[str, str], dict[str, int]]
 """(year ``YYYY``, day ``MM-DD``) → counter name → change."""
@@ -26,15 +27,16 @@ Move = dict[tuple[str, str], dict[str, int]]
 
 @dataclass(frozen=True, slots=True)
 class TallyRow:
-    """One community's counters: net change per year, and per day within each year."""
+    """One community's counters (those read): net change over all time, per year, and per day within each year."""
 
+    all: Mapping[str, int]
     net: Mapping[str, Mapping[str, int]]
     days: Mapping[str, Mapping[str, Mapping[str, int]]]
 
     @classmethod
     def of(cls, document: Mapping[str, Any]) -> TallyRow:
-        """From the stored ``net`` and ``days`` maps (missing ones empty)."""
-        return cls(dict(document.get("net", {})), dict(document.get("days", {})))
+        """From the stored ``all``, ``net`` and ``days`` maps (those not read empty)."""
+        return cls(dict(document.get("all", {})), dict(document.get("net", {})), dict(document.get("days", {})))
 
 
 def _key(day: date) -> tuple[str, str]:
@@ -78,6 +80,14 @@ def _as_count(day: date, sums: Mapping[str, int]) -> OrganizationCount:
 def _add(sums: dict[str, int], counters: Mapping[str, int]) -> None:
     for name, amount in counters.items():
         sums[name] = sums.get(name, 0) + int(amount)
+
+
+def count_now(rows: Iterable[TallyRow], day: date) -> OrganizationCount:
+    """Organizations alive on ``day``, today or later (no recorded day lies ahead of today): every change ever."""
+    sums: dict[str, int] = {}
+    for row in rows:
+        _add(sums, row.all)
+    return _as_count(day, sums)
 
 
 def count_from_tallies(rows: Iterable[TallyRow], day: date) -> OrganizationCount:

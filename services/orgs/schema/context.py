@@ -39,7 +39,7 @@ class OrgsContext(RequestContext):
     streets_of_district: DataLoader[str, list[Street]] = field(init=False)
     communities_of_street: DataLoader[str, list[Community]] = field(init=False)
     communities_of_district: DataLoader[str, list[Community]] = field(init=False)
-    tallies: DataLoader[Community, TallyRow | None] = field(init=False)
+    tallies: DataLoader[tuple[Community, str], TallyRow | None] = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.store
@@ -72,10 +72,12 @@ class OrgsContext(RequestContext):
             found = await store.communities_of(district_ids=ids)
             return grouped(found, ids, lambda community: community.district_id)
 
-        async def tallies(keys: Sequence[Community]) -> list[TallyRow | None]:
+        async def tallies(keys: Sequence[tuple[Community, str]]) -> list[TallyRow | None]:
             assert self.statistics is not None
-            found = await self.statistics.rows(keys)
-            return [found.get(community.id) for community in keys]
+            found: dict[str, dict[str, TallyRow]] = {}
+            for part in dict.fromkeys(part for _, part in keys):
+                found[part] = await self.statistics.rows([community for community, wanted in keys if wanted == part], part)
+            return [found[part].get(community.id) for community, part in keys]
 
         self.organizations = DataLoader(load_fn=traced_batch("organizations", organizations))
         self.communities = DataLoader(load_fn=traced_batch("communities", communities))
@@ -84,7 +86,7 @@ class OrgsContext(RequestContext):
         self.streets_of_district = DataLoader(load_fn=traced_batch("streets of district", streets_of_district))
         self.communities_of_street = DataLoader(load_fn=traced_batch("communities of street", communities_of_street))
         self.communities_of_district = DataLoader(load_fn=traced_batch("communities of district", communities_of_district))
-        self.tallies = DataLoader(load_fn=traced_batch("organization tallies", tallies), cache_key_fn=lambda community: community.id)
+        self.tallies = DataLoader(load_fn=traced_batch("organization tallies", tallies), cache_key_fn=lambda key: (key[0].id, key[1]))
 
     @property
     def store(self) -> OrgsStore:

@@ -18,7 +18,7 @@ from services.common.domain import local_date
 from services.common.graphql.errors import PublicError
 from services.common.graphql.pagination import Connection
 from services.orgs.domain import Community, District, OrganizationCount, Street
-from services.orgs.domain.tallies import TallyRow, count_from_tallies, counts_per_year_from_tallies
+from services.orgs.domain.tallies import TallyRow, count_from_tallies, count_now, counts_per_year_from_tallies
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.enums import OrganizationKind, Purpose
 from services.orgs.schema.inputs import OrganizationFilter
@@ -69,14 +69,18 @@ def _visible(info: Info[OrgsContext, None], communities: Sequence[Community]) ->
     return [community for community in communities if principal.belongs_to(community.id, community.district_id)]
 
 
-async def _rows(info: Info[OrgsContext, None], communities: Sequence[Community]) -> list[TallyRow]:
-    """The counters of the communities (the read model kept from orgs' events; two queries per request)."""
-    return [row for row in await info.context.tallies.load_many(communities) if row is not None]
+async def _rows(info: Info[OrgsContext, None], communities: Sequence[Community], part: str) -> list[TallyRow]:
+    """The counters of the communities, ``part`` of them (the read model kept from orgs' events; two queries per request)."""
+    return [row for row in await info.context.tallies.load_many([(community, part) for community in communities]) if row is not None]
 
 
 async def _stats_as_of(info: Info[OrgsContext, None], communities: Sequence[Community], as_of: date | None) -> OrganizationStats:
     visible = _visible(info, communities)
-    count = count_from_tallies(await _rows(info, visible), as_of or local_date(datetime.now(UTC)))
+    today = local_date(datetime.now(UTC))
+    if as_of is None or as_of >= today:  # no founding or dissolution is recorded ahead of today
+        count = count_now(await _rows(info, visible, "all"), as_of or today)
+    else:
+        count = count_from_tallies(await _rows(info, visible, f"{as_of.year:04d}"), as_of)
     return OrganizationStats.of(count, len(visible))
 
 
@@ -86,7 +90,7 @@ async def _stats_per_year(
     if not 1900 <= from_year <= to_year <= 2200 or to_year - from_year >= MAX_YEARS:
         raise PublicError(f"give fromYear ≤ toYear, at most {MAX_YEARS} years", "INVALID_INPUT", "fromYear")
     visible = _visible(info, communities)
-    counts = counts_per_year_from_tallies(await _rows(info, visible), from_year, to_year)
+    counts = counts_per_year_from_tallies(await _rows(info, visible, "net"), from_year, to_year)
     return [OrganizationStats.of(count, len(visible)) for count in counts]
 
 
