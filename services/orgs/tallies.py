@@ -1,8 +1,8 @@
 """The ``organization_tallies`` read model: organization counters per community, kept from orgs' own events.
 
-One document per (generation, community) holds the counters (``net`` per year, ``days`` per day
-of each year; see :mod:`services.orgs.domain.tallies`) and, per organization, the version and
-facts last applied (``orgs.<id>``). An event's snapshot (version, kind, purpose, founding and
+One document per (generation, community) holds the counters (``all`` over all time, ``net`` per
+year, ``days_<year>`` per day of each year; see :mod:`services.orgs.domain.tallies`) and, per
+organization, the version and facts last applied (``orgs.<id>``). An event's snapshot (version, kind, purpose, founding and
 dissolution days) moves the counters by what the organization adds now minus what it added at
 the version recorded, in one update guarded by that recorded version — so a redelivered or
 older event moves nothing, and events may arrive in any order.
@@ -85,7 +85,7 @@ def _incs(move: Move) -> dict[str, int]:
         for name, amount in counters.items():
             incs[f"all.{name}"] = incs.get(f"all.{name}", 0) + amount
             incs[f"net.{year}.{name}"] = incs.get(f"net.{year}.{name}", 0) + amount
-            incs[f"days.{year}.{day}.{name}"] = amount
+            incs[f"days_{year}.{day}.{name}"] = amount  # a field per year: one year's days read by a plain projection
     return {path: amount for path, amount in incs.items() if amount}
 
 
@@ -129,7 +129,7 @@ class OrganizationTallies:
             if document is None:
                 created = {"_id": document_id, "generation": generation, "district_id": district_id, "community_id": community_id}
                 with contextlib.suppress(DuplicateKey):
-                    await self.collection.insert_one(created | {"orgs": {}, "all": {}, "net": {}, "days": {}})
+                    await self.collection.insert_one(created | {"orgs": {}, "all": {}, "net": {}})
                 continue
             stored = document.get("orgs", {}).get(organization_id)
             if stored is not None and int(stored["version"]) >= tallied.version:
@@ -154,7 +154,7 @@ class OrganizationTallies:
         """
         pointers = await self.pointers(district for _, district in communities)
         ids = [f"{pointers[d]['current']}:{c}" for c, d in communities if pointers.get(d, {}).get("current")]
-        projection = {"community_id": 1, **({part: 1} if part in ("all", "net") else {"net": 1, f"days.{part}": 1})}
+        projection = {"community_id": 1, **({part: 1} if part in ("all", "net") else {"net": 1, f"days_{part}": 1})}
         documents = await self.collection.find({"_id": {"$in": ids}}, projection=projection)
         return {str(d["community_id"]): TallyRow.of(d) for d in documents}
 

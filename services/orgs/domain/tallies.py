@@ -3,7 +3,7 @@
 An organization adds +1 on the day it was founded and -1 on the day it was dissolved, to
 ``total``, ``kind:<kind>`` and ``purpose:<purpose>``. Counters are kept per community as the
 net change over all time (``all``: those alive now, since no founding or dissolution day lies
-ahead), per year (``net``) and per day within each year (``days``), so the organizations alive
+ahead), per year (``net``) and per day within each year (``days_<year>``), so the organizations alive
 today are ``all``, those alive on a past day are the years before it plus that year's days up
 to it, and those alive at the end of each year are prefix sums of ``net`` — work that grows with
 the counters of the communities counted, never with reading the organizations.
@@ -35,8 +35,9 @@ class TallyRow:
 
     @classmethod
     def of(cls, document: Mapping[str, Any]) -> TallyRow:
-        """From the stored ``all``, ``net`` and ``days`` maps (those not read empty)."""
-        return cls(dict(document.get("all", {})), dict(document.get("net", {})), dict(document.get("days", {})))
+        """From the stored ``all`` and ``net`` maps and ``days_<year>`` maps (those not read empty)."""
+        days = {key.removeprefix("days_"): dict(value) for key, value in document.items() if key.startswith("days_")}
+        return cls(dict(document.get("all", {})), dict(document.get("net", {})), days)
 
 
 def _key(day: date) -> tuple[str, str]:
