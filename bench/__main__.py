@@ -48,7 +48,7 @@ def main() -> None:
         elif suite == "events":
             figures["events"] = run_events(count=5_000, rates=[100, 200, 500], seconds=seconds)
         else:
-            figures["district"] = run_district(District(), seconds=seconds, connections=4)
+            figures["district"] = run_district(District(), seconds=seconds, connections=8)
         print(f"({suite}: {time.perf_counter() - began:.0f} s)", flush=True)
     Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nfigures written to {args.out}")

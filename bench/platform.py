@@ -53,6 +53,9 @@ async def _serve(settings: Settings, district: District) -> None:
             district, apps["orgs"].state.handlers, apps["needs"].state.handlers, apps["claims"].state.handlers, progress=_note
         )
         await _until_settled(apps)
+        drain = getattr(bus, "drain", None)
+        if drain is not None:
+            await drain()  # every consumer (the statistics' too) has handled what was published
         figures = {
             "serving_s": round(serving, 2),
             "loaded_s": round(time.perf_counter() - began, 2),

@@ -137,6 +137,7 @@ def cells(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         "setRetentionPeriod": {"districtId": DISTRICT, "days": 1},
         "rebuildNeedStatistics": {"districtId": DISTRICT},
         "rebuildClaimStatistics": {"districtId": DISTRICT},
+        "rebuildOrganizationStats": {"districtId": DISTRICT},
     }  # fmt: skip
 
 

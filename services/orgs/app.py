@@ -10,6 +10,7 @@ from services.orgs.handlers import OrgsHandlers
 from services.orgs.privacy import PrivacyRequests, PrivacyRequestsStore
 from services.orgs.schema import build_schema
 from services.orgs.schema.context import OrgsContext
+from services.orgs.statistics import OrganizationStatistics
 from services.orgs.store import OrgsStore
 
 __all__ = ["create_app", "wire"]
@@ -19,6 +20,7 @@ def wire(runtime: Runtime) -> ServiceParts:
     """Build the orgs service's parts from the runtime the app factory opened."""
     store = OrgsStore(runtime.database)
     handlers = OrgsHandlers(store, clock=runtime.clock, notify=runtime.notify_outbox)
+    statistics = OrganizationStatistics(store)
     applications = Applications(ApplicationsStore(runtime.database), handlers, clock=runtime.clock, notify=runtime.notify_outbox)
     privacy = PrivacyRequests(
         PrivacyRequestsStore(runtime.database),
@@ -35,12 +37,13 @@ def wire(runtime: Runtime) -> ServiceParts:
         await applications.store.create_indexes()
         await privacy.store.create_indexes()
         await handlers.upgrade_service_links()
+        await statistics.build_missing()
 
     return ServiceParts(
-        context_factory=contexts(OrgsContext, handlers=handlers, applications=applications, privacy=privacy),
+        context_factory=contexts(OrgsContext, handlers=handlers, applications=applications, privacy=privacy, statistics=statistics),
         outbox_collections=(*store.outbox_collections, applications.store.collection, privacy.store.collection),
         create_indexes=prepare_store,
-        subscriptions=[OrgsConsumers(handlers, privacy).subscription()],
+        subscriptions=[OrgsConsumers(handlers, privacy, statistics).subscription()],
         handlers=handlers,
         on_start=sweep.start,
         on_stop=sweep.stop,

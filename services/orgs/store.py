@@ -36,6 +36,7 @@ from services.orgs.domain import (
     Stage,
     Street,
 )
+from services.orgs.tallies import OrganizationTallies, TalliedOrganization
 
 __all__ = ["OrganizationQuery", "OrgsStore"]
 
@@ -72,6 +73,7 @@ class OrgsStore:
         self.streets: Collection = database.collection("streets")
         self.communities: Collection = database.collection("communities")
         self.organizations: Collection = database.collection("organizations")
+        self.tallies = OrganizationTallies(database)
 
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
@@ -84,6 +86,7 @@ class OrgsStore:
         await self.streets.create_indexes(STREET_INDEXES)
         await self.communities.create_indexes(COMMUNITY_INDEXES)
         await self.organizations.create_indexes(ORGANIZATION_INDEXES)
+        await self.tallies.create_indexes()
 
     async def insert_district(self, district: District, events: Sequence[Event]) -> None:
         """A new district (DuplicateKey if the id is taken)."""
@@ -186,22 +189,35 @@ class OrgsStore:
         """How many organizations match."""
         return await self.organizations.count_documents(_organization_filter(query))
 
+    async def all_districts(self) -> list[District]:
+        """Every district (a handful per deployment)."""
+        return [district_from_document(d) for d in await self.districts.find({})]
+
+    async def tallied(self, community_ids: Sequence[str]) -> list[TalliedOrganization]:
+        """Every organization of these (home) communities with its version, for a rebuild of the statistics, in one query."""
+        documents = await self.organizations.find(
+            {"community_id": {"$in": list(community_ids)}},
+            projection={"community_id": 1, "kind": 1, "purpose": 1, "founded_on": 1, "dissolved_on": 1, "version": 1},
+        )
+        return [TalliedOrganization(d["_id"], int(d["version"]), _facts(d)) for d in documents]
+
     async def facts(self, community_ids: Sequence[str]) -> list[OrganizationFacts]:
         """What statistics need of every organization of these (home) communities, in one query."""
         documents = await self.organizations.find(
             {"community_id": {"$in": list(community_ids)}},
             projection={"community_id": 1, "kind": 1, "purpose": 1, "founded_on": 1, "dissolved_on": 1},
         )
-        return [
-            OrganizationFacts(
-                d["community_id"],
-                OrganizationKind(d["kind"]),
-                Purpose(d["purpose"]),
-                day_from_bson(d["founded_on"]),
-                optional_day_from_bson(d["dissolved_on"]),
-            )
-            for d in documents
-        ]
+        return [_facts(d) for d in documents]
+
+
+def _facts(document: dict[str, Any]) -> OrganizationFacts:
+    return OrganizationFacts(
+        document["community_id"],
+        OrganizationKind(document["kind"]),
+        Purpose(document["purpose"]),
+        day_from_bson(document["founded_on"]),
+        optional_day_from_bson(document["dissolved_on"]),
+    )
 
 
 def _organization_filter(query: OrganizationQuery) -> dict[str, Any]:

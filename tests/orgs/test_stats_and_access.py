@@ -29,6 +29,7 @@ async def _seed(orgs: Orgs) -> None:
     await orgs.registered(
         name="体育馆舞蹈队", communityId="c2", foundedOn="2007-03-01", members=[], as_=orgs.token(Role.COMMUNITY_STAFF, "c2")
     )
+    await orgs.settle()  # the statistics follow the published events
 
 
 async def test_statistics_per_year_and_as_of_match_hand_computed_figures(orgs: Orgs) -> None:

@@ -10,6 +10,7 @@ from services.common.domain import DomainError
 from services.common.graphql.errors import public_error
 from services.common.graphql.pagination import Connection, connection
 from services.needs.domain import access
+from services.needs.list_counts import count_needs
 from services.needs.schema.context import NeedsContext
 from services.needs.schema.enums import NeedSort
 from services.needs.schema.inputs import NeedFilter, ServiceItemFilter
@@ -45,7 +46,7 @@ async def needs_page(context: NeedsContext, query: NeedQuery, first: int, after:
         raise public_error(error) from error
     for need in needs:
         context.need_loader.prime(need.id, need)
-    return connection([NeedType.from_domain(need) for need in needs], page, after=after, count=lambda: context.store.count_needs(query))
+    return connection([NeedType.from_domain(need) for need in needs], page, after=after, count=lambda: count_needs(context.store, query))
 
 
 async def list_items(

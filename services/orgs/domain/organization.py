@@ -123,7 +123,11 @@ class Organization:
         return subject in self.acting_accounts if self.accounts_linked else True
 
     def snapshot(self) -> dict[str, Any]:
-        """What every orgs.org.* event carries, so consumers keep read models without calling back."""
+        """What every orgs.org.* event carries, so consumers keep read models without calling back.
+
+        ``version`` is the record's version once the change is saved, so a read model applies an
+        organization's events in version order whatever order they arrive in.
+        """
         return {
             "organization_id": self.id,
             "community_id": self.community_id,
@@ -133,6 +137,9 @@ class Organization:
             "purpose": self.profile.purpose.value,
             "status": self.status.value,
             "stage": self.stage.value,
+            "founded_on": self.founded_on.isoformat(),
+            "status_since": self.status_since.isoformat(),
+            "version": self.version + 1,
             "accounts_linked": self.accounts_linked,
             "acting_accounts": sorted(self.acting_accounts),
             "member_accounts": sorted(self.member_accounts),

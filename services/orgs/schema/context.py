@@ -13,10 +13,12 @@ from services.common.grouping import grouped
 from services.common.identity import Principal
 from services.common.tracing import traced_batch
 from services.orgs.applications import Applications
-from services.orgs.domain import Community, District, Organization, OrganizationFacts, Street, access
+from services.orgs.domain import Community, District, Organization, Street, access
 from services.orgs.domain.service_links import requested_ids
+from services.orgs.domain.tallies import TallyRow
 from services.orgs.handlers import OrgsHandlers
 from services.orgs.privacy import PrivacyRequests
+from services.orgs.statistics import OrganizationStatistics
 from services.orgs.store import OrgsStore
 
 __all__ = ["OrgsContext"]
@@ -29,6 +31,7 @@ class OrgsContext(RequestContext):
     handlers: OrgsHandlers | None = None
     applications: Applications | None = None
     privacy: PrivacyRequests | None = None
+    statistics: OrganizationStatistics | None = None
     organizations: DataLoader[str, Organization | None] = field(init=False)
     communities: DataLoader[str, Community | None] = field(init=False)
     streets: DataLoader[str, Street | None] = field(init=False)
@@ -36,7 +39,7 @@ class OrgsContext(RequestContext):
     streets_of_district: DataLoader[str, list[Street]] = field(init=False)
     communities_of_street: DataLoader[str, list[Community]] = field(init=False)
     communities_of_district: DataLoader[str, list[Community]] = field(init=False)
-    facts: DataLoader[str, list[OrganizationFacts]] = field(init=False)
+    tallies: DataLoader[tuple[Community, str], TallyRow | None] = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.store
@@ -69,9 +72,12 @@ class OrgsContext(RequestContext):
             found = await store.communities_of(district_ids=ids)
             return grouped(found, ids, lambda community: community.district_id)
 
-        async def facts(ids: Sequence[str]) -> list[list[OrganizationFacts]]:
-            found = await store.facts(ids)
-            return grouped(found, ids, lambda fact: fact.community_id)
+        async def tallies(keys: Sequence[tuple[Community, str]]) -> list[TallyRow | None]:
+            assert self.statistics is not None
+            found: dict[str, dict[str, TallyRow]] = {}
+            for part in dict.fromkeys(part for _, part in keys):
+                found[part] = await self.statistics.rows([community for community, wanted in keys if wanted == part], part)
+            return [found[part].get(community.id) for community, part in keys]
 
         self.organizations = DataLoader(load_fn=traced_batch("organizations", organizations))
         self.communities = DataLoader(load_fn=traced_batch("communities", communities))
@@ -80,7 +86,7 @@ class OrgsContext(RequestContext):
         self.streets_of_district = DataLoader(load_fn=traced_batch("streets of district", streets_of_district))
         self.communities_of_street = DataLoader(load_fn=traced_batch("communities of street", communities_of_street))
         self.communities_of_district = DataLoader(load_fn=traced_batch("communities of district", communities_of_district))
-        self.facts = DataLoader(load_fn=traced_batch("facts", facts))
+        self.tallies = DataLoader(load_fn=traced_batch("organization tallies", tallies), cache_key_fn=lambda key: (key[0].id, key[1]))
 
     @property
     def store(self) -> OrgsStore:

@@ -28,6 +28,7 @@ from services.orgs.schema.payloads import OrganizationPayload
 from services.orgs.schema.places import CommunityType, DistrictType, StreetType
 from services.orgs.schema.privacy import PrivacyMutation
 from services.orgs.schema.service_links import ServiceLinkMutations
+from services.orgs.schema.statistics import StatisticsMutation
 
 __all__ = ["Mutation"]
 
@@ -98,7 +99,7 @@ class RecordOrganizationSupportPayload(OrganizationPayload):
 @strawberry.type(
     description="Register places and organizations and look after them; every change is checked against your role and community."
 )
-class Mutation(ServiceLinkMutations, ApplicationMutation, PrivacyMutation):
+class Mutation(ServiceLinkMutations, ApplicationMutation, PrivacyMutation, StatisticsMutation):
     @strawberry.mutation(description="District administrators: register the district named in your token.")
     async def register_district(self, info: Info[OrgsContext, None], input: RegisterDistrictInput) -> RegisterDistrictPayload:
         principal = info.context.require_principal()

@@ -1,8 +1,9 @@
 """District (区) → Street (街道) → Community (社区), owned here, with organization statistics.
 
-Statistics for a street or district come from one query for all their communities (batched
-per request by DataLoaders), never one query per community; only communities the caller
-belongs to (or administers) are counted.
+Statistics for a street or district come from the organization counters of their communities
+(:mod:`services.orgs.tallies`, kept from orgs' own events; batched per request by a DataLoader),
+never from the organizations themselves; only communities the caller belongs to (or
+administers) are counted.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from strawberry.types import Info
 from services.common.domain import local_date
 from services.common.graphql.errors import PublicError
 from services.common.graphql.pagination import Connection
-from services.orgs.domain import Community, District, OrganizationCount, Street, count_as_of, count_per_year
+from services.orgs.domain import Community, District, OrganizationCount, Street
+from services.orgs.domain.tallies import TallyRow, count_from_tallies, count_now, counts_per_year_from_tallies
 from services.orgs.schema.context import OrgsContext
 from services.orgs.schema.enums import OrganizationKind, Purpose
 from services.orgs.schema.inputs import OrganizationFilter
@@ -62,15 +64,24 @@ class OrganizationStats:
         )
 
 
-async def _visible(info: Info[OrgsContext, None], communities: Sequence[Community]) -> list[str]:
+def _visible(info: Info[OrgsContext, None], communities: Sequence[Community]) -> list[Community]:
     principal = info.context.require_principal()
-    return [community.id for community in communities if principal.belongs_to(community.id, community.district_id)]
+    return [community for community in communities if principal.belongs_to(community.id, community.district_id)]
+
+
+async def _rows(info: Info[OrgsContext, None], communities: Sequence[Community], part: str) -> list[TallyRow]:
+    """The counters of the communities, ``part`` of them (the read model kept from orgs' events; two queries per request)."""
+    return [row for row in await info.context.tallies.load_many([(community, part) for community in communities]) if row is not None]
 
 
 async def _stats_as_of(info: Info[OrgsContext, None], communities: Sequence[Community], as_of: date | None) -> OrganizationStats:
-    visible = await _visible(info, communities)
-    facts = [fact for group in await info.context.facts.load_many(visible) for fact in group]
-    return OrganizationStats.of(count_as_of(facts, as_of or local_date(datetime.now(UTC))), len(visible))
+    visible = _visible(info, communities)
+    today = local_date(datetime.now(UTC))
+    if as_of is None or as_of >= today:  # no founding or dissolution is recorded ahead of today
+        count = count_now(await _rows(info, visible, "all"), as_of or today)
+    else:
+        count = count_from_tallies(await _rows(info, visible, f"{as_of.year:04d}"), as_of)
+    return OrganizationStats.of(count, len(visible))
 
 
 async def _stats_per_year(
@@ -78,9 +89,9 @@ async def _stats_per_year(
 ) -> list[OrganizationStats]:
     if not 1900 <= from_year <= to_year <= 2200 or to_year - from_year >= MAX_YEARS:
         raise PublicError(f"give fromYear ≤ toYear, at most {MAX_YEARS} years", "INVALID_INPUT", "fromYear")
-    visible = await _visible(info, communities)
-    facts = [fact for group in await info.context.facts.load_many(visible) for fact in group]
-    return [OrganizationStats.of(count, len(visible)) for count in count_per_year(facts, from_year, to_year)]
+    visible = _visible(info, communities)
+    counts = counts_per_year_from_tallies(await _rows(info, visible, "net"), from_year, to_year)
+    return [OrganizationStats.of(count, len(visible)) for count in counts]
 
 
 @strawberry.federation.type(
