@@ -20,8 +20,8 @@ class RebuildOrganizationStatsInput:
 @strawberry.type(description="Result of rebuildOrganizationStats.")
 class RebuildOrganizationStatsPayload:
     generation: str | None = strawberry.field(description="The new generation of counters now answering; null if nothing changed.")
-    organizations: int = strawberry.field(description="How many organizations were counted.")
-    communities: int = strawberry.field(description="How many communities of the district.")
+    organizations: int | None = strawberry.field(description="How many organizations were counted; null if nothing changed.")
+    communities: int | None = strawberry.field(description="How many communities of the district; null if nothing changed.")
     errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
 
 
@@ -41,7 +41,7 @@ class StatisticsMutation:
         assert statistics is not None
         rebuilt, errors = await attempt(lambda: statistics.rebuild(principal, str(input.district_id)))
         if rebuilt is None:
-            return RebuildOrganizationStatsPayload(generation=None, organizations=0, communities=0, errors=errors)
+            return RebuildOrganizationStatsPayload(generation=None, organizations=None, communities=None, errors=errors)
         return RebuildOrganizationStatsPayload(
             generation=rebuilt.generation, organizations=rebuilt.organizations, communities=rebuilt.communities, errors=[]
         )
