@@ -112,7 +112,7 @@ LISTED: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "scheduleActivitySessions": (("people.sessions.scheduled.v1",), CREATION + " (the series; each session's own trail follows)"),
     **dict.fromkeys(
-        ("rebuildNeedStatistics", "rebuildClaimStatistics"),
+        ("rebuildNeedStatistics", "rebuildClaimStatistics", "rebuildOrganizationStats"),
         ((), NOT_A_RECORD + ": recounts a read model from the records; no record changes"),
     ),
     "issueCheckInCode": ((), "NOT AUDITED by design: a session's fresh check-in code is a secret, kept only as its hash"),
