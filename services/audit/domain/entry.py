@@ -70,12 +70,14 @@ PERSONAL_FIELDS = frozenset(
         "attendee_ids",
         "confirmed_by",
         "recorded_by",
+        "filename",
     }
 )
 """Fields whose values are personal data: masked for readers who may not see them.
 
 A field path names its parts with dots (``members.<id>``, ``trainings.<id>.trainer``): it is
-personal when any part is (a member's whole record, a training's trainer).
+personal when any part is (a member's whole record, a training's trainer). An evidence file's
+``filename`` is the uploader's own words and may name residents (``李秀英的活动照片.jpg``).
 """
 
 MASK = "***"
