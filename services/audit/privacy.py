@@ -85,6 +85,6 @@ class AuditPrivacy:
         if after is not entry:
             fields |= {**redacted_fields(after), "redactions": count + 1}
         if not fields:
-            fields = {"mentions": []}  # nothing of hers is erasable here (a version 1 entry): it leaves the selection
+            return 0  # nothing to erase (``mentions`` is made from the very values an erasure looks through)
         guard = {"_id": document["_id"], "redactions": count} if count else {"_id": document["_id"], "redactions": {"$in": [0, None]}}
         return (await self._store.entries.update_one(guard, {"$set": fields})).modified
