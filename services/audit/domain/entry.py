@@ -71,6 +71,9 @@ PERSONAL_FIELDS = frozenset(
         "confirmed_by",
         "recorded_by",
         "filename",
+        "real_name",
+        "display_name",
+        "id_number",
     }
 )
 """Fields whose values are personal data: masked for readers who may not see them.
@@ -95,6 +98,8 @@ _RECORD_TYPES = (
     ("evidence.", "Evidence"),
     ("disclosure.period.", "DisclosurePeriod"),
     ("people.sessions.", "ActivitySeries"),
+    ("people.volunteer.", "Volunteer"),
+    ("people.certificate.", "VolunteerCertificate"),
     ("people.attendance.", "Attendance"),
     ("people.", "ActivitySession"),
 )
