@@ -39,9 +39,10 @@ EXPORT = """request { id } data { person
   attendance { sessionId minutes }
   certificates { code maskedName } }"""
 APPLICATIONS = '{ organizationApplications(communityId: "c1") { id applicant leaderName memberNames status } }'
-KEPT = frozenset({"renling_audit.entries", "renling_orgs.privacy_requests"})
-"""Where her account stays on purpose: the tamper-evident audit trail (masked to readers; rewriting it would break its
-hash chain) and the record of her request itself (the proof that it was made and answered)."""
+KEPT = frozenset({"renling_orgs.privacy_requests"})
+"""Where her account stays on purpose: the record of her request itself (the proof that it was made and answered).
+The tamper-evident audit trail is scanned too: its personal values are erased, their digests kept, the chain valid."""
+CHAIN = '{ verifyAuditChain(communityId: "c1") { valid checked brokenAtSeq } }'
 UPLOAD = "mutation($i: RequestEvidenceUploadInput!) { requestEvidenceUpload(input: $i) { evidenceId uploadUrl errors { code field } } }"
 
 
@@ -190,13 +191,19 @@ async def test_her_export_holds_every_service_and_after_erasure_no_path_returns_
         own_claim = await community.query("query($id: ID!) { claim(id: $id) { status claimant { name } } }", {"id": ids["own_claim"]})
         mine = await community.query("{ myRatings { score } myClaims { totalCount } myOrganizationApplications { id } }", as_=li)
         notices_after = await community.query("{ myNotices { totalCount } }", as_=li)
-        export_after = await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li)
-        figures_after = await _figures(community)
         left = [
             (where, document["_id"])
             for where, document in _stored_documents(community, excluded=KEPT)
             if _mentions({k: v for k, v in document.items() if k not in ("_id", "outbox")}, *HERS)
         ]
+        audited = [doc for where, doc in _stored_documents(community, excluded=KEPT) if where == "renling_audit.entries"]
+        in_c1 = [document for document in audited if document["community_id"] == "c1"]
+        chain = await community.query(CHAIN, as_=community.staff)
+        trail = await community.query(
+            '{ communityAuditTrail(communityId: "c1", first: 500) { actor actorErased erased } }', as_=community.staff
+        )
+        export_after = await community.do("exportMyPersonalData", {"communityId": "c1"}, EXPORT, as_=li)  # a new request: audited anew
+        figures_after = await _figures(community)
 
     _every_section(export_before["data"], neighbour["data"], ids)
     assert _mentions(feed_before, RESIDENT) == [RESIDENT]  # actor, submitter_id, supporter_ids, member_accounts…
@@ -220,6 +227,10 @@ async def test_her_export_holds_every_service_and_after_erasure_no_path_returns_
     assert [k for k, v in export_after["data"].items() if isinstance(v, list) and v] == []
     assert figures_after == figures_before
     assert left == []
+    assert len(audited) > 40
+    assert chain["verifyAuditChain"] == {"valid": True, "checked": len(in_c1), "brokenAtSeq": None}
+    assert {"actor": "已匿名", "actorErased": True, "erased": True} in trail["communityAuditTrail"]
+    assert RESIDENT not in [entry["actor"] for entry in trail["communityAuditTrail"]]
 
 
 async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere_and_keep_the_figures() -> None:
@@ -256,6 +267,8 @@ async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere
 
         await eventually(swept, what="the retention sweeps")
         await eventually(lambda: _no_mention(community, community.staff, RESIDENT), what="the feed sweep")
+        await eventually(lambda: _audit_swept(community), what="the audit trail's sweep")
+        chain = await community.query(CHAIN, as_=community.staff)
         old, current = [(await community.query(query, {"id": o}))["organization"] for o in (dissolved, active)]
         contacts = [
             (await community.query("{ myNoticePreferences { phone channels } }", as_=who))["myNoticePreferences"] for who in (li, wang)
@@ -291,6 +304,14 @@ async def test_the_retention_sweeps_anonymise_what_is_past_the_period_everywhere
     assert _mentions(feed_before, RESIDENT) == [RESIDENT]
     assert [(e["id"], e["cursor"]) for e in feed_after[: len(feed_before)]] == [(e["id"], e["cursor"]) for e in feed_before]
     assert _mentions([e["data"] for e in feed_after[: len(feed_before)]], *HERS) == []
+    assert (chain["verifyAuditChain"]["valid"], chain["verifyAuditChain"]["checked"] > 40) == (True, True)
+
+
+async def _audit_swept(community: Community) -> bool:
+    """Every audit entry of the community made more than 30 days ago was swept (its personal values erased)."""
+    cutoff = community.clock() - timedelta(days=30)
+    entries = community.apps["audit"].state.handlers.store.entries
+    return await entries.find_one({"community_id": "c1", "at": {"$lt": cutoff}, "anonymised_at": None}) is None
 
 
 async def _no_mention(community: Community, token: str, *words: str) -> bool:

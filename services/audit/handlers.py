@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.audit.domain import GENESIS, AuditEntry, ChainCheck, masked, reading, verify
 from services.audit.store import PAGE, AuditStore
 from services.common.domain import Invalid
 from services.common.identity import Principal
+
+if TYPE_CHECKING:
+    from services.audit.privacy import AuditPrivacy
 
 __all__ = ["MAX_PAGE", "AuditHandlers"]
 
@@ -17,6 +22,12 @@ class AuditHandlers:
 
     def __init__(self, store: AuditStore) -> None:
         self.store = store
+        self.privacy: AuditPrivacy | None = None
+
+    async def anonymise_expired(self) -> int:
+        """The retention sweep, once (the app runs it every ``privacy_sweep_interval_s``)."""
+        assert self.privacy is not None
+        return await self.privacy.anonymise_expired()
 
     async def record_trail(self, principal: Principal, record_id: str, *, after_seq: int, first: int) -> list[AuditEntry]:
         """A record's changes, oldest first; personal values masked unless the caller is its community's staff."""

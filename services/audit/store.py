@@ -5,6 +5,11 @@ to ``seq`` in one conditional update. A writer that finds its ``seq`` taken roll
 forward to the entry that took it and tries the next; a process stopped between the two
 writes is thus completed by the next writer, and no entry is ever lost or chained twice.
 The event id is unique within its community too: an event redelivered is recorded once.
+
+A version 2 entry keeps each personal value's digest and salt (``sealed``) and the texts of its
+unerased personal values (``mentions``, indexed, so an erasure finds her entries); an erasure
+rewrites the values, ``sealed`` and ``mentions`` in one update guarded by ``redactions`` (the
+number of erasures the entry has seen), never its hash.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.audit.domain import GENESIS, AuditEntry, Change, draft_entry, seal
+from services.audit.domain import GENESIS, AuditEntry, Change, Sealed, draft_entry, mentions, seal
 from services.common.events import Event
 from services.common.places import PlacesReadModel
+from services.common.privacy import ANONYMISED_AT
 from services.common.store import Collection, Database, DuplicateKey, Index
 from services.common.store.dates import aware
 
-__all__ = ["PAGE", "AuditStore", "entry_document", "entry_from_document"]
+__all__ = ["PAGE", "AuditStore", "entry_document", "entry_from_document", "redacted_fields"]
 
 PAGE = 500
 """Entries read per round trip when a chain is verified."""
@@ -39,6 +45,8 @@ class AuditStore:
                 Index((("community_id", 1), ("event_id", 1)), unique=True),
                 Index((("community_id", 1), ("seq", 1)), unique=True),
                 Index((("record_id", 1), ("at", 1), ("seq", 1))),  # a record's trail is asked for by the record alone
+                Index((("mentions", 1),)),  # an erasure finds the entries naming her
+                Index((("community_id", 1), (ANONYMISED_AT, 1), ("at", 1))),  # the retention sweep finds old unswept entries
             ]
         )
         await self.places.create_indexes()
@@ -87,8 +95,26 @@ def _key(community_id: str, seq: int) -> str:
     return f"{community_id}:{seq:012d}"
 
 
+def redacted_fields(entry: AuditEntry) -> dict[str, Any]:
+    """What an erasure rewrites: the personal values, their seals and the texts they mention."""
+    return {
+        "actor": entry.actor,
+        "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in entry.changes],
+        "sealed": [
+            {"slot": key, "digest": s.digest, "salt": s.salt, "erased_at": s.erased_at, "why": s.why} for key, s in entry.sealed.items()
+        ],
+        "mentions": mentions(entry),
+    }
+
+
 def entry_document(entry: AuditEntry) -> dict[str, Any]:
     """An entry as stored."""
+    if entry.version > 1:
+        return {**_document_v1(entry), "version": entry.version, **redacted_fields(entry), "redactions": 0}
+    return _document_v1(entry)
+
+
+def _document_v1(entry: AuditEntry) -> dict[str, Any]:
     return {
         "_id": _key(entry.community_id, entry.seq),
         "community_id": entry.community_id,
@@ -119,4 +145,9 @@ def entry_from_document(document: Mapping[str, Any]) -> AuditEntry:
         seq=int(document["seq"]),
         previous_hash=document["previous_hash"],
         hash=document["hash"],
+        version=int(document.get("version", 1)),
+        sealed={
+            s["slot"]: Sealed(s["digest"], s.get("salt"), aware(s["erased_at"]) if s.get("erased_at") else None, s.get("why"))
+            for s in document.get("sealed", [])
+        },
     )

@@ -48,7 +48,7 @@ ATTENDANCE_INDEXES = (
     Index((("community_id", 1), ("item_id", 1))),
     Index((("community_id", 1), ("session_id", 1))),
 )
-VOLUNTEER_INDEXES = (Index((("community_id", 1), ("registered_at", -1))),)
+VOLUNTEER_INDEXES = (Index((("community_id", 1), ("registered_at", -1))), OUTBOX_INDEX)
 NEED_INDEXES = (Index((("community_id", 1), ("status", 1))),)
 ITEM_INDEXES = (Index((("community_id", 1), ("status", 1))), Index((("claim_id", 1),)))
 ORGANIZATION_INDEXES = (Index((("community_id", 1),)), Index((("served", 1),)))
@@ -73,13 +73,14 @@ class PeopleStore(ReadModels):
     @property
     def outbox_collections(self) -> tuple[Collection, ...]:
         """Collections whose documents carry an outbox."""
-        return (self.sessions, self.attendance)
+        return (self.sessions, self.attendance, self.volunteers, self.certificates)
 
     async def create_indexes(self) -> None:
         """Declared indexes, created at start-up."""
         await self.sessions.create_indexes(SESSION_INDEXES)
         await self.attendance.create_indexes(ATTENDANCE_INDEXES)
         await self.volunteers.create_indexes(VOLUNTEER_INDEXES)
+        await self.certificates.create_indexes((OUTBOX_INDEX,))
         await self.needs.create_indexes(NEED_INDEXES)
         await self.items.create_indexes(ITEM_INDEXES)
         await self.organizations.create_indexes(ORGANIZATION_INDEXES)
@@ -247,17 +248,18 @@ class PeopleStore(ReadModels):
 
     # volunteers and certificates
 
-    async def save_volunteer(self, volunteer: Volunteer) -> bool:
-        """Register, or update while at the version read; False if changed meanwhile."""
+    async def save_volunteer(self, volunteer: Volunteer, event: Event) -> bool:
+        """Register, or update while at the version read, its event in the entry's outbox; False if changed meanwhile."""
         fields = volunteer_to_fields(volunteer)
         if volunteer.version == 0:
             try:
-                await self.volunteers.insert_one({"_id": volunteer.id, **fields, VERSION: 1})
+                await self.volunteers.insert_one({"_id": volunteer.id, **fields, VERSION: 1, OUTBOX: [event.to_document()]})
             except DuplicateKey:
                 return False
             return True
         outcome = await self.volunteers.update_one(
-            {"_id": volunteer.id, VERSION: volunteer.version}, {"$set": fields, "$inc": {VERSION: 1}}
+            {"_id": volunteer.id, VERSION: volunteer.version},
+            {"$set": fields, "$inc": {VERSION: 1}, "$push": {OUTBOX: event.to_document()}},
         )
         return outcome.matched == 1
 
@@ -307,9 +309,9 @@ class PeopleStore(ReadModels):
         documents = await self.volunteers.find({"community_id": community_id, "person": {"$in": list(persons)}})
         return {document["person"]: volunteer_from_document(document) for document in documents}
 
-    async def insert_certificate(self, certificate: Certificate) -> None:
-        """Store an issued certificate under its verification code."""
-        await self.certificates.insert_one(certificate_to_document(certificate))
+    async def insert_certificate(self, certificate: Certificate, event: Event) -> None:
+        """Store an issued certificate under its verification code, its event in its outbox."""
+        await self.certificates.insert_one({**certificate_to_document(certificate), OUTBOX: [event.to_document()]})
 
     async def certificate(self, code: str) -> Certificate | None:
         """A certificate by its verification code."""

@@ -13,17 +13,26 @@ from services.audit.domain.entry import (
     seal,
     verify,
 )
+from services.audit.domain.redaction import ERASURE, RETENTION, erased, mentions, naming, unerased
+from services.audit.domain.sealing import Sealed
 
 __all__ = [
+    "ERASURE",
     "GENESIS",
     "PERSONAL_FIELDS",
+    "RETENTION",
     "AuditEntry",
     "ChainCheck",
     "Change",
+    "Sealed",
     "draft_entry",
+    "erased",
     "is_personal",
     "masked",
+    "mentions",
+    "naming",
     "reading",
     "seal",
+    "unerased",
     "verify",
 ]

@@ -7,20 +7,42 @@ events carry (``previous_*`` pairs), the ``changes: {field: {old, new}}`` every 
 that creates or adds something without either, each value it recorded (old value null). Entries of a community
 form one chain: each entry's hash covers its content and the previous entry's hash, so
 altering, removing or reordering any entry breaks every hash after it.
+
+Version 2 entries (every entry drafted now) cover each personal value — the actor, each change of
+a personal field (:func:`is_personal`) and a meeting's minutes — by a salted digest
+(:mod:`services.audit.domain.sealing`), so the value can be erased (个人信息保护法) and the chain still
+verifies; version 1 entries, sealed before, cover the values themselves and keep doing so.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from services.audit.domain.sealing import ACTOR, Sealed, digest, new_salt, slot
 from services.common.events import Event
 
-__all__ = ["GENESIS", "PERSONAL_FIELDS", "AuditEntry", "ChainCheck", "Change", "draft_entry", "is_personal", "masked", "seal", "verify"]
+__all__ = [
+    "GENESIS",
+    "MEETING_TEXTS",
+    "PERSONAL_FIELDS",
+    "VERSION",
+    "AuditEntry",
+    "ChainCheck",
+    "Change",
+    "draft_entry",
+    "is_personal",
+    "masked",
+    "seal",
+    "verify",
+]
+
+VERSION = 2
+"""The content hash rule of entries drafted now (1: personal values hashed themselves; 2: by salted digests)."""
 
 GENESIS = "0" * 64
 """The previous hash of a community's first entry."""
@@ -48,12 +70,17 @@ PERSONAL_FIELDS = frozenset(
         "attendee_ids",
         "confirmed_by",
         "recorded_by",
+        "filename",
+        "real_name",
+        "display_name",
+        "id_number",
     }
 )
 """Fields whose values are personal data: masked for readers who may not see them.
 
 A field path names its parts with dots (``members.<id>``, ``trainings.<id>.trainer``): it is
-personal when any part is (a member's whole record, a training's trainer).
+personal when any part is (a member's whole record, a training's trainer). An evidence file's
+``filename`` is the uploader's own words and may name residents (``李秀英的活动照片.jpg``).
 """
 
 MASK = "***"
@@ -71,6 +98,8 @@ _RECORD_TYPES = (
     ("evidence.", "Evidence"),
     ("disclosure.period.", "DisclosurePeriod"),
     ("people.sessions.", "ActivitySeries"),
+    ("people.volunteer.", "Volunteer"),
+    ("people.certificate.", "VolunteerCertificate"),
     ("people.attendance.", "Attendance"),
     ("people.", "ActivitySession"),
 )
@@ -109,9 +138,54 @@ class AuditEntry:
     seq: int = 0
     previous_hash: str = GENESIS
     hash: str = ""
+    version: int = 1
+    sealed: Mapping[str, Sealed] = field(default_factory=dict)
+    """Version 2: each personal value's slot (``actor``, ``changes.<i>.old|new``) and its digest, salt, erasure."""
+
+    def personal(self) -> Iterator[tuple[str, Any]]:
+        """Each personal slot and its value (null values included)."""
+        yield ACTOR, self.actor
+        meeting = self.record_type == "IntentionMeeting"
+        for index, change in enumerate(self.changes):
+            if is_personal(change.field) or (meeting and change.field in MEETING_TEXTS):
+                yield slot(index, "old"), change.old
+                yield slot(index, "new"), change.new
+
+    def erased(self, key: str) -> bool:
+        """Whether the value in this slot was erased."""
+        sealed = self.sealed.get(key)
+        return sealed is not None and sealed.erased
+
+    def intact(self) -> bool:
+        """Every personal value kept beside its digest is the one digested (an erased one is gone)."""
+        return all(self.sealed[key].holds(value) for key, value in self.personal() if key in self.sealed) and set(self.sealed) <= {
+            key for key, _ in self.personal()
+        }
 
     def content(self) -> dict[str, Any]:
-        """What the hash covers (everything but the hash itself)."""
+        """What the hash covers (everything but the hash itself; version 2: personal values by their digests)."""
+        if self.version == 1:
+            return self._content_v1()
+
+        def covered(key: str, value: Any) -> Any:
+            sealed = self.sealed.get(key)
+            return {"sha256": sealed.digest} if sealed is not None else value
+
+        return {
+            "version": self.version,
+            "community_id": self.community_id,
+            "seq": self.seq,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "actor": covered(ACTOR, self.actor),
+            "at": self.at.isoformat(),
+            "changes": [[c.field, covered(slot(i, "old"), c.old), covered(slot(i, "new"), c.new)] for i, c in enumerate(self.changes)],
+            "previous_hash": self.previous_hash,
+        }
+
+    def _content_v1(self) -> dict[str, Any]:
         return {
             "community_id": self.community_id,
             "seq": self.seq,
@@ -131,8 +205,8 @@ class AuditEntry:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def draft_entry(event: Event) -> AuditEntry:
-    """The entry an event makes, not yet chained."""
+def draft_entry(event: Event, *, salt: Callable[[], str] = new_salt) -> AuditEntry:
+    """The entry an event makes, not yet chained; each personal value sealed by a salted digest."""
     key, data = event.routing_key, event.data
     record_type = next((name for prefix, name in _RECORD_TYPES if key.startswith(prefix)), key.split(".")[1].title())
     pairs = [Change(field, data.get(previous), data.get(field)) for field, previous in _PAIRS if previous in data]
@@ -142,7 +216,7 @@ def draft_entry(event: Event) -> AuditEntry:
     if not pairs:
         pairs = [Change(field, None, value) for field, value in sorted(data.items()) if field not in _CONTEXT and value != event.subject]
     actor = data.get("actor")
-    return AuditEntry(
+    entry = AuditEntry(
         community_id=event.community,
         record_type=record_type,
         record_id=event.subject or str(data.get("id", "")),
@@ -151,7 +225,14 @@ def draft_entry(event: Event) -> AuditEntry:
         actor=actor if isinstance(actor, str) else None,
         at=event.time,
         changes=tuple(pairs),
+        version=VERSION,
     )
+    sealed: dict[str, Sealed] = {}
+    for place, value in entry.personal():
+        if value is not None:
+            fresh = salt()
+            sealed[place] = Sealed(digest(fresh, value), fresh)
+    return replace(entry, sealed=sealed)
 
 
 def seal(entry: AuditEntry, *, seq: int, previous_hash: str) -> AuditEntry:
@@ -178,7 +259,7 @@ def verify(entries: Iterable[AuditEntry], *, start_seq: int = 1, previous_hash: 
     """Recompute the chain in order: each entry must follow the previous one and hash to what it says."""
     checked, expected_seq, previous = 0, start_seq, previous_hash
     for entry in entries:
-        if entry.seq != expected_seq or entry.previous_hash != previous or entry.computed_hash() != entry.hash:
+        if entry.seq != expected_seq or entry.previous_hash != previous or entry.computed_hash() != entry.hash or not entry.intact():
             return ChainCheck(checked, expected_seq, previous)
         checked, expected_seq, previous = checked + 1, expected_seq + 1, entry.hash
     return ChainCheck(checked, None, previous)
@@ -194,7 +275,7 @@ MEETING_TEXTS = frozenset({"minutes", "public_minutes"})
 
 
 def masked(entry: AuditEntry) -> AuditEntry:
-    """The entry with personal values hidden (the hash stays: it was computed over the real values)."""
+    """The entry with personal values hidden (the hash stays: it was computed over the real values or their digests)."""
     meeting = entry.record_type == "IntentionMeeting"
     changes = tuple(
         Change(c.field, MASK if c.old is not None else None, MASK if c.new is not None else None)

@@ -11,11 +11,13 @@ import strawberry
 from strawberry.types import Info
 
 from services.audit.domain import AuditEntry
+from services.audit.domain.sealing import ACTOR, slot
 from services.audit.handlers import AuditHandlers
 from services.audit.schema.context import AuditContext
 from services.common.domain import DomainError
 from services.common.graphql.errors import public_error
 from services.common.identity import Principal
+from services.common.privacy import ANONYMISED
 
 __all__ = ["Query"]
 
@@ -27,6 +29,9 @@ class AuditChange:
     field: str = strawberry.field(description="The field (snake_case, as the event names it).")
     old_value: str | None = strawberry.field(description="Its value before, as JSON; null if it had none (the record was created).")
     new_value: str | None = strawberry.field(description='Its value after, as JSON; `"***"` when it is personal data you may not see.')
+    erased: bool = strawberry.field(
+        description="Its personal value (old, new or both) was erased (个人信息保护法): null to everyone, staff included; the hash still holds."
+    )
 
 
 @strawberry.type(description="One change to one record: who, when, from what to what, chained to the previous entry by its hash.")
@@ -35,7 +40,11 @@ class AuditEntryType:
     record_type: str = strawberry.field(description="Need, ServiceItem, Claim, IntentionMeeting, Organization, Community, …")
     record_id: strawberry.ID = strawberry.field(description="The record changed.")
     event_type: str = strawberry.field(description="The domain event the change was announced by (its routing key).")
-    actor: str | None = strawberry.field(description="Who made it (account id); `***` unless you are the community's staff.")
+    actor: str | None = strawberry.field(
+        description="Who made it (account id); `***` unless you are the community's staff; `已匿名` to everyone once erased."
+    )
+    actor_erased: bool = strawberry.field(description="Who made it was erased (her request, or the retention period).")
+    erased: bool = strawberry.field(description="Some personal value of this entry was erased (the hash still holds: it covers digests).")
     at: datetime = strawberry.field(description="When.")
     changes: list[AuditChange] = strawberry.field(description="Each field's old and new value.")
     previous_hash: str = strawberry.field(description="The previous entry's hash (64 zeros for the first).")
@@ -43,15 +52,26 @@ class AuditEntryType:
 
     @classmethod
     def of(cls, entry: AuditEntry) -> Self:
-        """From the domain."""
+        """From the domain (an erased value is null, an erased actor ``已匿名``, whoever reads)."""
+        actor_erased = entry.erased(ACTOR)
         return cls(
             seq=entry.seq,
             record_type=entry.record_type,
             record_id=strawberry.ID(entry.record_id),
             event_type=entry.event_type,
-            actor=entry.actor,
+            actor=ANONYMISED if actor_erased else entry.actor,
+            actor_erased=actor_erased,
+            erased=any(sealed.erased for sealed in entry.sealed.values()),
             at=entry.at,
-            changes=[AuditChange(field=c.field, old_value=_json(c.old), new_value=_json(c.new)) for c in entry.changes],
+            changes=[
+                AuditChange(
+                    field=c.field,
+                    old_value=None if entry.erased(slot(i, "old")) else _json(c.old),
+                    new_value=None if entry.erased(slot(i, "new")) else _json(c.new),
+                    erased=entry.erased(slot(i, "old")) or entry.erased(slot(i, "new")),
+                )
+                for i, c in enumerate(entry.changes)
+            ],
             previous_hash=entry.previous_hash,
             hash=entry.hash,
         )

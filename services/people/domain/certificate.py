@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.common.domain import Invalid
+from services.common.events import Event, new_event
 
-__all__ = ["Certificate", "ServiceLine", "check_period", "new_verification_code"]
+__all__ = [
+    "CERTIFICATE_ISSUED",
+    "Certificate",
+    "ServiceLine",
+    "certificate_record_id",
+    "check_period",
+    "issued_event",
+    "new_verification_code",
+]
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -60,3 +70,26 @@ def check_period(period_from: date, period_to: date) -> None:
         raise Invalid("the period ends before it starts", field="to")
     if (period_to - period_from).days > 3660:
         raise Invalid("a period spans at most ten years", field="to")
+
+
+CERTIFICATE_ISSUED = "people.certificate.issued.v1"
+"""A service record was issued: whose, for which period, how many minutes, by whom."""
+
+
+def certificate_record_id(code: str) -> str:
+    """The certificate's id in events and the audit trail: a digest of its code (the code itself lets anyone check
+    the certificate, so it is not spread)."""
+    return "certificate-" + hashlib.sha256(code.encode()).hexdigest()[:24]
+
+
+def issued_event(certificate: Certificate) -> Event:
+    """``people.certificate.issued.v1`` (the real name is personal: the audit trail keeps it erasable)."""
+    subject = certificate_record_id(certificate.code)
+    data = {
+        "certificate_id": subject, "community_id": certificate.community_id, "person": certificate.person,
+        "real_name": certificate.real_name, "period_from": certificate.period_from.isoformat(),
+        "period_to": certificate.period_to.isoformat(), "minutes": certificate.minutes, "actor": certificate.issued_by,
+    }  # fmt: skip
+    return new_event(
+        CERTIFICATE_ISSUED, service="people", community=certificate.community_id, subject=subject, time=certificate.issued_at, data=data
+    )

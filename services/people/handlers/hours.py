@@ -20,8 +20,9 @@ from services.people.domain import (
     rank_similar,
     volunteer_id,
 )
-from services.people.domain.certificate import check_period
+from services.people.domain.certificate import check_period, issued_event
 from services.people.domain.matching import Match
+from services.people.domain.volunteers import registered_event
 from services.people.settings import PeopleSettings
 from services.people.store import PeopleStore
 
@@ -74,7 +75,8 @@ class HoursHandlers:
                 registered_at=current.registered_at if current else self._clock(),
                 version=current.version if current else 0,
             ).checked()
-            if await self.store.save_volunteer(volunteer):
+            event = registered_event(current, volunteer, actor=principal.subject, at=self._clock())
+            if await self.store.save_volunteer(volunteer, event):
                 stored = await self.store.volunteer(volunteer.id)
                 assert stored is not None
                 return stored
@@ -138,7 +140,7 @@ class HoursHandlers:
             issued_at=self._clock(),
             issued_by=principal.subject,
         )
-        await self.store.insert_certificate(certificate)
+        await self.store.insert_certificate(certificate, issued_event(certificate))
         return certificate
 
     async def verify(self, code: str) -> Certificate | None:
