@@ -25,8 +25,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install browser fonts
-	$(PY) -m pytest
+pytest: install browser fonts ## the suite in two workers (a module stays on one), then the broker-fault tests alone (they restart RabbitMQ)
+	$(PY) -m pytest -n 2 --dist loadfile --ignore=tests/test_faults.py
+	$(PY) -m pytest tests/test_faults.py
 
 browser: ## headless Chromium for the console test (Debian's package)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
