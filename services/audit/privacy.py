@@ -21,10 +21,9 @@ from typing import Any
 
 from services.audit.domain import ERASURE, RETENTION, AuditEntry, erased, naming, unerased
 from services.audit.store import AuditStore, entry_from_document, redacted_fields
-from services.common.event_data import text
 from services.common.events import Event
-from services.common.privacy import ANONYMISED_AT, ERASURE_REQUESTED, RETENTION_SET
-from services.common.retention import Expired, RetentionReadModel
+from services.common.privacy import ANONYMISED_AT
+from services.common.retention import Expired, RetentionReadModel, on_privacy_event
 from services.common.store import Database
 
 __all__ = ["BATCH", "AuditPrivacy"]
@@ -42,10 +41,7 @@ class AuditPrivacy:
 
     async def handle(self, event: Event) -> None:
         """After the event's own entry is chained: an erasure request erases, a retention setting is kept."""
-        if event.routing_key == ERASURE_REQUESTED:
-            await self.erase(text(event.data, "person"))
-        elif event.routing_key == RETENTION_SET:
-            await self.retention.on_retention_set(event)
+        await on_privacy_event(event, erase=self.erase, retention=self.retention)
 
     async def erase(self, person: str) -> int:
         """Every entry naming her account no longer holds her values; how many entries changed."""

@@ -8,17 +8,17 @@ period, and those of every other district by the platform's default.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.common.event_data import integer, text
 from services.common.events import Event
 from services.common.places import PlacesReadModel
-from services.common.privacy import retention_cutoff
+from services.common.privacy import ERASURE_REQUESTED, RETENTION_SET, retention_cutoff
 from services.common.store import Collection, DuplicateKey
 
-__all__ = ["Expired", "RetentionReadModel"]
+__all__ = ["Expired", "RetentionReadModel", "on_privacy_event"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +71,14 @@ class RetentionReadModel:
         if default is not None:
             scopes.append(Expired(default, excluded=set_communities))
         return scopes
+
+
+async def on_privacy_event(event: Event, *, erase: Callable[[str], Awaitable[object]], retention: RetentionReadModel) -> bool:
+    """A resident's erasure request erases her (``data.person``); a district's retention setting is kept; False for any other event."""
+    if event.routing_key == ERASURE_REQUESTED:
+        await erase(text(event.data, "person"))
+    elif event.routing_key == RETENTION_SET:
+        await retention.on_retention_set(event)
+    else:
+        return False
+    return True

@@ -21,11 +21,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.common.event_data import text
 from services.common.events import Event
 from services.common.places import PlacesReadModel
-from services.common.privacy import ANONYMISED, ANONYMISED_AT, ERASURE_REQUESTED, EXPORT_REQUESTED, RETENTION_SET, pseudonym
-from services.common.retention import Expired, RetentionReadModel
+from services.common.privacy import ANONYMISED, ANONYMISED_AT, ERASURE_REQUESTED, EXPORT_REQUESTED, pseudonym
+from services.common.retention import Expired, RetentionReadModel, on_privacy_event
 from services.common.store import Collection, Database, Index
 from services.events.store import FeedEntry
 
@@ -134,10 +133,7 @@ class FeedPrivacy:
 
     async def handle(self, event: Event) -> None:
         """The events service's consumer hands it each event once recorded: erasure requests and retention settings act."""
-        if event.routing_key == ERASURE_REQUESTED:
-            await self.erase(text(event.data, "person"))
-        elif event.routing_key == RETENTION_SET:
-            await self.retention.on_retention_set(event)
+        await on_privacy_event(event, erase=self.erase, retention=self.retention)
 
     async def erase(self, person: str) -> int:
         """Every stored event naming her account no longer does (pseudonym; her name and phone blanked); how many changed."""

@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.common.event_data import text
 from services.common.events import Event
 from services.common.places import PlacesReadModel
-from services.common.privacy import ANONYMISED, ANONYMISED_AT, ERASURE_REQUESTED, RETENTION_SET, pseudonym
-from services.common.retention import RetentionReadModel
+from services.common.privacy import ANONYMISED, ANONYMISED_AT, pseudonym
+from services.common.retention import RetentionReadModel, on_privacy_event
 from services.common.store import Collection, Database, Index
 
 __all__ = ["EvidencePersonalData", "anonymised_filename"]
@@ -45,13 +44,7 @@ class EvidencePersonalData:
 
     async def handle(self, event: Event) -> bool:
         """Erasure requests and retention settings; False for any other event."""
-        if event.routing_key == ERASURE_REQUESTED:
-            await self.erase(text(event.data, "person"))
-        elif event.routing_key == RETENTION_SET:
-            await self.retention.on_retention_set(event)
-        else:
-            return False
-        return True
+        return await on_privacy_event(event, erase=self.erase, retention=self.retention)
 
     async def erase(self, person: str) -> int:
         """Her uploads no longer carry her account or the names she gave them; how many changed."""

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.common.event_data import text
 from services.common.events import Event
-from services.common.privacy import ANONYMISED_AT, ERASURE_REQUESTED, RETENTION_SET, pseudonym
-from services.common.retention import Expired, RetentionReadModel
+from services.common.privacy import ANONYMISED_AT, pseudonym
+from services.common.retention import Expired, RetentionReadModel, on_privacy_event
 from services.common.store import Database, Index
 from services.notices.store import NoticesStore
 
@@ -42,13 +41,7 @@ class NoticesPersonalData:
 
     async def handle(self, event: Event) -> bool:
         """Erasure requests and retention settings; False for any other event."""
-        if event.routing_key == ERASURE_REQUESTED:
-            await self.erase(text(event.data, "person"))
-        elif event.routing_key == RETENTION_SET:
-            await self.retention.on_retention_set(event)
-        else:
-            return False
-        return True
+        return await on_privacy_event(event, erase=self.erase, retention=self.retention)
 
     async def erase(self, person: str) -> int:
         """Her contacts cleared; her notices, reminders and claim links addressed to her pseudonym; how many changed."""
