@@ -25,16 +25,15 @@ from graphql import (
     GraphQLSkipDirective,
     NameNode,
     get_directive_values,
-    is_abstract_type,
 )
 from graphql.execution.values import VariableValues
 
-from gateway.planner import EntityPart, FetchNode, Input, Plan
+from gateway.planner import FetchNode, Plan
 from gateway.planner.requests import batch_alias, batch_variable, request_document
+from gateway.representations import resolver
 from gateway.selection import INTERNAL
-from gateway.shaping import FAILED, OperationShape, implementation
+from gateway.shaping import OperationShape
 from gateway.shaping import merge as _merge
-from gateway.shaping import typename as _typename
 
 __all__ = ["Execution", "SubgraphCall", "SubgraphError", "shape_of"]
 
@@ -121,6 +120,8 @@ class Execution:
 
     async def _entities(self, fetch: FetchNode) -> None:
         """One request for every ``_entities`` batch of the node; an object met twice is sent once, its answer fanned back."""
+        shape = self._shape()
+        build = shape.build
         batches: list[list[tuple[dict[str, Any], tuple[Any, ...], int, int]]] = []
         query, names = request_document(fetch, "query", self.plan.variable_definitions)
         variables = self._used(names)
@@ -130,18 +131,13 @@ class Execution:
             representations: list[dict[str, Any]] = []
             seen: dict[bytes, int] = {}
             for place, target in enumerate(batch):
-                for obj, path in _collect(self.data, target.path, ()):
-                    parts = self._parts(target.parts, _typename(obj))
-                    representation = _representation(parts, obj) if parts else None
-                    if representation is None:
-                        continue
-                    digest = orjson.dumps(representation)
-                    index = seen.get(digest)
-                    if index is None:
-                        index = seen[digest] = len(representations)
-                        representations.append(representation)
-                    targets.append((obj, path, index, place))
-                    first_paths.append(path)
+                key = (fetch.id, number, place)
+                representers = shape.representers.get(key)
+                if representers is None:
+                    representers = shape.representers[key] = {}
+                found = build.collect(self.data, target.path, ())
+                resolve = resolver(build, self.schema, target.parts)
+                build.gather(found, representers, resolve, place, seen, representations, targets, first_paths, orjson.dumps)
             variables[batch_variable(number)] = representations
             batches.append(targets)
         if not first_paths:
@@ -162,15 +158,9 @@ class Execution:
                 for error in errors
                 if isinstance(error.get("path"), list) and len(error["path"]) > 1 and error["path"][0] == alias
             }
-            first: dict[int, int] = {}
-            for obj, _, index, place in targets:
-                entity = entities[index] if index < len(entities) else None
-                if isinstance(entity, dict):
-                    # Shared within one path (the same selection below); copied for another path, whose later requests differ.
-                    _merge(obj, entity if first.setdefault(index, place) == place else _copied(entity))
-                elif index in failed:  # the subgraph said why: the object is null, its error is enough
-                    obj[FAILED] = True
-                # a null entity without an error only leaves its fields out (null, or null bubbling)
+            # An entity is shared within one path (the same selection below), copied for another, whose later requests differ;
+            # a null one with an error marks its object failed, without one only leaves its fields out.
+            build.merge_entities(targets, entities, failed)
             by_index = by_alias[alias] = {}
             for _, path, index, _ in targets:
                 by_index.setdefault(index, path)
@@ -186,17 +176,6 @@ class Execution:
             if include and include.get("if") is False:
                 return False
         return True
-
-    def _parts(self, parts: dict[str, EntityPart], typename: str | None) -> list[EntityPart]:
-        """The entity parts an object belongs to: its own type's first, then interfaces it implements."""
-        if typename is None:
-            return []
-        if len(parts) == 1:
-            (only,) = parts.values()
-            return [only] if only.entity_type == typename or typename in self._implementations(only.entity_type) else []
-        found = [parts[typename]] if typename in parts else []
-        found += [p for p in parts.values() if p.entity_type != typename and typename in self._implementations(p.entity_type)]
-        return found
 
     async def _call(self, fetch: FetchNode, query: str, variables: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any] | None:
         try:
@@ -227,19 +206,16 @@ class Execution:
             forwarded["extensions"] = extensions
             self.errors.append(forwarded)
 
-    def _implementations(self, type_name: str) -> set[str]:
-        graph_type = self.schema.get_type(type_name)
-        if graph_type is not None and is_abstract_type(graph_type):
-            return {t.name for t in self.schema.get_possible_types(graph_type)} | {type_name}
-        return {type_name}
-
     def _used(self, names: frozenset[str] | set[str]) -> dict[str, Any]:
         return {name: self.variables[name] for name in names if name in self.variables}
 
-    def _shape_root(self) -> dict[str, Any] | None:
+    def _shape(self) -> OperationShape:
         if self.shape is None:
             self.shape = shape_of(self.plan, self.schema)
-        return self.shape.shape(self.data, self.variable_values, self.errors)
+        return self.shape
+
+    def _shape_root(self) -> dict[str, Any] | None:
+        return self._shape().shape(self.data, self.variable_values, self.errors)
 
 
 def shape_of(plan: Plan, schema: GraphQLSchema) -> OperationShape:
@@ -249,62 +225,8 @@ def shape_of(plan: Plan, schema: GraphQLSchema) -> OperationShape:
     return OperationShape(schema, plan.operation.selection_set, plan.fragments, root, plan.hidden_enums)
 
 
-def _representation(parts: list[EntityPart], obj: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``{__typename, key…, required…}`` of an object for its entity parts; None when a key field is missing."""
-    first = parts[0]
-    typename = first.entity_type if first.interface_object else (_typename(obj) or first.entity_type)
-    representation: dict[str, Any] = {"__typename": typename}
-    for part in parts:
-        for item in part.inputs:
-            _read(obj, item, representation)
-            if item.key and item.type_condition is None and representation.get(item.name) is None:
-                return None
-    return representation
-
-
-def _read(obj: Mapping[str, Any], item: Input, out: dict[str, Any]) -> None:
-    if item.type_condition is not None:
-        if item.below and _typename(obj) in item.possible:
-            for child in item.below:
-                _read(obj, child, out)
-        return
-    value = obj.get(item.response_key, obj.get(item.name))
-    if item.below is not None:
-        value = _read_below(value, item.below)
-    out[item.name] = value
-
-
-def _read_below(value: Any, below: tuple[Input, ...]) -> Any:
-    if isinstance(value, list):
-        return [_read_below(entry, below) for entry in value]
-    if not isinstance(value, dict):
-        return value
-    out: dict[str, Any] = {}
-    name = _typename(value)
-    if name is not None and any(child.type_condition is not None for child in below):
-        out["__typename"] = name
-    for child in below:
-        _read(value, child, out)
-    return out
-
-
-def _collect(value: Any, path: tuple[str, ...], at: tuple[Any, ...]) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
-    """The objects at ``path`` below ``value`` with their response paths (the shaping build's loop: compiled when built)."""
-    found: list[tuple[dict[str, Any], tuple[Any, ...]]] = implementation().collect(value, path, at)
-    return found
-
-
 def _entity_path(path: list[Any], by_alias: dict[str, dict[int, tuple[Any, ...]]]) -> list[Any] | None:
     targets = by_alias.get(path[0]) if path and isinstance(path[0], str) else None
     if targets is not None and len(path) >= 2 and isinstance(path[1], int) and path[1] in targets:
         return [*targets[path[1]], *path[2:]]
     return None
-
-
-def _copied(value: Any) -> Any:
-    """A copy of an answer's containers (scalars shared), so that merging into one object leaves the other alone."""
-    if isinstance(value, dict):
-        return {key: _copied(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copied(item) for item in value]
-    return value

@@ -119,6 +119,9 @@ class OperationShape:
         self.conditional = _conditional([selection_set, *(fragment.selection_set for fragment in fragments.values())])
         """Every selection with directives (in one fixed order): their decisions select the programs."""
         self._programs: OrderedDict[tuple[bool, ...], Program] = OrderedDict()
+        self.representers: dict[tuple[int, int, int], dict[str | None, Any]] = {}
+        """Per (entity request id, batch, merge path): the build's ``Representer`` of each runtime type met there (None: sent nothing);
+        kept here, with the cached plan, so that each is made once (:mod:`gateway.representations`)."""
 
     def program(self, variables: VariableValues | None) -> Program:
         """The root program for these variables' ``@skip``/``@include`` decisions (compiled on first use)."""

@@ -25,10 +25,15 @@ __all__ = [
     "FAILED",
     "INTERNAL",
     "Completion",
+    "InputRow",
     "Program",
+    "Representer",
     "Run",
     "collect",
+    "copied",
+    "gather",
     "merge",
+    "merge_entities",
     "typename",
 ]
 
@@ -121,6 +126,149 @@ def _objects(value: Any, where: tuple[Any, ...], out: list[tuple[dict[str, Any],
                 out.append((item, (*where, index)))
             elif isinstance(item, list):
                 _objects(item, (*where, index), out)
+
+
+class InputRow:
+    """One field of an entity representation (the planner's ``Input``, as a typed row): read from ``response_key``, written as ``name``."""
+
+    name: str
+    response_key: str
+    below: list[InputRow] | None
+    """The fields of a composite value (None for a leaf)."""
+    fragment: bool
+    """An inline fragment's entries: ``below`` applies when the object's type is in ``possible``."""
+    possible: frozenset[str]
+    required: bool
+    """A key field outside a fragment: an object without it is not sent."""
+
+    def __init__(
+        self, name: str, response_key: str, below: list[InputRow] | None, fragment: bool, possible: frozenset[str], required: bool
+    ) -> None:
+        self.name = name
+        self.response_key = response_key
+        self.below = below
+        self.fragment = fragment
+        self.possible = possible
+        self.required = required
+
+
+class Representer:
+    """How the representation of an object of one runtime type is built for one merge path (its entity parts' inputs, in order)."""
+
+    fixed_type: str | None
+    """The ``__typename`` sent whatever the object says (an ``@interfaceObject`` part)."""
+    default_type: str
+    """The ``__typename`` sent when the object has none."""
+    rows: list[InputRow]
+
+    def __init__(self, fixed_type: str | None, default_type: str, rows: list[InputRow]) -> None:
+        self.fixed_type = fixed_type
+        self.default_type = default_type
+        self.rows = rows
+
+
+def gather(
+    found: list[tuple[dict[str, Any], tuple[Any, ...]]],
+    representers: dict[str | None, Representer | None],
+    resolve: Callable[[str | None], Representer | None],
+    place: int,
+    seen: dict[bytes, int],
+    representations: list[dict[str, Any]],
+    targets: list[tuple[dict[str, Any], tuple[Any, ...], int, int]],
+    paths: list[tuple[Any, ...]],
+    dumps: Callable[[Any], bytes],
+) -> None:
+    """Each object's representation, sent once per batch (``seen`` by its JSON), and where its answer goes.
+
+    ``representers`` caches ``resolve`` per runtime type (None: the object belongs to no part).
+    Appends to ``representations``, ``targets`` (object, path, index of its representation,
+    ``place``) and ``paths``.
+    """
+    for obj, path in found:
+        name = typename(obj)
+        if name in representers:
+            representer = representers[name]
+        else:
+            representer = representers[name] = resolve(name)
+        if representer is None:
+            continue
+        representation = _represent(obj, representer, name)
+        if representation is None:
+            continue
+        digest = dumps(representation)
+        index = seen.get(digest, -1)
+        if index < 0:
+            index = len(representations)
+            seen[digest] = index
+            representations.append(representation)
+        targets.append((obj, path, index, place))
+        paths.append(path)
+
+
+def _represent(obj: dict[str, Any], representer: Representer, name: str | None) -> dict[str, Any] | None:
+    fixed = representer.fixed_type
+    out: dict[str, Any] = {"__typename": fixed if fixed is not None else (name or representer.default_type)}
+    for row in representer.rows:
+        _read(obj, row, out)
+        if row.required and out.get(row.name) is None:
+            return None
+    return out
+
+
+def _read(obj: Mapping[str, Any], row: InputRow, out: dict[str, Any]) -> None:
+    below = row.below
+    if row.fragment:
+        if below and typename(obj) in row.possible:
+            for child in below:
+                _read(obj, child, out)
+        return
+    value = obj.get(row.response_key, ABSENT)
+    if value is ABSENT:
+        value = obj.get(row.name)
+    if below is not None:
+        value = _read_below(value, below)
+    out[row.name] = value
+
+
+def _read_below(value: Any, below: list[InputRow]) -> Any:
+    if isinstance(value, list):
+        return [_read_below(entry, below) for entry in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    name = typename(value)
+    if name is not None:
+        for child in below:
+            if child.fragment:
+                out["__typename"] = name
+                break
+    for child in below:
+        _read(value, child, out)
+    return out
+
+
+def merge_entities(targets: list[tuple[dict[str, Any], tuple[Any, ...], int, int]], entities: list[Any], failed: set[Any]) -> None:
+    """Merge each target's entity into its object: shared within one place (merge path), copied for another; a failed one marked."""
+    first: dict[int, int] = {}
+    count = len(entities)
+    for obj, _, index, place in targets:
+        entity = entities[index] if index < count else None
+        if isinstance(entity, dict):
+            if first.setdefault(index, place) == place:
+                merge(obj, entity)
+            else:
+                merge(obj, copied(entity))
+        elif index in failed:  # the subgraph said why: the object is null, its error is enough
+            obj[FAILED] = True
+
+
+def copied(value: Any) -> Any:
+    """A copy of an answer's containers (scalars shared), so that merging into one object leaves the other alone."""
+    if isinstance(value, dict):
+        return {key: copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copied(item) for item in value]
+    return value
 
 
 class Program:
