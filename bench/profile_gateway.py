@@ -27,9 +27,9 @@ from bench.processes import free_port, started
 from bench.public import LOAD_CPU, QUERIES, pointed_at
 from gateway.client import SubgraphClient
 from gateway.gateway import Gateway
+from gateway.keep_alive import KeepAliveTransport
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
-from gateway.transport import AiohttpTransport
 
 __all__ = ["RecordingTransport", "main", "profile"]
 
@@ -38,7 +38,7 @@ class RecordingTransport:
     """Posts to the real subgraphs once per distinct (URL, body); answers again from the record."""
 
     def __init__(self) -> None:
-        self._real = AiohttpTransport()
+        self._real = KeepAliveTransport()
         self.record: dict[tuple[str, bytes], tuple[int, bytes]] = {}
         self.replaying = False
 

@@ -8,10 +8,10 @@ import asyncio
 from gateway.app import compose_from_subgraphs
 from gateway.client import SubgraphClient
 from gateway.composition import compose
+from gateway.keep_alive import KeepAliveTransport
 from gateway.model import Subgraph
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import print_supergraph
-from gateway.transport import AiohttpTransport
 
 
 def main() -> None:
@@ -87,7 +87,7 @@ async def _compose(settings: GatewaySettings, *, local: bool) -> str:
             assert result.data is not None
             sdls[name] = (urls[name], result.data["_service"]["sdl"])
         return print_supergraph(compose(sdls))
-    http = AiohttpTransport()
+    http = KeepAliveTransport()
     try:
         subgraphs = {name: Subgraph(name, url) for name, url in urls.items()}
         supergraph = await compose_from_subgraphs(

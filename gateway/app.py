@@ -30,6 +30,7 @@ from gateway.downloads import FILE_ROUTES, UPLOAD_PREFIX, FileProxy, FileRoute, 
 from gateway.execution import SubgraphError
 from gateway.file_transport import AiohttpFileTransport, FileTransport
 from gateway.gateway import Gateway
+from gateway.keep_alive import KeepAliveTransport
 from gateway.model import Subgraph, Supergraph
 from gateway.notice import notice_page
 from gateway.operating import MeasuredGateway, ready
@@ -37,7 +38,7 @@ from gateway.planner import query_graph
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
-from gateway.transport import AiohttpTransport, HttpTransport
+from gateway.transport import HttpTransport
 from gateway.websocket import serve_websocket
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
@@ -88,7 +89,7 @@ def create_gateway_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = http is None
-        client_http = http or AiohttpTransport(max_connections=200)
+        client_http = http or KeepAliveTransport(max_connections=200)
         files_http = files or AiohttpFileTransport()
         try:
             subgraphs = {name: Subgraph(name, url) for name, url in settings.subgraph_urls().items()}
