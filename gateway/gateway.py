@@ -28,7 +28,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 
 from gateway.client import SubgraphClient
 from gateway.execution import Execution, shape_of
-from gateway.limits import estimated_cost, limit_rules
+from gateway.limits import estimated_cost, limit_rules, sizing_variables
 from gateway.model import Supergraph
 from gateway.planning import Plan, PlanningError, plan
 from gateway.settings import GatewaySettings
@@ -39,6 +39,8 @@ from services.common.graphql.limits import oversized_list
 __all__ = ["Gateway"]
 
 PLAN_CACHE_SIZE = 1_000
+COSTS_KEPT = 64
+"""Estimated costs kept per plan (one per vector of the list-sizing variables' values)."""
 
 
 def _error(message: str, code: str) -> dict[str, Any]:
@@ -117,7 +119,7 @@ class Gateway:
         values = get_variable_values(self.supergraph.schema, operation.variable_definitions or (), variables)
         if isinstance(values, list):
             return {"errors": [{**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for error in values]}
-        cost = estimated_cost(self.supergraph.schema, operation.selection_set, self._root(operation), planned.fragments, values.coerced)
+        cost = self._cost(planned, values.coerced)
         if cost > self._settings.max_cost:
             return _error(
                 f"the operation may resolve about {cost} fields, more than the {self._settings.max_cost} allowed", "COST_LIMIT_EXCEEDED"
@@ -162,6 +164,22 @@ class Gateway:
         if len(self._plans) > PLAN_CACHE_SIZE:
             self._plans.popitem(last=False)
         return cached
+
+    def _cost(self, planned: Plan, variables: dict[str, Any]) -> int:
+        """The operation's estimated cost, worked out once per vector of the values of the variables that size lists."""
+        operation = planned.operation
+        if planned.sizing is None:
+            planned.sizing = sizing_variables([operation.selection_set, *(f.selection_set for f in planned.fragments.values())])
+        key: tuple[Any, ...] | None = tuple(variables.get(name) for name in planned.sizing)
+        try:
+            known = planned.costs.get(key) if key is not None else None
+        except TypeError:  # an unhashable value (a list where an Int goes): worked out each time
+            known, key = None, None
+        if known is None:
+            known = estimated_cost(self.supergraph.schema, operation.selection_set, self._root(operation), planned.fragments, variables)
+            if key is not None and len(planned.costs) < COSTS_KEPT:
+                planned.costs[key] = known
+        return known
 
     def _root(self, operation: OperationDefinitionNode) -> Any:
         return self.supergraph.schema.get_root_type(operation.operation)

@@ -23,9 +23,11 @@ from graphql import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth
 
-__all__ = ["DEFAULT_LIST_SIZE", "estimated_cost", "limit_rules"]
+__all__ = ["DEFAULT_LIST_SIZE", "SIZING_ARGUMENTS", "estimated_cost", "limit_rules", "sizing_variables"]
 
 DEFAULT_LIST_SIZE = 10
+SIZING_ARGUMENTS = ("first", "last", "limit")
+"""The arguments whose value sizes a list in the estimate."""
 
 
 def limit_rules(depth: int, aliases: int) -> list[type[ValidationRule]]:
@@ -46,6 +48,26 @@ def estimated_cost(
     multiplied, so a fragment spread many times is analysed once: linear in the document.
     """
     return _Cost(schema, fragments, variables).of(selection_set, root)
+
+
+def sizing_variables(selection_sets: list[SelectionSetNode]) -> tuple[str, ...]:
+    """The variables given to a sizing argument anywhere below these selection sets (the operation's and its fragments'), sorted.
+
+    The estimated cost reads no other variable, so it can be kept per vector of their values.
+    """
+    found: set[str] = set()
+    pending = list(selection_sets)
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value in SIZING_ARGUMENTS and isinstance(argument.value, VariableNode):
+                        found.add(argument.value.name.value)
+                if selection.selection_set is not None:
+                    pending.append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+    return tuple(sorted(found))
 
 
 class _Cost:
@@ -81,7 +103,7 @@ class _Cost:
 
 def _list_size(node: FieldNode, type_: GraphQLOutputType, variables: dict[str, Any]) -> int:
     for argument in node.arguments or ():
-        if argument.name.value in ("first", "last", "limit"):
+        if argument.name.value in SIZING_ARGUMENTS:
             if isinstance(argument.value, IntValueNode):
                 return max(int(argument.value.value), 1)
             if isinstance(argument.value, VariableNode) and isinstance(variables.get(argument.value.name.value), int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import DirectiveNode, FieldNode, FragmentDefinitionNode, InlineFragmentNode, OperationDefinitionNode, print_ast
 
@@ -26,6 +27,10 @@ class Plan:
     conditions: dict[int, tuple[DirectiveNode, ...]] = field(default_factory=dict)
     """Per request id: the ``@skip``/``@include`` all its selections are under (absent: always sent)."""
     """Enums with values a subgraph may return that the API hides (``@inaccessible``): checked when shaping."""
+    sizing: tuple[str, ...] | None = None
+    """The variables that size lists (``first``/``last``/``limit``), the only ones the estimated cost depends on (found once)."""
+    costs: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    """Estimated costs already worked out, by the values of :attr:`sizing` (a few kept)."""
 
     @property
     def steps(self) -> list[list[FetchNode]]:

@@ -63,6 +63,18 @@ async def test_depth_alias_token_cost_and_size_limits(federation: Federation) ->
     assert len(federation.calls) == calls_before
 
 
+async def test_the_cost_kept_per_plan_follows_the_values_of_the_variables_that_size_lists(federation: Federation) -> None:
+    sized = "query($n: Int) { products(first: $n) { reviews { author { name } } } }"
+    answers = [await federation.query(sized, {"n": n}) for n in (2, 100000, 2, 100000)]
+
+    assert ["errors" in answer for answer in answers] == [False, True, False, True]
+    assert {answers[1]["errors"][0]["extensions"]["code"], answers[3]["errors"][0]["extensions"]["code"]} == {"COST_LIMIT_EXCEEDED"}
+    gateway = federation.app.state.gateway
+    (_, planned, _) = gateway._plans[(sized, None)]
+    assert planned.sizing == ("n",)
+    assert set(planned.costs) == {(2,), (100000,)}
+
+
 async def test_get_requests_run_queries_not_mutations_and_serve_the_console(federation: Federation) -> None:
     query = await federation.client.get("/graphql", params={"query": "{ warehouse }"})
     mutation = await federation.client.get("/graphql", params={"query": 'mutation { rename(id: "p1", name: "x") { name } }'})
