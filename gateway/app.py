@@ -27,6 +27,7 @@ from gateway.composition import compose
 from gateway.console import asset, console_html, describe_graph
 from gateway.dedup import InboundDeduplicator
 from gateway.downloads import FILE_ROUTES, UPLOAD_PREFIX, FileProxy, FileRoute, json_error
+from gateway.endpoint import GraphQLEndpoint, OrjsonResponse, authenticate, bad_request, rate_limited
 from gateway.execution import SubgraphError
 from gateway.file_transport import AiohttpFileTransport, FileTransport
 from gateway.gateway import Gateway
@@ -40,8 +41,7 @@ from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
 from gateway.transport import HttpTransport
 from gateway.websocket import serve_websocket
-from services.common.graphql.view import bearer_token
-from services.common.identity import AuthenticationError, Principal, TokenVerifier
+from services.common.identity import TokenVerifier
 from services.common.logs import RequestIdMiddleware
 from services.common.metrics import ConnectionsMiddleware, metrics_endpoint
 from services.common.request_limits import RequestLimitsMiddleware
@@ -50,16 +50,6 @@ from services.common.tracing import TraceMiddleware
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
 
 log = logging.getLogger(__name__)
-
-
-class OrjsonResponse(Response):
-    """A JSON response encoded by orjson (several times faster than the standard library on large results)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        """UTF-8 JSON, no whitespace."""
-        return orjson.dumps(content)
 
 
 async def compose_from_subgraphs(client: SubgraphClient, subgraphs: dict[str, Subgraph], *, wait_s: float) -> Supergraph:
@@ -129,62 +119,53 @@ def create_gateway_app(
                 await files_http.close()
 
     async def graphql(request: Request) -> Response:
-        if request.method == "GET" and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
+        """A GET of ``/graphql``: the console for a browser, else a query from the query string (never a mutation)."""
+        if "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
             if not settings.graphql_ide:
                 return OrjsonResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
             return HTMLResponse(console_html())
         headers = forwarded(request.headers)
-        limited = await _rate_limited(request, None, before_verifying=True)
+        limited = await rate_limited(request, None, before_verifying=True)
         if limited is not None:
             return limited
-        caller = await _authenticate(request)
+        caller = await authenticate(request)
         if isinstance(caller, dict):
             return OrjsonResponse(caller)
-        limited = await _rate_limited(request, caller)
+        limited = await rate_limited(request, caller)
         if limited is not None:
             return limited
-        if request.method == "GET":
-            try:
-                variables = orjson.loads(request.query_params.get("variables") or "null")
-            except orjson.JSONDecodeError:
-                return _bad_request("the `variables` query parameter is not JSON")
-            body: Any = {
-                "query": request.query_params.get("query"),
-                "operationName": request.query_params.get("operationName"),
-                "variables": variables,
-            }
-            gateway: Gateway = request.app.state.gateway
-            inbound: InboundDeduplicator = request.app.state.inbound
-            return await inbound.respond(body, headers, lambda: gateway.execute(body, headers, allow_mutations=False))
-        raw = await request.body()
         try:
-            body = orjson.loads(raw)
-        except ValueError:
-            return _bad_request("the body is not JSON (UTF-8, nested at most 1024 levels)")
-        if not isinstance(body, dict):
-            return _bad_request("the body must be a JSON object")
-        gateway, inbound = request.app.state.gateway, request.app.state.inbound
-        return await inbound.respond(body, headers, lambda: gateway.execute(body, headers))
+            variables = orjson.loads(request.query_params.get("variables") or "null")
+        except orjson.JSONDecodeError:
+            return bad_request("the `variables` query parameter is not JSON")
+        body: Any = {
+            "query": request.query_params.get("query"),
+            "operationName": request.query_params.get("operationName"),
+            "variables": variables,
+        }
+        gateway: Gateway = request.app.state.gateway
+        inbound: InboundDeduplicator = request.app.state.inbound
+        return await inbound.respond(body, headers, lambda: gateway.execute(body, headers, allow_mutations=False))
 
     async def health(request: Request) -> OrjsonResponse:
         return OrjsonResponse({"status": "ok", "service": "gateway"})
 
     async def notice(request: Request) -> Response:
         """The printable 公示 page of a community, counted against the caller's address like any anonymous request."""
-        limited = await _rate_limited(request, None)
+        limited = await rate_limited(request, None)
         return limited if limited is not None else await notice_page(request)
 
     def file_endpoint(route: FileRoute) -> Callable[[Request], Awaitable[Response]]:
         """A file route: counted like any request, its token verified here and again by the service, then streamed through."""
 
         async def endpoint(request: Request) -> Response:
-            limited = await _rate_limited(request, None, before_verifying=True)
+            limited = await rate_limited(request, None, before_verifying=True)
             if limited is not None:
                 return limited
-            caller = await _authenticate(request)
+            caller = await authenticate(request)
             if isinstance(caller, dict):
                 return OrjsonResponse(caller, status_code=401)
-            limited = await _rate_limited(request, caller)
+            limited = await rate_limited(request, caller)
             if limited is not None:
                 return limited
             proxy: FileProxy | None = getattr(request.app.state, "files", None)
@@ -196,7 +177,7 @@ def create_gateway_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", GraphQLEndpoint(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
             Route("/notice/{community_id}", notice),
@@ -218,42 +199,3 @@ def create_gateway_app(
         ],
         lifespan=lifespan,
     )
-
-
-async def _authenticate(request: Request) -> Principal | dict[str, Any] | None:
-    """The caller; a bad token is refused at the edge, a missing one left to the subgraphs (public fields)."""
-    token = bearer_token(request.headers)
-    if token is None:
-        return None
-    verifier: TokenVerifier = request.app.state.verifier
-    try:
-        if not token:
-            raise AuthenticationError("the Authorization header must be `Bearer <token>`")
-        return await verifier.verify(token)
-    except AuthenticationError as error:
-        return {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
-
-
-def _bad_request(message: str) -> OrjsonResponse:
-    return OrjsonResponse({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
-
-
-async def _rate_limited(request: Request, caller: Principal | None, *, before_verifying: bool = False) -> Response | None:
-    """A 429 with ``Retry-After`` when the caller has used up their requests, else ``None``.
-
-    Before any token is verified, every request counts against its client address (so that
-    forged tokens, which are refused only after verification, are limited too); after, a
-    verified token counts against its subject and a request without one against its address.
-    """
-    address = f"address:{request.client.host if request.client else 'unknown'}"
-    limiter: RateLimiter | None = request.app.state.address_limiter if before_verifying else request.app.state.limiter
-    if limiter is None:
-        return None
-    key = address if caller is None else f"subject:{caller.subject}"
-    if before_verifying:
-        key = f"before-verifying:{address}"
-    wait = await limiter.admit(key)
-    if wait is None:
-        return None
-    body = {"errors": [limiter.refusal(wait)]}
-    return OrjsonResponse(body, status_code=429, headers={"retry-after": f"{wait:.0f}"})

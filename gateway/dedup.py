@@ -90,14 +90,20 @@ class InboundDeduplicator:
         self, body: Mapping[str, Any], headers: Mapping[str, str], execute: Callable[[], Awaitable[dict[str, Any]]]
     ) -> Response:
         """The JSON response of ``execute()``, shared with identical queries running at the same time."""
+        return _json(await self.serialized(body, headers, execute))
+
+    async def serialized(
+        self, body: Mapping[str, Any], headers: Mapping[str, str], execute: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> bytes:
+        """The JSON bytes of ``execute()``'s response, shared with identical queries running at the same time."""
         key = self._key(body, headers) if self.enabled else None
         if key is None:
-            return _json(orjson.dumps(await execute()))
+            return orjson.dumps(await execute())
 
         async def serialized() -> bytes:
             return orjson.dumps(await execute())
 
-        return _json(await self.flights.run(key, serialized))
+        return await self.flights.run(key, serialized)
 
     def _key(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Hashable | None:
         """What identifies the request, or ``None`` when it must run alone (not a valid query)."""

@@ -42,6 +42,23 @@ async def test_a_bad_token_is_refused_at_the_edge_and_a_good_one_is_forwarded(fe
     assert federation.calls == []
 
 
+async def test_a_post_is_answered_with_json_headers_and_its_request_id_and_a_bad_body_with_a_400(federation: Federation) -> None:
+    answered = await federation.client.post("/graphql", json={"query": "{ warehouse }"}, headers={"x-request-id": "req-7"})
+    not_json = await federation.client.post("/graphql", content=b"{nope", headers={"content-type": "application/json"})
+    not_object = await federation.client.post("/graphql", json=[{"query": "{ warehouse }"}])
+    head = await federation.client.head("/graphql")
+
+    assert answered.status_code == 200
+    assert answered.content == b'{"data":{"warehouse":"Chaoyang"}}'
+    assert answered.headers["content-type"] == "application/json"
+    assert answered.headers["content-length"] == str(len(answered.content))
+    assert answered.headers["x-request-id"] == "req-7"
+    assert (not_json.status_code, not_json.json()["errors"][0]["extensions"]["code"]) == (400, "BAD_REQUEST")
+    assert "not JSON" in not_json.json()["errors"][0]["message"]
+    assert (not_object.status_code, not_object.json()["errors"][0]["message"]) == (400, "the body must be a JSON object")
+    assert head.status_code == 400
+
+
 async def test_depth_alias_token_cost_and_size_limits(federation: Federation) -> None:
     assert "errors" not in await federation.query("{ products { reviews { author { name } } } }")
     calls_before = len(federation.calls)
