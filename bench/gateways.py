@@ -171,7 +171,7 @@ def _compose(platform_ports: dict[str, int], replay_port: int, into: Path) -> Pa
 @contextmanager
 def subgraphs_with_replay(district: list[str], logs: Path) -> Iterator[tuple[Measured, Measured, Path, int]]:
     """The platform with a generated district, the replay server in front of it, and the composed supergraph."""
-    ports = {name: free_port() for name in (*SUBGRAPHS, "events", "notices", "people")}
+    ports = {name: free_port() for name in (*SUBGRAPHS, "events", "notices", "people", "disclosure", "audit", "evidence")}
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
     replay_port = free_port()
     with ExitStack() as stack:
@@ -223,7 +223,9 @@ def _replay_cpu(replay_port: int) -> float:
     return float(get_json(f"http://127.0.0.1:{replay_port}/stats")["cpu_s"])
 
 
-def run_gateways(*, seconds: int, connections: int, district: list[str], report: Callable[[str], None] = print) -> list[GatewayRun]:
+def run_gateways(
+    *, seconds: int, connections: int, district: list[str], only: set[str] | None = None, report: Callable[[str], None] = print
+) -> list[GatewayRun]:
     """Every gateway under every operation; the figures (or why a gateway was not loaded), and a printed table."""
     ensure_jwt_secret()
     tokens = _tokens()
@@ -240,6 +242,8 @@ def run_gateways(*, seconds: int, connections: int, district: list[str], report:
                 return int(stats["hits"]) + int(stats["misses"])
 
             for spec in own_gateways(supergraph, port := free_port()):
+                if only and spec.name not in only:
+                    continue
                 report(f"{spec.name}: {spec.configuration}")
                 url = f"http://127.0.0.1:{port}/graphql"
                 with ExitStack() as running:
@@ -285,10 +289,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--communities", type=int, default=20)
+    parser.add_argument("--only", default="", help="comma-separated gateway names (default: all)")
     args = parser.parse_args()
     size = args.communities
     district = District(communities=size, needs=size * 200, items=size * 40, organizations=size * 20).arguments()
-    run_gateways(seconds=args.seconds, connections=args.connections, district=district)
+    only = {name for name in args.only.split(",") if name} or None
+    run_gateways(seconds=args.seconds, connections=args.connections, district=district, only=only)
 
 
 if __name__ == "__main__":

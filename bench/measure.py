@@ -146,11 +146,13 @@ def measure(
     def share(cpu_s: float) -> int:
         return round(100 * cpu_s / seconds)
 
+    gateway_cpu = gateway.cpu_s() - gateway_cpu
     return {
         **result.row(),
         "errors": result.errors,
         "peak_mib": round(gateway.peak_rss_mib()),
-        "gateway_cpu_pct": share(gateway.cpu_s() - gateway_cpu),
+        "gateway_cpu_pct": share(gateway_cpu),
+        "gateway_cpu_ms_per_answer": round(1000 * gateway_cpu / max(result.requests, 1), 2),
         **{f"{name}_cpu_pct": share(read() - before[name]) for name, read in others.items()},
         "wrk_cpu_pct": share(load_cpu),
         "machine_cpu_pct": share(machine_cpu),

@@ -40,8 +40,8 @@ from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
 from gateway.transport import HttpTransport
+from gateway.verified import RememberingVerifier
 from gateway.websocket import serve_websocket
-from services.common.identity import TokenVerifier
 from services.common.logs import RequestIdMiddleware
 from services.common.metrics import ConnectionsMiddleware, metrics_endpoint
 from services.common.request_limits import RequestLimitsMiddleware
@@ -102,7 +102,7 @@ def create_gateway_app(
                 connect_timeout_s=min(settings.subgraph_timeout_s, 2.0),
                 read_timeout_s=settings.download_timeout_s,
             )
-            app.state.verifier = TokenVerifier(settings)
+            app.state.verifier = RememberingVerifier(settings)
             app.state.inbound = InboundDeduplicator(enabled=settings.dedup_inbound, max_tokens=settings.graphql_max_tokens)
             app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage) if settings.rate_limit else None
             app.state.address_limiter = (

@@ -18,13 +18,15 @@ import jwt
 
 from services.common.settings import DEV_JWT_SECRET, Settings
 
-__all__ = ["AuthenticationError", "Principal", "Role", "TokenVerifier", "insecure_secret", "mint_token"]
+__all__ = ["JWT_LEEWAY_S", "AuthenticationError", "Principal", "Role", "TokenVerifier", "insecure_secret", "mint_token"]
 
 MIN_SECRET_BYTES = 32
 """Shortest HS256 secret accepted outside the embedded mode (RFC 7518 §3.2: at least the hash size)."""
 
 MAX_TOKEN_CHARACTERS = 8_192
 """Longest bearer token read; a longer one is refused before it is decoded."""
+JWT_LEEWAY_S = 30
+"""Clock skew allowed when checking ``exp``, ``iat`` and ``nbf``."""
 
 
 def insecure_secret(settings: Settings) -> str | None:
@@ -131,7 +133,7 @@ class TokenVerifier:
                 algorithms=algorithms,
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                leeway=30,
+                leeway=JWT_LEEWAY_S,
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
         except (jwt.PyJWTError, TypeError, ValueError) as error:
