@@ -27,7 +27,7 @@ from gateway.composition import compose
 from gateway.console import asset, console_html, describe_graph
 from gateway.dedup import InboundDeduplicator
 from gateway.downloads import FILE_ROUTES, UPLOAD_PREFIX, FileProxy, FileRoute, json_error
-from gateway.endpoint import GraphQLEndpoint, OrjsonResponse, authenticate, bad_request, rate_limited
+from gateway.endpoint import GatewayApp, GraphQLEndpoint, OrjsonResponse, authenticate, bad_request, rate_limited
 from gateway.execution import SubgraphError
 from gateway.file_transport import AiohttpFileTransport, FileTransport
 from gateway.gateway import Gateway
@@ -175,9 +175,11 @@ def create_gateway_app(
 
         return endpoint
 
-    return Starlette(
+    endpoint = GraphQLEndpoint(graphql)
+    return GatewayApp(
+        graphql=endpoint,
         routes=[
-            Route("/graphql", GraphQLEndpoint(graphql), methods=["GET", "POST"]),
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", serve_websocket),
             Route("/console/{name}", asset),
             Route("/notice/{community_id}", notice),

@@ -18,9 +18,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.client import forwarded
 from gateway.dedup import InboundDeduplicator
@@ -29,7 +32,7 @@ from gateway.rate_limit import RateLimiter
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
 
-__all__ = ["GraphQLEndpoint", "OrjsonResponse", "authenticate", "bad_request", "rate_limited"]
+__all__ = ["GatewayApp", "GraphQLEndpoint", "OrjsonResponse", "authenticate", "bad_request", "rate_limited"]
 
 
 class OrjsonResponse(Response):
@@ -62,6 +65,38 @@ class GraphQLEndpoint:
         headers = [(b"content-length", str(len(answer)).encode("latin-1")), (b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
+
+
+class GatewayApp(Starlette):
+    """The gateway's Starlette app: a POST of ``/graphql`` goes through the same middleware straight to its endpoint.
+
+    Starlette's router, its exception middleware and the route's wrappers have nothing to do for
+    it (no path parameters, no HTTP exceptions raised, one route), so they are left out of its
+    way; its errors still meet Starlette's server-error middleware (a 500 ``Internal Server
+    Error``), outermost as in the app's own stack. Everything else goes through the whole app.
+    """
+
+    def __init__(self, *, graphql: ASGIApp, **options: Any) -> None:
+        super().__init__(**options)
+        self._graphql = graphql
+        self._graphql_stack: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of ``/graphql`` by the short stack, anything else by the app's."""
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/graphql" and not scope.get("root_path"):
+            scope["app"] = self
+            stack = self._graphql_stack
+            if stack is None:
+                stack = self._graphql_stack = self._short_stack()
+            await stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _short_stack(self) -> ASGIApp:
+        app = self._graphql
+        for cls, args, kwargs in reversed([Middleware(ServerErrorMiddleware, debug=self.debug), *self.user_middleware]):
+            app = cls(app, *args, **kwargs)
+        return app
 
 
 async def _post(connection: HTTPConnection, receive: Receive) -> bytes | Response:
