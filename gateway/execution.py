@@ -160,10 +160,7 @@ class Execution:
             }
             # An entity is shared within one path (the same selection below), copied for another, whose later requests differ;
             # a null one with an error marks its object failed, without one only leaves its fields out.
-            build.merge_entities(targets, entities, failed)
-            by_index = by_alias[alias] = {}
-            for _, path, index, _ in targets:
-                by_index.setdefault(index, path)
+            by_alias[alias] = build.merge_entities(targets, entities, failed)
         self._forward_errors(result, fetch, lambda path: _entity_path(path, by_alias))
 
     def _included(self, conditions: tuple[DirectiveNode, ...]) -> bool:

@@ -247,19 +247,31 @@ def _read_below(value: Any, below: list[InputRow]) -> Any:
     return out
 
 
-def merge_entities(targets: list[tuple[dict[str, Any], tuple[Any, ...], int, int]], entities: list[Any], failed: set[Any]) -> None:
-    """Merge each target's entity into its object: shared within one place (merge path), copied for another; a failed one marked."""
+def merge_entities(
+    targets: list[tuple[dict[str, Any], tuple[Any, ...], int, int]], entities: list[Any], failed: set[Any]
+) -> dict[int, tuple[Any, ...]]:
+    """Merge each target's entity into its object: shared within one place (merge path), copied for another; a failed one marked.
+
+    Returns the response path of each representation's first object (where its errors are reported).
+    """
     first: dict[int, int] = {}
+    paths: dict[int, tuple[Any, ...]] = {}
     count = len(entities)
-    for obj, _, index, place in targets:
+    for obj, path, index, place in targets:
+        owner = first.get(index, -1)
+        if owner < 0:
+            first[index] = place
+            paths[index] = path
+            owner = place
         entity = entities[index] if index < count else None
         if isinstance(entity, dict):
-            if first.setdefault(index, place) == place:
+            if owner == place:
                 merge(obj, entity)
             else:
                 merge(obj, copied(entity))
         elif index in failed:  # the subgraph said why: the object is null, its error is enough
             obj[FAILED] = True
+    return paths
 
 
 def copied(value: Any) -> Any:
