@@ -9,8 +9,8 @@ by httptools (the parser uvicorn uses: lengths, chunked bodies) into one ``bytes
 connection goes back to its origin's pool when the response allows it.
 
 Behaviour kept from the aiohttp adapter it replaces: at most ``max_connections`` exchanges
-at once (callers wait for one), an idle connection is closed after :data:`KEEP_ALIVE_S`
-and never reused after it (nor once the server has closed it), a connect timeout, one total
+at once (callers wait for one), an idle connection is never reused after :data:`KEEP_ALIVE_S`
+(nor once the server has closed it) and is closed when the pool next sees it, a connect timeout, one total
 timeout per exchange, a POST never retried, gzip or deflate bodies decoded, and
 :class:`gateway.transport.TransportError` named as before: ``ReadTimeout``, ``ConnectError``,
 ``ServerDisconnectedError``, ``ClientPayloadError``, ``ClientOSError``. Header values with a
@@ -207,7 +207,13 @@ class KeepAliveTransport:
             finally:
                 timer.cancel()
             if connection.reusable and not connection.closed:
-                origin.idle.append((connection, time.monotonic()))
+                now = time.monotonic()
+                idle = origin.idle
+                while idle and (idle[0][0].closed or now - idle[0][1] >= KEEP_ALIVE_S):  # the oldest, no longer reusable
+                    stale, _ = idle.popleft()
+                    stale.abort()
+                    self._open.discard(stale)
+                idle.append((connection, now))
             else:
                 connection.abort()
                 self._open.discard(connection)
