@@ -19,6 +19,7 @@ from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
 from services.events.domain import Scope
 from services.events.schema.context import EventsContext
+from services.events.schema.frames import LIVE
 from services.events.schema.types import DeadLetterType, DomainEvent, FollowingWebhook, WebhookDelivery, WebhookEndpoint
 from services.events.schema.webhooks import (
     DeleteWebhookInput,
@@ -48,6 +49,8 @@ POLL_S = 1.0
 CATCH_UP = 100
 TOKEN_EXPIRED = "the token expired: connect again with a fresh one"
 CONSUMERS = ("needs", "claims", "orgs", "events")
+FULL, PUBLIC = "full", "public"
+"""Visibility classes of an entry for a subscriber: every event of its community, or its public ones only."""
 
 
 def _after(after: str | None) -> int:
@@ -182,12 +185,15 @@ async def _stream(
 
     Live entries come from the process's :class:`~services.events.tail.FeedTail` (one store read for
     every subscription), filtered here by the same rules as the store filter; a subscription behind
-    what the tail holds reads the store, up to the tail's end, until it has caught up.
+    what the tail holds reads the store, up to the tail's end, until it has caught up. Served by the
+    events service's socket handler, each visible entry's frame is rendered once for every
+    subscriber of the same selection and visibility class and sent as it is (:mod:`.frames`).
     """
     handlers = info.context.use_cases
     tail = handlers.tail
     await tail.open()
     filter = scope.mongo_filter(types)
+    live = LIVE.get()  # over the events service's own socket: frames rendered once per selection and class, sent as they are
 
     def visible(entry: FeedEntry) -> bool:
         return scope.allows(entry["community"], entry["routing_key"]) and (types is None or entry["routing_key"] in types)
@@ -204,6 +210,11 @@ async def _stream(
             if _passed(expires_at):
                 await _token_expired(info)
             cursor = entry["seq"]
+            if live is not None:
+                payload = live.frames.payload(live, entry, FULL if entry["community"] in scope.full else PUBLIC)
+                if payload is not None:
+                    await live.send_next(payload)
+                    continue
             yield DomainEvent.of(entry)
         if complete:
             cursor = max(cursor, upto)
