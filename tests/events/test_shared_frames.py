@@ -67,7 +67,7 @@ async def _subscribe(url: str, token: str, query: str, operation_id: str) -> Any
 
 async def _frames(socket: Any, count: int) -> list[dict[str, Any]]:
     """The next ``count`` messages, then nothing more for a moment (fails on a timeout or on one message too many)."""
-    got = []
+    got: list[dict[str, Any]] = []
     async with asyncio.timeout(10):
         while len(got) < count:
             got.append(json.loads(await socket.recv()))
