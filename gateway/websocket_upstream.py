@@ -1,0 +1,198 @@
+"""The gateway's graphql-transport-ws connections to subgraphs: one per client connection and subgraph, multiplexed.
+
+A client connection's subscriptions to one subgraph share one upstream socket (the protocol runs
+many operations over one socket, each under its own id): a client with five subscriptions opens
+one connection to the events service, not five. The upstream socket carries the client's own
+``connection_init`` (its token), so the subgraph authorizes every subscription on it as that
+client's — connections are never shared between clients (between tokens).
+
+Each upstream ``next`` is handed on as a :class:`~gateway.gateway.RawPayload` (its payload's JSON
+text): when the subscription is one subgraph field with nothing to join, the gateway forwards it
+as it is under the client's id, without shaping it (:meth:`~gateway.gateway.Gateway.subscribe`).
+When the upstream socket closes, every subscription on it fails (the client gets an ``error``
+for each, as when its own upstream socket broke); the next subscription opens a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import websockets
+from websockets.typing import Subprotocol
+
+from gateway.execution import SubgraphError
+from gateway.gateway import RawPayload
+
+__all__ = ["Upstreams"]
+
+log = logging.getLogger(__name__)
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+OPEN_TIMEOUT_S = 5.0
+"""The upstream handshake and ``connection_ack``, at most (a starved machine is slow to accept a burst of sockets)."""
+
+
+class _Closed:
+    """The upstream socket closed: why (every operation still on it fails)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_COMPLETE = object()
+Item = RawPayload | dict[str, Any] | _Closed | object
+
+
+class _Upstream:
+    """One open graphql-transport-ws socket to a subgraph and the operations running over it."""
+
+    def __init__(self, subgraph: str, socket: websockets.ClientConnection) -> None:
+        self.subgraph = subgraph
+        self._socket = socket
+        self._operations: dict[str, asyncio.Queue[Item]] = {}
+        self._ids = itertools.count(1)
+        self.closed = False
+        self._reader = asyncio.create_task(self._read(), name=f"upstream-{subgraph}")
+
+    @classmethod
+    async def open(cls, subgraph: str, url: str, authorization: str | None) -> _Upstream:
+        """Connect, send ``connection_init`` with the client's token, wait for the ack; :class:`SubgraphError` if refused."""
+        try:
+            socket = await websockets.connect(url, subprotocols=[PROTOCOL], open_timeout=OPEN_TIMEOUT_S, max_size=None)
+        except (OSError, TimeoutError, websockets.WebSocketException) as error:
+            raise SubgraphError(f"subscription to {subgraph} failed: {error!r}") from error
+        try:
+            init = {"Authorization": authorization} if authorization is not None else {}
+            await socket.send(orjson.dumps({"type": "connection_init", "payload": init}).decode())
+            async with asyncio.timeout(OPEN_TIMEOUT_S):
+                ack = orjson.loads(await socket.recv())
+            if not isinstance(ack, dict) or ack.get("type") != "connection_ack":
+                raise SubgraphError(f"subgraph {subgraph} refused the connection")
+        except (OSError, TimeoutError, orjson.JSONDecodeError, websockets.WebSocketException) as error:
+            await socket.close()
+            raise SubgraphError(f"subscription to {subgraph} failed: {error!r}") from error
+        except SubgraphError:
+            await socket.close()
+            raise
+        return cls(subgraph, socket)
+
+    async def subscribe(self, query: str, variables: dict[str, Any]) -> AsyncIterator[RawPayload | dict[str, Any]]:
+        """One operation over this socket: its ``next`` payloads; an upstream ``error`` as ``{"errors": …}`` (then it ends)."""
+        if self.closed:
+            raise SubgraphError(f"the connection to {self.subgraph} closed")
+        operation_id = str(next(self._ids))
+        queue: asyncio.Queue[Item] = asyncio.Queue()
+        self._operations[operation_id] = queue
+        finished = False
+        try:
+            await self._send({"id": operation_id, "type": "subscribe", "payload": {"query": query, "variables": variables}})
+            while True:
+                item = await queue.get()
+                if item is _COMPLETE:
+                    finished = True
+                    return
+                if isinstance(item, _Closed):
+                    finished = True
+                    raise SubgraphError(f"subscription to {self.subgraph} failed: {item.reason}")
+                if isinstance(item, RawPayload | dict):
+                    yield item
+                    if isinstance(item, dict):
+                        finished = True  # an error message ends the operation
+                        return
+        finally:
+            self._operations.pop(operation_id, None)
+            if not finished and not self.closed:
+                with contextlib.suppress(Exception):
+                    await self._send({"id": operation_id, "type": "complete"})  # the client stopped: the subgraph stops too
+
+    @property
+    def idle(self) -> bool:
+        """No operation runs over it."""
+        return not self._operations
+
+    async def close(self) -> None:
+        """Close the socket (the operations still on it fail)."""
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self._socket.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self._socket.send(orjson.dumps(message).decode())
+
+    async def _read(self) -> None:
+        """Hand each message to its operation, in order, until the socket closes."""
+        reason = "the subgraph closed the connection"
+        try:
+            async for raw in self._socket:
+                message = orjson.loads(raw)
+                if not isinstance(message, dict):
+                    continue
+                kind = message.get("type")
+                if kind == "ping":
+                    await self._send({"type": "pong"})
+                    continue
+                queue = self._operations.get(str(message.get("id")))
+                if queue is None:
+                    continue  # an operation that ended meanwhile
+                if kind == "next":
+                    queue.put_nowait(RawPayload(orjson.dumps(message.get("payload") or {}).decode()))
+                elif kind == "error":
+                    queue.put_nowait({"errors": message.get("payload") or [{"message": "subscription error"}]})
+                elif kind == "complete":
+                    queue.put_nowait(_COMPLETE)
+        except websockets.ConnectionClosed as closed:
+            reason = f"the connection closed ({closed.rcvd.code if closed.rcvd else 'no close frame'})"
+        except (OSError, orjson.JSONDecodeError, websockets.WebSocketException) as error:
+            reason = repr(error)
+        finally:
+            self.closed = True
+            for queue in self._operations.values():
+                queue.put_nowait(_Closed(reason))
+
+
+class Upstreams:
+    """The upstream sockets of one client connection, one per subgraph, opened when first needed and again after a close."""
+
+    def __init__(self, urls: dict[str, str], authorization: str | None) -> None:
+        self._urls = urls
+        self._authorization = authorization
+        self._open: dict[str, _Upstream] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
+
+    @property
+    def connections(self) -> int:
+        """Upstream sockets open now (for tests and metrics)."""
+        return sum(1 for upstream in self._open.values() if not upstream.closed)
+
+    async def subscribe(
+        self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]
+    ) -> AsyncIterator[RawPayload | dict[str, Any]]:
+        """A subscription over this client's socket to ``subgraph`` (``headers`` are the connection's, given at init)."""
+        upstream = await self._upstream(subgraph)
+        async for item in upstream.subscribe(query, variables):
+            yield item
+
+    async def close(self) -> None:
+        """Close every upstream socket."""
+        upstreams, self._open = list(self._open.values()), {}
+        await asyncio.gather(*(upstream.close() for upstream in upstreams), return_exceptions=True)
+
+    async def _upstream(self, subgraph: str) -> _Upstream:
+        lock = self._opening.setdefault(subgraph, asyncio.Lock())
+        async with lock:
+            upstream = self._open.get(subgraph)
+            if upstream is None or upstream.closed:
+                url = self._urls[subgraph].replace("http", "ws", 1)
+                upstream = self._open[subgraph] = await _Upstream.open(subgraph, url, self._authorization)
+            return upstream
