@@ -12,9 +12,10 @@ a second ``connection_init`` with 4429; a ``subscribe`` before ``connection_init
 repeated operation id with 4409. A failure inside one operation (a subgraph down, a bug) is an
 ``error`` message for that operation only — the socket stays open for the others.
 
-A connection's subscriptions to one subgraph share one upstream socket, opened with the
-connection's own token (:mod:`gateway.websocket_upstream`; never shared between connections); a
-subscription that is one subgraph's field with nothing to join has each upstream payload
+Subscriptions go upstream multiplexed (:mod:`gateway.websocket_upstream`): over one socket of the
+whole gateway to a subgraph that authorizes each subscription by the client's own token (the
+events service), else over one socket per client connection and subgraph, opened with the
+client's token (never shared between clients). A subscription that is one subgraph's field with nothing to join has each upstream payload
 forwarded as it came, under the client's id, without being shaped again.
 
 Each operation is a server span from ``subscribe`` to its end (continuing a ``traceparent`` of the
@@ -36,7 +37,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from gateway.client import forwarded
 from gateway.gateway import Gateway, RawPayload
 from gateway.rate_limit import RateLimiter
-from gateway.websocket_upstream import Upstreams
+from gateway.websocket_upstream import SharedUpstreams, Upstreams
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, TokenVerifier
 from services.common.tracing import SpanKind, context_of, mark_failed, span
@@ -93,7 +94,7 @@ class _Session:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         urls = {name: subgraph.url for name, subgraph in self._gateway.supergraph.subgraphs.items()}
-        self._upstreams = Upstreams(urls, headers.get("authorization"))
+        self._upstreams = Upstreams(urls, headers.get("authorization"), _shared_upstreams(socket, self._gateway, urls))
 
     async def run(self, expires_at: datetime | None) -> None:
         """Serve messages until the client leaves, breaks the protocol, or the token expires."""
@@ -211,6 +212,16 @@ class _Session:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _shared_upstreams(socket: WebSocket, gateway: Gateway, urls: dict[str, str]) -> SharedUpstreams:
+    """The gateway's shared upstream sockets (one set per executor: a new supergraph gets new ones)."""
+    state = socket.app.state
+    kept: tuple[Gateway, SharedUpstreams] | None = getattr(state, "shared_upstreams", None)
+    if kept is None or kept[0] is not gateway:
+        kept = (gateway, SharedUpstreams(urls))
+        state.shared_upstreams = kept
+    return kept[1]
 
 
 async def _next_text(socket: WebSocket) -> str:

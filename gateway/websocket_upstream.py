@@ -1,10 +1,13 @@
-"""The gateway's graphql-transport-ws connections to subgraphs: one per client connection and subgraph, multiplexed.
+"""The gateway's graphql-transport-ws connections to subgraphs, multiplexed (many subscriptions per socket).
 
-A client connection's subscriptions to one subgraph share one upstream socket (the protocol runs
-many operations over one socket, each under its own id): a client with five subscriptions opens
-one connection to the events service, not five. The upstream socket carries the client's own
-``connection_init`` (its token), so the subgraph authorizes every subscription on it as that
-client's — connections are never shared between clients (between tokens).
+A subgraph that authorizes each subscription itself — its ``connection_ack`` says so
+(``payload["renling.operationAuthorization"]``, as the events service does) — gets one socket
+from the whole gateway (:class:`SharedUpstreams`): each client's ``subscribe`` goes over it with
+the client's own token in ``payload.extensions.authorization``, and the subgraph checks that
+token for that subscription, as it checks every request. Any other subgraph gets one socket per
+client connection (:class:`Upstreams`), whose ``connection_init`` carries the client's token, so
+its subscriptions are authorized as that client's: a client with five subscriptions opens one
+connection, not five, and sockets are never shared between clients (between tokens).
 
 Each upstream ``next`` is handed on as a :class:`~gateway.gateway.RawPayload` (its payload's JSON
 text): when the subscription is one subgraph field with nothing to join, the gateway forwards it
@@ -29,13 +32,15 @@ from websockets.typing import Subprotocol
 from gateway.execution import SubgraphError
 from gateway.gateway import RawPayload
 
-__all__ = ["Upstreams"]
+__all__ = ["OPERATION_AUTHORIZATION", "SharedUpstreams", "Upstreams"]
 
 log = logging.getLogger(__name__)
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 OPEN_TIMEOUT_S = 5.0
 """The upstream handshake and ``connection_ack``, at most (a starved machine is slow to accept a burst of sockets)."""
+OPERATION_AUTHORIZATION = "renling.operationAuthorization"
+"""The ``connection_ack`` payload key by which a subgraph says it authorizes each subscription by its own token."""
 
 
 class _Closed:
@@ -54,8 +59,9 @@ Item = RawPayload | dict[str, Any] | _Closed | object
 class _Upstream:
     """One open graphql-transport-ws socket to a subgraph and the operations running over it."""
 
-    def __init__(self, subgraph: str, socket: websockets.ClientConnection) -> None:
+    def __init__(self, subgraph: str, socket: websockets.ClientConnection, *, authorizes_operations: bool = False) -> None:
         self.subgraph = subgraph
+        self.authorizes_operations = authorizes_operations
         self._socket = socket
         self._operations: dict[str, asyncio.Queue[Item]] = {}
         self._ids = itertools.count(1)
@@ -76,16 +82,21 @@ class _Upstream:
                 ack = orjson.loads(await socket.recv())
             if not isinstance(ack, dict) or ack.get("type") != "connection_ack":
                 raise SubgraphError(f"subgraph {subgraph} refused the connection")
+            payload = ack.get("payload")
+            authorizes = isinstance(payload, dict) and payload.get(OPERATION_AUTHORIZATION) is True
         except (OSError, TimeoutError, orjson.JSONDecodeError, websockets.WebSocketException) as error:
             await socket.close()
             raise SubgraphError(f"subscription to {subgraph} failed: {error!r}") from error
         except SubgraphError:
             await socket.close()
             raise
-        return cls(subgraph, socket)
+        return cls(subgraph, socket, authorizes_operations=authorizes)
 
-    async def subscribe(self, query: str, variables: dict[str, Any]) -> AsyncIterator[RawPayload | dict[str, Any]]:
-        """One operation over this socket: its ``next`` payloads; an upstream ``error`` as ``{"errors": …}`` (then it ends)."""
+    async def subscribe(
+        self, query: str, variables: dict[str, Any], *, authorization: str | None = None
+    ) -> AsyncIterator[RawPayload | dict[str, Any]]:
+        """One operation over this socket (with its own token, if given): its ``next`` payloads; an upstream ``error`` as
+        ``{"errors": …}`` (then it ends)."""
         if self.closed:
             raise SubgraphError(f"the connection to {self.subgraph} closed")
         operation_id = str(next(self._ids))
@@ -93,7 +104,10 @@ class _Upstream:
         self._operations[operation_id] = queue
         finished = False
         try:
-            await self._send({"id": operation_id, "type": "subscribe", "payload": {"query": query, "variables": variables}})
+            payload: dict[str, Any] = {"query": query, "variables": variables}
+            if authorization is not None:
+                payload["extensions"] = {"authorization": authorization}
+            await self._send({"id": operation_id, "type": "subscribe", "payload": payload})
             while True:
                 item = await queue.get()
                 if item is _COMPLETE:
@@ -161,36 +175,74 @@ class _Upstream:
                 queue.put_nowait(_Closed(reason))
 
 
-class Upstreams:
-    """The upstream sockets of one client connection, one per subgraph, opened when first needed and again after a close."""
+class SharedUpstreams:
+    """One socket per subgraph for the whole gateway, to the subgraphs that authorize each subscription by its own token."""
 
-    def __init__(self, urls: dict[str, str], authorization: str | None) -> None:
+    def __init__(self, urls: dict[str, str]) -> None:
+        self._urls = urls
+        self._open: dict[str, _Upstream] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
+        self._per_connection: set[str] = set()  # subgraphs whose ack did not say so: each client connection its own socket
+
+    async def upstream(self, subgraph: str) -> _Upstream | None:
+        """The shared socket to ``subgraph`` (opened when first needed and again after a close); None if it is not shareable."""
+        if subgraph in self._per_connection:
+            return None
+        async with self._opening.setdefault(subgraph, asyncio.Lock()):
+            if subgraph in self._per_connection:  # learnt while this one waited
+                return None
+            upstream = self._open.get(subgraph)
+            if upstream is None or upstream.closed:
+                upstream = await _Upstream.open(subgraph, self._urls[subgraph].replace("http", "ws", 1), None)
+                if not upstream.authorizes_operations:
+                    await upstream.close()
+                    self._per_connection.add(subgraph)
+                    return None
+                self._open[subgraph] = upstream
+            return upstream
+
+    @property
+    def connections(self) -> int:
+        """Shared sockets open now."""
+        return sum(1 for upstream in self._open.values() if not upstream.closed)
+
+
+class Upstreams:
+    """The subscriptions of one client connection: over the shared socket of a subgraph that authorizes each one, else over
+    this connection's own socket to the subgraph (one per subgraph, opened when first needed and again after a close)."""
+
+    def __init__(self, urls: dict[str, str], authorization: str | None, shared: SharedUpstreams | None = None) -> None:
         self._urls = urls
         self._authorization = authorization
+        self._shared = shared
         self._open: dict[str, _Upstream] = {}
         self._opening: dict[str, asyncio.Lock] = {}
 
     @property
     def connections(self) -> int:
-        """Upstream sockets open now (for tests and metrics)."""
+        """This connection's own upstream sockets open now."""
         return sum(1 for upstream in self._open.values() if not upstream.closed)
 
     async def subscribe(
         self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]
     ) -> AsyncIterator[RawPayload | dict[str, Any]]:
-        """A subscription over this client's socket to ``subgraph`` (``headers`` are the connection's, given at init)."""
+        """A subscription to ``subgraph`` as this connection's caller (``headers`` are the connection's, given at init)."""
+        shared = await self._shared.upstream(subgraph) if self._shared is not None else None
+        if shared is not None:
+            async for item in shared.subscribe(query, variables, authorization=self._authorization):
+                yield item
+            return
         upstream = await self._upstream(subgraph)
         async for item in upstream.subscribe(query, variables):
             yield item
 
     async def close(self) -> None:
-        """Close every upstream socket."""
+        """Close this connection's own upstream sockets (the shared ones stay)."""
         upstreams, self._open = list(self._open.values()), {}
         await asyncio.gather(*(upstream.close() for upstream in upstreams), return_exceptions=True)
 
     async def _upstream(self, subgraph: str) -> _Upstream:
-        lock = self._opening.setdefault(subgraph, asyncio.Lock())
-        async with lock:
+        async with self._opening.setdefault(subgraph, asyncio.Lock()):
             upstream = self._open.get(subgraph)
             if upstream is None or upstream.closed:
                 url = self._urls[subgraph].replace("http", "ws", 1)

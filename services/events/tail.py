@@ -45,6 +45,8 @@ class FeedTail:
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._opening = asyncio.Lock()
+        self.following = 0
+        """Subscriptions of this process following the feed now (each has its cursor: it misses nothing appended after)."""
 
     @property
     def last(self) -> int:

@@ -1,6 +1,7 @@
-"""Through the gateway: a client connection's subscriptions share one upstream socket (its own token, never another
-client's); one of them can end while the others go on; after the upstream socket closes, the next subscription opens a
-new one. Frames of a subscription that is one subgraph's field are forwarded as the events service rendered them."""
+"""Through the gateway: subscriptions share upstream sockets — every client's over one socket to the events service, which
+authorizes each by its client's own token; a subgraph that does not gets one socket per client connection (never
+shared between tokens); one subscription can end while the others go on; after the upstream socket closes, the next
+subscription opens a new one. Fragments and conditions are still shaped as asked."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from typing import Any
 
 import pytest
 import websockets
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from websockets.typing import Subprotocol
 
+from gateway import websocket_upstream
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
 from services.common.bus.memory import InProcessBus
@@ -56,9 +59,19 @@ class Platform:
     bus: InProcessBus
     gateway: str
     upstream: Sockets
+    events: Starlette
 
-    def partner(self, subject: str) -> str:
-        return mint_token(self.settings, subject=subject, roles=[Role.PARTNER], communities=["c1"])
+    async def following(self, count: int) -> None:
+        """Until exactly ``count`` subscriptions follow the feed on the events service (each misses nothing published after)."""
+        tail = self.events.state.handlers.tail
+
+        async def reached() -> bool:
+            return bool(tail.following == count)
+
+        await eventually(reached, what=f"{count} subscriptions following the feed")
+
+    def partner(self, subject: str, community: str = "c1") -> str:
+        return mint_token(self.settings, subject=subject, roles=[Role.PARTNER], communities=[community])
 
     async def publish(self, *events: Any) -> None:
         for item in events:
@@ -70,7 +83,8 @@ class Platform:
 async def platform() -> AsyncIterator[Platform]:
     settings = fast_settings()
     bus = InProcessBus()
-    upstream = Sockets(create_app(settings, bus=bus, memory=MemoryServer()))
+    events_app = create_app(settings, bus=bus, memory=MemoryServer())
+    upstream = Sockets(events_app)
     async with AsyncExitStack() as stack:
         events = (await stack.enter_async_context(serving(upstream))) + "/graphql"
 
@@ -79,8 +93,8 @@ async def platform() -> AsyncIterator[Platform]:
                 return {"events": events}
 
         gateway = await stack.enter_async_context(serving(create_gateway_app(OnlyEvents(**settings.model_dump()))))
-        platform = Platform(settings, bus, gateway.replace("http", "ws", 1) + "/graphql", upstream)
-        await platform.publish(place("c1", "d1"))
+        platform = Platform(settings, bus, gateway.replace("http", "ws", 1) + "/graphql", upstream, events_app)
+        await platform.publish(place("c1", "d1"), place("c2", "d1"))
         yield platform
     await bus.close()
 
@@ -111,39 +125,61 @@ async def _quiet(socket: Any) -> bool:
     return False
 
 
-async def test_a_connections_subscriptions_share_one_upstream_socket_and_one_can_end_while_the_other_goes_on(
-    platform: Platform,
-) -> None:
-    client = await _connected(platform.gateway, platform.partner("partner-a"))
+async def test_every_clients_subscriptions_share_one_upstream_socket_each_authorized_by_its_own_token(platform: Platform) -> None:
+    client = await _connected(platform.gateway, platform.partner("partner-a", "c1"))
     await _subscribe(client, "ids", IDS)
     await _subscribe(client, "keys", KEYS)
-    await asyncio.sleep(0.3)
-    first = event("needs.item.published.v1", "c1", item_id="i1")
-    await platform.publish(first)
+    other = await _connected(platform.gateway, platform.partner("partner-b", "c2"))
+    await _subscribe(other, "mine", IDS)
+    await platform.following(3)
+    in_c1 = event("needs.item.published.v1", "c1", item_id="i1")
+    in_c2 = event("needs.item.published.v1", "c2", item_id="i2")
+    await platform.publish(in_c1, in_c2)
 
     got = {message["id"]: message for message in await _messages(client, 2)}
+    got_other = await _messages(other, 1)
 
-    assert got["ids"] == {"id": "ids", "type": "next", "payload": {"data": {"events": {"id": first.id}}}}
-    assert got["keys"]["payload"] == {"data": {"events": {"id": first.id, "routingKey": "needs.item.published.v1", "community": "c1"}}}
-    assert len(platform.upstream.senders) == 1  # both over one socket to the events service
+    assert got["ids"] == {"id": "ids", "type": "next", "payload": {"data": {"events": {"id": in_c1.id}}}}
+    assert got["keys"]["payload"] == {"data": {"events": {"id": in_c1.id, "routingKey": "needs.item.published.v1", "community": "c1"}}}
+    assert got_other == [{"id": "mine", "type": "next", "payload": {"data": {"events": {"id": in_c2.id}}}}]
+    assert await _quiet(client)  # partner-a's token does not reach c2, partner-b's does not reach c1
+    assert await _quiet(other)
+    assert len(platform.upstream.senders) == 1  # one socket to the events service for both clients
 
     await client.send(json.dumps({"id": "ids", "type": "complete"}))
-    await asyncio.sleep(0.2)
-    second = event("needs.item.published.v1", "c1", item_id="i2")
+    await platform.following(2)  # the completed one ended on the events service too
+    second = event("needs.item.published.v1", "c1", item_id="i3")
     await platform.publish(second)
 
     assert await _messages(client, 1) == [{"id": "keys", "type": "next", "payload": {"data": {"events": {
         "id": second.id, "routingKey": "needs.item.published.v1", "community": "c1"}}}}]  # fmt: skip
     assert await _quiet(client)  # the completed one got nothing more
+    await client.close()
+    await other.close()
 
-    other = await _connected(platform.gateway, platform.partner("partner-b"))
+
+async def test_a_subgraph_that_does_not_authorize_each_subscription_gets_one_socket_per_client_connection(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(websocket_upstream, "OPERATION_AUTHORIZATION", "not.what.the.events.service.says")
+    client = await _connected(platform.gateway, platform.partner("partner-a", "c1"))
+    await _subscribe(client, "ids", IDS)
+    await _subscribe(client, "keys", KEYS)
+    await platform.following(2)
+    first = event("needs.item.published.v1", "c1", item_id="i1")
+    await platform.publish(first)
+
+    assert {message["id"] for message in await _messages(client, 2)} == {"ids", "keys"}
+    own_sockets = len(platform.upstream.senders) - 1  # the first was the probe of the shared socket (closed at once)
+    assert own_sockets == 1  # the connection's two subscriptions over one socket of its own
+
+    other = await _connected(platform.gateway, platform.partner("partner-b", "c1"))
     await _subscribe(other, "mine", IDS)
-    await asyncio.sleep(0.3)
-    third = event("needs.item.published.v1", "c1", item_id="i3")
-    await platform.publish(third)
+    await platform.following(3)
+    await platform.publish(event("needs.item.published.v1", "c1", item_id="i2"))
 
-    assert (await _messages(other, 1))[0]["payload"] == {"data": {"events": {"id": third.id}}}
-    assert len(platform.upstream.senders) == 2  # another client (another token) has its own upstream socket
+    assert (await _messages(other, 1))[0]["id"] == "mine"
+    assert len(platform.upstream.senders) - 1 == 2  # another client (another token): a socket of its own
     await client.close()
     await other.close()
 
@@ -153,7 +189,7 @@ async def test_when_the_upstream_socket_closes_its_subscriptions_fail_and_the_ne
 ) -> None:
     client = await _connected(platform.gateway, platform.partner("partner-a"))
     await _subscribe(client, "before", IDS)
-    await asyncio.sleep(0.3)
+    await platform.following(1)
     await platform.upstream.close_all()
 
     failed = await _messages(client, 1)
@@ -165,13 +201,14 @@ async def test_when_the_upstream_socket_closes_its_subscriptions_fail_and_the_ne
             "payload": [{"message": "the operation failed on the server", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
         }
     ]
+    await platform.following(0)  # the events service let go of the closed socket's subscription
     await _subscribe(client, "after", IDS)
 
     async def reconnected() -> bool:
         return len(platform.upstream.senders) == 2
 
     await eventually(reconnected, what="a new upstream socket")
-    await asyncio.sleep(0.3)
+    await platform.following(1)
     later = event("needs.item.published.v1", "c1", item_id="i9")
     await platform.publish(later)
     assert await _messages(client, 1) == [{"id": "after", "type": "next", "payload": {"data": {"events": {"id": later.id}}}}]
@@ -185,7 +222,7 @@ async def test_a_subscription_with_fragments_and_conditions_is_shaped_as_the_cli
         "fragment F on DomainEvent { __typename id }"
     )
     await client.send(json.dumps({"id": "f", "type": "subscribe", "payload": {"query": query, "variables": {"more": False}}}))
-    await asyncio.sleep(0.3)
+    await platform.following(1)
     published = event("needs.item.published.v1", "c1", item_id="i1")
     await platform.publish(published)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import websockets
+from starlette.applications import Starlette
 from websockets.typing import Subprotocol
 
 from services.common.bus.memory import InProcessBus
@@ -21,7 +22,7 @@ from services.common.store.memory import MemoryServer
 from services.events.app import create_app
 from services.events.schema.frames import Frames
 from tests.events.conftest import event, place
-from tests.support import fast_settings, serving
+from tests.support import eventually, fast_settings, serving
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 QUERY = "subscription { events { id routingKey community data } }"
@@ -34,6 +35,16 @@ class Live:
     bus: InProcessBus
     url: str
     frames: Frames
+    app: Starlette
+
+    async def following(self, count: int) -> None:
+        """Until ``count`` subscriptions follow the feed (each misses nothing published after)."""
+        tail = self.app.state.handlers.tail
+
+        async def reached() -> bool:
+            return bool(tail.following == count)
+
+        await eventually(reached, what=f"{count} subscriptions following the feed")
 
     def token(self, role: Role, community: str, subject: str) -> str:
         return mint_token(self.settings, subject=subject, roles=[role], communities=[community])
@@ -51,7 +62,7 @@ async def live() -> AsyncIterator[Live]:
     app = create_app(settings, bus=bus, memory=MemoryServer())
     async with AsyncExitStack() as stack:
         base = await stack.enter_async_context(serving(app))
-        service = Live(settings, bus, base.replace("http", "ws", 1) + "/graphql", app.state.frames)
+        service = Live(settings, bus, base.replace("http", "ws", 1) + "/graphql", app.state.frames, app)
         await service.publish(place("c1", "d1"), place("c2", "d1"))
         yield service
     await bus.close()
@@ -84,7 +95,7 @@ async def test_one_rendering_per_selection_and_class_reaches_each_subscriber_wit
     two = await _subscribe(live.url, live.token(Role.PARTNER, "c1", "partner-b"), QUERY, "b-7")
     staff = await _subscribe(live.url, live.token(Role.COMMUNITY_STAFF, "c1", "staff"), QUERY, "s")
     other = await _subscribe(live.url, live.token(Role.PARTNER, "c1", "partner-c"), OTHER_QUERY, "o")
-    await asyncio.sleep(0.3)  # every subscription is live
+    await live.following(4)
     before = live.frames.renderings
     published = event("needs.item.published.v1", "c1", item_id="i1")
     await live.publish(published)
@@ -106,7 +117,7 @@ async def test_partners_with_different_grants_never_see_each_others_events(live:
     in_c1 = await _subscribe(live.url, live.token(Role.PARTNER, "c1", "partner-1"), QUERY, "1")
     in_c2 = await _subscribe(live.url, live.token(Role.PARTNER, "c2", "partner-2"), QUERY, "2")
     staff_c1 = await _subscribe(live.url, live.token(Role.COMMUNITY_STAFF, "c1", "staff-1"), QUERY, "3")
-    await asyncio.sleep(0.3)
+    await live.following(3)
     public_c1 = event("needs.item.published.v1", "c1", item_id="p1")
     private_c1 = event("needs.item.drafted.v1", "c1", item_id="d1")  # not public: staff only
     public_c2 = event("needs.item.published.v1", "c2", item_id="p2")

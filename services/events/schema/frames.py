@@ -3,7 +3,7 @@
 One event reaches a thousand subscribers at once. Executing each subscriber's selection over
 the event and serializing the frame is the same work a thousand times when they ask for the same
 fields — and they do (a partner integration is one query, deployed many times). So the events
-service's graphql-transport-ws handler (:func:`frames_handler`) tells the operation it runs who it
+service's graphql-transport-ws handler (:func:`~services.events.schema.sockets.socket_handler`) tells the operation it runs who it
 is (:data:`LIVE`: its id, its request and how to send a text frame); the subscription's stream
 then renders an entry's payload through :class:`Frames`, which executes the operation's document
 over the entry (graphql-core, the same schema and resolvers) once per *(query text, operation
@@ -30,13 +30,10 @@ from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema, parse
 from graphql.execution import Executor, execute_subscription_event
-from starlette.websockets import WebSocketDisconnect
-from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 
 from services.events.store import FeedEntry
 
-__all__ = ["LIVE", "Frames", "LiveOperation", "frames_handler"]
+__all__ = ["LIVE", "Frames", "LiveOperation"]
 
 SELECTIONS = 256
 """Distinct selections kept prepared (their parsed document)."""
@@ -62,7 +59,7 @@ class LiveOperation:
 
 
 LIVE: ContextVar[LiveOperation | None] = ContextVar("renling_events_live_operation", default=None)
-"""Set by :func:`frames_handler` in each operation's task; None elsewhere (HTTP, tests calling the schema)."""
+"""Set by the socket handler in each operation's task; None elsewhere (HTTP, tests calling the schema)."""
 
 
 class _Selection:
@@ -122,30 +119,3 @@ class Frames:
             return None  # an awaitable (no field here is asynchronous) or errors: the ordinary path handles it
         self.renderings += 1
         return json.dumps({"data": result.data}, ensure_ascii=False, separators=(",", ":"))
-
-
-def frames_handler(frames: Frames) -> type[BaseGraphQLTransportWSHandler[Any, None]]:
-    """Strawberry's graphql-transport-ws handler, with each operation told who it is (:data:`LIVE`) while it runs."""
-
-    class LiveFramesHandler(BaseGraphQLTransportWSHandler[Any, None]):
-        async def run_operation(self, operation: Operation[Any, None]) -> None:
-            live = LiveOperation(
-                json.dumps(operation.id),
-                (operation.query, operation.operation_name, json.dumps(operation.variables or {}, sort_keys=True)),
-                operation.variables,
-                frames,
-                self._send_text,
-            )
-            token = LIVE.set(live)
-            try:
-                await super().run_operation(operation)
-            finally:
-                LIVE.reset(token)
-
-        async def _send_text(self, text: str) -> None:
-            try:
-                await self.websocket.ws.send_text(text)  # type: ignore[attr-defined]  # the ASGI adapter's Starlette socket
-            except WebSocketDisconnect as disconnected:
-                raise WebSocketDisconnected from disconnected
-
-    return LiveFramesHandler

@@ -72,13 +72,14 @@ def _seconds_until(moment: datetime) -> float:
 
 
 async def _token_expired(info: Info[EventsContext, None]) -> NoReturn:
-    """The caller's token expired: over WebSocket the socket is closed (4403), else the operation ends with an error.
+    """The caller's token expired: over WebSocket the socket is closed (4403), else the operation ends with an error
+    (also on a socket shared by several callers, each operation with its own token: only this one ends).
 
     After the close nothing more may be sent, so the operation then waits to be cancelled (the
     protocol handler cancels every operation of a socket that closed).
     """
     request = info.context.request
-    if isinstance(request, WebSocket):
+    if isinstance(request, WebSocket) and not info.context.own_token:
         if request.application_state is WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError):
                 await request.close(code=4403, reason=TOKEN_EXPIRED)
@@ -198,32 +199,36 @@ async def _stream(
     def visible(entry: FeedEntry) -> bool:
         return scope.allows(entry["community"], entry["routing_key"]) and (types is None or entry["routing_key"] in types)
 
-    while True:
-        changed = tail.changed
-        upto = tail.last
-        if tail.holds_after(cursor):
-            entries, complete = [entry for entry in tail.after(cursor) if visible(entry)], True
-        else:
-            entries = await handlers.store.read({"$and": [filter, {"seq": {"$lte": upto}}]}, after=cursor, limit=CATCH_UP)
-            complete = len(entries) < CATCH_UP
-        for entry in entries:
+    tail.following += 1
+    try:
+        while True:
+            changed = tail.changed
+            upto = tail.last
+            if tail.holds_after(cursor):
+                entries, complete = [entry for entry in tail.after(cursor) if visible(entry)], True
+            else:
+                entries = await handlers.store.read({"$and": [filter, {"seq": {"$lte": upto}}]}, after=cursor, limit=CATCH_UP)
+                complete = len(entries) < CATCH_UP
+            for entry in entries:
+                if _passed(expires_at):
+                    await _token_expired(info)
+                cursor = entry["seq"]
+                if live is not None:
+                    payload = live.frames.payload(live, entry, FULL if entry["community"] in scope.full else PUBLIC)
+                    if payload is not None:
+                        await live.send_next(payload)
+                        continue
+                yield DomainEvent.of(entry)
+            if complete:
+                cursor = max(cursor, upto)
             if _passed(expires_at):
                 await _token_expired(info)
-            cursor = entry["seq"]
-            if live is not None:
-                payload = live.frames.payload(live, entry, FULL if entry["community"] in scope.full else PUBLIC)
-                if payload is not None:
-                    await live.send_next(payload)
-                    continue
-            yield DomainEvent.of(entry)
-        if complete:
-            cursor = max(cursor, upto)
-        if _passed(expires_at):
-            await _token_expired(info)
-        if complete and cursor >= tail.last:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at))):
-                    await changed.wait()
+            if complete and cursor >= tail.last:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at))):
+                        await changed.wait()
+    finally:
+        tail.following -= 1
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
