@@ -78,8 +78,8 @@ class Gateway:
     ) -> AsyncIterator[dict[str, Any] | RawPayload]:
         """Responses of a subscription: the owning subgraph's events, each joined with the other subgraphs' fields.
 
-        ``upstream`` replaces the subgraph client's own subscription (one socket per subscription), e.g. by one shared
-        by a client connection's subscriptions; a :class:`RawPayload` it yields is passed on as it is when the
+        ``upstream`` replaces the subgraph client's own subscription (one socket per subscription), e.g. by sockets that
+        carry many subscriptions (:mod:`gateway.websocket_upstream`); a :class:`RawPayload` it yields is passed on as it is when the
         subscription is one subgraph's field with nothing to join, hide or decide (:func:`_direct`), else shaped.
         """
         prepared = self._prepare(body)
