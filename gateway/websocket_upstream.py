@@ -41,6 +41,10 @@ OPEN_TIMEOUT_S = 5.0
 """The upstream handshake and ``connection_ack``, at most (a starved machine is slow to accept a burst of sockets)."""
 OPERATION_AUTHORIZATION = "renling.operationAuthorization"
 """The ``connection_ack`` payload key by which a subgraph says it authorizes each subscription by its own token."""
+OPERATIONS_PER_CONNECTION = "renling.operationsPerConnection"
+"""The ``connection_ack`` payload key giving how many operations the subgraph runs per connection (null: no limit)."""
+DEFAULT_OPERATIONS = 100
+"""Operations per shared socket when the subgraph does not say (strawberry's default limit per connection)."""
 
 
 class _Closed:
@@ -59,9 +63,14 @@ Item = RawPayload | dict[str, Any] | _Closed | object
 class _Upstream:
     """One open graphql-transport-ws socket to a subgraph and the operations running over it."""
 
-    def __init__(self, subgraph: str, socket: websockets.ClientConnection, *, authorizes_operations: bool = False) -> None:
+    def __init__(
+        self, subgraph: str, socket: websockets.ClientConnection, *, authorizes_operations: bool = False, capacity: int | None = None
+    ) -> None:
         self.subgraph = subgraph
         self.authorizes_operations = authorizes_operations
+        self.capacity = capacity
+        """How many operations the subgraph runs on this socket at once (None: no limit)."""
+        self.reserved = 0  # operations promised a place here (SharedUpstreams) and not yet started
         self._socket = socket
         self._operations: dict[str, asyncio.Queue[Item]] = {}
         self._ids = itertools.count(1)
@@ -83,14 +92,17 @@ class _Upstream:
             if not isinstance(ack, dict) or ack.get("type") != "connection_ack":
                 raise SubgraphError(f"subgraph {subgraph} refused the connection")
             payload = ack.get("payload")
-            authorizes = isinstance(payload, dict) and payload.get(OPERATION_AUTHORIZATION) is True
+            payload = payload if isinstance(payload, dict) else {}
+            authorizes = payload.get(OPERATION_AUTHORIZATION) is True
+            capacity = payload.get(OPERATIONS_PER_CONNECTION, DEFAULT_OPERATIONS)
+            capacity = capacity if isinstance(capacity, int) and capacity > 0 else None
         except (OSError, TimeoutError, orjson.JSONDecodeError, websockets.WebSocketException) as error:
             await socket.close()
             raise SubgraphError(f"subscription to {subgraph} failed: {error!r}") from error
         except SubgraphError:
             await socket.close()
             raise
-        return cls(subgraph, socket, authorizes_operations=authorizes)
+        return cls(subgraph, socket, authorizes_operations=authorizes, capacity=capacity)
 
     async def subscribe(
         self, query: str, variables: dict[str, Any], *, authorization: str | None = None
@@ -102,6 +114,7 @@ class _Upstream:
         operation_id = str(next(self._ids))
         queue: asyncio.Queue[Item] = asyncio.Queue()
         self._operations[operation_id] = queue
+        self.reserved = max(0, self.reserved - 1)
         finished = False
         try:
             payload: dict[str, Any] = {"query": query, "variables": variables}
@@ -128,9 +141,9 @@ class _Upstream:
                     await self._send({"id": operation_id, "type": "complete"})  # the client stopped: the subgraph stops too
 
     @property
-    def idle(self) -> bool:
-        """No operation runs over it."""
-        return not self._operations
+    def has_room(self) -> bool:
+        """May one more operation run over it (counting those promised a place)?"""
+        return not self.closed and (self.capacity is None or len(self._operations) + self.reserved < self.capacity)
 
     async def close(self) -> None:
         """Close the socket (the operations still on it fail)."""
@@ -176,35 +189,39 @@ class _Upstream:
 
 
 class SharedUpstreams:
-    """One socket per subgraph for the whole gateway, to the subgraphs that authorize each subscription by its own token."""
+    """Sockets of the whole gateway to the subgraphs that authorize each subscription by its own token: as many per
+    subgraph as its limit of operations per connection needs, opened when needed and again after a close."""
 
     def __init__(self, urls: dict[str, str]) -> None:
         self._urls = urls
-        self._open: dict[str, _Upstream] = {}
+        self._open: dict[str, list[_Upstream]] = {}
         self._opening: dict[str, asyncio.Lock] = {}
         self._per_connection: set[str] = set()  # subgraphs whose ack did not say so: each client connection its own socket
 
     async def upstream(self, subgraph: str) -> _Upstream | None:
-        """The shared socket to ``subgraph`` (opened when first needed and again after a close); None if it is not shareable."""
+        """A shared socket to ``subgraph`` with room for one more operation, that place promised to the caller (who starts
+        the operation at once); None if the subgraph's sockets are not shareable."""
         if subgraph in self._per_connection:
             return None
         async with self._opening.setdefault(subgraph, asyncio.Lock()):
             if subgraph in self._per_connection:  # learnt while this one waited
                 return None
-            upstream = self._open.get(subgraph)
-            if upstream is None or upstream.closed:
+            sockets = self._open[subgraph] = [upstream for upstream in self._open.get(subgraph, []) if not upstream.closed]
+            upstream = next((upstream for upstream in sockets if upstream.has_room), None)
+            if upstream is None:
                 upstream = await _Upstream.open(subgraph, self._urls[subgraph].replace("http", "ws", 1), None)
                 if not upstream.authorizes_operations:
                     await upstream.close()
                     self._per_connection.add(subgraph)
                     return None
-                self._open[subgraph] = upstream
+                sockets.append(upstream)
+            upstream.reserved += 1
             return upstream
 
     @property
     def connections(self) -> int:
         """Shared sockets open now."""
-        return sum(1 for upstream in self._open.values() if not upstream.closed)
+        return sum(1 for sockets in self._open.values() for upstream in sockets if not upstream.closed)
 
 
 class Upstreams:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import websockets
 from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from websockets.typing import Subprotocol
 
@@ -22,6 +23,7 @@ from gateway import websocket_upstream
 from gateway.app import create_gateway_app
 from gateway.settings import GatewaySettings
 from services.common.bus.memory import InProcessBus
+from services.common.graphql.view import GraphQLView
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
@@ -231,3 +233,24 @@ async def test_a_subscription_with_fragments_and_conditions_is_shaped_as_the_cli
     assert message["payload"] == {"data": {"e": {"__typename": "DomainEvent", "id": published.id, "kind": "needs.item.published.v1"}}}
     assert list(message["payload"]["data"]["e"]) == ["__typename", "id", "kind"]
     await client.close()
+
+
+async def test_the_gateway_opens_another_shared_socket_when_one_carries_as_many_operations_as_the_subgraph_allows(
+    platform: Platform,
+) -> None:
+    (view,) = [route.endpoint for route in platform.events.routes if isinstance(route, WebSocketRoute)]
+    assert isinstance(view, GraphQLView)
+    view.max_subscriptions_per_connection = 2
+    clients = [await _connected(platform.gateway, platform.partner(f"partner-{n}")) for n in range(3)]
+    for number, client in enumerate(clients):
+        await _subscribe(client, f"s{number}", IDS)
+    await platform.following(3)
+    published = event("needs.item.published.v1", "c1", item_id="i1")
+    await platform.publish(published)
+
+    got = [await _messages(client, 1) for client in clients]
+
+    assert got == [[{"id": f"s{n}", "type": "next", "payload": {"data": {"events": {"id": published.id}}}}] for n in range(3)]
+    assert len(platform.upstream.senders) == 2  # two operations on the first socket, the third on a second one
+    for client in clients:
+        await client.close()

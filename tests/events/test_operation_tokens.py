@@ -20,7 +20,7 @@ from services.common.bus.memory import InProcessBus
 from services.common.identity import Role, mint_token
 from services.common.store.memory import MemoryServer
 from services.events.app import create_app
-from services.events.schema.sockets import OPERATION_AUTHORIZATION
+from services.events.schema.sockets import OPERATION_AUTHORIZATION, OPERATIONS_PER_CONNECTION
 from tests.events.conftest import event, place
 from tests.support import eventually, fast_settings, serving
 
@@ -87,7 +87,7 @@ async def test_operations_with_their_own_tokens_over_one_socket_each_see_only_th
 
     got = await _receive(socket, 2)
 
-    assert ack == {"type": "connection_ack", "payload": {OPERATION_AUTHORIZATION: True}}
+    assert ack == {"type": "connection_ack", "payload": {OPERATION_AUTHORIZATION: True, OPERATIONS_PER_CONNECTION: 100}}
     assert sorted((m["id"], m["payload"]["data"]["events"]["id"]) for m in got) == sorted([("one", in_c1.id), ("two", in_c2.id)])
     await socket.close()
 

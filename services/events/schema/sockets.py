@@ -12,7 +12,9 @@ Strawberry's handler, with two additions:
   service, with the client's own token. A bad token is an ``error`` for that operation only;
   when an operation's own token expires the operation ends with an UNAUTHENTICATED error (the
   socket, which other callers share, stays open). ``connection_ack`` says that the service
-  does this (``payload["renling.operationAuthorization"]``), so that a gateway knows it may.
+  does this (``payload["renling.operationAuthorization"]``), so that a gateway knows it may, and how
+  many operations one connection may run (``payload["renling.operationsPerConnection"]``; the
+  gateway opens another socket when one is full).
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, TokenVerifier
 from services.events.schema.frames import LIVE, Frames, LiveOperation
 
-__all__ = ["OPERATION_AUTHORIZATION", "socket_handler"]
+__all__ = ["OPERATIONS_PER_CONNECTION", "OPERATION_AUTHORIZATION", "socket_handler"]
 
 OPERATION_AUTHORIZATION = "renling.operationAuthorization"
 """The ``connection_ack`` payload key saying that a ``subscribe`` may carry its own token."""
+OPERATIONS_PER_CONNECTION = "renling.operationsPerConnection"
+"""The ``connection_ack`` payload key giving how many operations one connection may run at once (null: no limit)."""
 REFUSED = GraphQLError("the operation's token is not valid", extensions={"code": "UNAUTHENTICATED"})
 
 
@@ -56,6 +60,7 @@ def socket_handler(frames: Frames) -> type[BaseGraphQLTransportWSHandler[Any, No
             if message["type"] == "connection_ack":
                 payload = dict(message.get("payload") or {})
                 payload[OPERATION_AUTHORIZATION] = True
+                payload[OPERATIONS_PER_CONNECTION] = self.max_subscriptions_per_connection
                 message = {"type": "connection_ack", "payload": payload}
             await super().send_message(message)
 
