@@ -65,8 +65,9 @@ def socket_handler(frames: Frames) -> type[BaseGraphQLTransportWSHandler[Any, No
             await super().send_message(message)
 
         async def handle_subscribe(self, message: Any) -> None:
-            operation_id = message["id"]
-            extensions = message["payload"].get("extensions")
+            operation_id = message.get("id")
+            payload = message.get("payload")
+            extensions = payload.get("extensions") if isinstance(payload, dict) else None
             authorization = extensions.get("authorization") if isinstance(extensions, dict) else None
             if isinstance(authorization, str) and operation_id not in self.operations:
                 self._authorizations[operation_id] = authorization
