@@ -45,6 +45,10 @@ OPERATIONS_PER_CONNECTION = "renling.operationsPerConnection"
 """The ``connection_ack`` payload key giving how many operations the subgraph runs per connection (null: no limit)."""
 DEFAULT_OPERATIONS = 100
 """Operations per shared socket when the subgraph does not say (strawberry's default limit per connection)."""
+HANDED_AT_ONCE = 32
+"""Messages handed to their operations before the reader lets the event loop poll again: one event fanned out to a
+thousand subscriptions is forwarded in slices, and the requests arriving meanwhile (mutations) are served between
+them instead of after all of it."""
 
 
 class _Closed:
@@ -160,8 +164,12 @@ class _Upstream:
     async def _read(self) -> None:
         """Hand each message to its operation, in order, until the socket closes."""
         reason = "the subgraph closed the connection"
+        handed = 0
         try:
             async for raw in self._socket:
+                handed += 1
+                if handed % HANDED_AT_ONCE == 0:
+                    await asyncio.sleep(0)  # the operations woken so far run, and the loop polls for other work
                 message = orjson.loads(raw)
                 if not isinstance(message, dict):
                     continue

@@ -200,9 +200,10 @@ async def _stream(
         return scope.allows(entry["community"], entry["routing_key"]) and (types is None or entry["routing_key"] in types)
 
     tail.following += 1
+    ticket = tail.ticket()
     try:
         while True:
-            changed = tail.changed
+            changed = tail.changed(ticket)
             upto = tail.last
             if tail.holds_after(cursor):
                 entries, complete = [entry for entry in tail.after(cursor) if visible(entry)], True
