@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -36,7 +37,7 @@ from gateway.shaping import OperationShape
 from services.common.graphql.expansion import oversized_document
 from services.common.graphql.limits import oversized_list
 
-__all__ = ["Gateway"]
+__all__ = ["Gateway", "RawPayload", "Upstream"]
 
 PLAN_CACHE_SIZE = 1_000
 COSTS_KEPT = 64
@@ -74,8 +75,15 @@ class Gateway:
             self._local(prepared.plan, prepared.values.coerced, response)
         return response
 
-    async def subscribe(self, body: Mapping[str, Any], headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
-        """Responses of a subscription: the owning subgraph's events, each joined with the other subgraphs' fields."""
+    async def subscribe(
+        self, body: Mapping[str, Any], headers: dict[str, str], *, upstream: Upstream | None = None
+    ) -> AsyncIterator[dict[str, Any] | RawPayload]:
+        """Responses of a subscription: the owning subgraph's events, each joined with the other subgraphs' fields.
+
+        ``upstream`` replaces the subgraph client's own subscription (one socket per subscription), e.g. by sockets that
+        carry many subscriptions (:mod:`gateway.websocket_upstream`); a :class:`RawPayload` it yields is passed on as it is when the
+        subscription is one subgraph's field with nothing to join, hide or decide (:func:`_direct`), else shaped.
+        """
         prepared = self._prepare(body)
         if isinstance(prepared, dict):
             yield prepared
@@ -88,7 +96,14 @@ class Gateway:
             yield _error("a subscription selects root fields of one subgraph", "BAD_REQUEST")
             return
         query, variables = self._execution(prepared, headers).document_for(roots[0])
-        async for event in self._client.subscribe(roots[0].subgraph, query, variables, headers):
+        direct = _direct(prepared.plan, query)
+        source = upstream if upstream is not None else self._client.subscribe
+        async for event in source(roots[0].subgraph, query, variables, headers):
+            if isinstance(event, RawPayload):
+                if direct and not event.has_errors:
+                    yield event
+                    continue
+                event = event.parsed()
             yield await self._execution(prepared, headers).run_event(roots[0], event)
 
     def _prepare(self, body: Mapping[str, Any]) -> _Prepared | dict[str, Any]:
@@ -213,6 +228,36 @@ class _Prepared:
     raw: dict[str, Any]
     variable_types: dict[str, str]
     shape: OperationShape
+
+
+@dataclass(frozen=True, slots=True)
+class RawPayload:
+    """A subgraph's subscription payload as the JSON text it sent (parsed only if it must be shaped)."""
+
+    text: str
+
+    @property
+    def has_errors(self) -> bool:
+        """Might it carry errors (then it is shaped: their paths and masking are the gateway's)?"""
+        return '"errors"' in self.text
+
+    def parsed(self) -> dict[str, Any]:
+        """The payload as a GraphQL response object."""
+        payload = orjson.loads(self.text)
+        return payload if isinstance(payload, dict) else {}
+
+
+Upstream = Callable[[str, str, dict[str, Any], dict[str, str]], AsyncIterator[dict[str, Any] | RawPayload]]
+"""``(subgraph, query, variables, headers)`` → the subscription's payloads (as :meth:`SubgraphClient.subscribe`)."""
+
+
+def _direct(planned: Plan, subgraph_query: str) -> bool:
+    """Is the subgraph's payload already the response? One fetch, no local fields, no hidden enums, no ``@skip``/``@include``,
+    and the subgraph selects exactly what the client selected (no fragments inlined, nothing added for a join)."""
+    if len(planned.nodes) != 1 or planned.local_fields or planned.hidden_enums or planned.conditions:
+        return False
+    sent = parse(subgraph_query).definitions[0]
+    return isinstance(sent, OperationDefinitionNode) and print_ast(sent.selection_set) == print_ast(planned.operation.selection_set)
 
 
 class _Refused(Exception):

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gateway.client import SubgraphClient
-from gateway.gateway import Gateway
+from gateway.gateway import Gateway, RawPayload
 from gateway.planning import Plan
 from gateway.shaping import OperationShape
 from services.common.metrics import PLAN_CACHE, SUBSCRIPTIONS, observe_operation, operation_label, outcome_of
@@ -43,13 +43,15 @@ class MeasuredGateway(Gateway):
             label = observe_operation("gateway", body.get("operationName"), outcome, started, self._document_of(body))
             name_current_span(f"gateway {label}", **{"graphql.operation.name": label, "renling.outcome": outcome})
 
-    async def subscribe(self, body: Mapping[str, Any], headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(
+        self, body: Mapping[str, Any], headers: dict[str, str], **options: Any
+    ) -> AsyncIterator[dict[str, Any] | RawPayload]:
         """As :meth:`Gateway.subscribe`, counted in ``renling_subscriptions_active`` while it runs; the current span
         (the WebSocket operation's) is named ``gateway subscribe <operation>`` at its end."""
         active = SUBSCRIPTIONS.labels("gateway")
         active.inc()
         try:
-            async for response in super().subscribe(body, headers):
+            async for response in super().subscribe(body, headers, **options):
                 yield response
         finally:
             active.dec()

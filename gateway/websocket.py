@@ -12,6 +12,12 @@ a second ``connection_init`` with 4429; a ``subscribe`` before ``connection_init
 repeated operation id with 4409. A failure inside one operation (a subgraph down, a bug) is an
 ``error`` message for that operation only — the socket stays open for the others.
 
+Subscriptions go upstream multiplexed (:mod:`gateway.websocket_upstream`): over one socket of the
+whole gateway to a subgraph that authorizes each subscription by the client's own token (the
+events service), else over one socket per client connection and subgraph, opened with the
+client's token (never shared between clients). A subscription that is one subgraph's field with nothing to join has each upstream payload
+forwarded as it came, under the client's id, without being shaped again.
+
 Each operation is a server span from ``subscribe`` to its end (continuing a ``traceparent`` of the
 upgrade request), with its outcome (complete, failed, cancelled) and the number of responses
 sent; the subgraph fetches it makes are its children.
@@ -29,8 +35,9 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from gateway.client import forwarded
-from gateway.gateway import Gateway
+from gateway.gateway import Gateway, RawPayload
 from gateway.rate_limit import RateLimiter
+from gateway.websocket_upstream import SharedUpstreams, Upstreams
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, TokenVerifier
 from services.common.tracing import SpanKind, context_of, mark_failed, span
@@ -86,6 +93,8 @@ class _Session:
         self._gateway: Gateway = socket.app.state.gateway
         self._running: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
+        urls = {name: subgraph.url for name, subgraph in self._gateway.supergraph.subgraphs.items()}
+        self._upstreams = Upstreams(urls, headers.get("authorization"), _shared_upstreams(socket, self._gateway, urls))
 
     async def run(self, expires_at: datetime | None) -> None:
         """Serve messages until the client leaves, breaks the protocol, or the token expires."""
@@ -111,8 +120,9 @@ class _Session:
             await _close(self._socket, 1011, "internal error")
 
     async def stop(self) -> None:
-        """Cancel what still runs."""
+        """Cancel what still runs, and close the upstream sockets."""
         await self._cancel_operations()
+        await self._upstreams.close()
 
     async def _receive(self) -> None:
         while True:
@@ -165,8 +175,12 @@ class _Session:
         with span("gateway subscribe", kind=SpanKind.SERVER, parent=parent, attributes=attributes) as current:
             outcome, responses = "failed", 0
             try:
-                async for response in self._gateway.subscribe(payload, self._headers):
-                    await self._send({"id": operation_id, "type": "next", "payload": response})
+                id_json = json.dumps(operation_id)
+                async for response in self._gateway.subscribe(payload, self._headers, upstream=self._upstreams.subscribe):
+                    if isinstance(response, RawPayload):  # the subgraph's payload is the response: forwarded as it came
+                        await self._send_text('{"id":' + id_json + ',"type":"next","payload":' + response.text + "}")
+                    else:
+                        await self._send({"id": operation_id, "type": "next", "payload": response})
                     responses += 1
                 await self._send({"id": operation_id, "type": "complete"})
                 outcome = "complete"
@@ -186,8 +200,11 @@ class _Session:
                     current.set_attribute("renling.subscription.responses", responses)
 
     async def _send(self, message: dict[str, Any]) -> None:
+        await self._send_text(json.dumps(message))
+
+    async def _send_text(self, text: str) -> None:
         async with self._send_lock:
-            await self._socket.send_text(json.dumps(message))
+            await self._socket.send_text(text)
 
     async def _cancel_operations(self) -> None:
         tasks = list(self._running.values())
@@ -195,6 +212,16 @@ class _Session:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _shared_upstreams(socket: WebSocket, gateway: Gateway, urls: dict[str, str]) -> SharedUpstreams:
+    """The gateway's shared upstream sockets (one set per executor: a new supergraph gets new ones)."""
+    state = socket.app.state
+    kept: tuple[Gateway, SharedUpstreams] | None = getattr(state, "shared_upstreams", None)
+    if kept is None or kept[0] is not gateway:
+        kept = (gateway, SharedUpstreams(urls))
+        state.shared_upstreams = kept
+    return kept[1]
 
 
 async def _next_text(socket: WebSocket) -> str:

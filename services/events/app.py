@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from services.common.app import Runtime, ServiceParts, contexts, service_factory
+from collections.abc import Callable
+from datetime import datetime
+
+from graphql import GraphQLSchema
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+
+from services.common.app import Runtime, ServiceParts, contexts, service_factory, utc_now
+from services.common.bus import Bus
+from services.common.graphql.view import GraphQLView
 from services.common.privacy import RetentionSweep
+from services.common.settings import Settings
+from services.common.store.memory import MemoryServer
 from services.events.consumers import EventsConsumers
 from services.events.delivery import Dispatcher
 from services.events.handlers import EventsHandlers
 from services.events.privacy import FeedPrivacy
 from services.events.schema import build_schema
 from services.events.schema.context import EventsContext
+from services.events.schema.frames import Frames
+from services.events.schema.sockets import socket_handler
+from services.events.schema.types import DomainEvent
 from services.events.store import EventsStore
 
 __all__ = ["create_app", "wire"]
@@ -50,4 +64,19 @@ def wire(runtime: Runtime) -> ServiceParts:
     )
 
 
-create_app = service_factory("events", build_schema, wire)
+_create_service_app = service_factory("events", build_schema, wire)
+
+
+def create_app(
+    settings: Settings | None = None, *, memory: MemoryServer | None = None, bus: Bus | None = None, clock: Callable[[], datetime] = utc_now
+) -> Starlette:
+    """The events service's app: the platform's service app, its graphql-transport-ws handler sharing live frames and
+    authorizing subscriptions one by one (:mod:`services.events.schema.sockets`)."""
+    app = _create_service_app(settings, memory=memory, bus=bus, clock=clock)
+    for route in app.routes:
+        if isinstance(route, WebSocketRoute) and isinstance(route.endpoint, GraphQLView):
+            view = route.endpoint
+            schema: GraphQLSchema = getattr(view.schema, "_schema")  # noqa: B009 - strawberry's graphql-core schema
+            app.state.frames = frames = Frames(schema, DomainEvent.of)
+            view.graphql_transport_ws_handler_class = socket_handler(frames)
+    return app

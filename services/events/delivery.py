@@ -7,8 +7,12 @@ delays only its own deliveries. Each attempt is taken with a lease (a conditiona
 so that the dispatchers of several replicas never send the same attempt twice: a new delivery is
 stored already leased to the replica that recorded its event (which sends it at once, with no
 second write and no search), a due one — a retry, or one whose lease ran out — is leased with a
-conditional update. The body is the event in structured
-CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
+conditional update. The endpoint a new delivery goes to is the one recording the event read
+(its snapshot is handed over with the delivery, so a fan-out to a thousand endpoints does not read
+each endpoint again): a snapshot serves only while that endpoint's handed-over deliveries are
+being sent and at most ``SNAPSHOT_S``, and any change made through this replica drops it at once
+(:meth:`Dispatcher.forget`); retries and deliveries found due read the endpoint from the store.
+The body is the event in structured CloudEvents JSON; ``webhook-id`` is the event id (the same on every retry, so receivers can drop
 repeats), with ``webhook-timestamp`` and ``webhook-signature`` per the Standard Webhooks spec —
 one signature per secret still valid (after a rotation, the old one's too, during the overlap).
 
@@ -31,7 +35,7 @@ import json
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -60,6 +64,10 @@ BODIES = 256
 BODY_TTL_S = 30.0
 """...for a short while only: a retry hours later sends the entry as it is then (an erasure may have rewritten it)."""
 COULD_NOT_CONNECT = "could not connect"
+SNAPSHOT_S = 5.0
+"""How long the endpoint read when an event was recorded is used for that event's deliveries (then it is read again)."""
+SIGNERS = 4_096
+"""Signing keys kept decoded (a secret's base64 decoded once, not once per delivery)."""
 
 
 class Dispatcher:
@@ -79,7 +87,10 @@ class Dispatcher:
         self._queued = 0
         self._most_queued = QUEUED_PER_SLOT * settings.webhook_concurrency
         self._throttled = False  # something due was left in the store for want of room: look again when there is
-        self._bodies: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._bodies: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._snapshots: dict[str, tuple[float, Endpoint]] = {}  # endpoint id → (monotonic time read, the endpoint then)
+        self._changed: dict[str, float] = {}  # endpoint id → when it was last changed here (monotonic)
+        self._signers: OrderedDict[str, Webhook] = OrderedDict()
 
     async def start(self) -> None:
         """Open the HTTP client and start the loop; the backlog is measured at every scrape of ``/metrics``."""
@@ -162,10 +173,26 @@ class Dispatcher:
             room -= 1
         return reserved
 
-    def hand_over(self, deliveries: Sequence[Delivery]) -> None:
-        """Send these (reserved, now stored) deliveries, each behind its endpoint's earlier ones."""
+    def hand_over(self, deliveries: Sequence[Delivery], endpoints: Mapping[str, Endpoint] | None = None, *, read_at: float = 0.0) -> None:
+        """Send these (reserved, now stored) deliveries, each behind its endpoint's earlier ones; ``endpoints``, as the caller
+        read them at ``read_at`` (``time.monotonic()``), spare each attempt reading its endpoint again (:data:`SNAPSHOT_S`) —
+        unless the endpoint was changed here since."""
+        if endpoints:
+            for delivery in deliveries:
+                endpoint = endpoints.get(delivery.endpoint_id)
+                if endpoint is not None and self._changed.get(endpoint.id, -1.0) < read_at:
+                    self._snapshots[endpoint.id] = (read_at, endpoint)
         for delivery in deliveries:
             self._queue(delivery)
+
+    def forget(self, endpoint_id: str) -> None:
+        """The endpoint was changed (paused, rotated, revoked, deleted…): its next attempt reads it from the store, and a
+        snapshot read before now is not taken."""
+        now = time.monotonic()
+        self._snapshots.pop(endpoint_id, None)
+        self._changed[endpoint_id] = now
+        if len(self._changed) > SIGNERS:
+            self._changed = {key: at for key, at in self._changed.items() if now - at < SNAPSHOT_S}
 
     def _lease(self, ahead: int) -> timedelta:
         """Long enough for every attempt before this one, in its endpoint's queue and in the slots, to time out."""
@@ -192,6 +219,7 @@ class Dispatcher:
                     self._queued -= 1
         finally:
             del self._workers[endpoint_id]
+            self._snapshots.pop(endpoint_id, None)
             if not queue:
                 del self._queues[endpoint_id]
             if self._throttled:
@@ -207,8 +235,16 @@ class Dispatcher:
                 log.exception("webhook round failed")
             await self._handlers.due.wait(self._settings.webhook_poll_s)
 
+    async def _endpoint(self, endpoint_id: str) -> Endpoint | None:
+        """The endpoint handed over with its fresh deliveries, if still current; else as stored."""
+        snapshot = self._snapshots.get(endpoint_id)
+        if snapshot is not None and time.monotonic() - snapshot[0] < SNAPSHOT_S:
+            return snapshot[1]
+        self._snapshots.pop(endpoint_id, None)
+        return await self._store.endpoint(endpoint_id)
+
     async def _attempt(self, delivery: Delivery) -> None:
-        endpoint = await self._store.endpoint(delivery.endpoint_id)
+        endpoint = await self._endpoint(delivery.endpoint_id)
         body = await self._body(delivery.event_id)
         now = self._clock()
         if endpoint is None or body is None:
@@ -217,6 +253,7 @@ class Dispatcher:
             )
             return
         if endpoint.status is EndpointStatus.ACTIVE and not endpoint.granted_at(now):
+            self.forget(endpoint.id)
             endpoint = await self._handlers.expire(endpoint, now)
         if endpoint.status is not EndpointStatus.ACTIVE:
             await self._store.postpone(delivery, now + timedelta(seconds=self._settings.webhook_retry_max_s))
@@ -238,17 +275,31 @@ class Dispatcher:
                 if outcome != "delivered":
                     mark_failed(current, outcome)
 
-    async def _post(self, delivery: Delivery, endpoint: Endpoint, body: str, now: datetime) -> tuple[str, int | None]:
+    def _signer(self, secret: str) -> Webhook:
+        """The Standard Webhooks signer of a secret, its key decoded once."""
+        signer = self._signers.get(secret)
+        if signer is None:
+            signer = self._signers[secret] = Webhook(secret)
+            if len(self._signers) > SIGNERS:
+                self._signers.popitem(last=False)
+        return signer
+
+    def _signature(self, delivery: Delivery, endpoint: Endpoint, body: bytes, now: datetime) -> str:
+        """``webhook-signature``: ``v1,<HMAC-SHA256 of id.timestamp.body>`` per secret still valid (Standard Webhooks)."""
+        text = body.decode()
+        return " ".join(self._signer(secret).sign(delivery.event_id, now, text) for secret in endpoint.signing_secrets(now))
+
+    async def _post(self, delivery: Delivery, endpoint: Endpoint, body: bytes, now: datetime) -> tuple[str, int | None]:
         """POST the signed event once and record the attempt; its outcome (as counted) and the answer's status."""
         headers = {
             "content-type": "application/cloudevents+json",
             "webhook-id": delivery.event_id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": " ".join(Webhook(secret).sign(delivery.event_id, now, body) for secret in endpoint.signing_secrets(now)),
+            "webhook-signature": self._signature(delivery, endpoint, body, now),
         }
         started = time.perf_counter()
         assert self._http is not None
-        status_code = await self._http.post(endpoint.url, body.encode(), headers)
+        status_code = await self._http.post(endpoint.url, body, headers)
         if status_code is None:
             attempt = Attempt(now, None, COULD_NOT_CONNECT, 0)
         else:
@@ -260,6 +311,7 @@ class Dispatcher:
             await self._store.record(delivery, attempt, status=DeliveryStatus.DELIVERED, next_attempt_at=now)
         elif status_code == 410:
             await self._store.record(delivery, attempt, status=DeliveryStatus.FAILED, next_attempt_at=now)
+            self.forget(endpoint.id)
             await self._store.save_endpoint(endpoint.disable("the receiver answered 410 Gone", at=now))
         elif attempts >= self._settings.webhook_max_attempts:
             await self._store.record(delivery, attempt, status=DeliveryStatus.FAILED, next_attempt_at=now)
@@ -268,7 +320,7 @@ class Dispatcher:
             await self._store.record(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=now + delay)
         return outcome, status_code
 
-    async def _body(self, event_id: str) -> str | None:
+    async def _body(self, event_id: str) -> bytes | None:
         """The event's CloudEvent JSON, read and serialized once for every endpoint it goes to; None if it is gone."""
         now = time.monotonic()
         kept = self._bodies.get(event_id)
@@ -277,7 +329,7 @@ class Dispatcher:
         entry = (await self._store.entries([event_id])).get(event_id)
         if entry is None:
             return None
-        body = _cloud_event(entry)
+        body = _cloud_event(entry).encode()
         self._bodies[event_id] = (now, body)
         self._bodies.move_to_end(event_id)
         if len(self._bodies) > BODIES:

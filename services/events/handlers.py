@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -37,8 +38,11 @@ class Deliverer(Protocol):
     def reserve(self, deliveries: Sequence[Delivery], now: datetime) -> list[Delivery]:
         """The deliveries, those it will send itself leased to it (their ``next_attempt_at`` the lease's end)."""
 
-    def hand_over(self, deliveries: Sequence[Delivery]) -> None:
-        """Send these reserved deliveries, now stored."""
+    def hand_over(self, deliveries: Sequence[Delivery], endpoints: Mapping[str, Endpoint] | None = None, *, read_at: float = 0.0) -> None:
+        """Send these reserved deliveries, now stored, to these endpoints as read at ``read_at`` (``time.monotonic()``)."""
+
+    def forget(self, endpoint_id: str) -> None:
+        """The endpoint changed: what was read of it before is stale."""
 
     async def run_once(self) -> int:
         """Attempt every due delivery once."""
@@ -106,10 +110,13 @@ class EventsHandlers:
         now = self._clock()
         traceparent = current_traceparent() or event.traceparent
         deliveries: list[Delivery] = []
+        read_at = time.monotonic()
+        wanting: dict[str, Endpoint] = {}
         for endpoint in await self.store.active_endpoints():
             if not endpoint.granted_at(now):
                 await self.expire(endpoint, now)
             elif endpoint.wants(event.community, event.routing_key, now=now):
+                wanting[endpoint.id] = endpoint
                 deliveries.append(
                     Delivery(
                         f"{endpoint.id}:{event.id}",
@@ -124,17 +131,19 @@ class EventsHandlers:
                     )
                 )
         for start in range(0, len(deliveries), QUEUEING):
-            await self._queue(deliveries[start : start + QUEUEING], now)
+            if start:
+                await asyncio.sleep(0)  # a fan-out to thousands of endpoints lets the requests waiting meanwhile run
+            await self._queue(deliveries[start : start + QUEUEING], now, wanting, read_at)
         return entry
 
-    async def _queue(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+    async def _queue(self, deliveries: Sequence[Delivery], now: datetime, endpoints: Mapping[str, Endpoint], read_at: float) -> None:
         """Store new deliveries; those this replica's dispatcher has room for are stored leased to it and handed over at once
         (no second write to take them, no search for them); the rest it finds due in the store."""
         reserved = self.dispatcher.reserve(deliveries, now) if self.dispatcher is not None else list(deliveries)
         stored = await asyncio.gather(*(self.store.add_delivery(delivery) for delivery in reserved))
         taken = [delivery for delivery, new in zip(reserved, stored, strict=True) if new and delivery.next_attempt_at > now]
         if taken and self.dispatcher is not None:
-            self.dispatcher.hand_over(taken)
+            self.dispatcher.hand_over(taken, endpoints, read_at=read_at)
         if len(taken) < len(reserved):
             self.due.set()
 
@@ -249,6 +258,7 @@ class EventsHandlers:
     async def delete(self, principal: Principal, endpoint_id: str) -> Endpoint:
         """Remove an endpoint."""
         endpoint = await self._own(principal, endpoint_id)
+        self._forget(endpoint.id)
         await self.store.delete_endpoint(endpoint.id)
         return endpoint
 
@@ -269,11 +279,17 @@ class EventsHandlers:
     async def expire(self, endpoint: Endpoint, now: datetime) -> Endpoint:
         """Disable an endpoint whose grant has expired (if nobody changed it meanwhile); the endpoint as it now stands."""
         expired = endpoint.disable(GRANT_EXPIRED, at=now)
+        self._forget(endpoint.id)
         try:
             await self.store.save_endpoint(expired)
         except VersionConflict:
             return await self.store.endpoint(endpoint.id) or expired
         return replace(expired, version=expired.version + 1)
+
+    def _forget(self, endpoint_id: str) -> None:
+        """What this replica's dispatcher read of the endpoint is stale (it is being changed)."""
+        if self.dispatcher is not None:
+            self.dispatcher.forget(endpoint_id)
 
     async def _steward(self, principal: Principal, community: str) -> None:
         if not principal.has_role(Role.COMMUNITY_STAFF, Role.DISTRICT_ADMIN) or community not in (await self.scope(principal)).full:
@@ -287,6 +303,8 @@ class EventsHandlers:
                 await self.store.save_endpoint(changed)
             except VersionConflict:
                 continue
+            finally:
+                self._forget(changed.id)
             return replace(changed, version=changed.version + 1)
         raise Conflict("the webhook endpoint is being changed by others; try again")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import deque
@@ -27,6 +28,9 @@ __all__ = ["FeedTail"]
 
 log = logging.getLogger(__name__)
 READ_LIMIT = 1_000
+WAVES = 16
+"""Subscriptions are woken for new entries in this many waves, the event loop polling between them: a thousand
+subscriptions woken at once would hold the loop (this service's requests and deliveries) for the whole fan-out."""
 KEPT_S = 30.0
 """How long an entry is served from memory (live subscriptions take it within moments)."""
 
@@ -42,19 +46,26 @@ class FeedTail:
         self._start = 0  # every entry with start < seq <= last is held
         self._last = 0
         self._poked = asyncio.Event()
-        self._changed = asyncio.Event()
+        self._changed = [asyncio.Event() for _ in range(WAVES)]
+        self._tickets = itertools.count()
         self._task: asyncio.Task[None] | None = None
         self._opening = asyncio.Lock()
+        self.following = 0
+        """Subscriptions of this process following the feed now (each has its cursor: it misses nothing appended after)."""
 
     @property
     def last(self) -> int:
         """The seq of the newest entry read (what a subscription has seen once it took everything held)."""
         return self._last
 
-    @property
-    def changed(self) -> asyncio.Event:
-        """Set when entries after :attr:`last` arrive; take it before looking, then wait on it (no wake-up is lost)."""
-        return self._changed
+    def ticket(self) -> int:
+        """A subscription's place among the waves of wake-ups (:meth:`changed`)."""
+        return next(self._tickets)
+
+    def changed(self, ticket: int) -> asyncio.Event:
+        """Set when entries after :attr:`last` arrive (in the ticket's wave); take it before looking, then wait on it (no
+        wake-up is lost)."""
+        return self._changed[ticket % WAVES]
 
     async def open(self) -> None:
         """Start following the feed from its current end (idempotent; the first subscription opens it)."""
@@ -120,6 +131,9 @@ class FeedTail:
             self._arrivals.append(now)
             self._last = entry["seq"]
         if entries:
-            changed, self._changed = self._changed, asyncio.Event()
-            changed.set()
+            changed, self._changed = self._changed, [asyncio.Event() for _ in range(WAVES)]
+            for number, wave in enumerate(changed):
+                if number:
+                    await asyncio.sleep(0)  # the wave woken before runs, and the loop polls for other work
+                wave.set()
         return len(entries) == READ_LIMIT

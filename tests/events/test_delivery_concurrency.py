@@ -165,3 +165,47 @@ async def test_failing_endpoints_are_retried_each_on_its_own_and_every_attempt_i
         assert ids == {logs[name]["deliveries"][0]["eventId"]}  # the same webhook-id on every retry
         for _, body, headers in receivers.got[name]:
             Webhook(secrets[name]).verify(body, headers)  # raises unless the signature is the endpoint's
+
+
+async def test_a_change_made_while_an_endpoints_deliveries_wait_is_honoured_by_the_ones_not_sent_yet(bounded: Events) -> None:
+    """The dispatcher sends a fresh event's deliveries with the endpoint as it was read when the event was recorded; a pause
+    or a new secret made meanwhile counts for every attempt that starts after it."""
+    receivers = Receivers(held={"paused", "rotated"})
+    async with serving(receivers.app()) as base:
+        secrets = await _register(bounded, base, ["paused", "rotated"])
+        await bounded.publish(*(event("needs.item.published.v1", item_id=f"i{n}") for n in range(3)))
+
+        async def both_held() -> bool:
+            return receivers.in_flight == 2
+
+        await eventually(both_held, what="the first delivery of each endpoint in flight")
+        ids = {}
+        for name in ("paused", "rotated"):
+            partner = bounded.token(Role.PARTNER, "c1", subject=f"partner-{name}")
+            ids[name] = (await bounded.client.data("{ webhooks { id } }", as_=partner))["webhooks"][0]["id"]
+        paused = await bounded.client.mutation(
+            "pauseWebhook",
+            {"endpointId": ids["paused"]},
+            "endpoint { status }",
+            as_=bounded.token(Role.PARTNER, "c1", subject="partner-paused"),
+        )
+        rotated = await bounded.client.mutation(
+            "rotateWebhookSecret",
+            {"endpointId": ids["rotated"], "overlapHours": 0},
+            "secret",
+            as_=bounded.token(Role.PARTNER, "c1", subject="partner-rotated"),
+        )
+        receivers.gate.set()
+
+        async def rotated_done() -> bool:
+            return len(receivers.got["rotated"]) == 3
+
+        await eventually(rotated_done, what="the rotated endpoint's deliveries")
+        await asyncio.sleep(0.3)  # time for a dispatcher that ignored the pause to send the others
+
+    assert paused["endpoint"]["status"] == "PAUSED"
+    assert [item for item, _, _ in receivers.got["paused"]] == ["i0"]  # only the one already in flight
+    first, *later = receivers.got["rotated"]
+    Webhook(secrets["rotated"]).verify(first[1], first[2])  # in flight before the rotation: the old secret
+    for _, body, headers in later:
+        Webhook(rotated["secret"]).verify(body, headers)  # after it: the new one (no overlap asked for)

@@ -179,10 +179,10 @@ async def test_a_server_failure_in_one_operation_is_an_error_message_and_the_soc
 ) -> None:
     original = Gateway.subscribe
 
-    async def failing(self: Gateway, body: Any, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+    async def failing(self: Gateway, body: Any, headers: dict[str, str], **options: Any) -> AsyncIterator[Any]:
         if "boom" in body["query"]:
             raise RuntimeError("a bug with internal details")
-        async for response in original(self, body, headers):
+        async for response in original(self, body, headers, **options):
             yield response
 
     monkeypatch.setattr(Gateway, "subscribe", failing)
@@ -210,10 +210,10 @@ async def test_each_operation_on_the_socket_is_a_span_from_subscribe_to_its_end(
 ) -> None:
     original = Gateway.subscribe
 
-    async def subscribe(self: Gateway, body: Any, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(self: Gateway, body: Any, headers: dict[str, str], **options: Any) -> AsyncIterator[Any]:
         if "boom" in body["query"]:
             raise RuntimeError("a bug")
-        async for response in original(self, body, headers):
+        async for response in original(self, body, headers, **options):
             yield response
         if "forever" in body["query"]:
             await asyncio.Event().wait()

@@ -15,6 +15,8 @@ class EventsContext(RequestContext):
     """The caller and the service's use cases."""
 
     handlers: EventsHandlers | None = None
+    own_token: bool = False
+    """The operation came with its own token (on a socket other callers may share): its expiry ends it, not the socket."""
 
     @property
     def use_cases(self) -> EventsHandlers:

@@ -19,6 +19,7 @@ from services.common.graphql.pagination import Connection, connection
 from services.common.pagination import MAX_PAGE_SIZE, Page, decode_cursor
 from services.events.domain import Scope
 from services.events.schema.context import EventsContext
+from services.events.schema.frames import LIVE
 from services.events.schema.types import DeadLetterType, DomainEvent, FollowingWebhook, WebhookDelivery, WebhookEndpoint
 from services.events.schema.webhooks import (
     DeleteWebhookInput,
@@ -48,6 +49,8 @@ POLL_S = 1.0
 CATCH_UP = 100
 TOKEN_EXPIRED = "the token expired: connect again with a fresh one"
 CONSUMERS = ("needs", "claims", "orgs", "events")
+FULL, PUBLIC = "full", "public"
+"""Visibility classes of an entry for a subscriber: every event of its community, or its public ones only."""
 
 
 def _after(after: str | None) -> int:
@@ -69,13 +72,14 @@ def _seconds_until(moment: datetime) -> float:
 
 
 async def _token_expired(info: Info[EventsContext, None]) -> NoReturn:
-    """The caller's token expired: over WebSocket the socket is closed (4403), else the operation ends with an error.
+    """The caller's token expired: over WebSocket the socket is closed (4403), else the operation ends with an error
+    (also on a socket shared by several callers, each operation with its own token: only this one ends).
 
     After the close nothing more may be sent, so the operation then waits to be cancelled (the
     protocol handler cancels every operation of a socket that closed).
     """
     request = info.context.request
-    if isinstance(request, WebSocket):
+    if isinstance(request, WebSocket) and not info.context.own_token:
         if request.application_state is WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError):
                 await request.close(code=4403, reason=TOKEN_EXPIRED)
@@ -182,37 +186,50 @@ async def _stream(
 
     Live entries come from the process's :class:`~services.events.tail.FeedTail` (one store read for
     every subscription), filtered here by the same rules as the store filter; a subscription behind
-    what the tail holds reads the store, up to the tail's end, until it has caught up.
+    what the tail holds reads the store, up to the tail's end, until it has caught up. Served by the
+    events service's socket handler, each visible entry's frame is rendered once for every
+    subscriber of the same selection and visibility class and sent as it is (:mod:`.frames`).
     """
     handlers = info.context.use_cases
     tail = handlers.tail
     await tail.open()
     filter = scope.mongo_filter(types)
+    live = LIVE.get()  # over the events service's own socket: frames rendered once per selection and class, sent as they are
 
     def visible(entry: FeedEntry) -> bool:
         return scope.allows(entry["community"], entry["routing_key"]) and (types is None or entry["routing_key"] in types)
 
-    while True:
-        changed = tail.changed
-        upto = tail.last
-        if tail.holds_after(cursor):
-            entries, complete = [entry for entry in tail.after(cursor) if visible(entry)], True
-        else:
-            entries = await handlers.store.read({"$and": [filter, {"seq": {"$lte": upto}}]}, after=cursor, limit=CATCH_UP)
-            complete = len(entries) < CATCH_UP
-        for entry in entries:
+    tail.following += 1
+    ticket = tail.ticket()
+    try:
+        while True:
+            changed = tail.changed(ticket)
+            upto = tail.last
+            if tail.holds_after(cursor):
+                entries, complete = [entry for entry in tail.after(cursor) if visible(entry)], True
+            else:
+                entries = await handlers.store.read({"$and": [filter, {"seq": {"$lte": upto}}]}, after=cursor, limit=CATCH_UP)
+                complete = len(entries) < CATCH_UP
+            for entry in entries:
+                if _passed(expires_at):
+                    await _token_expired(info)
+                cursor = entry["seq"]
+                if live is not None:
+                    payload = live.frames.payload(live, entry, FULL if entry["community"] in scope.full else PUBLIC)
+                    if payload is not None:
+                        await live.send_next(payload)
+                        continue
+                yield DomainEvent.of(entry)
+            if complete:
+                cursor = max(cursor, upto)
             if _passed(expires_at):
                 await _token_expired(info)
-            cursor = entry["seq"]
-            yield DomainEvent.of(entry)
-        if complete:
-            cursor = max(cursor, upto)
-        if _passed(expires_at):
-            await _token_expired(info)
-        if complete and cursor >= tail.last:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at))):
-                    await changed.wait()
+            if complete and cursor >= tail.last:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(POLL_S if expires_at is None else min(POLL_S, _seconds_until(expires_at))):
+                        await changed.wait()
+    finally:
+        tail.following -= 1
 
 
 @strawberry.type(description="Register and look after webhook endpoints.")
