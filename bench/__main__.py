@@ -47,6 +47,8 @@ def main() -> None:
             _print_ratios(figures["gateways"])
         elif suite == "events":
             figures["events"] = run_events(count=5_000, rates=[100, 200, 500], seconds=seconds)
+            print("\nthe fan-out again, the events service at NICENESS=10 (deploy/settings.md)", flush=True)
+            figures["events_niceness_10"] = run_events(count=0, rates=[], seconds=seconds, throughput=False, events_niceness=10)
         else:
             figures["district"] = run_district(District(), seconds=seconds, connections=8)
         print(f"({suite}: {time.perf_counter() - began:.0f} s)", flush=True)

@@ -104,6 +104,8 @@ def _wants_demo() -> bool:
 
 
 async def _serve_one(settings: Settings, service: str) -> None:
+    if settings.niceness:
+        os.nice(settings.niceness)  # this process only: the embedded mode (every service in one process) never lowers itself
     if not settings.amqp_url:
         settings = settings.model_copy(update={"amqp_url": LOCAL_RABBITMQ})
     if service == "gateway":

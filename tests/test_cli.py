@@ -134,3 +134,21 @@ async def test_setup_registers_a_first_district_once_and_says_how_to_mint_tokens
     assert "token --role district_admin --district district-xicheng" in printed.decode()
     assert "registered before; nothing to do" in printed_again.decode()
     assert district.json()["data"]["district"] == {"name": "西城区"}
+
+
+async def test_a_service_run_alone_lowers_its_cpu_priority_by_niceness() -> None:
+    env = {**os.environ, "JWT_SECRET": "a-test-secret-of-at-least-thirty-two-bytes", "NICENESS": "7", "NOTICES_PORT": "0"}
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services", "serve", "notices", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    seen = before
+    try:
+        async with asyncio.timeout(30):
+            while seen != before + 7 and process.returncode is None:
+                await asyncio.sleep(0.05)
+                seen = os.getpriority(os.PRIO_PROCESS, process.pid)
+    finally:
+        process.terminate()
+        await process.wait()
+    assert seen == before + 7

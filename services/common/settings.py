@@ -82,6 +82,15 @@ class Settings(BaseSettings):
         100, ge=1, description="delivery attempts in flight at once (one at a time per endpoint); also the connection pool's size"
     )
     feed_poll_s: float = Field(1.0, gt=0, description="how often the events service looks for feed entries other replicas wrote")
+    niceness: int = Field(
+        0,
+        ge=0,
+        le=19,
+        description=(
+            "raise a service process's nice value by this much when it starts alone (`serve`): on a host shared with"
+            " request-serving processes, background work such as the events service's fan-out then takes the CPU they leave"
+        ),
+    )
 
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; refused (413) before it is read")
     max_header_bytes: int = Field(16_384, ge=1_024, description="all request headers together; refused (431) beyond")
