@@ -14,6 +14,7 @@ from services.common.store import Collection, Database, Index, insert_aggregate,
 from services.common.store.aggregate import HANDLED_EVENTS
 from services.common.store.dates import day_from_bson, optional_day_from_bson
 from services.common.store.search import SEARCH_GRAMS, text_filter
+from services.common.store.stamped import stamped
 from services.orgs.documents import (
     community_fields,
     community_from_document,
@@ -69,9 +70,9 @@ class OrgsStore:
     """Collections of the orgs service and the operations its handlers need."""
 
     def __init__(self, database: Database) -> None:
-        self.districts: Collection = database.collection("districts")
-        self.streets: Collection = database.collection("streets")
-        self.communities: Collection = database.collection("communities")
+        self.districts: Collection = stamped(database, "districts")
+        self.streets: Collection = stamped(database, "streets")
+        self.communities: Collection = stamped(database, "communities")
         self.organizations: Collection = database.collection("organizations")
         self.tallies = OrganizationTallies(database)
 

@@ -42,14 +42,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.common.store.port import Collection, Database, DuplicateKey, Index
+from services.common.store.stamped import stamped
 
 __all__ = [
     "BUCKET_INDEXES",
     "COUNTER_INDEXES",
+    "MARKERS",
     "CounterStore",
     "Counters",
     "Generations",
-    "MARKERS",
     "Move",
     "ScopesOf",
     "add_moves",
@@ -200,7 +201,7 @@ class CounterStore:
     """One service's counters (collection ``name``) and their generation document (``name_generations``)."""
 
     def __init__(self, database: Database, name: str, *, scopes: ScopesOf | None = None) -> None:
-        self.collection: Collection = database.collection(name)
+        self.collection = stamped(database, name, bump_on_write=False)  # bumped once per move, not per bucket
         self.generation: Collection = database.collection(f"{name}_generations")
         self.applied: Collection = database.collection(f"{name}_applied")
         self.scopes = scopes
@@ -260,6 +261,7 @@ class CounterStore:
         for old in range(1, generation):
             await self.collection.delete_many({"gen": str(old)})
             await self.applied.delete_many({"gen": str(old)})
+        await self.collection.bump()
 
     async def holds(self, generation: int, record: str, change_id: str) -> bool:
         """Has ``change_id`` of ``record`` (``<source>/<record id>``) moved ``generation`` (for good)?"""
@@ -312,6 +314,7 @@ class CounterStore:
                     marker = f"{community_id}/{change_id}"
                     await self._upsert(f"{generation}|{scope}|{suffix}", marker, changes, scope, generation, grain, period)
             await self._upsert(own, change_id, changes, community_id, generation, grain, period)
+        await self.collection.bump()  # once the whole move is in: cached reads of the buckets are stale
 
     async def _upsert(
         self,
