@@ -202,7 +202,7 @@ class CounterStore:
 
     def __init__(self, database: Database, name: str, *, scopes: ScopesOf | None = None) -> None:
         self.collection = stamped(database, name, bump_on_write=False)  # bumped once per move, not per bucket
-        self.generation: Collection = database.collection(f"{name}_generations")
+        self.generation: Collection = stamped(database, f"{name}_generations", stamp=name)  # a switch moves the counters' stamp
         self.applied: Collection = database.collection(f"{name}_applied")
         self.scopes = scopes
 

@@ -18,12 +18,14 @@ so), or, for bulk writers that bump once per batch (the counters), call :meth:`S
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from services.common.store.port import Collection, Database, Document, Filter, Index, Update, UpdateOutcome
 
 __all__ = ["CACHED_ANSWERS", "STAMPS", "StampedCollection", "stamped"]
+
+T = TypeVar("T")
 
 STAMPS = "stamps"
 """The collection holding one change counter per stamped collection (``_id``: the collection's name)."""
@@ -31,9 +33,10 @@ CACHED_ANSWERS = 128
 """Answers kept per stamped handle (least recently used dropped first)."""
 
 
-def stamped(database: Database, name: str, *, bump_on_write: bool = True) -> StampedCollection:
-    """Collection ``name`` of ``database``, its reads cached under its stamp."""
-    return StampedCollection(database.collection(name), database.collection(STAMPS), bump_on_write=bump_on_write)
+def stamped(database: Database, name: str, *, bump_on_write: bool = True, stamp: str | None = None) -> StampedCollection:
+    """Collection ``name`` of ``database``, its reads cached under its stamp (``stamp``: another collection's, when
+    what is cached depends on both, e.g. counters and the document naming their current generation)."""
+    return StampedCollection(database.collection(name), database.collection(STAMPS), bump_on_write=bump_on_write, stamp=stamp)
 
 
 def _copied(value: Any) -> Any:
@@ -50,9 +53,10 @@ class StampedCollection:
     cached under the collection's stamp, and whose writes move it (unless ``bump_on_write`` is off: the owner
     then calls :meth:`bump` after a batch of writes)."""
 
-    def __init__(self, inner: Collection, stamps: Collection, *, bump_on_write: bool = True) -> None:
+    def __init__(self, inner: Collection, stamps: Collection, *, bump_on_write: bool = True, stamp: str | None = None) -> None:
         self.inner = inner
         self._stamps = stamps
+        self._stamp_id = stamp or inner.name
         self._bump_on_write = bump_on_write
         self._answers: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
 
@@ -63,12 +67,29 @@ class StampedCollection:
 
     async def stamp(self) -> int:
         """The collection's change counter now (0 before its first stamped write)."""
-        document = await self._stamps.find_one({"_id": self.inner.name})
+        document = await self._stamps.find_one({"_id": self._stamp_id})
         return int(document["n"]) if document is not None else 0
 
     async def bump(self) -> None:
         """Move the stamp: every answer cached for this collection (in any process) is stale from now on."""
-        await self._stamps.update_one({"_id": self.inner.name}, {"$inc": {"n": 1}}, upsert=True)
+        await self._stamps.update_one({"_id": self._stamp_id}, {"$inc": {"n": 1}}, upsert=True)
+
+    async def memo(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        """What ``compute`` (a pure function of this collection's documents) returns, computed once per stamp and
+        ``key``: a figure derived from many documents costs one stamp lookup while nothing was written. The value
+        is shared between callers: it must not be changed."""
+        stamp = await self.stamp()
+        memo_key = ("memo", key)
+        entry = self._answers.get(memo_key)
+        if entry is not None and entry[0] == stamp:
+            self._answers.move_to_end(memo_key)
+            found: T = entry[1]
+            return found
+        value = await compute()
+        self._answers[memo_key] = (stamp, value)
+        while len(self._answers) > CACHED_ANSWERS:
+            self._answers.popitem(last=False)
+        return value
 
     async def _after_write(self) -> None:
         if self._bump_on_write:
