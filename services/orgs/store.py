@@ -73,7 +73,7 @@ class OrgsStore:
         self.districts: Collection = stamped(database, "districts")
         self.streets: Collection = stamped(database, "streets")
         self.communities: Collection = stamped(database, "communities")
-        self.organizations: Collection = database.collection("organizations")
+        self.organizations: Collection = stamped(database, "organizations")
         self.tallies = OrganizationTallies(database)
 
     @property
