@@ -38,6 +38,7 @@ from services.common.privacy import ANONYMISED, ANONYMISED_AT
 from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS, VERSION
+from services.common.store.stamped import stamped
 from services.common.store.statistics import versioned
 
 __all__ = ["ClaimQuery", "ClaimsStore", "MeetingQuery"]
@@ -79,11 +80,11 @@ class ClaimsStore:
     """Collections of the claims service and the operations its handlers need."""
 
     def __init__(self, database: Database, *, retention_days: int = 0) -> None:
-        self.claims: Collection = database.collection("claims")
+        self.claims: Collection = stamped(database, "claims")
         self.meetings: Collection = database.collection("meetings")
-        self.boards: Collection = database.collection("items")
+        self.boards: Collection = stamped(database, "items")
         self.cards: Collection = database.collection("organizations")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
         self.tallies = ClaimTallies(database, self.claims, self.boards, scopes=self.places.rollup_scopes)
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
         self.personal = ClaimsPersonalData(self.claims, self.cards)

@@ -20,6 +20,7 @@ from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import HANDLED_EVENTS, VERSION
 from services.common.store.search import SEARCH_GRAMS, text_filter
+from services.common.store.stamped import stamped
 from services.common.store.statistics import versioned
 from services.needs.documents import item_from_document, item_to_fields, need_from_document, need_to_fields
 from services.needs.domain import Category, ItemKind, ItemStatus, Need, NeedStatus, ServiceItem, TargetGroup
@@ -79,9 +80,9 @@ class NeedsStore:
     """Collections of the needs service and the operations its handlers need."""
 
     def __init__(self, database: Database, *, retention_days: int = 0) -> None:
-        self.needs: Collection = database.collection("needs")
-        self.items: Collection = database.collection("items")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.needs: Collection = stamped(database, "needs")
+        self.items: Collection = stamped(database, "items")
+        self.places = PlacesReadModel(stamped(database, "communities"))
         self.tallies = NeedTallies(database, self.needs, self.items, scopes=self.places.rollup_scopes)
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
 

@@ -14,6 +14,7 @@ from services.common.store import Collection, Database, Index, insert_aggregate,
 from services.common.store.aggregate import HANDLED_EVENTS
 from services.common.store.dates import day_from_bson, optional_day_from_bson
 from services.common.store.search import SEARCH_GRAMS, text_filter
+from services.common.store.stamped import StampedCollection, stamped
 from services.orgs.documents import (
     community_fields,
     community_from_document,
@@ -69,10 +70,10 @@ class OrgsStore:
     """Collections of the orgs service and the operations its handlers need."""
 
     def __init__(self, database: Database) -> None:
-        self.districts: Collection = database.collection("districts")
-        self.streets: Collection = database.collection("streets")
-        self.communities: Collection = database.collection("communities")
-        self.organizations: Collection = database.collection("organizations")
+        self.districts: Collection = stamped(database, "districts")
+        self.streets: Collection = stamped(database, "streets")
+        self.communities: StampedCollection = stamped(database, "communities")
+        self.organizations: Collection = stamped(database, "organizations")
         self.tallies = OrganizationTallies(database)
 
     @property
@@ -132,7 +133,12 @@ class OrgsStore:
         filter = in_streets_or_districts(street_ids, district_ids)
         if filter is None:
             return []
-        return [community_from_document(d) for d in await self.communities.find(filter, sort=[("name", 1)])]
+
+        async def read() -> tuple[Community, ...]:
+            return tuple(community_from_document(d) for d in await self.communities.find(filter, sort=[("name", 1)]))
+
+        key = ("communities_of", tuple(street_ids), tuple(district_ids))
+        return list(await self.communities.memo(key, read))  # frozen records, read once per change of the communities
 
     async def insert_organization(self, organization: Organization, events: Sequence[Event]) -> None:
         """A new organization."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from services.common.domain import Conflict
 from services.common.store import Collection, Database, DuplicateKey, Index
+from services.common.store.stamped import StampedCollection, stamped
 from services.orgs.domain.statistics import OrganizationFacts
 from services.orgs.domain.tallies import Move, TallyRow, move_between
 from services.orgs.domain.vocabulary import OrganizationKind, Purpose
@@ -99,8 +100,8 @@ class OrganizationTallies:
     """Counters per community, in generations per district."""
 
     def __init__(self, database: Database) -> None:
-        self.collection: Collection = database.collection("organization_tallies")
-        self.generations: Collection = database.collection("organization_tally_generations")
+        self.collection: StampedCollection = stamped(database, "organization_tallies")
+        self.generations: Collection = stamped(database, "organization_tally_generations", stamp="organization_tallies")
 
     async def create_indexes(self) -> None:
         """Declared indexes (community first)."""

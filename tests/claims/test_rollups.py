@@ -114,5 +114,6 @@ async def test_only_a_caller_who_may_read_every_community_reads_the_claim_rollup
     # Which counters each read: the rollup documents moved by hand show in the administrator's figures only.
     tallies = claims.memory.client["renling_claims"]["claim_tallies"]
     tallies.update_many({"community_id": {"$in": ["street:s1", "district:d1"]}, "grain": "y"}, {"$inc": {"counts.status:submitted": 10}})
+    await claims.app.state.handlers.store.tallies.store.collection.bump()  # a write behind the store's back says so
     assert await figures(admin) == [{"total": 12, "communities": 2}, {"total": 12, "communities": 3}]
     assert await figures(staff) == [{"total": 1, "communities": 1}, {"total": 1, "communities": 1}]

@@ -168,6 +168,25 @@ async def test_readers_see_the_current_generation_only_until_the_next_one_is_swi
     assert await _read(counters, ("c1",), None, None) == {"a": 7}
 
 
+async def test_a_switch_deletes_the_generations_before_the_one_readers_leave(counters: CounterStore) -> None:
+    first = (await counters.generations()).current
+    assert first is not None
+    await counters.apply(first, "c1", "e1", {date(2026, 1, 5): {"a": 2}}, record="records/r1")
+    second = await counters.start_generation()
+    await counters.apply(second, "c1", "rebuild", {date(2026, 1, 5): {"a": 2}})
+    assert await counters.switch_to(second)
+    assert await counters.collection.count_documents({"gen": str(first)}) > 0  # the one left stays for reads begun before
+    third = await counters.start_generation()
+    await counters.apply(third, "c1", "rebuild", {date(2026, 1, 5): {"a": 2}})
+    await counters.apply(third, "c1", "e2", {date(2026, 1, 6): {"a": 1}}, record="records/r1")
+    assert await counters.switch_to(third)
+    assert await counters.collection.count_documents({"gen": str(first)}) == 0
+    assert await counters.applied.count_documents({"gen": str(first)}) == 0
+    assert await counters.collection.count_documents({"gen": str(second)}) > 0
+    assert await counters.applied.count_documents({"gen": str(third)}) == 1
+    assert await _read(counters, ("c1",), None, None) == {"a": 3}
+
+
 async def test_buckets_before_the_earliest_named_year_are_read_too(counters: CounterStore) -> None:
     current = (await counters.generations()).current
     assert current is not None

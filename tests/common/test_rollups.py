@@ -1,5 +1,5 @@
-"""Issue 16.3: a scope rollup (street, district) moves with its communities' buckets, keeps few change markers, and
-still moves once per change, however late a change is delivered again."""
+"""Issue 16.3: a scope rollup (street, district) moves with its communities' buckets; every bucket keeps few change
+markers, and a record's change still moves each bucket once, however late it is delivered again."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ async def _scopes(community_id: str) -> Sequence[str] | None:
 async def test_a_scope_keeps_its_last_markers_and_moves_once_per_change_however_late_redelivered(
     plain_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(counters_module, "SCOPE_MARKERS", 5)
+    monkeypatch.setattr(counters_module, "MARKERS", 5)
     store = CounterStore(plain_database, "rollup_test", scopes=_scopes)
     await store.create_indexes()
     generation = await store.start_generation()
@@ -36,14 +36,14 @@ async def test_a_scope_keeps_its_last_markers_and_moves_once_per_change_however_
         (rng.choice(list(PLACES)), f"change-{n}", {date(2025, 1, 1) + timedelta(days=rng.randrange(60)): {"n": rng.randrange(1, 4)}})
         for n in range(40)
     ]
-    for community, change, move in moves:
-        await store.apply(generation, community, change, move)
-    district = await store.collection.find({"community_id": "district:d1"})
-    assert district
-    assert all(len(bucket["changes"]) <= 5 for bucket in district)  # markers bounded
+    for number, (community, change, move) in enumerate(moves):
+        await store.apply(generation, community, change, move, record=f"records/r{number % 7}")
+    buckets = await store.collection.find({})
+    assert any(bucket["community_id"] == "district:d1" for bucket in buckets)
+    assert all(len(bucket["changes"]) <= 5 for bucket in buckets)  # markers bounded, the communities' too
     before = await store.collection.find({}, sort=[("_id", 1)])
-    for community, change, move in reversed(moves):  # every change again, long after its markers left the scope
-        await store.apply(generation, community, change, move)
+    for number, (community, change, move) in reversed(list(enumerate(moves))):  # every change again, long after its markers left
+        await store.apply(generation, community, change, move, record=f"records/r{number % 7}")
     assert await store.collection.find({}, sort=[("_id", 1)]) == before
 
     def total(rows: list[tuple[str, dict[str, float]]]) -> float:

@@ -103,9 +103,14 @@ async def _rollup(
         except DomainError as error:
             raise public_error(error) from error
         first_day, last_day = (period.from_, period.to) if period is not None else (None, None)
-        figures = await info.context.store.rollup_figures(scope, visible, first_day, last_day)
-        if figures is not None:
-            return ClaimStats.of(figures)
+
+        async def rolled_up() -> ClaimStats | None:
+            figures = await info.context.store.rollup_figures(scope, visible, first_day, last_day)
+            return None if figures is None else ClaimStats.of(figures)
+
+        stats = await info.context.store.tallies.store.collection.memo(("rollup", scope, tuple(visible), first_day, last_day), rolled_up)
+        if stats is not None:
+            return stats  # computed once per change of the counters
     return await _stats(info, visible, period)
 
 

@@ -17,16 +17,21 @@ Rollups: given ``scopes`` (community id → the keys of the scopes it rolls up i
 rebuild's page move has one id for every community of the page). A street's or a district's figure then reads
 O(buckets) documents, not O(communities × buckets).
 
-Idempotence of a scope bucket, without its recording every change of a district's year: per bucket, a move goes
-to the scopes only while the community's bucket does not hold the change yet, and to the scopes *before* the
-community's bucket; so once the community's bucket holds it (for good), no delivery moves a scope again. The scope
-bucket's own marker (its last :data:`SCOPE_MARKERS` kept) guards the window between: deliveries of one change at
-once, or a redelivery after a crash between the scope's and the community's update, while fewer than
-:data:`SCOPE_MARKERS` other moves hit that scope bucket. Past that window such a redelivery would count twice in
-the rollup (until a rebuild); the community figures are exact regardless. A generation started with
-scopes is marked as holding rollups; a move of a community whose scopes are not known yet (orgs has not announced
-it) is applied to the community only, and the generation is marked as lacking rollups for it *before*, so a scope
-read that covers it falls back to summing the communities (exact, only slower) until a rebuild."""
+Idempotence, with bounded markers: a bucket keeps the markers of its last :data:`MARKERS` moves only (a community's
+year, or a district's, would otherwise record every change of the year, and each move would scan them). A change of
+a record is guarded for good by the record's list of applied changes (:meth:`CounterStore.holds` before the move,
+:meth:`CounterStore.hold` after it, per generation and record: a record has few changes), so a replay of an old
+event moves nothing, however long after. The buckets' recent markers guard the window between: two deliveries of
+one change at once, or a redelivery after a crash in the middle of a move, while fewer than :data:`MARKERS` other
+moves hit that bucket; past that window such a redelivery would count twice (until a rebuild). Within a move, the
+scopes move before the community's bucket, and only while that bucket does not hold the change yet. A generation
+started with scopes is marked as holding rollups; a move of a community whose scopes are not known yet (orgs has not
+announced it) is applied to the community only, and the generation is marked as lacking rollups for it *before*, so
+a scope read that covers it falls back to summing the communities (exact, only slower) until a rebuild.
+
+Old generations: when readers switch to a generation, the buckets and applied lists of the generations before
+the one they leave are deleted (the one they leave stays until the next switch: a read that began before the
+switch still finds its buckets)."""
 
 from __future__ import annotations
 
@@ -37,10 +42,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.common.store.port import Collection, Database, DuplicateKey, Index
+from services.common.store.stamped import stamped
 
 __all__ = [
     "BUCKET_INDEXES",
     "COUNTER_INDEXES",
+    "MARKERS",
     "CounterStore",
     "Counters",
     "Generations",
@@ -73,9 +80,9 @@ ROLLUPS = "rollups"
 """Generation document: the generations that hold scope rollups from their start."""
 LACKING = "lacking"
 """Generation document: ``<generation>|<community>`` of communities whose moves a generation's rollups miss."""
-SCOPE_MARKERS = 1_000
-"""A scope bucket keeps the markers of its last this many moves (a district's year would otherwise record every change
-of the district's year): the community's bucket, which keeps them all, is the lasting guard (see :meth:`CounterStore.apply`)."""
+MARKERS = 64
+"""A bucket keeps the markers of its last this many moves; the lasting guard of a record's change is the record's
+applied list (:meth:`CounterStore.holds`)."""
 ScopesOf = Callable[[str], Awaitable[Sequence[str] | None]]
 """The scope keys a community's moves roll up into; None while the community is unknown."""
 
@@ -194,8 +201,9 @@ class CounterStore:
     """One service's counters (collection ``name``) and their generation document (``name_generations``)."""
 
     def __init__(self, database: Database, name: str, *, scopes: ScopesOf | None = None) -> None:
-        self.collection: Collection = database.collection(name)
-        self.generation: Collection = database.collection(f"{name}_generations")
+        self.collection = stamped(database, name, bump_on_write=False)  # bumped once per move, not per bucket
+        self.generation: Collection = stamped(database, f"{name}_generations", stamp=name)  # a switch moves the counters' stamp
+        self.applied: Collection = database.collection(f"{name}_applied")
         self.scopes = scopes
 
     async def create_indexes(self) -> None:
@@ -237,16 +245,50 @@ class CounterStore:
 
     async def switch_to(self, generation: int) -> bool:
         """Readers use ``generation`` from now on, if it is still the one being built (one conditional update)."""
+        before = await self.generation.find_one({"_id": GENERATION})
         outcome = await self.generation.update_one(
             {"_id": GENERATION, "building": generation}, {"$set": {"current": generation, "building": None}}
         )
-        return outcome.modified > 0
+        if not outcome.modified:
+            return False
+        left = before.get("current") if before is not None else None
+        if isinstance(left, int):
+            await self._forget_before(min(left, generation))
+        return True
 
-    async def apply(self, generation: int, community_id: str, change_id: str, move: Move) -> None:
+    async def _forget_before(self, generation: int) -> None:
+        """Delete the buckets and applied lists of every generation numbered below ``generation`` (none is read any more)."""
+        for old in range(1, generation):
+            await self.collection.delete_many({"gen": str(old)})
+            await self.applied.delete_many({"gen": str(old)})
+        await self.collection.bump()
+
+    async def holds(self, generation: int, record: str, change_id: str) -> bool:
+        """Has ``change_id`` of ``record`` (``<source>/<record id>``) moved ``generation`` (for good)?"""
+        found = await self.applied.find_one({"_id": f"{generation}|{record}", CHANGES: change_id}, projection={"_id": 1})
+        return found is not None
+
+    async def hold(self, generation: int, record: str, change_id: str) -> None:
+        """Record that ``change_id`` of ``record`` has moved ``generation``: no later delivery of it moves it again."""
+        await self.applied.update_one(
+            {"_id": f"{generation}|{record}"}, {"$addToSet": {CHANGES: change_id}, "$setOnInsert": {"gen": str(generation)}}, upsert=True
+        )
+
+    async def apply(self, generation: int, community_id: str, change_id: str, move: Move, *, record: str | None = None) -> None:
         """Apply a move to one generation: per day touched, one conditional upsert each of its day, month and
-        year buckets, each skipped by a bucket that already holds ``change_id``; the same for each of the
-        community's scopes (idempotent by ``<community>/<change id>``), or, while its scopes are unknown, the
-        generation is marked as lacking rollups for the community first."""
+        year buckets, each skipped by a bucket that already holds ``change_id`` among its recent markers; the same
+        for each of the community's scopes (marked ``<community>/<change id>``), or, while its scopes are unknown,
+        the generation is marked as lacking rollups for the community first. With ``record`` (the change is one of
+        that record's), nothing moves if the record's applied list holds the change, and the list holds it after."""
+        if record is not None:
+            if await self.holds(generation, record, change_id):
+                return
+            await self._apply(generation, community_id, change_id, move)
+            await self.hold(generation, record, change_id)  # after the move: the buckets' markers guard the gap
+            return
+        await self._apply(generation, community_id, change_id, move)
+
+    async def _apply(self, generation: int, community_id: str, change_id: str, move: Move) -> None:
         buckets: dict[tuple[str, str], dict[str, float]] = {}
         for day, changes in move.items():
             for key in bucket_keys(day):
@@ -270,10 +312,9 @@ class CounterStore:
             if scopes and await self.collection.find_one({"_id": own, CHANGES: change_id}, projection={"_id": 1}) is None:
                 for scope in scopes:  # before the community's bucket: once that holds the change, no scope moves again
                     marker = f"{community_id}/{change_id}"
-                    await self._upsert(
-                        f"{generation}|{scope}|{suffix}", marker, changes, scope, generation, grain, period, keep=SCOPE_MARKERS
-                    )
+                    await self._upsert(f"{generation}|{scope}|{suffix}", marker, changes, scope, generation, grain, period)
             await self._upsert(own, change_id, changes, community_id, generation, grain, period)
+        await self.collection.bump()  # once the whole move is in: cached reads of the buckets are stale
 
     async def _upsert(
         self,
@@ -284,12 +325,10 @@ class CounterStore:
         generation: int,
         grain: str,
         period: str,
-        *,
-        keep: int | None = None,
     ) -> None:
-        """One bucket moved by ``changes`` unless it already holds ``marker`` (one conditional upsert); with ``keep``,
-        the bucket holds only the last ``keep`` markers."""
-        push: Any = marker if keep is None else {"$each": [marker], "$slice": -keep}
+        """One bucket moved by ``changes`` unless it already holds ``marker`` (one conditional upsert); the bucket
+        keeps only its last :data:`MARKERS` markers."""
+        push: Any = {"$each": [marker], "$slice": -MARKERS}
         with contextlib.suppress(DuplicateKey):  # the bucket already holds this change
             await self.collection.update_one(
                 {"_id": bucket_id, CHANGES: {"$ne": marker}},

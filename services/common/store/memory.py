@@ -164,6 +164,11 @@ class MemoryCollection:
         with self._writing():
             return int(_run("delete_one", lambda: self._collection.delete_one(dict(filter))).deleted_count)
 
+    async def delete_many(self, filter: Filter) -> int:
+        """Delete every match."""
+        with self._writing():
+            return int(_run("delete_many", lambda: self._collection.delete_many(dict(filter))).deleted_count)
+
     async def count_documents(self, filter: Filter) -> int:
         """How many match."""
         return int(_run("count_documents", lambda: self._count(dict(filter))))

@@ -82,6 +82,10 @@ class MongoCollection:
         """Delete the first match."""
         return (await self._collection.delete_one(filter)).deleted_count
 
+    async def delete_many(self, filter: Filter) -> int:
+        """Delete every match."""
+        return (await self._collection.delete_many(filter)).deleted_count
+
     async def count_documents(self, filter: Filter) -> int:
         """How many match."""
         return await self._collection.count_documents(filter)

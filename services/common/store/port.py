@@ -90,6 +90,9 @@ class Collection(Protocol):
     async def delete_one(self, filter: Filter) -> int:
         """Delete the first match; return how many were deleted."""
 
+    async def delete_many(self, filter: Filter) -> int:
+        """Delete every match; return how many were deleted."""
+
     async def count_documents(self, filter: Filter) -> int:
         """How many documents match."""
 

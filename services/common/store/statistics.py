@@ -21,7 +21,10 @@ How a generation counts each record exactly once, while writes and events go on:
   update. Events meanwhile move both the current and the building generation by the same rule.
 
 Idempotence: every move records its id (the event id, ``cut:<record>``, ``rebuild:<page>``) in each
-bucket it updates, in the same conditional update. Events applied out of order give the same
+bucket it updates, in the same conditional update (a bucket keeps its recent markers only), and an event's
+move is then recorded in the record's applied list of the generation (:meth:`CounterStore.hold`), which every
+later delivery of it checks first; a cut's move is guarded for good by the cut itself (its pending counts are
+dropped once applied), a rebuild page's by the generation being switched in once. Events applied out of order give the same
 counts (moves add). Events written before ``aggregate_version`` existed move nothing: their
 changes were already in the records when the first generation was built from them.
 """
@@ -103,10 +106,11 @@ class FedCounters:
         document = await records.records.find_one({"_id": record_id})
         if document is None:
             return
+        record = f"{source}/{record_id}"
         for generation in live:
             cut = await self._cut(records, document, generation)
             if cut is not None and version > cut and move:
-                await self.counters.apply(generation, str(document["community_id"]), change_id, move)
+                await self.counters.apply(generation, str(document["community_id"]), change_id, move, record=record)
 
     async def rebuild(self) -> Rebuilt:
         """Recount every record into a fresh generation, page by page, then switch readers to it atomically."""

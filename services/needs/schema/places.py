@@ -140,9 +140,14 @@ async def _rollup(info: Info[NeedsContext, None], scope: str, places: Sequence[C
             span = bounds(period)
         except DomainError as error:
             raise public_error(error) from error
-        rollup = await info.context.store.tallies.rollup_counts(scope, visible, span)
-        if rollup is not None:
-            return need_stats([rollup[0]], [rollup[1]], communities=len(visible))
+
+        async def rolled_up() -> NeedStats | None:
+            rollup = await info.context.store.tallies.rollup_counts(scope, visible, span)
+            return None if rollup is None else need_stats([rollup[0]], [rollup[1]], communities=len(visible))
+
+        figures = await info.context.store.tallies.store.collection.memo(("rollup", scope, tuple(visible), span), rolled_up)
+        if figures is not None:
+            return figures  # computed once per change of the counters
     return await _stats(info, visible, period)
 
 

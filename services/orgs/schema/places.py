@@ -77,11 +77,16 @@ async def _rows(info: Info[OrgsContext, None], communities: Sequence[Community],
 async def _stats_as_of(info: Info[OrgsContext, None], communities: Sequence[Community], as_of: date | None) -> OrganizationStats:
     visible = _visible(info, communities)
     today = local_date(datetime.now(UTC))
-    if as_of is None or as_of >= today:  # no founding or dissolution is recorded ahead of today
-        count = count_now(await _rows(info, visible, "all"), as_of or today)
-    else:
-        count = count_from_tallies(await _rows(info, visible, f"{as_of.year:04d}"), as_of)
-    return OrganizationStats.of(count, len(visible))
+
+    async def count() -> OrganizationStats:
+        if as_of is None or as_of >= today:  # no founding or dissolution is recorded ahead of today
+            counted = count_now(await _rows(info, visible, "all"), as_of or today)
+        else:
+            counted = count_from_tallies(await _rows(info, visible, f"{as_of.year:04d}"), as_of)
+        return OrganizationStats.of(counted, len(visible))
+
+    key = ("as_of", tuple(community.id for community in visible), as_of, today)
+    return await info.context.store.tallies.collection.memo(key, count)  # once per change of the counters
 
 
 async def _stats_per_year(
@@ -90,8 +95,13 @@ async def _stats_per_year(
     if not 1900 <= from_year <= to_year <= 2200 or to_year - from_year >= MAX_YEARS:
         raise PublicError(f"give fromYear ≤ toYear, at most {MAX_YEARS} years", "INVALID_INPUT", "fromYear")
     visible = _visible(info, communities)
-    counts = counts_per_year_from_tallies(await _rows(info, visible, "net"), from_year, to_year)
-    return [OrganizationStats.of(count, len(visible)) for count in counts]
+
+    async def count() -> list[OrganizationStats]:
+        counts = counts_per_year_from_tallies(await _rows(info, visible, "net"), from_year, to_year)
+        return [OrganizationStats.of(counted, len(visible)) for counted in counts]
+
+    key = ("per_year", tuple(community.id for community in visible), from_year, to_year)
+    return await info.context.store.tallies.collection.memo(key, count)  # once per change of the counters
 
 
 @strawberry.federation.type(

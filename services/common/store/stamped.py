@@ -1,0 +1,203 @@
+"""A collection whose reads are cached under a change stamp: repeated identical reads cost one lookup while nothing changed.
+
+District views read the same things again and again (the district's communities, the counters of 500
+communities, the first page of a district-wide list) while, between two reads, usually nothing was written.
+:class:`StampedCollection` wraps a collection of the :mod:`port <services.common.store.port>`: every write
+through it bumps the collection's *stamp* (one counter per collection in the database's ``stamps``
+collection, shared by every replica) after the write, and ``find``, ``count_documents`` and ``aggregate``
+answer from a small per-process cache when the stamp is the one their answer was computed under. So a read
+costs one point lookup of the stamp plus a copy of the cached answer, however much work the query was; a
+write anywhere (by any replica) makes every cached answer of that collection stale at once.
+
+Consistency: a write's call returns after its stamp moved, so a read that starts after a write returns sees
+the write; a read racing a write sees the data before or after it, as without the cache. Only writes through
+a stamped handle move the stamp: every handle of such a collection must be stamped (the stores make them
+so), or, for bulk writers that bump once per batch (the counters), call :meth:`StampedCollection.bump`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from services.common.store.port import Collection, Database, Document, Filter, Index, Update, UpdateOutcome
+
+__all__ = ["CACHED_ANSWERS", "STAMPS", "StampedCollection", "stamped"]
+
+T = TypeVar("T")
+
+STAMPS = "stamps"
+"""The collection holding one change counter per stamped collection (``_id``: the collection's name)."""
+CACHED_ANSWERS = 128
+"""Answers kept per stamped handle (least recently used dropped first)."""
+
+
+def stamped(database: Database, name: str, *, bump_on_write: bool = True, stamp: str | None = None) -> StampedCollection:
+    """Collection ``name`` of ``database``, its reads cached under its stamp (``stamp``: another collection's, when
+    what is cached depends on both, e.g. counters and the document naming their current generation)."""
+    return StampedCollection(database.collection(name), database.collection(STAMPS), bump_on_write=bump_on_write, stamp=stamp)
+
+
+def _copied(value: Any) -> Any:
+    """A copy of a document's dicts and lists (their atoms are immutable), so a caller may change what it got."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+class StampedCollection:
+    """A :class:`~services.common.store.port.Collection` whose ``find``/``count_documents``/``aggregate`` are
+    cached under the collection's stamp, and whose writes move it (unless ``bump_on_write`` is off: the owner
+    then calls :meth:`bump` after a batch of writes)."""
+
+    def __init__(self, inner: Collection, stamps: Collection, *, bump_on_write: bool = True, stamp: str | None = None) -> None:
+        self.inner = inner
+        self._stamps = stamps
+        self._stamp_id = stamp or inner.name
+        self._bump_on_write = bump_on_write
+        self._answers: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        """The collection's name."""
+        return self.inner.name
+
+    async def stamp(self) -> int:
+        """The collection's change counter now (0 before its first stamped write)."""
+        document = await self._stamps.find_one({"_id": self._stamp_id})
+        return int(document["n"]) if document is not None else 0
+
+    async def bump(self) -> None:
+        """Move the stamp: every answer cached for this collection (in any process) is stale from now on."""
+        await self._stamps.update_one({"_id": self._stamp_id}, {"$inc": {"n": 1}}, upsert=True)
+
+    async def memo(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        """What ``compute`` (a pure function of this collection's documents) returns, computed once per stamp and
+        ``key``: a figure derived from many documents costs one stamp lookup while nothing was written. The value
+        is shared between callers: it must not be changed."""
+        stamp = await self.stamp()
+        memo_key = ("memo", key)
+        entry = self._answers.get(memo_key)
+        if entry is not None and entry[0] == stamp:
+            self._answers.move_to_end(memo_key)
+            found: T = entry[1]
+            return found
+        value = await compute()
+        self._answers[memo_key] = (stamp, value)
+        while len(self._answers) > CACHED_ANSWERS:
+            self._answers.popitem(last=False)
+        return value
+
+    async def _after_write(self) -> None:
+        if self._bump_on_write:
+            await self.bump()
+
+    def _cached(self, key: tuple[Any, ...], stamp: int) -> tuple[bool, Any]:
+        entry = self._answers.get(key)
+        if entry is None or entry[0] != stamp:
+            return False, None
+        self._answers.move_to_end(key)
+        return True, _copied(entry[1])
+
+    def _keep(self, key: tuple[Any, ...], stamp: int, answer: Any) -> None:
+        self._answers[key] = (stamp, _copied(answer))
+        self._answers.move_to_end(key)
+        while len(self._answers) > CACHED_ANSWERS:
+            self._answers.popitem(last=False)
+
+    async def insert_one(self, document: Document) -> None:
+        """Insert, then move the stamp."""
+        try:
+            await self.inner.insert_one(document)
+        finally:
+            await self._after_write()
+
+    async def find_one(self, filter: Filter, *, projection: Mapping[str, Any] | None = None) -> Document | None:
+        """Not cached: a point lookup costs what the stamp's lookup does."""
+        return await self.inner.find_one(filter, projection=projection)
+
+    async def find(
+        self,
+        filter: Filter,
+        *,
+        sort: Sequence[tuple[str, int]] = (),
+        limit: int = 0,
+        projection: Mapping[str, Any] | None = None,
+    ) -> list[Document]:
+        """Matches in order, from the cache while the stamp has not moved."""
+        stamp = await self.stamp()
+        key = ("find", repr(filter), repr(list(sort)), limit, repr(projection))
+        hit, answer = self._cached(key, stamp)
+        if hit:
+            found: list[Document] = answer
+            return found
+        documents = await self.inner.find(filter, sort=sort, limit=limit, projection=projection)
+        self._keep(key, stamp, documents)
+        return documents
+
+    async def update_one(self, filter: Filter, update: Update, *, upsert: bool = False) -> UpdateOutcome:
+        """One atomic update, then move the stamp."""
+        try:
+            return await self.inner.update_one(filter, update, upsert=upsert)
+        finally:
+            await self._after_write()
+
+    async def update_many(self, filter: Filter, update: Update) -> UpdateOutcome:
+        """Each match updated, then move the stamp."""
+        try:
+            return await self.inner.update_many(filter, update)
+        finally:
+            await self._after_write()
+
+    async def find_one_and_update(
+        self, filter: Filter, update: Update, *, upsert: bool = False, return_new: bool = True
+    ) -> Document | None:
+        """Atomic update returning the document, then move the stamp."""
+        try:
+            return await self.inner.find_one_and_update(filter, update, upsert=upsert, return_new=return_new)
+        finally:
+            await self._after_write()
+
+    async def delete_one(self, filter: Filter) -> int:
+        """Delete the first match, then move the stamp."""
+        try:
+            return await self.inner.delete_one(filter)
+        finally:
+            await self._after_write()
+
+    async def delete_many(self, filter: Filter) -> int:
+        """Delete every match, then move the stamp."""
+        try:
+            return await self.inner.delete_many(filter)
+        finally:
+            await self._after_write()
+
+    async def count_documents(self, filter: Filter) -> int:
+        """How many match, from the cache while the stamp has not moved."""
+        stamp = await self.stamp()
+        key = ("count", repr(filter))
+        hit, answer = self._cached(key, stamp)
+        if hit:
+            return int(answer)
+        counted = await self.inner.count_documents(filter)
+        self._keep(key, stamp, counted)
+        return counted
+
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
+        """All results of a pipeline, from the cache while the stamp has not moved."""
+        stamp = await self.stamp()
+        key = ("aggregate", repr(list(pipeline)))
+        hit, answer = self._cached(key, stamp)
+        if hit:
+            rows: list[Document] = answer
+            return rows
+        rows = await self.inner.aggregate(pipeline)
+        self._keep(key, stamp, rows)
+        return rows
+
+    async def create_indexes(self, indexes: Sequence[Index]) -> None:
+        """Create the declared indexes."""
+        await self.inner.create_indexes(indexes)

@@ -1,0 +1,55 @@
+"""Stamped collections: a cached read answers what the collection holds now, whichever handle (or replica) wrote last."""
+
+from __future__ import annotations
+
+from services.common.store import Database
+from services.common.store.stamped import stamped
+from tests.stores import plain_database
+
+__all__ = ["plain_database"]
+
+
+async def test_a_cached_read_sees_every_write_made_through_any_stamped_handle(plain_database: Database) -> None:
+    first, second = stamped(plain_database, "things"), stamped(plain_database, "things")  # two replicas' handles
+    await first.insert_one({"_id": "a", "n": 1})
+    assert await first.find({}, sort=[("_id", 1)]) == [{"_id": "a", "n": 1}]
+    assert await first.count_documents({"n": {"$gte": 1}}) == 1
+    await second.insert_one({"_id": "b", "n": 2})
+    assert await first.find({}, sort=[("_id", 1)]) == [{"_id": "a", "n": 1}, {"_id": "b", "n": 2}]
+    assert await first.count_documents({"n": {"$gte": 1}}) == 2
+    await second.update_one({"_id": "a"}, {"$set": {"n": 0}})
+    assert await first.count_documents({"n": {"$gte": 1}}) == 1
+    await second.delete_many({"n": 0})
+    assert await first.find({}) == [{"_id": "b", "n": 2}]
+
+
+async def test_a_caller_changing_what_it_read_changes_no_later_answer(plain_database: Database) -> None:
+    things = stamped(plain_database, "things")
+    await things.insert_one({"_id": "a", "tags": ["x"]})
+    found = await things.find({})
+    found[0]["tags"].append("changed")
+    assert await things.find({}) == [{"_id": "a", "tags": ["x"]}]
+
+
+async def test_a_memo_is_computed_once_per_stamp_and_again_after_a_write(plain_database: Database) -> None:
+    things, counters = stamped(plain_database, "things"), stamped(plain_database, "counters", bump_on_write=False)
+    computed: list[int] = []
+
+    async def total() -> int:
+        computed.append(1)
+        return sum(int(document["n"]) for document in await things.find({}))
+
+    await things.insert_one({"_id": "a", "n": 3})
+    assert await things.memo("total", total) == 3
+    assert await things.memo("total", total) == 3
+    assert len(computed) == 1
+    await things.insert_one({"_id": "b", "n": 4})
+    assert await things.memo("total", total) == 7
+    assert len(computed) == 2
+
+    await counters.insert_one({"_id": "c", "n": 1})  # a batch writer's writes move nothing until it bumps
+    assert await counters.count_documents({}) == 1
+    await counters.insert_one({"_id": "d", "n": 1})
+    assert await counters.count_documents({}) == 1  # stale: the batch is not finished
+    await counters.bump()
+    assert await counters.count_documents({}) == 2
