@@ -19,7 +19,7 @@ __all__ = [
 
 def notice_to_document(notice: Notice) -> dict[str, Any]:
     """The stored form of a new notice; ``pending_channels`` are the outgoing deliveries still to make."""
-    return {
+    document: dict[str, Any] = {
         "_id": notice.id,
         "recipient": notice.recipient,
         "community_id": notice.community_id,
@@ -30,9 +30,11 @@ def notice_to_document(notice: Notice) -> dict[str, Any]:
         "created_at": notice.created_at,
         "read_at": notice.read_at,
         "pending_channels": [channel.value for channel in notice.pending_channels],
-        "next_attempt_at": notice.created_at,
         "attempts": 0,
     }
+    if notice.pending_channels:  # only a notice with deliveries to make is on the delivery index
+        document["next_attempt_at"] = notice.created_at
+    return document
 
 
 def notice_from_document(document: dict[str, Any]) -> Notice:

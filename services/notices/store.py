@@ -208,6 +208,14 @@ class NoticesStore:
     async def delivered(self, notice_id: str, channel: Channel) -> None:
         """One channel has the notice."""
         await self.notices.update_one({"_id": notice_id}, {"$pull": {"pending_channels": channel.value}})
+        await self._settle(notice_id)
+
+    async def _settle(self, notice_id: str) -> None:
+        """A notice with no delivery left leaves the delivery index (``next_attempt_at``), so that looking for due
+        deliveries reads only notices that have some, however many were ever sent; conditional, so idempotent."""
+        await self.notices.update_one(
+            {"_id": notice_id, "pending_channels": {"$size": 0}, "next_attempt_at": {"$exists": True}}, {"$unset": {"next_attempt_at": ""}}
+        )
 
     async def delivery_failed(self, notice_id: str, channel: Channel, *, retry_at: datetime | None, error: str) -> None:
         """A channel failed: try again at ``retry_at``, or give the channel up (None)."""
@@ -218,6 +226,8 @@ class NoticesStore:
         else:
             update["$set"]["next_attempt_at"] = retry_at
         await self.notices.update_one({"_id": notice_id}, update)
+        if retry_at is None:
+            await self._settle(notice_id)
 
     async def attempts(self, notice_id: str) -> int:
         """How many delivery attempts failed so far."""

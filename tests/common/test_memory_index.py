@@ -22,7 +22,7 @@ documents = st.fixed_dictionaries(
         "status": values,
         "outbox": st.lists(st.fixed_dictionaries({"id": st.sampled_from(["e1", "e2", "e3"])}), max_size=2),
         "size": st.integers(0, 5),
-        "at": st.sampled_from([datetime(2026, 1, day, tzinfo=UTC) for day in (1, 2, 3)]),
+        "at": st.sampled_from([*(datetime(2026, 1, day, tzinfo=UTC) for day in (1, 2, 3)), datetime(2026, 1, 2), 2]),
     },
 )
 filters = st.sampled_from(
@@ -48,6 +48,11 @@ filters = st.sampled_from(
         {"$or": [{"community_id": "c1"}, {"status": "open"}]},
         {"$or": [{"community_id": "c2"}, {"size": {"$gt": 3}}]},
         {"size": {"$gte": 1, "$lt": 4}},
+        {"at": {"$lte": datetime(2026, 1, 2, tzinfo=UTC)}},
+        {"at": {"$gt": datetime(2026, 1, 1, tzinfo=UTC), "$lt": datetime(2026, 1, 3, tzinfo=UTC)}},
+        {"at": {"$gte": 2}},
+        {"at": {"$lt": datetime(2026, 1, 3)}},
+        {"at": {"$gte": datetime(2026, 1, 2, tzinfo=UTC)}, "size": {"$lt": 3}},
         {"$and": [{"$or": [{"community_id": "c1"}, {"community_id": "c2"}]}, {"size": {"$lte": 3}}]},
     ]
 )
@@ -78,7 +83,7 @@ async def test_indexed_queries_answer_as_full_scans(initial: list[dict[str, Any]
     indexed = _indexed_collection()
     plain: Any = mongomock.MongoClient(tz_aware=True).db.plain
     await indexed.create_indexes(
-        [Index((("community_id", 1), ("status", 1))), Index((("outbox.id", 1),), sparse=True), Index((("size", 1),))]
+        [Index((("community_id", 1), ("status", 1))), Index((("outbox.id", 1),), sparse=True), Index((("size", 1),)), Index((("at", 1),))]
     )
     next_id = 0
     for document in initial:

@@ -212,6 +212,8 @@ async def test_sms_wechat_and_webhook_deliveries_speak_the_providers_apis(provid
         clock.now += timedelta(seconds=2)
         assert await worker.deliver_due() == 1
         assert [hook["kind"] for hook in fake.hooks] == ["need_accepted"]
+        store = app.state.handlers.store  # every channel has it: the notice has left the delivery index
+        assert await store.notices.count_documents({"next_attempt_at": {"$exists": True}}) == 0
         assert len(fake.sms) == 1
         assert len(fake.wechat) == 1
         fake.tokens += 1  # WeChat invalidated the cached token: fetched again, the message still goes

@@ -19,7 +19,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -45,7 +45,8 @@ class _FieldIndex:
         self.present: set[Any] = set()
         self.unindexable: set[Any] = set()
         self.keys_of: dict[Any, tuple[Any, ...] | None] = {}
-        self.numbers: list[int | float] = []  # the distinct numeric values, sorted, for range conditions
+        self.ordered: dict[str, list[Any]] = {}  # the distinct values of each orderable kind, sorted, for range conditions
+        self.instants: dict[datetime, set[datetime]] = {}  # a date's UTC instant (naive) → the stored dates that are it
 
     def add(self, doc_id: Any, document: Mapping[str, Any]) -> None:
         values = _values(document, self.parts)
@@ -60,8 +61,7 @@ class _FieldIndex:
             ids = self.by_value.get(key)
             if ids is None:
                 ids = self.by_value[key] = set()
-                if _is_number(key):
-                    bisect.insort(self.numbers, key)
+                self._order(key)
             ids.add(doc_id)
 
     def remove(self, doc_id: Any) -> None:
@@ -74,8 +74,33 @@ class _FieldIndex:
                 ids.discard(doc_id)
                 if not ids:
                     del self.by_value[key]
-                    if _is_number(key):
-                        del self.numbers[bisect.bisect_left(self.numbers, key)]
+                    self._unorder(key)
+
+    def _order(self, key: Any) -> None:
+        kind = _kind(key)
+        if kind is None:
+            return
+        sortable = _instant(key) if kind == "date" else key
+        if kind == "date":
+            same = self.instants.setdefault(sortable, set())
+            same.add(key)
+            if len(same) > 1:
+                return
+        bisect.insort(self.ordered.setdefault(kind, []), sortable)
+
+    def _unorder(self, key: Any) -> None:
+        kind = _kind(key)
+        if kind is None:
+            return
+        sortable = _instant(key) if kind == "date" else key
+        if kind == "date":
+            same = self.instants[sortable]
+            same.discard(key)
+            if same:
+                return
+            del self.instants[sortable]
+        ordered = self.ordered[kind]
+        del ordered[bisect.bisect_left(ordered, sortable)]
 
     def equal_to(self, values: list[Any]) -> set[Any]:
         found = set(self.unindexable)
@@ -86,20 +111,25 @@ class _FieldIndex:
     def existing(self) -> set[Any]:
         return self.present | self.unindexable
 
-    def in_range(self, bounds: Mapping[str, int | float]) -> set[Any]:
-        """Documents with a number within ``$gt``/``$gte``/``$lt``/``$lte`` bounds (MongoDB compares numbers only with numbers)."""
-        low, high = 0, len(self.numbers)
+    def in_range(self, bounds: Mapping[str, Any], kind: str) -> set[Any]:
+        """Documents with a value of ``kind`` within ``$gt``/``$gte``/``$lt``/``$lte`` bounds of that kind (MongoDB compares
+        numbers only with numbers and dates only with dates)."""
+        if kind == "date":
+            bounds = {operator: _instant(bound) for operator, bound in bounds.items()}
+        values = self.ordered.get(kind, [])
+        low, high = 0, len(values)
         if "$gt" in bounds:
-            low = bisect.bisect_right(self.numbers, bounds["$gt"])
+            low = bisect.bisect_right(values, bounds["$gt"])
         if "$gte" in bounds:
-            low = max(low, bisect.bisect_left(self.numbers, bounds["$gte"]))
+            low = max(low, bisect.bisect_left(values, bounds["$gte"]))
         if "$lt" in bounds:
-            high = bisect.bisect_left(self.numbers, bounds["$lt"])
+            high = bisect.bisect_left(values, bounds["$lt"])
         if "$lte" in bounds:
-            high = min(high, bisect.bisect_right(self.numbers, bounds["$lte"]))
+            high = min(high, bisect.bisect_right(values, bounds["$lte"]))
         found = set(self.unindexable)
-        for number in self.numbers[low:high]:
-            found |= self.by_value[number]
+        for value in values[low:high]:
+            for key in self.instants[value] if kind == "date" else (value,):
+                found |= self.by_value[key]
         return found
 
 
@@ -116,8 +146,18 @@ def _cheap_first(conditions: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]
     return sorted(conditions, key=lambda condition: condition[0] in ("$or", "$and"))
 
 
-def _is_number(value: Any) -> bool:
-    return type(value) is int or type(value) is float
+def _kind(value: Any) -> str | None:
+    """Which of the index's sorted lists ``value`` belongs to: numbers, or dates (MongoDB compares each only with its kind)."""
+    if type(value) is int or type(value) is float:
+        return "number"
+    if type(value) is datetime:
+        return "date"
+    return None
+
+
+def _instant(value: datetime) -> datetime:
+    """A date as the instant BSON stores: naive UTC (a naive date is taken as UTC already)."""
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
 _RANGE = frozenset({"$gt", "$gte", "$lt", "$lte"})
@@ -332,8 +372,10 @@ class IndexedStore(CollectionStore):
             return None
         if isinstance(condition, Mapping) and set(condition) == {"$exists"} and condition["$exists"] is True:
             return index.existing(), False, set()
-        if isinstance(condition, Mapping) and condition and set(condition) <= _RANGE and all(map(_is_number, condition.values())):
-            return index.in_range(condition), False, set()
+        if isinstance(condition, Mapping) and condition and set(condition) <= _RANGE:
+            kinds = {_kind(bound) for bound in condition.values()}
+            if len(kinds) == 1 and None not in kinds:
+                return index.in_range(condition, kinds.pop() or ""), False, set()
         if values is None:
             return None
         return index.equal_to(values), exact, index.unindexable
