@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from services.common.store import Database
-from services.common.store.stamped import stamped
+from services.common.store.stamped import CACHED_FOR_S, stamped
 from tests.stores import plain_database
 
 __all__ = ["plain_database"]
@@ -53,3 +57,16 @@ async def test_a_memo_is_computed_once_per_stamp_and_again_after_a_write(plain_d
     assert await counters.count_documents({}) == 1  # stale: the batch is not finished
     await counters.bump()
     assert await counters.count_documents({}) == 2
+
+
+async def test_a_write_whose_stamp_never_moved_is_seen_once_the_cached_answer_is_old(
+    plain_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    things = stamped(plain_database, "things")
+    await things.insert_one({"_id": "a", "n": 1})
+    assert await things.count_documents({}) == 1
+    await plain_database.collection("things").insert_one({"_id": "b", "n": 2})  # a writer that died before its bump
+    assert await things.count_documents({}) == 1
+    later = time.monotonic() + CACHED_FOR_S
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert await things.count_documents({}) == 2

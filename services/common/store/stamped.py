@@ -13,17 +13,20 @@ Consistency: a write's call returns after its stamp moved, so a read that starts
 the write; a read racing a write sees the data before or after it, as without the cache. Only writes through
 a stamped handle move the stamp: every handle of such a collection must be stamped (the stores make them
 so), or, for bulk writers that bump once per batch (the counters), call :meth:`StampedCollection.bump`.
+The write and its stamp's move are two updates: a process that dies between them leaves other processes'
+answers cached under the old stamp, so no answer is used more than :data:`CACHED_FOR_S` after it was computed.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from services.common.store.port import Collection, Database, Document, Filter, Index, Update, UpdateOutcome
 
-__all__ = ["CACHED_ANSWERS", "STAMPS", "StampedCollection", "stamped"]
+__all__ = ["CACHED_ANSWERS", "CACHED_FOR_S", "STAMPS", "StampedCollection", "stamped"]
 
 T = TypeVar("T")
 
@@ -31,6 +34,8 @@ STAMPS = "stamps"
 """The collection holding one change counter per stamped collection (``_id``: the collection's name)."""
 CACHED_ANSWERS = 128
 """Answers kept per stamped handle (least recently used dropped first)."""
+CACHED_FOR_S = 10.0
+"""Longest an answer is used under an unmoved stamp (a writer that died between its write and its stamp's move)."""
 
 
 def stamped(database: Database, name: str, *, bump_on_write: bool = True, stamp: str | None = None) -> StampedCollection:
@@ -58,7 +63,7 @@ class StampedCollection:
         self._stamps = stamps
         self._stamp_id = stamp or inner.name
         self._bump_on_write = bump_on_write
-        self._answers: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
+        self._answers: OrderedDict[tuple[Any, ...], tuple[int, Any, float]] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -81,12 +86,12 @@ class StampedCollection:
         stamp = await self.stamp()
         memo_key = ("memo", key)
         entry = self._answers.get(memo_key)
-        if entry is not None and entry[0] == stamp:
+        if entry is not None and entry[0] == stamp and time.monotonic() - entry[2] < CACHED_FOR_S:
             self._answers.move_to_end(memo_key)
             found: T = entry[1]
             return found
         value = await compute()
-        self._answers[memo_key] = (stamp, value)
+        self._answers[memo_key] = (stamp, value, time.monotonic())
         while len(self._answers) > CACHED_ANSWERS:
             self._answers.popitem(last=False)
         return value
@@ -97,13 +102,13 @@ class StampedCollection:
 
     def _cached(self, key: tuple[Any, ...], stamp: int) -> tuple[bool, Any]:
         entry = self._answers.get(key)
-        if entry is None or entry[0] != stamp:
+        if entry is None or entry[0] != stamp or time.monotonic() - entry[2] >= CACHED_FOR_S:
             return False, None
         self._answers.move_to_end(key)
         return True, _copied(entry[1])
 
     def _keep(self, key: tuple[Any, ...], stamp: int, answer: Any) -> None:
-        self._answers[key] = (stamp, _copied(answer))
+        self._answers[key] = (stamp, _copied(answer), time.monotonic())
         self._answers.move_to_end(key)
         while len(self._answers) > CACHED_ANSWERS:
             self._answers.popitem(last=False)
