@@ -30,6 +30,7 @@ from bench.gateways import DASHBOARD, wait_for_line
 from bench.load import post_json, wrk
 from bench.measure import ROOT, ensure_jwt_secret
 from bench.processes import free_port, started
+from services.cli import SERVICES
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
 
@@ -132,7 +133,7 @@ def _tokens() -> dict[str, str]:
 def run_district(district: District, *, seconds: int, connections: int, report: Callable[[str], None] = print) -> dict[str, Any]:
     """Load the district, measure every query through the gateway, print and return the figures."""
     ensure_jwt_secret()
-    ports = {name: free_port() for name in ("needs", "claims", "orgs", "events", "gateway")}
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}  # every service the platform runs, none on a default port
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
     sizes = district.arguments()
     tokens = _tokens()
