@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -159,8 +160,8 @@ async def pipeline_throughput(settings: Settings, ws_url: str, staff: str, count
         await bus.close()
 
 
-async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: str, rate: float, seconds: float) -> dict[str, float]:
-    """Mutations at ``rate`` per second; mutation sent → partner's frame, in milliseconds."""
+async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: str, rate: float, seconds: float) -> dict[str, Any]:
+    """Mutations at ``rate`` per second; mutation sent → partner's frame, in milliseconds; failed mutations and missing frames counted."""
     query = 'subscription { events(types: ["orgs.org.registered.v1"]) { subject } }'
     sent: dict[str, float] = {}
     mutation = (
@@ -168,6 +169,7 @@ async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: st
         "{ organization { id } errors { code field message } } }"
     )
     run = uuid.uuid4().hex[:6]
+    failed: list[str] = []
     async with subscription(ws_url, partner, query) as frames, aiohttp.ClientSession() as http:
 
         async def register(number: int) -> None:
@@ -175,11 +177,10 @@ async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: st
             began = time.perf_counter()
             async with http.post(gateway_url, json=body, headers={"authorization": f"Bearer {staff}"}) as response:
                 answer = await response.json()
-            if not answer.get("data"):
-                raise RuntimeError(f"registerOrganization failed: {answer}")
-            payload = answer["data"]["registerOrganization"]
-            if payload["errors"]:
-                raise RuntimeError(f"registerOrganization refused: {payload['errors']}")
+            payload = (answer.get("data") or {}).get("registerOrganization")
+            if not payload or payload["errors"]:  # counted, not fatal: past the knee the gateway's subgraph timeout answers
+                failed.append(str((answer.get("errors") or (payload and payload["errors"]) or ["no data"])[0]))
+                return
             sent[payload["organization"]["id"]] = began
 
         total = int(rate * seconds)
@@ -192,12 +193,15 @@ async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: st
         sending_s = time.perf_counter() - began
         latencies: list[float] = []
         arrivals: dict[str, float] = {}
-        while len(arrivals) < total:
-            arrived, event = await asyncio.wait_for(frames.get(), timeout=60)
-            arrivals[event["subject"]] = arrived
+        with contextlib.suppress(TimeoutError):  # a frame that never comes is reported as missing, below
+            while not sent.keys() <= arrivals.keys():
+                arrived, event = await asyncio.wait_for(frames.get(), timeout=60)
+                arrivals[event["subject"]] = arrived
         for subject, arrived in arrivals.items():
             if subject in sent:
                 latencies.append(1000 * (arrived - sent[subject]))
+    if not latencies:
+        return {"rate_asked": rate, "events": 0, "failed": len(failed), "first_failure": failed[:1]}
     return {
         "rate_asked": rate,
         "rate_sent": round(total / sending_s, 1),
@@ -205,6 +209,9 @@ async def latency_at_rate(gateway_url: str, ws_url: str, staff: str, partner: st
         "p99_ms": round(_percentile(latencies, 0.99), 1),
         "max_ms": round(max(latencies), 1),
         "events": len(latencies),
+        "failed": len(failed),
+        "first_failure": failed[:1],
+        "missing_frames": len(sent.keys() - arrivals.keys()),
     }
 
 
