@@ -27,7 +27,7 @@ from gateway.composition import compose
 from gateway.console import asset, console_html, describe_graph
 from gateway.dedup import InboundDeduplicator
 from gateway.downloads import FILE_ROUTES, UPLOAD_PREFIX, FileProxy, FileRoute, json_error
-from gateway.endpoint import GatewayApp, GraphQLEndpoint, OrjsonResponse, authenticate, bad_request, rate_limited
+from gateway.endpoint import GatewayApp, GraphQLEndpoint, OrjsonResponse, admitted, bad_request, rate_limited
 from gateway.execution import SubgraphError
 from gateway.file_transport import AiohttpFileTransport, FileTransport
 from gateway.gateway import Gateway
@@ -125,15 +125,9 @@ def create_gateway_app(
                 return OrjsonResponse({"errors": [{"message": "the console is turned off"}]}, status_code=404)
             return HTMLResponse(console_html())
         headers = forwarded(request.headers)
-        limited = await rate_limited(request, None, before_verifying=True)
-        if limited is not None:
-            return limited
-        caller = await authenticate(request)
-        if isinstance(caller, dict):
-            return OrjsonResponse(caller)
-        limited = await rate_limited(request, caller)
-        if limited is not None:
-            return limited
+        caller = await admitted(request)
+        if isinstance(caller, Response):
+            return caller
         try:
             variables = orjson.loads(request.query_params.get("variables") or "null")
         except orjson.JSONDecodeError:
@@ -159,15 +153,9 @@ def create_gateway_app(
         """A file route: counted like any request, its token verified here and again by the service, then streamed through."""
 
         async def endpoint(request: Request) -> Response:
-            limited = await rate_limited(request, None, before_verifying=True)
-            if limited is not None:
-                return limited
-            caller = await authenticate(request)
-            if isinstance(caller, dict):
-                return OrjsonResponse(caller, status_code=401)
-            limited = await rate_limited(request, caller)
-            if limited is not None:
-                return limited
+            refused = await admitted(request, refused_status=401)
+            if isinstance(refused, Response):
+                return refused
             proxy: FileProxy | None = getattr(request.app.state, "files", None)
             if proxy is None:
                 return json_error(503, "the gateway is starting", "NOT_READY")

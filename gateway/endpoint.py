@@ -32,7 +32,7 @@ from gateway.rate_limit import RateLimiter
 from services.common.graphql.view import bearer_token
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
 
-__all__ = ["GatewayApp", "GraphQLEndpoint", "OrjsonResponse", "authenticate", "bad_request", "rate_limited"]
+__all__ = ["GatewayApp", "GraphQLEndpoint", "OrjsonResponse", "admitted", "authenticate", "bad_request", "rate_limited"]
 
 
 class OrjsonResponse(Response):
@@ -102,15 +102,9 @@ class GatewayApp(Starlette):
 async def _post(connection: HTTPConnection, receive: Receive) -> bytes | Response:
     """The answer's JSON, or the response that refuses the request."""
     headers = forwarded(connection.headers)
-    limited = await rate_limited(connection, None, before_verifying=True)
-    if limited is not None:
-        return limited
-    caller = await authenticate(connection)
-    if isinstance(caller, dict):
-        return OrjsonResponse(caller)
-    limited = await rate_limited(connection, caller)
-    if limited is not None:
-        return limited
+    caller = await admitted(connection)
+    if isinstance(caller, Response):
+        return caller
     raw = await _body(receive)
     try:
         body = orjson.loads(raw)
@@ -134,6 +128,20 @@ async def _body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def admitted(connection: HTTPConnection, *, refused_status: int = 200) -> Principal | Response | None:
+    """The caller of a request let in (None: no token), or the response refusing it: its address's rate limit, then
+    its token (a bad one answered with ``refused_status``: 200 with GraphQL errors, 401 for a file), then the caller's
+    own rate limit."""
+    limited = await rate_limited(connection, None, before_verifying=True)
+    if limited is not None:
+        return limited
+    caller = await authenticate(connection)
+    if isinstance(caller, dict):
+        return OrjsonResponse(caller, status_code=refused_status)
+    limited = await rate_limited(connection, caller)
+    return caller if limited is None else limited
 
 
 async def authenticate(connection: HTTPConnection) -> Principal | dict[str, Any] | None:
