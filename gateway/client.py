@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-import websockets
-from websockets.typing import Subprotocol
 
 from gateway.dedup import InFlight, is_read_document
 from gateway.execution import SubgraphError
@@ -21,7 +17,6 @@ from services.common.tracing import SpanKind, enabled, inject_headers, span
 __all__ = ["SubgraphClient"]
 
 FORWARDED_HEADERS = ("authorization", "x-request-id")
-PROTOCOL = Subprotocol("graphql-transport-ws")
 SHAREABLE_CACHE_SIZE = 2_000
 
 
@@ -114,33 +109,6 @@ class SubgraphClient:
                 self._shareable.clear()
             known = self._shareable[query] = is_read_document(query)
         return known
-
-    async def subscribe(
-        self, subgraph: str, query: str, variables: dict[str, Any], headers: dict[str, str]
-    ) -> AsyncIterator[dict[str, Any]]:
-        """A subscription on the owning subgraph over graphql-transport-ws; yields each ``next`` payload."""
-        url = self._subgraphs[subgraph].url.replace("http", "ws", 1)
-        init = {"Authorization": headers["authorization"]} if "authorization" in headers else {}
-        try:
-            async with websockets.connect(url, subprotocols=[PROTOCOL], open_timeout=self._connect_timeout_s) as socket:
-                await socket.send(json.dumps({"type": "connection_init", "payload": init}))
-                ack = json.loads(await socket.recv())
-                if ack.get("type") != "connection_ack":
-                    raise SubgraphError(f"subgraph {subgraph} refused the connection")
-                await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}))
-                async for raw in socket:
-                    message = json.loads(raw)
-                    if message.get("type") == "next":
-                        yield message.get("payload") or {}
-                    elif message.get("type") == "error":
-                        yield {"errors": message.get("payload") or [{"message": "subscription error"}]}
-                        return
-                    elif message.get("type") == "complete":
-                        return
-                    elif message.get("type") == "ping":
-                        await socket.send(json.dumps({"type": "pong"}))
-        except (OSError, websockets.WebSocketException) as error:
-            raise SubgraphError(f"subscription to {subgraph} failed: {error!r}") from error
 
     async def sdl(self, subgraph: Subgraph) -> str:
         """``_service { sdl }`` of a subgraph; :class:`SubgraphError` when it cannot give one."""

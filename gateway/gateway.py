@@ -76,12 +76,12 @@ class Gateway:
         return response
 
     async def subscribe(
-        self, body: Mapping[str, Any], headers: dict[str, str], *, upstream: Upstream | None = None
+        self, body: Mapping[str, Any], headers: dict[str, str], *, upstream: Upstream
     ) -> AsyncIterator[dict[str, Any] | RawPayload]:
         """Responses of a subscription: the owning subgraph's events, each joined with the other subgraphs' fields.
 
-        ``upstream`` replaces the subgraph client's own subscription (one socket per subscription), e.g. by sockets that
-        carry many subscriptions (:mod:`gateway.websocket_upstream`); a :class:`RawPayload` it yields is passed on as it is when the
+        ``upstream`` runs the subgraph's subscription: the sockets of :mod:`gateway.websocket_upstream`, which carry many
+        subscriptions (the only graphql-transport-ws client of the gateway); a :class:`RawPayload` it yields is passed on as it is when the
         subscription is one subgraph's field with nothing to join, hide or decide (:func:`_direct`), else shaped.
         """
         prepared = self._prepare(body)
@@ -97,8 +97,7 @@ class Gateway:
             return
         query, variables = self._execution(prepared, headers).document_for(roots[0])
         direct = _direct(prepared.plan, query)
-        source = upstream if upstream is not None else self._client.subscribe
-        async for event in source(roots[0].subgraph, query, variables, headers):
+        async for event in upstream(roots[0].subgraph, query, variables, headers):
             if isinstance(event, RawPayload):
                 if direct and not event.has_errors:
                     yield event
