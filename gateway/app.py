@@ -40,12 +40,12 @@ from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.supergraph_sdl import load_supergraph
 from gateway.transport import HttpTransport
-from gateway.verified import RememberingVerifier
 from gateway.websocket import serve_websocket
 from services.common.logs import RequestIdMiddleware
 from services.common.metrics import ConnectionsMiddleware, metrics_endpoint
 from services.common.request_limits import RequestLimitsMiddleware
 from services.common.tracing import TraceMiddleware
+from services.common.verified import RememberingVerifier
 
 __all__ = ["compose_from_subgraphs", "create_gateway_app"]
 

@@ -23,6 +23,7 @@ from services.common.places import PlacesReadModel
 from services.common.privacy import ANONYMISED_AT
 from services.common.store import Collection, Database, DuplicateKey, Index
 from services.common.store.dates import aware
+from services.common.store.stamped import stamped
 
 __all__ = ["PAGE", "AuditStore", "entry_document", "entry_from_document", "redacted_fields"]
 
@@ -36,7 +37,7 @@ class AuditStore:
     def __init__(self, database: Database) -> None:
         self.entries: Collection = database.collection("entries")
         self.heads: Collection = database.collection("heads")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
 
     async def create_indexes(self) -> None:
         """Declared indexes (``community_id`` first)."""

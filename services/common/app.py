@@ -29,7 +29,7 @@ from services.common.bus import Bus, Subscription
 from services.common.bus.memory import InProcessBus
 from services.common.bus.rabbit import RabbitBus
 from services.common.graphql.view import ContextFactory, GraphQLView
-from services.common.identity import Principal, TokenVerifier
+from services.common.identity import Principal
 from services.common.logs import RequestIdMiddleware
 from services.common.metrics import ConnectionsMiddleware, OperationMetrics, metrics_endpoint
 from services.common.observed import observed_subscription
@@ -39,6 +39,7 @@ from services.common.settings import Settings
 from services.common.store import Collection, Database, connect
 from services.common.store.memory import MemoryServer
 from services.common.tracing import TraceMiddleware
+from services.common.verified import RememberingVerifier
 
 __all__ = [
     "AppFactory",
@@ -143,7 +144,7 @@ def create_service_app(
                 await the_bus.subscribe(observed_subscription(subscription))
             if parts.on_start is not None:
                 await parts.on_start()
-            app.state.verifier = TokenVerifier(settings)
+            app.state.verifier = RememberingVerifier(settings)
             app.state.context_factory = parts.context_factory
             app.state.database = database
             app.state.bus = the_bus

@@ -17,6 +17,7 @@ from services.common.outbox import OUTBOX_INDEX
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index
 from services.common.store.aggregate import HANDLED_EVENTS, OUTBOX, VERSION
+from services.common.store.stamped import stamped
 from services.disclosure.domain import Fact, Period
 
 __all__ = ["PAGE", "DisclosureStore"]
@@ -35,7 +36,7 @@ class DisclosureStore:
         self.organizations: Collection = database.collection("organizations")
         self.periods: Collection = database.collection("periods")
         self.facts: Collection = database.collection("facts")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
 
     async def create_indexes(self) -> None:
         """Declared indexes (``community_id`` first)."""

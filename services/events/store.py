@@ -26,6 +26,7 @@ from services.common.events import Event
 from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, VersionConflict
 from services.common.store.dates import aware
+from services.common.store.stamped import stamped
 from services.events.domain import Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStatus
 
 __all__ = ["EventsStore", "FeedEntry", "SequenceContended"]
@@ -46,7 +47,7 @@ class EventsStore:
         self.feed: Collection = database.collection("feed")
         self.endpoints: Collection = database.collection("webhooks")
         self.deliveries: Collection = database.collection("deliveries")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
         self._writer = asyncio.Lock()  # spares this process's own writers lost races; correctness is the unique index's
         self._highest = 0  # the highest seq this process has seen: where the search for the feed's highest starts
 

@@ -11,6 +11,7 @@ from services.common.places import PlacesReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index
 from services.common.store.aggregate import HANDLED_EVENTS, insert_aggregate
 from services.common.store.dates import aware
+from services.common.store.stamped import stamped
 from services.evidence.blobs import BlobStore, ChunkedBlobStore
 from services.evidence.domain import Evidence, EvidenceKind, Record, RecordType
 
@@ -26,7 +27,7 @@ class EvidenceStore:
         self.records: Collection = database.collection("records")
         self.evidence: Collection = database.collection("evidence")
         self.blobs: BlobStore = blobs or ChunkedBlobStore(database)
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
 
     async def create_indexes(self) -> None:
         """Declared indexes (``community_id`` first)."""

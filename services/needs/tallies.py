@@ -72,7 +72,12 @@ class NeedTallies:
         """Per community: need counts (``status``, ``category``, ``category_status``) and planned fen per
         ``category/fund_source``, of needs and items created in ``period``."""
         first_day, last_day = _days(period)
-        return _figures(community_ids, await self.store.read(community_ids, first_day, last_day))
+        communities = tuple(community_ids)
+
+        async def figures() -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, dict[str, int]]]:
+            return _figures(communities, await self.store.read(communities, first_day, last_day))
+
+        return await self.store.memo(("counts", communities, first_day, last_day), figures)  # shared: read only
 
     async def rollup_counts(
         self, scope: str, community_ids: Sequence[str], period: Period

@@ -15,6 +15,7 @@ from services.common.pagination import Page, paginate
 from services.common.places import PlacesReadModel
 from services.common.privacy import ANONYMISED_AT
 from services.common.store import Collection, Database, DuplicateKey, Index
+from services.common.store.stamped import stamped
 from services.notices.documents import (
     notice_from_document,
     notice_to_document,
@@ -43,7 +44,7 @@ class NoticesStore:
         self.preferences: Collection = database.collection("preferences")
         self.reminders: Collection = database.collection("reminders")
         self.claims: Collection = database.collection("claims")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
 
     async def create_indexes(self) -> None:
         """Declared indexes, created at start-up."""

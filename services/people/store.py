@@ -21,6 +21,7 @@ from services.common.retention import Expired, RetentionReadModel
 from services.common.store import Collection, Database, DuplicateKey, Index, insert_aggregate, save_aggregate
 from services.common.store.aggregate import OUTBOX, VERSION
 from services.common.store.dates import aware
+from services.common.store.stamped import stamped
 from services.people.documents import (
     attendance_from_document,
     attendance_to_document,
@@ -66,7 +67,7 @@ class PeopleStore(ReadModels):
         self.needs: Collection = database.collection("needs")
         self.organizations: Collection = database.collection("organizations")
         self.claims: Collection = database.collection("claims")
-        self.places = PlacesReadModel(database.collection("communities"))
+        self.places = PlacesReadModel(stamped(database, "communities"))
         self.retention = RetentionReadModel(database.collection("retention"), self.places, default_days=retention_days)
         self.personal = PeoplePersonalData(self.sessions, self.attendance, self.certificates, self.claims, self.volunteers, self.items)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import time
 
 import pytest
 
 from services.common.store import Database
-from services.common.store.stamped import CACHED_FOR_S, stamped
+from services.common.store.stamped import CACHED_FOR_S, one_reading, stamped
 from tests.stores import plain_database
 
 __all__ = ["plain_database"]
@@ -70,3 +72,36 @@ async def test_a_write_whose_stamp_never_moved_is_seen_once_the_cached_answer_is
     later = time.monotonic() + CACHED_FOR_S
     monkeypatch.setattr(time, "monotonic", lambda: later)
     assert await things.count_documents({}) == 2
+
+
+async def test_one_reading_reads_one_state_and_its_own_writes(plain_database: Database) -> None:
+    ours, theirs = stamped(plain_database, "things"), stamped(plain_database, "things")
+    await ours.insert_one({"_id": "a"})
+    outside = contextvars.copy_context()  # another request, not within this reading
+
+    with one_reading():
+        assert await ours.find({}) == [{"_id": "a"}]
+        await outside.run(asyncio.create_task, theirs.insert_one({"_id": "b"}))
+        assert await ours.find({}) == [{"_id": "a"}]  # the state this reading started reading
+        await ours.insert_one({"_id": "c"})
+        assert await ours.find({}, sort=[("_id", 1)]) == [{"_id": "a"}, {"_id": "b"}, {"_id": "c"}]  # past its own write
+
+    assert await ours.count_documents({}) == 3
+
+
+async def test_a_task_that_outlives_its_reading_reads_afresh(plain_database: Database) -> None:
+    things = stamped(plain_database, "things")
+    await things.insert_one({"_id": "a"})
+    later = asyncio.Event()
+
+    async def worker() -> int:
+        await things.count_documents({})  # within the reading: its stamp is kept there
+        await later.wait()
+        return await things.count_documents({})
+
+    with one_reading():
+        task = asyncio.create_task(worker())
+        await asyncio.sleep(0)
+    await things.insert_one({"_id": "b"})
+    later.set()
+    assert await task == 2

@@ -13,6 +13,8 @@ STATE = "{ needs(first: 100) { totalCount edges { node { id status supportCount 
 
 
 async def _state(needs: Needs) -> dict[str, Any]:
+    """What staff of c1 read once the events so far are handled (the counts follow the events)."""
+    await needs.settle()
     return await needs.client.data(STATE, as_=needs.staff)
 
 

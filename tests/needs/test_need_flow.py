@@ -199,6 +199,7 @@ async def test_a_retried_submission_with_the_same_idempotency_key_is_not_doubled
 
     assert retry["need"]["id"] == first["need"]["id"]
     assert len({first["need"]["id"], other["need"]["id"], someone_else["need"]["id"]}) == 3
+    await needs.settle()  # the count follows the events
     count = await needs.client.data("{ needs { totalCount } }", as_=needs.staff)
     assert count["needs"]["totalCount"] == 3
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
@@ -90,10 +90,10 @@ class ClaimsContext(RequestContext):
             return None
         return meeting
 
-    async def scope(self, principal: Principal, requested: Sequence[str] | None, may_read: Callable[[str], Awaitable[bool]]) -> list[str]:
-        """The communities a list covers."""
+    async def scope(self, principal: Principal, requested: Sequence[str] | None, may_read: Callable[[str, str | None], bool]) -> list[str]:
+        """The communities a list covers (see :func:`communities_in_scope`); ``may_read(community, its district)``."""
 
         async def of_districts(district_ids: list[str]) -> list[str]:
-            return [place.community_id for place in await self.store.places.communities_in(district_ids=district_ids)]
+            return [place.community_id for place in (await self.places.index()).communities_in(district_ids=district_ids)]
 
-        return await communities_in_scope(principal, requested, of_districts, may_read)
+        return await communities_in_scope(principal, requested, of_districts, self.places.districts_of, may_read)

@@ -213,7 +213,7 @@ class StreetType:
 
     @strawberry.field(description="认领统计 rolled up over the street's communities you may see (what happened in the period, if given).")
     async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
-        return await _rollup(info, street_scope(str(self.id)), await info.context.places.street.load(str(self.id)), period)
+        return await _rollup(info, street_scope(str(self.id)), await info.context.places.street(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> StreetType:
@@ -227,7 +227,7 @@ class DistrictType:
 
     @strawberry.field(description="认领统计 rolled up over the district's communities you may see (what happened in the period, if given).")
     async def claim_stats(self, info: Info[ClaimsContext, None], period: PeriodInput | None = None) -> ClaimStats:
-        return await _rollup(info, district_scope(str(self.id)), await info.context.places.district.load(str(self.id)), period)
+        return await _rollup(info, district_scope(str(self.id)), await info.context.places.district(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> DistrictType:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +36,8 @@ async def communities_in_scope(
     principal: Principal,
     requested: Sequence[str] | None,
     communities_of_districts: Callable[[list[str]], Awaitable[Iterable[str]]],
-    may_read: Callable[[str], Awaitable[bool]],
+    districts_of: Callable[[list[str]], Awaitable[Sequence[str | None]]],
+    may_read: Callable[[str, str | None], bool],
     *,
     field: str = "filter.communityIds",
 ) -> list[str]:
@@ -46,6 +46,8 @@ async def communities_in_scope(
     Those asked for, each of which the caller must be allowed to read (else FORBIDDEN naming
     ``field``); or, when none are asked for, every community of the caller's token and of the
     districts they administer that they may read. This is how one call covers a district.
+    ``districts_of`` gives each candidate's district in one batch, ``may_read`` decides from the
+    community and its district (no lookup per community: a district has 500).
     """
     if requested:
         candidates = list(dict.fromkeys(requested))
@@ -54,7 +56,8 @@ async def communities_in_scope(
         if principal.districts:
             own |= set(await communities_of_districts(sorted(principal.districts)))
         candidates = sorted(own)
-    allowed = await asyncio.gather(*(may_read(community_id) for community_id in candidates))
+    districts = await districts_of(candidates)
+    allowed = [may_read(community_id, district) for community_id, district in zip(candidates, districts, strict=True)]
     if requested and not all(allowed):
         raise PublicError("you may not read some of these communities", "FORBIDDEN", field)
     return [community_id for community_id, ok in zip(candidates, allowed, strict=True) if ok]

@@ -1,39 +1,50 @@
-"""Per-request DataLoaders over the places read model, for services that roll up by place."""
+"""Per-request lookups in the places read model, for services that roll up by place."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from strawberry.dataloader import DataLoader
-
-from services.common.grouping import grouped
-from services.common.places import CommunityPlace, PlacesReadModel
-from services.common.tracing import traced_batch
+from services.common.places import CommunityPlace, PlaceIndex, PlacesReadModel
 
 __all__ = ["PlaceLoaders"]
 
 
 class PlaceLoaders:
-    """Community → place, street → communities, district → communities; each batched per request."""
+    """Community → place, street → communities, district → communities, from one :class:`PlaceIndex` per request.
+
+    The index is the read model as of the request's first lookup (read once per change of the model,
+    shared by the process's requests), so a request sees one consistent set of places and each lookup
+    after the first is a dictionary access: a district-wide list asks for 500 communities' districts
+    without 500 loads.
+    """
 
     def __init__(self, places: PlacesReadModel) -> None:
-        async def by_community(ids: Sequence[str]) -> list[CommunityPlace | None]:
-            found = await places.places(ids)
-            return [found.get(community_id) for community_id in ids]
+        self._places = places
+        self._index: PlaceIndex | None = None
 
-        async def by_street(ids: Sequence[str]) -> list[list[CommunityPlace]]:
-            found = await places.communities_in(street_ids=ids)
-            return grouped(found, ids, lambda place: place.street_id)
+    async def index(self) -> PlaceIndex:
+        """The places as this request sees them."""
+        if self._index is None:
+            self._index = await self._places.index()
+        return self._index
 
-        async def by_district(ids: Sequence[str]) -> list[list[CommunityPlace]]:
-            found = await places.communities_in(district_ids=ids)
-            return grouped(found, ids, lambda place: place.district_id)
+    async def community(self, community_id: str) -> CommunityPlace | None:
+        """Where the community sits, or None until orgs announced it."""
+        return (await self.index()).by_id.get(community_id)
 
-        self.community: DataLoader[str, CommunityPlace | None] = DataLoader(load_fn=traced_batch("places by community", by_community))
-        self.street: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=traced_batch("places by street", by_street))
-        self.district: DataLoader[str, list[CommunityPlace]] = DataLoader(load_fn=traced_batch("places by district", by_district))
+    async def street(self, street_id: str) -> list[CommunityPlace]:
+        """The street's communities, in id order."""
+        return list((await self.index()).by_street.get(street_id, ()))
+
+    async def district(self, district_id: str) -> list[CommunityPlace]:
+        """The district's communities, in id order."""
+        return list((await self.index()).by_district.get(district_id, ()))
 
     async def district_of(self, community_id: str) -> str | None:
         """The community's district, or None until orgs announced it."""
-        place = await self.community.load(community_id)
-        return place.district_id if place else None
+        return (await self.index()).district_of(community_id)
+
+    async def districts_of(self, community_ids: Sequence[str]) -> list[str | None]:
+        """Each community's district (None where orgs has not announced it), in order."""
+        index = await self.index()
+        return [index.district_of(community_id) for community_id in community_ids]

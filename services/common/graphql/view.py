@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from services.common.identity import AuthenticationError, Principal, TokenVerifier
+from services.common.store.stamped import one_reading
 
 __all__ = ["ContextFactory", "GraphQLView", "bearer_token"]
 
@@ -55,7 +56,8 @@ class GraphQLView(GraphQL[Any, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            with one_reading():  # one state of each stamped collection per request
+                response = await self.run(request)
         except HTTPException as error:
             body = {"errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}]}
             response = JSONResponse(body, status_code=error.status_code)

@@ -36,10 +36,10 @@ switch still finds its buckets)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from services.common.store.port import Collection, Database, DuplicateKey, Index
 from services.common.store.stamped import stamped
@@ -60,6 +60,8 @@ __all__ = [
     "moved",
     "read_counters",
 ]
+
+T = TypeVar("T")
 
 Counters = Mapping[date, Mapping[str, float]]
 """Counter name → amount, per calendar day (what one record adds)."""
@@ -339,6 +341,12 @@ class CounterStore:
                 },
                 upsert=True,
             )
+
+    async def memo(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        """What ``compute`` (a pure function of the counters) returns, computed once per change of the counters
+        (:meth:`StampedCollection.memo <services.common.store.stamped.StampedCollection.memo>`): the same figures
+        asked for again cost one stamp lookup. The value is shared between callers: it must not be changed."""
+        return await self.collection.memo(key, compute)
 
     async def read(
         self, community_ids: Iterable[str], first_day: date | None = None, last_day: date | None = None

@@ -196,7 +196,7 @@ class StreetType:
 
     @strawberry.field(description="需求统计 Needs of the street's communities you may see, rolled up (submitted in the period, if given).")
     async def need_stats(self, info: Info[NeedsContext, None], period: PeriodInput | None = None) -> NeedStats:
-        return await _rollup(info, street_scope(str(self.id)), await info.context.places.street.load(str(self.id)), period)
+        return await _rollup(info, street_scope(str(self.id)), await info.context.places.street(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> StreetType:
@@ -212,7 +212,7 @@ class DistrictType:
         description="需求统计 Needs of the district's communities you may see, rolled up (submitted in the period, if given)."
     )
     async def need_stats(self, info: Info[NeedsContext, None], period: PeriodInput | None = None) -> NeedStats:
-        return await _rollup(info, district_scope(str(self.id)), await info.context.places.district.load(str(self.id)), period)
+        return await _rollup(info, district_scope(str(self.id)), await info.context.places.district(str(self.id)), period)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> DistrictType:

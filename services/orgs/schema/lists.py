@@ -27,8 +27,11 @@ async def list_organizations(
     async def of_districts(district_ids: list[str]) -> list[str]:
         return [community.id for community in await context.store.communities_of(district_ids=district_ids)]
 
+    async def districts_of(community_ids: list[str]) -> list[str | None]:
+        return [community.district_id if community else None for community in await context.communities.load_many(community_ids)]
+
     query = OrganizationQuery(
-        community_ids=await communities_in_scope(principal, requested, of_districts, lambda cid: context.belongs_to(principal, cid)),
+        community_ids=await communities_in_scope(principal, requested, of_districts, districts_of, principal.belongs_to),
         kinds=filter.kinds or () if filter else (),
         purposes=filter.purposes or () if filter else (),
         statuses=filter.statuses or () if filter else (),

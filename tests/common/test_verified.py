@@ -1,4 +1,4 @@
-"""Tokens remembered by the gateway (:mod:`gateway.verified`): reused while valid and recent, never when refused or expired."""
+"""Tokens remembered by the gateway and the services (:mod:`services.common.verified`): reused while valid and recent, never when refused or expired."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway import verified
-from gateway.settings import GatewaySettings
-from gateway.verified import REMEMBERED_FOR_S, RememberingVerifier
+from services.common import verified
 from services.common.identity import JWT_LEEWAY_S, AuthenticationError, Principal, Role, TokenVerifier, mint_token
+from services.common.settings import Settings
+from services.common.verified import REMEMBERED_FOR_S, RememberingVerifier
 
 EXPIRES = 1_900_000_000.0
 
 
 class Clock:
-    """The time :mod:`gateway.verified` reads."""
+    """The time :mod:`services.common.verified` reads."""
 
     def __init__(self, now: float) -> None:
         self.now = now
@@ -44,7 +44,7 @@ async def test_an_accepted_token_is_remembered_until_its_expiry_and_for_a_minute
 ) -> None:
     clock = Clock(EXPIRES - 3600)
     monkeypatch.setattr(verified, "time", clock)
-    verifier = RememberingVerifier(GatewaySettings())
+    verifier = RememberingVerifier(Settings())
 
     first = await verifier.verify("a")
     clock.now += REMEMBERED_FOR_S - 1
@@ -64,7 +64,7 @@ async def test_an_accepted_token_is_remembered_until_its_expiry_and_for_a_minute
 
 
 async def test_a_refused_token_is_verified_and_refused_every_time(underlying: list[str]) -> None:
-    verifier = RememberingVerifier(GatewaySettings())
+    verifier = RememberingVerifier(Settings())
     for _ in range(2):
         with pytest.raises(AuthenticationError):
             await verifier.verify("forged")
@@ -72,7 +72,7 @@ async def test_a_refused_token_is_verified_and_refused_every_time(underlying: li
 
 
 async def test_a_real_token_is_accepted_remembered_and_a_tampered_one_still_refused() -> None:
-    settings = GatewaySettings()
+    settings = Settings()
     verifier = RememberingVerifier(settings)
     token = mint_token(settings, subject="u", roles=[Role.RESIDENT], communities=["c1"])
     principal = await verifier.verify(token)

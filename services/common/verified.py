@@ -1,7 +1,8 @@
-"""Bearer tokens verified once and remembered for a short while: the gateway checks the same token on every request.
+"""Bearer tokens verified once and remembered for a short while: the gateway and every service check the same token on every request.
 
 A client sends its token with each request; verifying it (base64, JSON, HMAC or RSA, the claims)
-costs more CPU than the gateway's own work for a small operation. :class:`RememberingVerifier`
+costs more CPU than the gateway's own work for a small operation, and than a service's answer
+from its read models. :class:`RememberingVerifier`
 keeps what a successful verification gave (the :class:`~services.common.identity.Principal`)
 per token text, and gives it back while both hold:
 
@@ -13,8 +14,8 @@ per token text, and gives it back while both hold:
   accepted (a JWKS rotation) reaches a token already seen within that time.
 
 A refused token is never remembered: it is verified (and refused) again each time. At most
-:data:`REMEMBERED_TOKENS` tokens are kept, the least recently used dropped first. Every
-subgraph still verifies the token itself.
+:data:`REMEMBERED_TOKENS` tokens are kept, the least recently used dropped first. The gateway
+and each service keep their own (no process trusts another's verification).
 """
 
 from __future__ import annotations
