@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,7 @@ from bench.dataset import DISTRICT_ID, District
 from bench.gateways import DASHBOARD, wait_for_line
 from bench.load import post_json, wrk
 from bench.measure import ROOT, ensure_jwt_secret
-from bench.processes import free_port, started
+from bench.processes import free_port, started, wait_for_port
 from services.cli import SERVICES
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
@@ -137,7 +139,7 @@ def run_district(district: District, *, seconds: int, connections: int, report: 
     env = {f"{name.upper()}_PORT": str(port) for name, port in ports.items()} | {"LOG_LEVEL": "WARNING"}
     sizes = district.arguments()
     tokens = _tokens()
-    figures: dict[str, Any] = {"queries": {}, "load_average_before": _load_average()}
+    figures: dict[str, Any] = {"load_average_before": _load_average()}
     report(f"machine load average (1, 5, 15 min) before: {figures['load_average_before']}")
     with tempfile.TemporaryDirectory(prefix="renling-district-") as folder:
         logs = Path(folder)
@@ -158,29 +160,67 @@ def run_district(district: District, *, seconds: int, connections: int, report: 
                 url = f"http://127.0.0.1:{ports['gateway']}/graphql"
                 figures["gateway_started_s"] = round(gateway.started_in_s, 2)
                 report(f"gateway: composed and listening in {gateway.started_in_s:.1f} s")
-                for query in QUERIES:
-                    body = {"query": query.query, "variables": query.variables}
-                    answer = post_json(url, body, authorization=tokens[query.role], timeout_s=120)
-                    if answer.get("errors") or not answer.get("data"):
-                        raise RuntimeError(f"{query.name}: {json.dumps(answer, ensure_ascii=False)[:1500]}")
-                    wrk(url, body, authorization=tokens[query.role], seconds=2, connections=1)
-                    row: dict[str, Any] = {"response_bytes": len(json.dumps(answer, ensure_ascii=False).encode())}
-                    for users in sorted({1, connections}):
-                        result = wrk(url, body, authorization=tokens[query.role], seconds=seconds, connections=users)
-                        met = result.requests > 0 and result.p95_ms < GOAL_P95_MS and not result.errors  # none answered: not met
-                        row[f"{users} at a time"] = result.row() | {
-                            "requests": result.requests,
-                            "errors": result.errors,
-                            "p95_under_100_ms": met,
-                        }
-                    figures["queries"][query.name] = row
-                    report(f"  {query.name:<56} {json.dumps(row)}")
+                answers: dict[str, Any] = {}
+                figures["queries"] = _measure(url, tokens, seconds, connections, answers, report)
                 figures["peak_mib"] = {"platform": round(platform.peak_rss_mib()), "gateway": round(gateway.peak_rss_mib())}
                 report(f"peak memory (MiB): {json.dumps(figures['peak_mib'])}")
+                report("split: one process per service group (as deployed), forked from the loaded platform")
+                platform.process.send_signal(signal.SIGUSR1)
+                children = wait_for_line(logs / "p.log", "SPLIT ", platform, within_s=120)["processes"]
+                for name in SERVICES:
+                    wait_for_port(ports[name], within_s=120)
+                figures["split_processes"] = sorted(children)
+                figures["queries_split"] = _measure(url, tokens, seconds, connections, answers, report)
+                figures["peak_mib_split"] = {group: round(_peak_rss_mib(pid)) for group, pid in children.items()}
+                report(f"peak memory of each process of the split platform (MiB): {json.dumps(figures['peak_mib_split'])}")
     figures["load_average_after"] = _load_average()
     report(f"machine load average (1, 5, 15 min) after: {figures['load_average_after']}")
-    _report_goal(figures, connections, report)
+    report("one process (as make up runs it):")
+    _report_goal(figures["queries"], connections, report)
+    report("one process per service group (as deployed):")
+    _report_goal(figures["queries_split"], connections, report)
     return figures
+
+
+def _measure(
+    url: str, tokens: dict[str, str], seconds: int, connections: int, answers: dict[str, Any], report: Callable[[str], None]
+) -> dict[str, Any]:
+    """Every query one at a time and ``connections`` at a time; each answer must equal ``answers``' (kept the first time)."""
+    rows: dict[str, Any] = {}
+    for query in QUERIES:
+        body = {"query": query.query, "variables": query.variables}
+        answer = _first_answer(url, body, tokens[query.role])
+        if answer.get("errors") or not answer.get("data"):
+            raise RuntimeError(f"{query.name}: {json.dumps(answer, ensure_ascii=False)[:1500]}")
+        if answers.setdefault(query.name, answer) != answer:
+            raise RuntimeError(f"{query.name}: the answer differs from the one-process platform's")
+        wrk(url, body, authorization=tokens[query.role], seconds=2, connections=1)
+        row: dict[str, Any] = {"response_bytes": len(json.dumps(answer, ensure_ascii=False).encode())}
+        for users in sorted({1, connections}):
+            result = wrk(url, body, authorization=tokens[query.role], seconds=seconds, connections=users)
+            met = result.requests > 0 and result.p95_ms < GOAL_P95_MS and not result.errors  # none answered: not met
+            row[f"{users} at a time"] = result.row() | {"requests": result.requests, "errors": result.errors, "p95_under_100_ms": met}
+        rows[query.name] = row
+        report(f"  {query.name:<56} {json.dumps(row)}")
+    return rows
+
+
+def _first_answer(url: str, body: dict[str, Any], authorization: str) -> dict[str, Any]:
+    """The answer to ``body``, tried again for a few seconds while the services (re)start behind the gateway."""
+    deadline = time.monotonic() + 30
+    while True:
+        answer: dict[str, Any] = post_json(url, body, authorization=authorization, timeout_s=120)
+        if not answer.get("errors") or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
+
+
+def _peak_rss_mib(pid: int) -> float:
+    """The high-water mark of resident memory (VmHWM) of process ``pid``, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _load_average() -> list[float]:
@@ -188,10 +228,10 @@ def _load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def _report_goal(figures: dict[str, Any], connections: int, report: Callable[[str], None]) -> None:
+def _report_goal(queries: dict[str, Any], connections: int, report: Callable[[str], None]) -> None:
     """Query by query: is p95 under 100 ms, with one administrator and with ``connections`` at once."""
     report(f"goal: p95 < {GOAL_P95_MS:.0f} ms")
-    for name, row in figures["queries"].items():
+    for name, row in queries.items():
         verdicts = []
         for users in sorted({1, connections}):
             cell = row[f"{users} at a time"]

@@ -1,19 +1,30 @@
 """``python -m bench.platform``: the embedded platform (as ``make up``) with a generated district.
 
-The four services share one in-process bus and the ``memory://`` store, as in ``make up``; the
+The services share one in-process bus and the ``memory://`` store, as in ``make up``; the
 gateway is started separately by the benchmarks. Prints one ``BENCH {json}`` line with the
 start-up and load times once the district is loaded, then serves until Ctrl-C.
+
+``SIGUSR1`` splits it: the one-process platform stops, and the loaded district is served by one
+process per service group (:data:`GROUPS`: needs, claims, orgs, the rest), as a deployment runs
+one process per service. They are forked from the loaded process, so each starts with the whole
+``memory://`` store as it was (copy-on-write) and fresh apps over it (each group its own
+in-process bus); after the fork nothing is shared, so events no longer travel between groups: a
+split platform serves reads (what the district benchmark sends), and a write would reach only its
+own service's store. Prints ``SPLIT {json}`` (each group's process id) once forked.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
+import logging
 import os
+import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import uvloop
 from starlette.applications import Starlette
@@ -25,26 +36,83 @@ from services.common.serve import Listener, serve_all
 from services.common.settings import Settings
 from services.common.store.memory import MemoryServer
 
-__all__ = ["main"]
+__all__ = ["GROUPS", "main"]
+
+GROUPS: tuple[tuple[str, ...], ...] = (
+    ("needs",),
+    ("claims",),
+    ("orgs",),
+    tuple(name for name in SERVICES if name not in ("needs", "claims", "orgs")),
+)
+"""The processes of a split platform: one per service the district views read, one for the rest."""
 
 
 def main() -> None:
-    """Serve needs, claims, orgs and events with the district named on the command line."""
+    """Serve every service with the district named on the command line; split on SIGUSR1."""
     parser = argparse.ArgumentParser(prog="python -m bench.platform")
     District.add_arguments(parser)
     district = District.from_arguments(parser.parse_args())
+    settings = Settings()
+    memory = MemoryServer()
+    split: list[bool] = []
     try:
-        uvloop.run(_serve(Settings(), district))
+        uvloop.run(_serve(settings, district, memory, split))
     except KeyboardInterrupt:
         sys.exit(130)
+    if split:
+        _serve_split(settings, memory)
 
 
-async def _serve(settings: Settings, district: District) -> None:
+def _serve_split(settings: Settings, memory: MemoryServer) -> None:
+    """Fork one process per group over the loaded store; forward SIGINT/SIGTERM to them and wait for them."""
+    gc.collect()
+    gc.freeze()  # the store's objects stay shared pages: no collection in a child walks (and so copies) them
+    stops = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    children: dict[str, int] = {}
+    for group in GROUPS:
+        pid = os.fork()
+        if pid == 0:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+            code = 1
+            try:
+                uvloop.run(_serve_group(settings, memory, group))
+                code = 0
+            except Exception:
+                logging.getLogger("bench.platform").exception("the process of %s stopped", "+".join(group))
+            finally:
+                os._exit(code)  # a child never returns into the parent's code
+        children["+".join(group)] = pid
+    print("SPLIT " + json.dumps({"processes": children}), flush=True)
+    signal.sigwait(stops)
+    for pid in children.values():
+        os.kill(pid, signal.SIGINT)
+    for pid in children.values():
+        os.waitpid(pid, 0)
+
+
+async def _serve_group(settings: Settings, memory: MemoryServer, names: Sequence[str]) -> None:
+    """Serve the services ``names`` over the forked store, with an in-process bus of their own."""
+    bus = make_bus(settings)
+    await bus.start()
+    apps = {name: SERVICES[name][0](settings, memory=memory, bus=bus) for name in names}
+    try:
+        await serve_all([Listener(name, app, settings.host, SERVICES[name][1](settings)) for name, app in apps.items()])
+    finally:
+        await bus.close()
+
+
+async def _serve(settings: Settings, district: District, memory: MemoryServer, split: list[bool]) -> None:
     began = time.perf_counter()
     bus = make_bus(settings)
     await bus.start()
-    memory = MemoryServer() if settings.mongodb_url.startswith("memory://") else None
     apps = {name: factory(settings, memory=memory, bus=bus) for name, (factory, _) in SERVICES.items()}
+
+    def split_now() -> None:
+        split.append(True)
+        os.kill(os.getpid(), signal.SIGTERM)  # serve_all stops every listener on SIGTERM
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, split_now)
     listeners = [Listener(name, app, settings.host, SERVICES[name][1](settings)) for name, app in apps.items()]
 
     async def started() -> None:

@@ -28,6 +28,7 @@ from functools import partial
 from services.common.domain import local_date
 from services.common.places import CommunityPlace, PlacesReadModel, district_scope, street_scope
 from services.common.store import connect
+from services.common.store.stamped import stamped
 from services.needs.domain import Category, NeedStatus
 from services.needs.tallies import NeedTallies
 
@@ -57,7 +58,7 @@ async def run(communities: int, needs: int, repeats: int, street_size: int, conc
     client = connect(os.environ.get("MONGODB_URL") or "memory://")
     database = client.database(f"renling_bench_statistics_{random.randrange(10**6)}")
     try:
-        places = PlacesReadModel(database.collection("communities"))
+        places = PlacesReadModel(stamped(database, "communities"))
         ids = [f"community-{n:03d}" for n in range(communities)]
         for number, community in enumerate(ids):
             await places.record(
