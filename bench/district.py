@@ -31,7 +31,7 @@ from bench.dataset import DISTRICT_ID, District
 from bench.gateways import DASHBOARD, wait_for_line
 from bench.load import post_json, wrk
 from bench.measure import ROOT, ensure_jwt_secret
-from bench.processes import free_port, started, wait_for_port
+from bench.processes import free_port, peak_rss_mib, started, wait_for_port
 from services.cli import SERVICES
 from services.common.identity import Role, mint_token
 from services.common.settings import Settings
@@ -171,7 +171,7 @@ def run_district(district: District, *, seconds: int, connections: int, report: 
                     wait_for_port(ports[name], within_s=120)
                 figures["split_processes"] = sorted(children)
                 figures["queries_split"] = _measure(url, tokens, seconds, connections, answers, report)
-                figures["peak_mib_split"] = {group: round(_peak_rss_mib(pid)) for group, pid in children.items()}
+                figures["peak_mib_split"] = {group: round(peak_rss_mib(pid)) for group, pid in children.items()}
                 report(f"peak memory of each process of the split platform (MiB): {json.dumps(figures['peak_mib_split'])}")
     figures["load_average_after"] = _load_average()
     report(f"machine load average (1, 5, 15 min) after: {figures['load_average_after']}")
@@ -213,14 +213,6 @@ def _first_answer(url: str, body: dict[str, Any], authorization: str) -> dict[st
         if not answer.get("errors") or time.monotonic() > deadline:
             return answer
         time.sleep(0.5)
-
-
-def _peak_rss_mib(pid: int) -> float:
-    """The high-water mark of resident memory (VmHWM) of process ``pid``, MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _load_average() -> list[float]:

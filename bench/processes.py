@@ -12,9 +12,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Measured", "cpu_seconds", "free_port", "pids_of", "started", "wait_for_port"]
+__all__ = ["Measured", "cpu_seconds", "free_port", "peak_rss_mib", "pids_of", "started", "wait_for_port"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The high-water mark of resident memory (VmHWM) of process ``pid``, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 def cpu_seconds(pid: int, *, children: bool = False) -> float:
@@ -74,10 +82,7 @@ class Measured:
 
     def peak_rss_mib(self) -> float:
         """The high-water mark of resident memory (VmHWM), MiB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError(f"no VmHWM for {self.name}")
+        return peak_rss_mib(self.process.pid)
 
     def rss_mib(self) -> float:
         """Resident memory now (VmRSS), MiB."""

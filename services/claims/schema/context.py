@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 from services.claims.domain import Claim, IntentionMeeting, ItemBoard, access
 from services.claims.handlers import ClaimsHandlers
 from services.claims.store import ClaimsStore
-from services.common.graphql.context import RequestContext, communities_in_scope
+from services.common.graphql.context import RequestContext
 from services.common.graphql.places import PlaceLoaders
 from services.common.grouping import grouped
 from services.common.identity import Principal
@@ -89,11 +89,3 @@ class ClaimsContext(RequestContext):
         if meeting is None or not await self.belongs_to(self.require_principal(), meeting.community_id):
             return None
         return meeting
-
-    async def scope(self, principal: Principal, requested: Sequence[str] | None, may_read: Callable[[str, str | None], bool]) -> list[str]:
-        """The communities a list covers (see :func:`communities_in_scope`); ``may_read(community, its district)``."""
-
-        async def of_districts(district_ids: list[str]) -> list[str]:
-            return [place.community_id for place in (await self.places.index()).communities_in(district_ids=district_ids)]
-
-        return await communities_in_scope(principal, requested, of_districts, self.places.districts_of, may_read)

@@ -108,7 +108,7 @@ async def _rollup(
             figures = await info.context.store.rollup_figures(scope, visible, first_day, last_day)
             return None if figures is None else ClaimStats.of(figures)
 
-        stats = await info.context.store.tallies.store.collection.memo(("rollup", scope, tuple(visible), first_day, last_day), rolled_up)
+        stats = await info.context.store.tallies.store.memo(("rollup", scope, tuple(visible), first_day, last_day), rolled_up)
         if stats is not None:
             return stats  # computed once per change of the counters
     return await _stats(info, visible, period)

@@ -24,7 +24,7 @@ async def claim_query(info: Info[ClaimsContext, None], filter: ClaimFilter | Non
     organization_ids = [str(oid) for oid in filter.organization_ids] if filter and filter.organization_ids else []
     own_only = bool(organization_ids) and principal.has_role(*access.ORGANIZATION_ROLES) and organization_ids == [principal.organization]
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
-    communities = None if own_only and requested is None else await context.scope(principal, requested, principal.belongs_to)
+    communities = None if own_only and requested is None else await context.places.scope(principal, requested, principal.belongs_to)
     return ClaimQuery(
         community_ids=communities,
         item_ids=[str(iid) for iid in filter.item_ids] if filter and filter.item_ids else [],
@@ -54,7 +54,7 @@ async def list_meetings(
     """Intention meetings of the communities asked for or all of the caller's, latest first."""
     context = info.context
     principal = context.require_principal()
-    query = MeetingQuery(await context.scope(principal, community_ids, principal.belongs_to))
+    query = MeetingQuery(await context.places.scope(principal, community_ids, principal.belongs_to))
     try:
         meetings, page = await context.store.list_meetings(query, first=first, after=after)
     except DomainError as error:

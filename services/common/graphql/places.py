@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from services.common.graphql.context import communities_in_scope
+from services.common.identity import Principal
 from services.common.places import CommunityPlace, PlaceIndex, PlacesReadModel
 
 __all__ = ["PlaceLoaders"]
@@ -48,3 +50,12 @@ class PlaceLoaders:
         """Each community's district (None where orgs has not announced it), in order."""
         index = await self.index()
         return [index.district_of(community_id) for community_id in community_ids]
+
+    async def scope(self, principal: Principal, requested: Sequence[str] | None, may_read: Callable[[str, str | None], bool]) -> list[str]:
+        """The communities a list covers (see :func:`communities_in_scope`), decided from this request's places;
+        ``may_read(community, its district)``."""
+
+        async def of_districts(district_ids: list[str]) -> list[str]:
+            return [place.community_id for place in (await self.index()).communities_in(district_ids=district_ids)]
+
+        return await communities_in_scope(principal, requested, of_districts, self.districts_of, may_read)

@@ -77,10 +77,10 @@ class _FieldIndex:
                     self._unorder(key)
 
     def _order(self, key: Any) -> None:
-        kind = _kind(key)
+        """A new distinct value: into its kind's sorted list (a date once per instant, however many offsets name it)."""
+        kind, sortable = _sortable(key)
         if kind is None:
             return
-        sortable = _instant(key) if kind == "date" else key
         if kind == "date":
             same = self.instants.setdefault(sortable, set())
             same.add(key)
@@ -89,10 +89,10 @@ class _FieldIndex:
         bisect.insort(self.ordered.setdefault(kind, []), sortable)
 
     def _unorder(self, key: Any) -> None:
-        kind = _kind(key)
+        """A value no document has any more: out of its kind's sorted list (a date once no stored date is its instant)."""
+        kind, sortable = _sortable(key)
         if kind is None:
             return
-        sortable = _instant(key) if kind == "date" else key
         if kind == "date":
             same = self.instants[sortable]
             same.discard(key)
@@ -153,6 +153,12 @@ def _kind(value: Any) -> str | None:
     if type(value) is datetime:
         return "date"
     return None
+
+
+def _sortable(value: Any) -> tuple[str | None, Any]:
+    """``value``'s kind and what it is sorted by in that kind's list (a date: its UTC instant)."""
+    kind = _kind(value)
+    return kind, _instant(value) if kind == "date" else value
 
 
 def _instant(value: datetime) -> datetime:

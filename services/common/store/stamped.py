@@ -136,33 +136,42 @@ class StampedCollection:
         is shared between callers: it must not be changed."""
         stamp = await self.stamp()
         memo_key = ("memo", key)
-        entry = self._answers.get(memo_key)
-        if entry is not None and entry[0] == stamp and time.monotonic() - entry[2] < CACHED_FOR_S:
-            self._answers.move_to_end(memo_key)
-            found: T = entry[1]
+        hit, value = self._get(memo_key, stamp)
+        if hit:
+            found: T = value
             return found
-        value = await compute()
-        self._answers[memo_key] = (stamp, value, time.monotonic())
-        while len(self._answers) > CACHED_ANSWERS:
-            self._answers.popitem(last=False)
-        return value
+        computed = await compute()
+        self._put(memo_key, stamp, computed)
+        return computed
 
     async def _after_write(self) -> None:
         if self._bump_on_write:
             await self.bump()
 
-    def _cached(self, key: tuple[Any, ...], stamp: int) -> tuple[bool, Any]:
+    def _get(self, key: tuple[Any, ...], stamp: int) -> tuple[bool, Any]:
+        """(True, the value kept for ``key``) if it was kept under ``stamp`` and is recent enough, else (False, None)."""
         entry = self._answers.get(key)
         if entry is None or entry[0] != stamp or time.monotonic() - entry[2] >= CACHED_FOR_S:
             return False, None
         self._answers.move_to_end(key)
-        return True, pickle.loads(entry[1])
+        return True, entry[1]
 
-    def _keep(self, key: tuple[Any, ...], stamp: int, answer: Any) -> None:
-        self._answers[key] = (stamp, _frozen(answer), time.monotonic())
+    def _put(self, key: tuple[Any, ...], stamp: int, value: Any) -> None:
+        self._answers[key] = (stamp, value, time.monotonic())
         self._answers.move_to_end(key)
         while len(self._answers) > CACHED_ANSWERS:
             self._answers.popitem(last=False)
+
+    async def _answer(self, key: tuple[Any, ...], read: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``read`` (a query of the inner collection) answers, from the cache while the stamp has not moved; a
+        fresh copy each time (kept pickled), so a caller may change what it got."""
+        stamp = await self.stamp()
+        hit, frozen = self._get(key, stamp)
+        if hit:
+            return pickle.loads(frozen)
+        answer = await read()
+        self._put(key, stamp, _frozen(answer))
+        return answer
 
     async def insert_one(self, document: Document) -> None:
         """Insert, then move the stamp."""
@@ -184,14 +193,8 @@ class StampedCollection:
         projection: Mapping[str, Any] | None = None,
     ) -> list[Document]:
         """Matches in order, from the cache while the stamp has not moved."""
-        stamp = await self.stamp()
         key = ("find", repr(filter), repr(list(sort)), limit, repr(projection))
-        hit, answer = self._cached(key, stamp)
-        if hit:
-            found: list[Document] = answer
-            return found
-        documents = await self.inner.find(filter, sort=sort, limit=limit, projection=projection)
-        self._keep(key, stamp, documents)
+        documents: list[Document] = await self._answer(key, lambda: self.inner.find(filter, sort=sort, limit=limit, projection=projection))
         return documents
 
     async def update_one(self, filter: Filter, update: Update, *, upsert: bool = False) -> UpdateOutcome:
@@ -233,25 +236,11 @@ class StampedCollection:
 
     async def count_documents(self, filter: Filter) -> int:
         """How many match, from the cache while the stamp has not moved."""
-        stamp = await self.stamp()
-        key = ("count", repr(filter))
-        hit, answer = self._cached(key, stamp)
-        if hit:
-            return int(answer)
-        counted = await self.inner.count_documents(filter)
-        self._keep(key, stamp, counted)
-        return counted
+        return int(await self._answer(("count", repr(filter)), lambda: self.inner.count_documents(filter)))
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         """All results of a pipeline, from the cache while the stamp has not moved."""
-        stamp = await self.stamp()
-        key = ("aggregate", repr(list(pipeline)))
-        hit, answer = self._cached(key, stamp)
-        if hit:
-            rows: list[Document] = answer
-            return rows
-        rows = await self.inner.aggregate(pipeline)
-        self._keep(key, stamp, rows)
+        rows: list[Document] = await self._answer(("aggregate", repr(list(pipeline))), lambda: self.inner.aggregate(pipeline))
         return rows
 
     async def create_indexes(self, indexes: Sequence[Index]) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from services.common.graphql.context import RequestContext, communities_in_scope
+from services.common.graphql.context import RequestContext
 from services.common.graphql.places import PlaceLoaders
 from services.common.identity import Principal
 from services.common.tracing import traced_batch
@@ -100,11 +100,3 @@ class NeedsContext(RequestContext):
     async def belongs_to(self, principal: Principal, community_id: str) -> bool:
         """Member of the community, or administrator of its district."""
         return principal.belongs_to(community_id, await self.district_of(community_id))
-
-    async def scope(self, principal: Principal, requested: Sequence[str] | None, may_read: Callable[[str, str | None], bool]) -> list[str]:
-        """The communities a list covers (see :func:`communities_in_scope`); ``may_read(community, its district)``."""
-
-        async def of_districts(district_ids: list[str]) -> list[str]:
-            return [place.community_id for place in (await self.places.index()).communities_in(district_ids=district_ids)]
-
-        return await communities_in_scope(principal, requested, of_districts, self.places.districts_of, may_read)

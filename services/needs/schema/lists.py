@@ -26,7 +26,9 @@ async def list_needs(
     principal = context.require_principal()
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
     query = NeedQuery(
-        community_ids=await context.scope(principal, requested, lambda cid, district: access.can_see_needs(principal, cid, district)),
+        community_ids=await context.places.scope(
+            principal, requested, lambda cid, district: access.can_see_needs(principal, cid, district)
+        ),
         categories=filter.categories or () if filter else (),
         statuses=filter.statuses or () if filter else (),
         target_groups=filter.target_groups or () if filter else (),
@@ -54,7 +56,7 @@ async def list_items(
     context = info.context
     principal = context.require_principal()
     requested = [str(cid) for cid in filter.community_ids] if filter and filter.community_ids else None
-    readable = await context.scope(principal, requested, principal.belongs_to)
+    readable = await context.places.scope(principal, requested, principal.belongs_to)
     districts = await context.places.districts_of(readable)
     not_staff = [cid for cid, district in zip(readable, districts, strict=True) if not access.is_staff(principal, cid, district)]
     query = ItemQuery(

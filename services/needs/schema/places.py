@@ -145,7 +145,7 @@ async def _rollup(info: Info[NeedsContext, None], scope: str, places: Sequence[C
             rollup = await info.context.store.tallies.rollup_counts(scope, visible, span)
             return None if rollup is None else need_stats([rollup[0]], [rollup[1]], communities=len(visible))
 
-        figures = await info.context.store.tallies.store.collection.memo(("rollup", scope, tuple(visible), span), rolled_up)
+        figures = await info.context.store.tallies.store.memo(("rollup", scope, tuple(visible), span), rolled_up)
         if figures is not None:
             return figures  # computed once per change of the counters
     return await _stats(info, visible, period)
